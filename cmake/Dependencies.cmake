@@ -1,0 +1,14 @@
+# Each system library becomes one imported target, so subsystem CMakeLists name targets, not paths.
+find_package(PkgConfig REQUIRED)
+find_package(SQLite3 REQUIRED)            # SQLite::SQLite3
+find_package(fmt REQUIRED)                # fmt::fmt
+find_package(nlohmann_json 3.10 REQUIRED) # nlohmann_json::nlohmann_json
+find_package(CLI11 REQUIRED)              # CLI11::CLI11
+find_package(tomlplusplus REQUIRED)      # tomlplusplus::tomlplusplus
+find_package(Threads REQUIRED)
+if(FRUGAL_TESTS)
+  find_package(GTest REQUIRED)            # GTest::gtest GTest::gtest_main
+endif()
+if(FRUGAL_BENCH)
+  find_package(benchmark REQUIRED)        # benchmark::benchmark
+endif()

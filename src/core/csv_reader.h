@@ -1,0 +1,55 @@
+#pragma once
+// CsvReader: a streaming RFC 4180 reader for bills and catalogs. Quoted fields may hold commas,
+// doubled quotes and newlines; a UTF-8 BOM and CRLF endings are accepted. Memory stays flat
+// whatever the file size. Errors name the file and the line where the record starts.
+// Not thread-safe; one reader per file.
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace frugal {
+
+class CsvReader {
+ public:
+  static Result<CsvReader> open(const std::string& path);
+  // Reads from an in-memory text (tests); `name` stands in for the path in messages.
+  static CsvReader from_string(std::string text, std::string name = "<input>");
+
+  CsvReader(CsvReader&&) noexcept;
+  CsvReader& operator=(CsvReader&&) noexcept;
+  ~CsvReader();
+
+  // Reads the next record into fields(). Returns false at end of input.
+  Result<bool> next();
+  // The fields of the last record; valid until the next call of next().
+  const std::vector<std::string_view>& fields() const { return m_fields; }
+  // 1-based line on which the last record started.
+  std::size_t line() const { return m_record_line; }
+  const std::string& name() const { return m_name; }
+  // Bytes consumed so far (for progress lines).
+  std::size_t bytes_read() const { return m_consumed; }
+  // "FILE:LINE: " for the last record: the prefix of every row-level error.
+  std::string where() const;
+
+ private:
+  CsvReader() = default;
+  bool fill();  // reads more input into m_buffer; false at end of file
+
+  std::string m_name;
+  std::FILE* m_file = nullptr;
+  std::string m_buffer;
+  std::size_t m_pos = 0;
+  bool m_eof = false;
+  std::size_t m_line = 1;
+  std::size_t m_record_line = 0;
+  std::size_t m_consumed = 0;
+  std::string m_storage;  // unquoted field bytes of the current record
+  std::vector<std::string_view> m_fields;
+  std::vector<std::pair<std::size_t, std::size_t>> m_spans;
+};
+
+}  // namespace frugal

@@ -1,0 +1,132 @@
+#include "core/time.h"
+
+#include <charconv>
+#include <fmt/format.h>
+
+namespace frugal {
+namespace {
+
+using namespace std::chrono;
+
+bool read_int(std::string_view s, std::size_t& i, std::size_t width, int& out) {
+  if (i + width > s.size()) return false;
+  auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + i + width, out);
+  if (ec != std::errc() || ptr != s.data() + i + width) return false;
+  i += width;
+  return true;
+}
+
+bool expect(std::string_view s, std::size_t& i, char c) {
+  if (i < s.size() && s[i] == c) { ++i; return true; }
+  return false;
+}
+
+}  // namespace
+
+std::string format_utc(TimePoint t) {
+  auto day = floor<days>(t);
+  year_month_day ymd{day};
+  hh_mm_ss hms{t - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                     hms.subseconds().count());
+}
+
+Result<TimePoint> parse_utc(std::string_view s) {
+  auto bad = [&] {
+    return fail(ErrorCode::invalid, fmt::format("'{}' is not a UTC time (expected e.g. "
+                                                "2026-11-01 or 2026-11-01T14:30:00Z)", s));
+  };
+  std::size_t i = 0;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0;
+  if (!read_int(s, i, 4, y) || !expect(s, i, '-') || !read_int(s, i, 2, mo) || !expect(s, i, '-') ||
+      !read_int(s, i, 2, d))
+    return bad();
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return bad();
+  if (i < s.size() && (s[i] == 'T' || s[i] == ' ')) {
+    ++i;
+    if (!read_int(s, i, 2, h) || !expect(s, i, ':') || !read_int(s, i, 2, mi)) return bad();
+    if (expect(s, i, ':')) {
+      if (!read_int(s, i, 2, sec)) return bad();
+      if (expect(s, i, '.')) {
+        int scale = 100;
+        std::size_t start = i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+          ms += (s[i] - '0') * scale;
+          scale /= 10;
+          ++i;
+        }
+        if (i == start) return bad();
+      }
+    }
+    if (h > 23 || mi > 59 || sec > 60) return bad();
+  }
+  minutes offset{0};
+  if (i < s.size()) {
+    if (s[i] == 'Z') {
+      ++i;
+    } else if (s[i] == '+' || s[i] == '-') {
+      int sign = s[i++] == '-' ? -1 : 1;
+      int oh = 0, om = 0;
+      if (!read_int(s, i, 2, oh)) return bad();
+      expect(s, i, ':');
+      if (!read_int(s, i, 2, om)) return bad();
+      offset = minutes(sign * (oh * 60 + om));
+    }
+  }
+  if (i != s.size()) return bad();
+  return TimePoint{sys_days{ymd}} + hours(h) + minutes(mi) + seconds(sec) + milliseconds(ms) -
+         offset;
+}
+
+Result<milliseconds> parse_duration(std::string_view s) {
+  auto bad = [&] {
+    return fail(ErrorCode::invalid,
+                fmt::format("'{}' is not a duration (expected e.g. 90s, 30m, 12h, 7d, 2w, 1h30m)", s));
+  };
+  if (s.empty()) return bad();
+  milliseconds total{0};
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + s.size(), n);
+    if (ec != std::errc() || n < 0) return bad();
+    i = static_cast<std::size_t>(ptr - s.data());
+    std::string_view unit = s.substr(i, s.substr(i).starts_with("ms") ? 2 : 1);
+    if (unit.empty()) return bad();
+    i += unit.size();
+    if (unit == "ms") total += milliseconds(n);
+    else if (unit == "s") total += seconds(n);
+    else if (unit == "m") total += minutes(n);
+    else if (unit == "h") total += hours(n);
+    else if (unit == "d") total += days(n);
+    else if (unit == "w") total += weeks(n);
+    else return bad();
+  }
+  return total;
+}
+
+Result<TimePoint> parse_time_bound(std::string_view text, TimePoint now, std::string_view flag) {
+  if (!text.empty() && text[0] >= '0' && text[0] <= '9' && text.find('-') == std::string_view::npos) {
+    if (auto d = parse_duration(text)) return now - *d;
+  }
+  if (auto t = parse_utc(text)) return *t;
+  return fail(ErrorCode::invalid,
+              fmt::format("{}: '{}' is neither a duration back from now nor a date "
+                          "(examples: {} 30d, {} 12h, {} 2026-11-01, {} 2026-11-01T09:00:00Z)",
+                          flag, text, flag, flag, flag, flag));
+}
+
+TimePoint month_start(TimePoint t) {
+  year_month_day ymd{floor<days>(t)};
+  return TimePoint{sys_days{ymd.year() / ymd.month() / 1}};
+}
+
+TimePoint next_month_start(TimePoint t) {
+  year_month_day ymd{floor<days>(t)};
+  return TimePoint{sys_days{(ymd.year() / ymd.month() / 1) + months(1)}};
+}
+
+}  // namespace frugal

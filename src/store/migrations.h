@@ -1,0 +1,17 @@
+#pragma once
+// The schema's numbered migrations, embedded from src/store/migrations/*.sql. Private to store/.
+#include <string_view>
+#include <vector>
+
+namespace frugal::store {
+
+struct Migration {
+  int version;
+  std::string_view file;
+  std::string_view sql;
+};
+
+// Ascending by version; versions start at 1 with no gaps.
+const std::vector<Migration>& migrations();
+
+}  // namespace frugal::store

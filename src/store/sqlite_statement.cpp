@@ -1,0 +1,88 @@
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "store/sqlite_store.h"
+
+namespace frugal::store {
+namespace {
+
+class SqliteStatement final : public Statement {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
+  ~SqliteStatement() override { sqlite3_finalize(m_stmt); }
+
+  Result<std::int64_t> execute(std::span<const Value> params) override {
+    FRUGAL_CHECK(sqlite_bind(m_db, m_stmt, params));
+    int rc;
+    while ((rc = sqlite3_step(m_stmt)) == SQLITE_ROW) {
+    }
+    sqlite3_reset(m_stmt);
+    if (rc != SQLITE_DONE)
+      return fail(rc == SQLITE_CONSTRAINT ? ErrorCode::conflict : ErrorCode::io,
+                  fmt::format("sqlite: {}", sqlite3_errmsg(m_db)));
+    return sqlite3_changes64(m_db);
+  }
+
+ private:
+  sqlite3* m_db;
+  sqlite3_stmt* m_stmt;
+};
+
+}  // namespace
+
+Result<sqlite3_stmt*> sqlite_prepare(sqlite3* db, std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
+  if (rc != SQLITE_OK) {
+    return fail(rc == SQLITE_AUTH ? ErrorCode::invalid : ErrorCode::invalid,
+                fmt::format("sql: {}", sqlite3_errmsg(db)));
+  }
+  if (!stmt) return fail(ErrorCode::invalid, "sql: empty statement");
+  std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
+  if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    sqlite3_finalize(stmt);
+    return fail(ErrorCode::invalid, "sql: one statement at a time");
+  }
+  return stmt;
+}
+
+Result<void> sqlite_bind(sqlite3* db, sqlite3_stmt* stmt, std::span<const Value> params) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt))
+    return fail(ErrorCode::invalid, fmt::format("sql: {} parameters given, {} expected", params.size(),
+                                                sqlite3_bind_parameter_count(stmt)));
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    int index = static_cast<int>(i) + 1;
+    int rc = std::visit(
+        [&](const auto& v) -> int {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::monostate>) return sqlite3_bind_null(stmt, index);
+          else if constexpr (std::is_same_v<T, std::int64_t>) return sqlite3_bind_int64(stmt, index, v);
+          else if constexpr (std::is_same_v<T, double>) return sqlite3_bind_double(stmt, index, v);
+          else return sqlite3_bind_text(stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        },
+        params[i]);
+    if (rc != SQLITE_OK) return fail(ErrorCode::invalid, fmt::format("sql: bind: {}", sqlite3_errmsg(db)));
+  }
+  return {};
+}
+
+Value sqlite_column(sqlite3_stmt* stmt, int column) {
+  switch (sqlite3_column_type(stmt, column)) {
+    case SQLITE_INTEGER: return static_cast<std::int64_t>(sqlite3_column_int64(stmt, column));
+    case SQLITE_FLOAT: return sqlite3_column_double(stmt, column);
+    case SQLITE_NULL: return std::monostate{};
+    default: {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+      return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+    }
+  }
+}
+
+std::unique_ptr<Statement> make_sqlite_statement(sqlite3* db, sqlite3_stmt* stmt) {
+  return std::make_unique<SqliteStatement>(db, stmt);
+}
+
+}  // namespace frugal::store

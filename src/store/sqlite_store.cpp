@@ -1,0 +1,244 @@
+#include "store/sqlite_store.h"
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sqlite3.h>
+
+#include "store/migrations.h"
+
+namespace frugal::store {
+namespace {
+
+// 'FRUG': marks a SQLite file as ours, so a foreign database is never migrated by mistake.
+constexpr int k_application_id = 0x46525547;
+constexpr int k_busy_timeout_ms = 30'000;
+
+// What `frugal sql` may do on its read-only connection: read tables and call functions.
+// Everything else (writes, ATTACH, state-changing pragmas, DDL) is refused at prepare time.
+int read_only_authorizer(void*, int action, const char* arg1, const char*, const char*, const char*) {
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_FUNCTION:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_PRAGMA: {
+      // Introspection pragmas only; their argument names a table, never a setting.
+      static constexpr std::array<const char*, 6> allowed = {"table_info", "table_xinfo", "table_list",
+                                                              "index_list", "index_info", "foreign_key_list"};
+      for (const char* name : allowed)
+        if (arg1 && sqlite3_stricmp(arg1, name) == 0) return SQLITE_OK;
+      return SQLITE_DENY;
+    }
+    default:
+      return SQLITE_DENY;
+  }
+}
+
+bool looks_like_sqlite(const std::string& path, std::string& first_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 16> header{};
+  in.read(header.data(), header.size());
+  first_bytes.assign(header.data(), static_cast<std::size_t>(in.gcount()));
+  return first_bytes.size() == 16 && std::memcmp(header.data(), "SQLite format 3", 16) == 0;
+}
+
+}  // namespace
+
+Error SqliteStore::error(std::string_view what) const {
+  int rc = sqlite3_errcode(m_db);
+  ErrorCode code = ErrorCode::io;
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) code = ErrorCode::unavailable;
+  else if (rc == SQLITE_CONSTRAINT) code = ErrorCode::conflict;
+  else if (rc == SQLITE_AUTH || rc == SQLITE_ERROR || rc == SQLITE_READONLY || rc == SQLITE_MISMATCH)
+    code = ErrorCode::invalid;
+  return Error{code, fmt::format("{}: {}", what, sqlite3_errmsg(m_db))};
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, Access access) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool exists = fs::exists(path, ec);
+  if (exists && fs::file_size(path, ec) > 0) {
+    std::string first;
+    if (!looks_like_sqlite(path, first))
+      return fail(ErrorCode::invalid,
+                  fmt::format("{}: not a Frugal database (not even an SQLite file); left untouched. "
+                              "Point --db at another file or move this one away.", path));
+  }
+  if (!exists && access == Access::read_write) {
+    fs::path parent = fs::path(path).parent_path();
+    if (!parent.empty() && !fs::exists(parent, ec) && !fs::create_directories(parent, ec))
+      return fail(ErrorCode::io, fmt::format("{}: cannot create folder: {}", parent.string(), ec.message()));
+  }
+  if (!exists && access == Access::read_only) {
+    // A fresh home has no database yet: make an empty, migrated one, then open it read-only.
+    auto created = FRUGAL_TRY(open(path, Access::read_write));
+    created.reset();
+  }
+  int flags = access == Access::read_only ? SQLITE_OPEN_READONLY
+                                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, access));
+  if (rc != SQLITE_OK) return std::unexpected(store->error(path));
+  FRUGAL_CHECK(store->configure());
+  FRUGAL_CHECK(store->migrate());
+  if (access == Access::read_only) sqlite3_set_authorizer(db, read_only_authorizer, nullptr);
+  return store;
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close_v2(m_db); }
+
+Result<void> SqliteStore::configure() {
+  sqlite3_busy_timeout(m_db, k_busy_timeout_ms);
+  sqlite3_extended_result_codes(m_db, 0);
+  FRUGAL_CHECK(exec_script("PRAGMA foreign_keys = ON;"));
+  if (m_access == Access::read_write) {
+    // WAL lets readers run beside one writer; NORMAL sync is durable against process crashes
+    // (kill -9) and loses at most the last commits on power loss, which SQLite documents.
+    FRUGAL_CHECK(exec_script("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"));
+  }
+  return {};
+}
+
+Result<int> SqliteStore::read_user_version() {
+  auto r = query("PRAGMA user_version", {});
+  if (!r) return std::unexpected(r.error().wrap(m_path));
+  return static_cast<int>(as_int(r->rows.at(0).at(0)));
+}
+
+Result<void> SqliteStore::exec_script(std::string_view sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(m_db, std::string(sql).c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string text = message ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    ErrorCode code = rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? ErrorCode::invalid : ErrorCode::io;
+    if (rc == SQLITE_BUSY) code = ErrorCode::unavailable;
+    return fail(code, fmt::format("{}: {}", m_path, text));
+  }
+  return {};
+}
+
+Result<void> SqliteStore::migrate() {
+  auto app = query("PRAGMA application_id", {});
+  if (!app) {
+    return fail(ErrorCode::invalid, fmt::format("{}: not a Frugal database ({}); left untouched",
+                                                m_path, app.error().message));
+  }
+  int application_id = static_cast<int>(as_int(app->rows.at(0).at(0)));
+  int version = FRUGAL_TRY(read_user_version());
+  if (application_id != k_application_id) {
+    auto tables = FRUGAL_TRY(query("SELECT count(*) FROM sqlite_schema", {}));
+    if (application_id != 0 || as_int(tables.rows.at(0).at(0)) > 0)
+      return fail(ErrorCode::invalid,
+                  fmt::format("{}: an SQLite database of another program, not Frugal's; left untouched",
+                              m_path));
+  }
+  int latest = latest_schema_version();
+  if (version > latest)
+    return fail(ErrorCode::invalid,
+                fmt::format("{}: schema version {} is newer than this frugal knows ({}); upgrade frugal",
+                            m_path, version, latest));
+  if (version == latest) {
+    m_schema_version = version;
+    return {};
+  }
+  if (m_access == Access::read_only)
+    return fail(ErrorCode::invalid, fmt::format("{}: schema version {} needs migrating to {}; open it "
+                                                "once with a writing command", m_path, version, latest));
+  // Another process may be migrating too: take the write lock, then look again.
+  return transaction([&]() -> Result<void> {
+    int current = FRUGAL_TRY(read_user_version());
+    for (const auto& m : migrations()) {
+      if (m.version <= current) continue;
+      auto applied = exec_script(m.sql);
+      if (!applied) return std::unexpected(applied.error().wrap(std::string(m.file)));
+    }
+    FRUGAL_CHECK(exec_script(fmt::format("PRAGMA user_version = {}; PRAGMA application_id = {};",
+                                         latest, k_application_id)));
+    m_schema_version = latest;
+    return {};
+  });
+}
+
+Result<QueryResult> SqliteStore::query(std::string_view sql, std::span<const Value> params) {
+  QueryResult result;
+  FRUGAL_CHECK(run(sql, params, &result.columns, [&](const Row& row) {
+    result.rows.push_back(row);
+    return true;
+  }));
+  return result;
+}
+
+Result<void> SqliteStore::for_each_row(std::string_view sql, std::span<const Value> params,
+                                       const std::function<bool(const Row&)>& on_row) {
+  return run(sql, params, nullptr, on_row);
+}
+
+Result<void> SqliteStore::run(std::string_view sql, std::span<const Value> params,
+                              std::vector<std::string>* columns_out,
+                              const std::function<bool(const Row&)>& on_row) {
+  sqlite3_stmt* stmt = FRUGAL_TRY(sqlite_prepare(m_db, sql));
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
+  if (m_access == Access::read_only && !sqlite3_stmt_readonly(stmt))
+    return fail(ErrorCode::invalid, "sql: the SQL surface is read-only");
+  FRUGAL_CHECK(sqlite_bind(m_db, stmt, params));
+  int columns = sqlite3_column_count(stmt);
+  if (columns_out)
+    for (int i = 0; i < columns; ++i) columns_out->emplace_back(sqlite3_column_name(stmt, i));
+  Row row(static_cast<std::size_t>(columns));
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    for (int i = 0; i < columns; ++i) row[static_cast<std::size_t>(i)] = sqlite_column(stmt, i);
+    if (!on_row(row)) return {};
+  }
+  if (rc != SQLITE_DONE) return std::unexpected(error("sql"));
+  return {};
+}
+
+Result<std::int64_t> SqliteStore::execute(std::string_view sql, std::span<const Value> params) {
+  sqlite3_stmt* stmt = FRUGAL_TRY(sqlite_prepare(m_db, sql));
+  auto statement = make_sqlite_statement(m_db, stmt);
+  if (m_access == Access::read_only && !sqlite3_stmt_readonly(stmt))
+    return fail(ErrorCode::invalid, "sql: the SQL surface is read-only");
+  auto r = statement->execute(params);
+  if (!r) return std::unexpected(error("sql"));
+  return r;
+}
+
+Result<std::unique_ptr<Statement>> SqliteStore::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = FRUGAL_TRY(sqlite_prepare(m_db, sql));
+  return make_sqlite_statement(m_db, stmt);
+}
+
+Result<void> SqliteStore::transaction(const std::function<Result<void>()>& body) {
+  // IMMEDIATE takes the write lock now, so two writers queue at BEGIN instead of deadlocking.
+  FRUGAL_CHECK(exec_script("BEGIN IMMEDIATE"));
+  auto r = body();
+  if (!r) {
+    (void)exec_script("ROLLBACK");  // the failure being reported matters more
+    return r;
+  }
+  auto committed = exec_script("COMMIT");
+  if (!committed) {
+    (void)exec_script("ROLLBACK");  // the failure being reported matters more
+    return committed;
+  }
+  return {};
+}
+
+Result<std::vector<std::string>> SqliteStore::explain(std::string_view sql, std::span<const Value> params) {
+  std::vector<std::string> lines;
+  FRUGAL_CHECK(for_each_row("EXPLAIN QUERY PLAN " + std::string(sql), params, [&](const Row& row) {
+    lines.push_back(as_text(row.at(3)));
+    return true;
+  }));
+  return lines;
+}
+
+}  // namespace frugal::store

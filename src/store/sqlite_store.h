@@ -1,0 +1,50 @@
+#pragma once
+// SqliteStore: the embedded backend. One sqlite3 connection in WAL mode with a busy timeout, so
+// many `frugal run` processes can write one file at once. Private to store/: others use store.h.
+#include <string>
+
+#include "store/store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace frugal::store {
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, Access access);
+  ~SqliteStore() override;
+
+  Result<QueryResult> query(std::string_view sql, std::span<const Value> params) override;
+  Result<void> for_each_row(std::string_view sql, std::span<const Value> params,
+                            const std::function<bool(const Row&)>& on_row) override;
+  Result<std::int64_t> execute(std::string_view sql, std::span<const Value> params) override;
+  Result<std::unique_ptr<Statement>> prepare(std::string_view sql) override;
+  Result<void> transaction(const std::function<Result<void>()>& body) override;
+  Result<std::vector<std::string>> explain(std::string_view sql, std::span<const Value> params) override;
+  std::string describe() const override { return "sqlite:" + m_path; }
+  int schema_version() const override { return m_schema_version; }
+
+ private:
+  SqliteStore(sqlite3* db, std::string path, Access access) : m_db(db), m_path(std::move(path)), m_access(access) {}
+  Result<void> run(std::string_view sql, std::span<const Value> params,
+                   std::vector<std::string>* columns_out, const std::function<bool(const Row&)>& on_row);
+  Result<void> configure();
+  Result<void> migrate();
+  Result<int> read_user_version();
+  Result<void> exec_script(std::string_view sql);
+  Error error(std::string_view what) const;
+
+  sqlite3* m_db;
+  std::string m_path;
+  Access m_access;
+  int m_schema_version = 0;
+};
+
+// Shared by SqliteStore and its prepared statements (sqlite_statement.cpp).
+Result<sqlite3_stmt*> sqlite_prepare(sqlite3* db, std::string_view sql);
+Result<void> sqlite_bind(sqlite3* db, sqlite3_stmt* stmt, std::span<const Value> params);
+Value sqlite_column(sqlite3_stmt* stmt, int column);
+std::unique_ptr<Statement> make_sqlite_statement(sqlite3* db, sqlite3_stmt* stmt);
+
+}  // namespace frugal::store

@@ -1,0 +1,84 @@
+#pragma once
+// Store: the one door to the database for every domain module. Domain code speaks SQL through
+// this interface, with `?` placeholders, and never sees a backend; each backend (SQLite now,
+// PostgreSQL for the team server) applies the numbered migrations on open and keeps the same
+// documented schema (docs/schema.md).
+//
+// A Store is one connection: use it from one thread at a time. Many processes may open the same
+// database at once; writers wait for each other (busy timeout) instead of failing.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/error.h"
+
+namespace frugal::store {
+
+// One SQL value. Money travels as int64 nanos (see core/money.h), times as ISO-8601 text.
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+using Row = std::vector<Value>;
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<Row> rows;
+};
+
+// Helpers for reading cells; the caller knows the column's type from the schema.
+bool is_null(const Value& v);
+std::int64_t as_int(const Value& v);        // null → 0, text parsed, real truncated
+double as_double(const Value& v);           // null → 0
+std::string as_text(const Value& v);        // null → ""
+
+// A prepared statement, for loops that run the same SQL many times (bulk imports).
+class Statement {
+ public:
+  virtual ~Statement() = default;
+  // Binds `params`, runs to completion, resets. Returns the number of rows changed.
+  virtual Result<std::int64_t> execute(std::span<const Value> params) = 0;
+};
+
+enum class Access { read_write, read_only };
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs a statement that returns rows (SELECT, or INSERT ... RETURNING).
+  virtual Result<QueryResult> query(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Streams rows to `on_row` without holding them all; stop early by returning false.
+  virtual Result<void> for_each_row(std::string_view sql, std::span<const Value> params,
+                                    const std::function<bool(const Row&)>& on_row) = 0;
+  // Runs a statement for its effect; returns the number of rows changed.
+  virtual Result<std::int64_t> execute(std::string_view sql, std::span<const Value> params = {}) = 0;
+  virtual Result<std::unique_ptr<Statement>> prepare(std::string_view sql) = 0;
+
+  // Runs `body` in one write transaction: committed if it succeeds, rolled back (leaving the
+  // database exactly as before) if it fails. Not reentrant.
+  virtual Result<void> transaction(const std::function<Result<void>()>& body) = 0;
+
+  // The engine's plan for a query, one line per step (for benchmarks and `frugal sql --explain`).
+  virtual Result<std::vector<std::string>> explain(std::string_view sql,
+                                                   std::span<const Value> params = {}) = 0;
+
+  // "sqlite:/path/to/frugal.db"
+  virtual std::string describe() const = 0;
+  virtual int schema_version() const = 0;
+};
+
+// The newest schema version this binary knows.
+int latest_schema_version();
+
+// Opens (creating and migrating if needed, unless read_only) the database at `location`: a file
+// path for SQLite. A file that is not a Frugal database, or one with a newer schema than this
+// binary knows, is refused with the file left untouched.
+Result<std::unique_ptr<Store>> open_store(const std::string& location, Access access = Access::read_write);
+
+// The documented schema (docs/schema.md), generated from the migrations' comments.
+std::string schema_markdown();
+
+}  // namespace frugal::store

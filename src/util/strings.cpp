@@ -1,0 +1,90 @@
+#include "util/strings.h"
+
+#include <algorithm>
+#include <cctype>
+#include <numeric>
+
+namespace frugal::util {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::vector<std::string_view> split(std::string_view s, char separator) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t end = s.find(separator, start);
+    parts.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return parts;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::string x = to_lower(a), y = to_lower(b);
+  std::vector<std::size_t> row(y.size() + 1);
+  std::iota(row.begin(), row.end(), 0);
+  for (std::size_t i = 1; i <= x.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= y.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[y.size()];
+}
+
+std::vector<std::string> closest_matches(std::string_view wanted,
+                                         const std::vector<std::string>& candidates,
+                                         std::size_t limit) {
+  std::string w = to_lower(wanted);
+  std::vector<std::pair<std::size_t, const std::string*>> scored;
+  for (const auto& c : candidates) {
+    std::string lc = to_lower(c);
+    std::size_t d = edit_distance(w, lc);
+    // A shared stem ("p4d" of "p4d.24xlarge") counts as close whatever the length difference.
+    std::size_t stem = std::min<std::size_t>(w.find('.') == std::string::npos ? w.size() : w.find('.'), 4);
+    bool shares_stem = stem >= 2 && lc.compare(0, stem, w, 0, stem) == 0;
+    std::size_t budget = std::max<std::size_t>(2, w.size() / 3);
+    if (d <= budget || shares_stem) scored.emplace_back(shares_stem ? d : d + 100, &c);
+  }
+  std::sort(scored.begin(), scored.end(), [](const auto& l, const auto& r) {
+    return l.first != r.first ? l.first < r.first : *l.second < *r.second;
+  });
+  std::vector<std::string> out;
+  for (const auto& [score, name] : scored) {
+    if (out.size() == limit) break;
+    if (std::find(out.begin(), out.end(), *name) == out.end()) out.push_back(*name);
+  }
+  return out;
+}
+
+}  // namespace frugal::util
