@@ -97,6 +97,8 @@ Result<void> SqliteStore::configure() {
   sqlite3_busy_timeout(m_db, k_busy_timeout_ms);
   sqlite3_extended_result_codes(m_db, 0);
   FRUGAL_CHECK(exec_script("PRAGMA foreign_keys = ON;"));
+  // Identify the file before changing anything in it (journal mode is written to its header).
+  FRUGAL_CHECK(check_identity());
   if (m_access == Access::read_write) {
     // WAL lets readers run beside one writer; NORMAL sync is durable against process crashes
     // (kill -9) and loses at most the last commits on power loss, which SQLite documents.
@@ -124,21 +126,26 @@ Result<void> SqliteStore::exec_script(std::string_view sql) {
   return {};
 }
 
-Result<void> SqliteStore::migrate() {
+Result<void> SqliteStore::check_identity() {
   auto app = query("PRAGMA application_id", {});
   if (!app) {
     return fail(ErrorCode::invalid, fmt::format("{}: not a Frugal database ({}); left untouched",
                                                 m_path, app.error().message));
   }
   int application_id = static_cast<int>(as_int(app->rows.at(0).at(0)));
+  if (application_id == k_application_id) return {};
+  auto tables = query("SELECT count(*) FROM sqlite_schema", {});
+  if (!tables)
+    return fail(ErrorCode::invalid, fmt::format("{}: not a Frugal database ({}); left untouched",
+                                                m_path, tables.error().message));
+  if (application_id != 0 || as_int(tables->rows.at(0).at(0)) > 0)
+    return fail(ErrorCode::invalid,
+                fmt::format("{}: an SQLite database of another program, not Frugal's; left untouched", m_path));
+  return {};
+}
+
+Result<void> SqliteStore::migrate() {
   int version = FRUGAL_TRY(read_user_version());
-  if (application_id != k_application_id) {
-    auto tables = FRUGAL_TRY(query("SELECT count(*) FROM sqlite_schema", {}));
-    if (application_id != 0 || as_int(tables.rows.at(0).at(0)) > 0)
-      return fail(ErrorCode::invalid,
-                  fmt::format("{}: an SQLite database of another program, not Frugal's; left untouched",
-                              m_path));
-  }
   int latest = latest_schema_version();
   if (version > latest)
     return fail(ErrorCode::invalid,

@@ -30,6 +30,7 @@ class SqliteStore final : public Store {
   Result<void> run(std::string_view sql, std::span<const Value> params,
                    std::vector<std::string>* columns_out, const std::function<bool(const Row&)>& on_row);
   Result<void> configure();
+  Result<void> check_identity();
   Result<void> migrate();
   Result<int> read_user_version();
   Result<void> exec_script(std::string_view sql);

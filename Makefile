@@ -1,0 +1,36 @@
+# Frugal: the commands a person and CI use. `make demo` and `make test` do all set-up themselves.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+WERROR ?= ON
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps configure build test demo bench docs clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DFRUGAL_WERROR=$(WERROR)
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: deps configure
+	ninja -C $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+demo: build
+	scripts/demo.sh $(BUILD_DIR)/frugal
+
+bench: build
+	bench/run_all.sh $(BUILD_DIR)
+
+# Regenerates the documented schema from the migrations.
+docs: build
+	$(BUILD_DIR)/frugal sql --schema > docs/schema.md
+
+clean:
+	rm -rf $(BUILD_DIR)

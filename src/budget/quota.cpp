@@ -1,0 +1,142 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "budget/budget.h"
+#include "budget/run_columns.h"
+
+namespace frugal::budget {
+namespace {
+
+std::string_view scope_column(Scope s) {
+  switch (s) {
+    case Scope::team: return "team";
+    case Scope::user: return "username";
+    case Scope::project: return "project";
+  }
+  return "team";
+}
+
+std::string_view period_noun(Period p) {
+  switch (p) {
+    case Period::daily: return "today";
+    case Period::weekly: return "this week";
+    case Period::monthly: return "this month";
+  }
+  return "";
+}
+
+Result<Quota> quota_from_row(const store::Row& r) {
+  Quota q;
+  q.scope = FRUGAL_TRY(parse_scope(store::as_text(r[0])));
+  q.name = store::as_text(r[1]);
+  q.period = FRUGAL_TRY(parse_period(store::as_text(r[2])));
+  if (!store::is_null(r[3])) q.limit = Money::from_nanos(store::as_int(r[3]));
+  if (!store::is_null(r[4])) q.gpu_hours = store::as_double(r[4]);
+  return q;
+}
+
+Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint now) {
+  QuotaUsage u;
+  u.quota = quota;
+  std::tie(u.period_start, u.period_end) = period_bounds(quota.period, now);
+  std::string sql = fmt::format(
+      "SELECT sum(cost_nanos), sum(duration_ms * gpu_count) FROM runs "
+      "WHERE {} = ? AND started_at >= ? AND started_at < ?",
+      scope_column(quota.scope));
+  std::vector<store::Value> params = {quota.name, format_utc(u.period_start), format_utc(u.period_end)};
+  auto r = FRUGAL_TRY(store.query(sql, params));
+  u.spent = Money::from_nanos(store::as_int(r.rows.at(0)[0]));
+  u.gpu_hours = static_cast<double>(store::as_int(r.rows.at(0)[1])) / k_ms_per_hour;
+  std::vector<std::string> why;
+  if (quota.limit && u.spent >= *quota.limit)
+    why.push_back(fmt::format("${} of ${}", u.spent.to_fixed(2), quota.limit->to_fixed(2)));
+  if (quota.gpu_hours && u.gpu_hours >= *quota.gpu_hours)
+    why.push_back(fmt::format("{:.1f} of {:.1f} GPU-hours", u.gpu_hours, *quota.gpu_hours));
+  u.exceeded = !why.empty();
+  if (u.exceeded) {
+    u.reason = fmt::format("{} {}: {} {} ({} quota, resets {})", scope_name(quota.scope), quota.name,
+                           fmt::join(why, " and "), period_noun(quota.period), period_name(quota.period),
+                           format_utc(u.period_end));
+  }
+  return u;
+}
+
+constexpr std::string_view k_select_quotas =
+    "SELECT scope, name, period, limit_usd_nanos, limit_gpu_hours FROM quotas";
+
+}  // namespace
+
+std::pair<TimePoint, TimePoint> period_bounds(Period period, TimePoint t) {
+  using namespace std::chrono;
+  sys_days day = floor<days>(t);
+  switch (period) {
+    case Period::daily: return {TimePoint{day}, TimePoint{day + days(1)}};
+    case Period::weekly: {
+      sys_days monday = day - (weekday{day} - Monday);
+      return {TimePoint{monday}, TimePoint{monday + weeks(1)}};
+    }
+    case Period::monthly: return {month_start(t), next_month_start(t)};
+  }
+  return {t, t};
+}
+
+Result<void> set_quota(store::Store& store, const Quota& quota, TimePoint now) {
+  if (quota.name.empty()) return fail(ErrorCode::invalid, "quota: a team, user or project name is required");
+  if (!quota.limit && !quota.gpu_hours)
+    return fail(ErrorCode::invalid, "quota: give a money limit (--monthly-usd ...) or a GPU-hour limit");
+  if (quota.limit && *quota.limit < Money())
+    return fail(ErrorCode::invalid, "quota: the money limit must not be negative");
+  if (quota.gpu_hours && !(*quota.gpu_hours >= 0))
+    return fail(ErrorCode::invalid, "quota: the GPU-hour limit must not be negative");
+  std::vector<store::Value> params = {
+      std::string(scope_name(quota.scope)), quota.name, std::string(period_name(quota.period)),
+      quota.limit ? store::Value{quota.limit->nanos()} : store::Value{},
+      quota.gpu_hours ? store::Value{*quota.gpu_hours} : store::Value{}, format_utc(now)};
+  return store.transaction([&]() -> Result<void> {
+    FRUGAL_CHECK(store.execute(
+        "INSERT INTO quotas (scope, name, period, limit_usd_nanos, limit_gpu_hours, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, name, period) DO UPDATE SET "
+        "limit_usd_nanos = excluded.limit_usd_nanos, limit_gpu_hours = excluded.limit_gpu_hours, "
+        "updated_at = excluded.updated_at",
+        params));
+    return {};
+  });
+}
+
+Result<void> remove_quota(store::Store& store, Scope scope, const std::string& name, Period period) {
+  std::vector<store::Value> params = {std::string(scope_name(scope)), name, std::string(period_name(period))};
+  auto changed = FRUGAL_TRY(store.execute("DELETE FROM quotas WHERE scope = ? AND name = ? AND period = ?", params));
+  if (changed == 0)
+    return fail(ErrorCode::not_found, fmt::format("no {} quota for {} {}", period_name(period), scope_name(scope), name));
+  return {};
+}
+
+Result<std::vector<QuotaUsage>> quota_usage(store::Store& store, TimePoint now) {
+  auto rows = FRUGAL_TRY(store.query(std::string(k_select_quotas) + " ORDER BY scope, name, period"));
+  std::vector<QuotaUsage> out;
+  for (const auto& r : rows.rows) {
+    Quota q = FRUGAL_TRY(quota_from_row(r));
+    out.push_back(FRUGAL_TRY(usage_of(store, q, now)));
+  }
+  return out;
+}
+
+Result<std::vector<QuotaUsage>> blocking_quotas(store::Store& store, const std::string& user,
+                                                const std::string& team, const std::string& project,
+                                                TimePoint now) {
+  std::vector<store::Value> params = {user, team, project};
+  auto rows = FRUGAL_TRY(store.query(
+      std::string(k_select_quotas) +
+          " WHERE (scope = 'user' AND name = ?) OR (scope = 'team' AND name = ?) OR (scope = 'project' AND name = ?)"
+          " ORDER BY scope, name, period",
+      params));
+  std::vector<QuotaUsage> out;
+  for (const auto& r : rows.rows) {
+    Quota q = FRUGAL_TRY(quota_from_row(r));
+    auto u = FRUGAL_TRY(usage_of(store, q, now));
+    if (u.exceeded) out.push_back(std::move(u));
+  }
+  return out;
+}
+
+}  // namespace frugal::budget

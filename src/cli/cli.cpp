@@ -1,0 +1,48 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <fmt/format.h>
+
+#include "cli/context.h"
+
+namespace frugal::cli {
+
+int run(int argc, char** argv) {
+  Context ctx;
+  CLI::App app{"frugal: know what every ML job costs, and stop paying for waste", "frugal"};
+  app.set_version_flag("--version", "frugal 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags are accepted after the subcommand too
+  std::string db, format;
+  app.add_option("--db", db, "database file (default $FRUGAL_HOME/frugal.db)")->envname("");
+  app.add_option("--format", format, "output: table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+
+  add_run_command(app, ctx);
+  add_sql_command(app, ctx);
+  add_top_command(app, ctx);
+  add_report_command(app, ctx);
+  add_quota_command(app, ctx);
+  add_catalog_command(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? k_exit_ok : k_exit_usage;
+  }
+  if (!db.empty()) ctx.flags["db"] = db;
+  if (!format.empty()) ctx.flags["format"] = format;
+  if (auto loaded = ctx.load_config(); !loaded) return report_error(loaded.error());
+  if (!ctx.action) return k_exit_usage;
+  try {
+    return ctx.action();
+  } catch (const std::exception& e) {
+    // Only bugs reach here: say what happened instead of aborting silently.
+    fmt::print(stderr, "frugal: internal error: {}\n", e.what());
+    return 70;  // EX_SOFTWARE
+  }
+}
+
+}  // namespace frugal::cli

@@ -1,0 +1,69 @@
+#include "cli/context.h"
+
+#include <fmt/format.h>
+
+namespace frugal::cli {
+
+Result<void> Context::load_config() {
+  if (config) return {};
+  auto loaded = Config::load(flags);
+  if (!loaded) return std::unexpected(loaded.error());
+  config = std::move(*loaded);
+  return {};
+}
+
+Format Context::format() const {
+  const std::string& f = config ? config->get("format") : std::string("table");
+  if (f == "csv") return Format::csv;
+  if (f == "json") return Format::json;
+  return Format::table;
+}
+
+Result<std::unique_ptr<store::Store>> Context::open_store(store::Access access) {
+  FRUGAL_CHECK(load_config());
+  return store::open_store(config->database(), access);
+}
+
+int report_error(const Error& error) {
+  fmt::print(stderr, "frugal: {}\n", error.message);
+  switch (error.code) {
+    case ErrorCode::invalid:
+    case ErrorCode::not_found: return k_exit_usage;
+    case ErrorCode::quota_exceeded: return 77;
+    case ErrorCode::io:
+    case ErrorCode::conflict:
+    case ErrorCode::unavailable: return k_exit_failure;
+  }
+  return k_exit_failure;
+}
+
+Result<Money> parse_usd(const std::string& text, std::string_view flag) {
+  std::string_view t = text;
+  if (t.starts_with('$')) t.remove_prefix(1);
+  auto m = Money::parse(t);
+  if (!m) return std::unexpected(m.error().wrap(flag));
+  if (*m < Money()) return fail(ErrorCode::invalid, fmt::format("{}: '{}' must not be negative", flag, text));
+  return m;
+}
+
+Result<std::pair<std::string, std::string>> parse_key_value(const std::string& text, std::string_view flag) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return fail(ErrorCode::invalid, fmt::format("{}: '{}' is not KEY=VALUE (e.g. {} lr=0.001)", flag, text, flag));
+  return std::pair{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+Cell money_cell(const Money& m, Format format) {
+  return Cell::num(format == Format::table ? m.to_fixed(2) : m.to_string(2));
+}
+
+Cell share_cell(double share, Format format) {
+  if (format == Format::table) return Cell::num(fmt::format("{:.1f}%", share * 100));
+  return Cell::num(format_double(share));
+}
+
+Cell hours_cell(double hours) { return Cell::num(fmt::format("{:.2f}", hours)); }
+
+Cell int_cell(std::int64_t v) { return Cell::num(std::to_string(v)); }
+
+}  // namespace frugal::cli

@@ -1,0 +1,61 @@
+#pragma once
+// Context: what every command handler shares — the flags that feed the Config, the resolved
+// Config, the output format, the clock, and the error → exit status rule. Private to cli/.
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/output.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/money.h"
+#include "store/store.h"
+
+namespace CLI {
+class App;
+}
+
+namespace frugal::cli {
+
+// Exit statuses of frugal's own commands (`frugal run` passes its child's through).
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_failure = 1;  // io, conflict, unavailable
+inline constexpr int k_exit_usage = 2;    // bad flag, bad input, unknown name
+
+struct Context {
+  std::map<std::string, std::string> flags;  // Config keys given on the command line
+  std::optional<Config> config;
+  SystemClock clock;
+  std::function<int()> action;               // set by the chosen subcommand
+
+  Result<void> load_config();
+  Format format() const;
+  Result<std::unique_ptr<store::Store>> open_store(store::Access access);
+};
+
+// Prints "frugal: message" on stderr; returns the exit status for the error's code.
+int report_error(const Error& error);
+
+// Reads "--flag 12.50" style money; the error names the flag.
+Result<Money> parse_usd(const std::string& text, std::string_view flag);
+// Splits "key=value"; the error names the flag.
+Result<std::pair<std::string, std::string>> parse_key_value(const std::string& text, std::string_view flag);
+
+// Cells for common kinds of values.
+Cell money_cell(const Money& m, Format format);        // 2 decimals in tables, exact otherwise
+Cell share_cell(double share, Format format);          // "41.2%" in tables, 0.412 otherwise
+Cell hours_cell(double hours);
+Cell int_cell(std::int64_t v);
+
+// Subcommands; each adds itself to `app` and sets ctx.action when chosen.
+void add_run_command(CLI::App& app, Context& ctx);
+void add_sql_command(CLI::App& app, Context& ctx);
+void add_top_command(CLI::App& app, Context& ctx);
+void add_report_command(CLI::App& app, Context& ctx);
+void add_quota_command(CLI::App& app, Context& ctx);
+void add_catalog_command(CLI::App& app, Context& ctx);
+
+}  // namespace frugal::cli

@@ -1,0 +1,91 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "budget/budget.h"
+#include "cli/context.h"
+
+namespace frugal::cli {
+namespace {
+
+struct ReportFlags {
+  std::string since = "30d";
+  std::string until;
+  std::size_t limit = 10;
+};
+
+Table jobs_table(const std::vector<budget::JobLine>& jobs, Format format) {
+  Table t;
+  t.columns = {"run", "name", "user", "team", "project", "instance_type", "status", "started_at", "hours", "cost_usd"};
+  for (const auto& j : jobs)
+    t.rows.push_back({int_cell(j.run_id), Cell::str(j.name), Cell::str(j.user), Cell::str(j.team),
+                      Cell::str(j.project), Cell::str(j.instance_type), Cell::str(j.status), Cell::str(j.started_at),
+                      hours_cell(static_cast<double>(j.duration_ms) / 3'600'000.0),
+                      j.cost ? money_cell(*j.cost, format) : Cell::null()});
+  return t;
+}
+
+Table failures_table(const std::vector<budget::FailureLine>& lines, Format format) {
+  Table t;
+  t.columns = {"team", "project", "runs", "failures", "failure_rate", "failed_cost_usd", "cost_usd"};
+  for (const auto& l : lines)
+    t.rows.push_back({Cell::str(l.team), Cell::str(l.project), int_cell(l.runs), int_cell(l.failures),
+                      share_cell(l.failure_rate, format), money_cell(l.failed_cost, format),
+                      money_cell(l.total_cost, format)});
+  return t;
+}
+
+int execute(Context& ctx, const ReportFlags& f) {
+  TimePoint now = ctx.clock.now();
+  auto since = parse_time_bound(f.since, now, "--since");
+  if (!since) return report_error(since.error());
+  auto until = f.until.empty() ? Result<TimePoint>(now + std::chrono::milliseconds(1))
+                               : parse_time_bound(f.until, now, "--until");
+  if (!until) return report_error(until.error());
+  auto store = ctx.open_store(store::Access::read_only);
+  if (!store) return report_error(store.error());
+  auto r = budget::report(**store, {*since, *until, f.limit});
+  if (!r) return report_error(r.error());
+  Format format = ctx.format();
+  std::vector<std::pair<std::string, Table>> sections = {
+      {"costliest_jobs", jobs_table(r->costliest, format)},
+      {"longest_jobs", jobs_table(r->longest, format)},
+      {"failures", failures_table(r->failures, format)},
+  };
+  if (format == Format::json) {
+    Table totals;
+    totals.columns = {"since", "until", "runs", "failed_runs", "cost_usd", "failed_cost_usd"};
+    totals.rows.push_back({Cell::str(format_utc(*since)), Cell::str(format_utc(*until)), int_cell(r->runs),
+                           int_cell(r->failed_runs), money_cell(r->total_cost, format), money_cell(r->failed_cost, format)});
+    sections.insert(sections.begin(), {"totals", totals});
+    print_sections_json(stdout, sections);
+    return k_exit_ok;
+  }
+  if (format == Format::table) {
+    double rate = r->runs ? 100.0 * static_cast<double>(r->failed_runs) / static_cast<double>(r->runs) : 0;
+    fmt::print("report {} .. {}: {} runs, ${} spent; {} failed ({:.1f}%), ${} spent on failed runs\n",
+               format_utc(*since), format_utc(*until), r->runs, r->total_cost.to_fixed(2), r->failed_runs, rate,
+               r->failed_cost.to_fixed(2));
+  }
+  const char* titles[] = {"costliest jobs", "longest jobs", "failures by team and project"};
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    // CSV: one block per section, a comment line naming it, blocks split by a blank line.
+    if (i > 0 || format == Format::table) fmt::print("\n");
+    if (format == Format::csv) fmt::print("# {}\n", titles[i]);
+    else fmt::print("== {} ==\n", titles[i]);
+    print_table(stdout, sections[i].second, format);
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, Context& ctx) {
+  auto flags = std::make_shared<ReportFlags>();
+  auto* cmd = app.add_subcommand("report", "costliest jobs, longest jobs, failure rate and its cost");
+  cmd->add_option("--since", flags->since, "start: a duration back (30d) or a date")->capture_default_str();
+  cmd->add_option("--until", flags->until, "end (exclusive); default now");
+  cmd->add_option("--limit", flags->limit, "rows per section")->capture_default_str();
+  cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });
+}
+
+}  // namespace frugal::cli

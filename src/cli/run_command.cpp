@@ -1,0 +1,122 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "cli/context.h"
+#include "runner/runner.h"
+
+namespace frugal::cli {
+namespace {
+
+struct RunFlags {
+  std::string name, user, team, project, model, dataset, experiment;
+  std::string provider, region, instance_type, instance_id, hourly_usd;
+  std::optional<int> gpus;
+  bool spot = false;
+  bool allow_over_quota = false;
+  std::vector<std::string> tags, params, command;
+};
+
+std::string format_duration(std::int64_t ms) {
+  std::int64_t s = ms / 1000;
+  if (s < 60) return fmt::format("{}.{:01}s", s, (ms % 1000) / 100);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+}
+
+int execute(Context& ctx, const RunFlags& f) {
+  // Labels from flags win over FRUGAL_* and the config files (Config's precedence).
+  const std::pair<const char*, const std::string*> labels[] = {
+      {"user", &f.user}, {"team", &f.team}, {"project", &f.project}, {"model", &f.model},
+      {"dataset", &f.dataset}, {"experiment", &f.experiment}, {"provider", &f.provider},
+      {"region", &f.region}, {"instance_type", &f.instance_type}};
+  for (const auto& [key, value] : labels)
+    if (!value->empty()) ctx.flags[key] = *value;
+  ctx.config.reset();
+  if (auto loaded = ctx.load_config(); !loaded) return report_error(loaded.error());
+  const Config& c = *ctx.config;
+
+  runner::RunRequest request;
+  request.labels = {c.get("user"), c.get("team"), c.get("project"), c.get("model"), c.get("dataset"),
+                    c.get("experiment")};
+  request.name = f.name;
+  request.command = f.command;
+  request.provider = c.get("provider");
+  request.region = c.get("region");
+  request.instance_type = c.get("instance_type");
+  request.instance_id = f.instance_id;
+  request.spot = f.spot;
+  request.gpus = f.gpus;
+  request.quota_policy = f.allow_over_quota ? runner::QuotaPolicy::allow_over : runner::QuotaPolicy::enforce;
+  if (!f.hourly_usd.empty()) {
+    auto price = parse_usd(f.hourly_usd, "--hourly-usd");
+    if (!price) return report_error(price.error());
+    request.hourly_price = *price;
+  }
+  for (const auto& kv : f.tags) {
+    auto parsed = parse_key_value(kv, "--tag");
+    if (!parsed) return report_error(parsed.error());
+    request.tags.push_back(*parsed);
+  }
+  for (const auto& kv : f.params) {
+    auto parsed = parse_key_value(kv, "--param");
+    if (!parsed) return report_error(parsed.error());
+    request.params.push_back(*parsed);
+  }
+  auto store = ctx.open_store(store::Access::read_write);
+  if (!store) return report_error(store.error());
+  auto outcome = runner::run_tracked(**store, request, ctx.clock);
+  if (!outcome) {
+    const Error& e = outcome.error();
+    if (e.code == ErrorCode::quota_exceeded) {
+      report_error(e);
+      return runner::k_exit_quota_refused;
+    }
+    if (e.code == ErrorCode::not_found && e.message.starts_with("cannot run")) {
+      report_error(e);
+      return runner::k_exit_not_found;
+    }
+    if (e.message.starts_with("cannot run")) {
+      report_error(e);
+      return runner::k_exit_cannot_execute;
+    }
+    return report_error(e);
+  }
+  for (const auto& w : outcome->warnings) fmt::print(stderr, "frugal: warning: {}\n", w);
+  // The child's output is untouched; our one summary line goes to a terminal only.
+  if (isatty(STDERR_FILENO)) {
+    const auto& s = outcome->summary;
+    fmt::print(stderr, "frugal: run {} {} in {}{}\n", s.id, tracking::status_name(s.status),
+               format_duration(s.duration_ms),
+               s.cost ? fmt::format(", ${} ({})", s.cost->to_fixed(2), outcome->price_note) : ", cost unknown (no --instance-type)");
+  }
+  return outcome->exit_code;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, Context& ctx) {
+  auto flags = std::make_shared<RunFlags>();
+  auto* cmd = app.add_subcommand("run", "run a job (frugal run [OPTIONS] -- COMMAND ...), tracking who ran it, on what, and what it cost");
+  cmd->add_option("--name", flags->name, "run name (default: the program's name)");
+  cmd->add_option("--user", flags->user, "who runs it (default $FRUGAL_USER, then $USER)");
+  cmd->add_option("--team", flags->team, "team charged (or FRUGAL_TEAM)");
+  cmd->add_option("--project", flags->project, "project charged (or FRUGAL_PROJECT)");
+  cmd->add_option("--model", flags->model, "model trained (or FRUGAL_MODEL)");
+  cmd->add_option("--dataset", flags->dataset, "dataset read (or FRUGAL_DATASET)");
+  cmd->add_option("--experiment", flags->experiment, "experiment the run belongs to");
+  cmd->add_option("--instance-type", flags->instance_type, "instance type that prices the run (p4d.24xlarge)");
+  cmd->add_option("--region", flags->region, "region of the instance (default: its cheapest)");
+  cmd->add_option("--provider", flags->provider, "cloud provider (aws, gcp, azure, ...)");
+  cmd->add_option("--instance-id", flags->instance_id, "cloud instance id, to reconcile with bills");
+  cmd->add_flag("--spot", flags->spot, "price at the spot rate");
+  cmd->add_option("--hourly-usd", flags->hourly_usd, "price per hour of the whole instance (overrides the catalog)");
+  cmd->add_option("--gpus", flags->gpus, "GPUs the job holds, when it shares the instance");
+  cmd->add_option("--tag", flags->tags, "label KEY=VALUE (repeatable)");
+  cmd->add_option("--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)");
+  cmd->add_flag("--allow-over-quota", flags->allow_over_quota, "run even when a quota is exhausted (recorded)");
+  cmd->add_option("command", flags->command, "the command, after --")->required();
+  cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });
+}
+
+}  // namespace frugal::cli

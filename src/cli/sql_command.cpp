@@ -1,0 +1,65 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/context.h"
+
+namespace frugal::cli {
+namespace {
+
+struct SqlFlags {
+  std::string query;
+  bool schema = false;
+  bool explain = false;
+};
+
+Cell value_cell(const store::Value& v) {
+  if (auto i = std::get_if<std::int64_t>(&v)) return Cell::num(std::to_string(*i));
+  if (auto d = std::get_if<double>(&v)) {
+    std::string s = format_double(*d);
+    return s == "NaN" || s.ends_with("Infinity") ? Cell::str(s) : Cell::num(s);
+  }
+  if (auto s = std::get_if<std::string>(&v)) return Cell::str(*s);
+  return Cell::null();
+}
+
+int execute(Context& ctx, const SqlFlags& f) {
+  if (f.schema) {
+    fmt::print("{}", store::schema_markdown());
+    return k_exit_ok;
+  }
+  if (f.query.empty()) return report_error({ErrorCode::invalid, "sql: give a query, e.g. frugal sql \"SELECT * FROM runs LIMIT 5\", or --schema"});
+  // A read-only connection with an authorizer: user SQL can read everything and change nothing.
+  auto store = ctx.open_store(store::Access::read_only);
+  if (!store) return report_error(store.error());
+  if (f.explain) {
+    auto plan = (*store)->explain(f.query);
+    if (!plan) return report_error(plan.error());
+    for (const auto& line : *plan) fmt::print("{}\n", line);
+    return k_exit_ok;
+  }
+  auto result = (*store)->query(f.query);
+  if (!result) return report_error(result.error());
+  Table table;
+  table.columns = result->columns;
+  for (const auto& row : result->rows) {
+    std::vector<Cell> cells;
+    cells.reserve(row.size());
+    for (const auto& v : row) cells.push_back(value_cell(v));
+    table.rows.push_back(std::move(cells));
+  }
+  print_table(stdout, table, ctx.format());
+  return k_exit_ok;
+}
+
+}  // namespace
+
+void add_sql_command(CLI::App& app, Context& ctx) {
+  auto flags = std::make_shared<SqlFlags>();
+  auto* cmd = app.add_subcommand("sql", "run a read-only SQL query over the documented schema");
+  cmd->add_option("query", flags->query, "the SELECT to run");
+  cmd->add_flag("--schema", flags->schema, "print the documented schema (docs/schema.md)");
+  cmd->add_flag("--explain", flags->explain, "print the query plan instead of the rows");
+  cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });
+}
+
+}  // namespace frugal::cli

@@ -1,0 +1,66 @@
+#pragma once
+// Runner: `frugal run -- CMD…`. Checks quotas, prices the instance, records the run, runs the
+// command as a child in its own process group (signals forwarded, stdin/stdout/stderr shared and
+// untouched, exit status passed through), then records how it ended and what it cost.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/money.h"
+#include "store/store.h"
+#include "tracking/tracking.h"
+
+namespace frugal::runner {
+
+// Exit statuses of `frugal run` itself (the child's own status passes through otherwise).
+inline constexpr int k_exit_quota_refused = 77;  // EX_NOPERM: a quota forbids the run
+inline constexpr int k_exit_cannot_execute = 126;
+inline constexpr int k_exit_not_found = 127;     // as a shell: the command does not exist
+
+struct ChildOutcome {
+  int exit_code = 0;          // the child's status, or 128+N when signal N killed it
+  std::optional<int> signal;  // the signal that killed it
+  TimePoint started;
+  TimePoint ended;
+};
+
+// Runs `argv` (PATH searched) in a new process group and waits for it. SIGINT, SIGTERM, SIGHUP,
+// SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH sent to this process are forwarded to the group; on a
+// terminal the child's group gets the foreground, so Ctrl-C and reads reach it as if run bare.
+// A command that cannot be started → ErrorCode::not_found (no such program) or io.
+Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock& clock);
+
+enum class QuotaPolicy { enforce, allow_over };
+
+struct RunRequest {
+  tracking::Labels labels;
+  std::string name;
+  std::vector<std::string> command;
+  std::string provider;
+  std::string region;
+  std::string instance_type;
+  std::string instance_id;
+  bool spot = false;
+  std::optional<Money> hourly_price;  // --hourly-usd: overrides the catalog
+  std::optional<int> gpus;            // GPUs held; default: all of the instance's
+  std::vector<std::pair<std::string, std::string>> params;
+  std::vector<std::pair<std::string, std::string>> tags;
+  QuotaPolicy quota_policy = QuotaPolicy::enforce;
+};
+
+struct RunOutcome {
+  std::int64_t run_id = 0;
+  int exit_code = 0;
+  tracking::RunSummary summary;
+  std::string price_note;  // "p4d.24xlarge on_demand us-east-1 $32.77/h (builtin)"
+  std::vector<std::string> warnings;
+};
+
+// The whole `frugal run`. Refusals before the child starts come back as errors: quota_exceeded
+// (with every quota that blocks), not_found (unknown instance type, with close matches), invalid.
+Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, const Clock& clock);
+
+}  // namespace frugal::runner

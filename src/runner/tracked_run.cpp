@@ -1,0 +1,118 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "budget/budget.h"
+#include "catalog/catalog.h"
+#include "runner/runner.h"
+
+namespace frugal::runner {
+namespace {
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof buffer - 1) != 0) return "";
+  return buffer;
+}
+
+// Fills the run's price from --hourly-usd or the catalog; refuses an unknown instance type.
+Result<void> price_run(store::Store& store, const RunRequest& request, tracking::RunStart& run,
+                       RunOutcome& outcome) {
+  catalog::Pricing pricing = request.spot ? catalog::Pricing::spot : catalog::Pricing::on_demand;
+  std::optional<catalog::InstancePrice> listed;
+  if (!request.instance_type.empty()) {
+    auto found = catalog::price_of(store, request.instance_type, request.region, request.provider, pricing);
+    if (!found && !request.hourly_price) return std::unexpected(found.error().wrap("--instance-type"));
+    if (found) listed = *found;
+  }
+  if (request.hourly_price) {
+    run.hourly_price = *request.hourly_price;
+    run.price_source = "flag";
+  } else if (listed) {
+    run.hourly_price = listed->hourly;
+    run.price_source = listed->source;
+  }
+  if (listed) {
+    run.instance_gpu_count = listed->instance_gpu_count;
+    if (run.provider.empty()) run.provider = listed->provider;
+    if (run.region.empty()) run.region = listed->region;
+  }
+  if (request.gpus) {
+    if (*request.gpus < 0) return fail(ErrorCode::invalid, "--gpus: must not be negative");
+    if (listed && *request.gpus > listed->instance_gpu_count)
+      return fail(ErrorCode::invalid, fmt::format("--gpus {}: {} has only {} GPUs", *request.gpus,
+                                                  request.instance_type, listed->instance_gpu_count));
+    run.gpu_count = *request.gpus;
+  } else {
+    run.gpu_count = run.instance_gpu_count;
+  }
+  if (run.hourly_price) {
+    outcome.price_note = fmt::format("{} {} {} ${}/h ({})", request.instance_type.empty() ? "instance" : request.instance_type,
+                                     tracking::pricing_name(run.pricing), run.region.empty() ? "-" : run.region,
+                                     run.hourly_price->to_string(2), run.price_source);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, const Clock& clock) {
+  if (request.command.empty()) return fail(ErrorCode::invalid, "no command to run: frugal run [options] -- CMD ...");
+  RunOutcome outcome;
+  tracking::RunStart run;
+  run.labels = request.labels;
+  run.name = request.name;
+  run.command = request.command;
+  run.host = host_name();
+  run.provider = request.provider;
+  run.region = request.region;
+  run.instance_type = request.instance_type;
+  run.instance_id = request.instance_id;
+  run.pricing = request.spot ? tracking::PricingModel::spot : tracking::PricingModel::on_demand;
+  run.params = request.params;
+  run.tags = request.tags;
+  FRUGAL_CHECK(price_run(store, request, run, outcome));
+
+  auto blocking = FRUGAL_TRY(budget::blocking_quotas(store, run.labels.user, run.labels.team,
+                                                      run.labels.project, clock.now()));
+  if (!blocking.empty()) {
+    std::string reasons;
+    for (const auto& b : blocking) reasons += (reasons.empty() ? "" : "; ") + b.reason;
+    if (request.quota_policy == QuotaPolicy::enforce)
+      return fail(ErrorCode::quota_exceeded,
+                  fmt::format("over quota: {}. Raise it with `frugal quota set`, or pass --allow-over-quota "
+                              "(recorded on the run)", reasons));
+    run.over_quota = true;
+    outcome.warnings.push_back("running over quota (recorded): " + reasons);
+  }
+
+  run.started = clock.now();
+  outcome.run_id = FRUGAL_TRY(tracking::start_run(store, run));
+  auto child = run_child(request.command, clock);
+  tracking::RunEnd end;
+  if (!child) {
+    // The run is recorded as failed so the attempt is not lost, then the launch error is reported.
+    end.ended = clock.now();
+    end.status = tracking::RunStatus::failed;
+    end.exit_code = child.error().code == ErrorCode::not_found ? k_exit_not_found : k_exit_cannot_execute;
+    auto finished = tracking::finish_run(store, outcome.run_id, end);
+    if (!finished) outcome.warnings.push_back("could not record the run's end: " + finished.error().message);
+    return std::unexpected(child.error());
+  }
+  end.ended = child->ended;
+  end.exit_code = child->exit_code;
+  if (child->signal) end.status = tracking::RunStatus::killed;
+  else end.status = child->exit_code == 0 ? tracking::RunStatus::finished : tracking::RunStatus::failed;
+  outcome.exit_code = child->exit_code;
+  auto finished = tracking::finish_run(store, outcome.run_id, end);
+  if (!finished) {
+    // The job ran; its exit status must still reach the caller even if the store failed us.
+    outcome.warnings.push_back("could not record the run's end: " + finished.error().message);
+    outcome.summary.id = outcome.run_id;
+    outcome.summary.status = end.status;
+    return outcome;
+  }
+  outcome.summary = *finished;
+  return outcome;
+}
+
+}  // namespace frugal::runner

@@ -1,0 +1,150 @@
+#include <cassert>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "tracking/tracking.h"
+
+namespace frugal::tracking {
+namespace {
+
+store::Value text_or_null(const std::string& s) {
+  return s.empty() ? store::Value{} : store::Value{s};
+}
+
+}  // namespace
+
+std::string_view status_name(RunStatus status) {
+  switch (status) {
+    case RunStatus::running: return "running";
+    case RunStatus::finished: return "finished";
+    case RunStatus::failed: return "failed";
+    case RunStatus::stopped_early: return "stopped_early";
+    case RunStatus::over_budget: return "over_budget";
+    case RunStatus::preempted: return "preempted";
+    case RunStatus::killed: return "killed";
+    case RunStatus::lost: return "lost";
+  }
+  return "unknown";
+}
+
+Result<RunStatus> parse_status(std::string_view name) {
+  for (auto s : {RunStatus::running, RunStatus::finished, RunStatus::failed, RunStatus::stopped_early,
+                 RunStatus::over_budget, RunStatus::preempted, RunStatus::killed, RunStatus::lost})
+    if (status_name(s) == name) return s;
+  return fail(ErrorCode::invalid, fmt::format("unknown run status '{}'", name));
+}
+
+std::string_view pricing_name(PricingModel pricing) {
+  switch (pricing) {
+    case PricingModel::on_demand: return "on_demand";
+    case PricingModel::spot: return "spot";
+    case PricingModel::committed: return "committed";
+  }
+  return "on_demand";
+}
+
+Money estimate_cost(Money hourly, std::int64_t duration_ms, int gpu_count, int instance_gpu_count) {
+  constexpr std::int64_t k_ms_per_hour = 3'600'000;
+  if (gpu_count > 0 && instance_gpu_count > 0 && gpu_count < instance_gpu_count)
+    return hourly.scaled(duration_ms * gpu_count, k_ms_per_hour * instance_gpu_count);
+  return hourly.scaled(duration_ms, k_ms_per_hour);
+}
+
+std::string quote_command(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& arg : argv) {
+    if (!out.empty()) out += ' ';
+    bool plain = !arg.empty() && arg.find_first_not_of(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+    if (plain) {
+      out += arg;
+      continue;
+    }
+    out += '\'';
+    for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    out += '\'';
+  }
+  return out;
+}
+
+Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
+  assert(!run.command.empty() && "start_run needs a command");
+  std::string name = run.name.empty() ? std::filesystem::path(run.command.front()).filename().string() : run.name;
+  std::int64_t id = 0;
+  FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
+    std::vector<store::Value> values = {
+        name,
+        text_or_null(run.labels.experiment),
+        run.labels.user,
+        text_or_null(run.labels.team),
+        text_or_null(run.labels.project),
+        text_or_null(run.labels.model),
+        text_or_null(run.labels.dataset),
+        quote_command(run.command),
+        text_or_null(run.host),
+        text_or_null(run.provider),
+        text_or_null(run.region),
+        text_or_null(run.instance_type),
+        text_or_null(run.instance_id),
+        std::string(pricing_name(run.pricing)),
+        run.hourly_price ? store::Value{run.hourly_price->nanos()} : store::Value{},
+        text_or_null(run.price_source),
+        std::int64_t{run.gpu_count},
+        std::int64_t{run.instance_gpu_count},
+        format_utc(run.started),
+        run.parent_run_id ? store::Value{*run.parent_run_id} : store::Value{},
+        std::int64_t{run.attempt},
+        std::int64_t{run.over_quota ? 1 : 0},
+    };
+    auto inserted = FRUGAL_TRY(store.query(
+        "INSERT INTO runs (name, experiment, username, team, project, model, dataset, command, host, "
+        "provider, region, instance_type, instance_id, pricing, hourly_price_nanos, price_source, "
+        "gpu_count, instance_gpu_count, started_at, status, parent_run_id, attempt, over_quota) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id",
+        values));
+    id = store::as_int(inserted.rows.at(0).at(0));
+    for (const auto& [key, value] : run.params) {
+      std::vector<store::Value> kv = {id, key, value};
+      FRUGAL_CHECK(store.execute("INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)", kv));
+    }
+    for (const auto& [key, value] : run.tags) {
+      std::vector<store::Value> kv = {id, key, value};
+      FRUGAL_CHECK(store.execute("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)", kv));
+    }
+    return {};
+  }));
+  return id;
+}
+
+Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const RunEnd& end) {
+  RunSummary summary;
+  summary.id = run_id;
+  summary.status = end.status;
+  FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
+    std::vector<store::Value> key = {run_id};
+    auto found = FRUGAL_TRY(store.query(
+        "SELECT started_at, hourly_price_nanos, gpu_count, instance_gpu_count FROM runs WHERE id = ?", key));
+    if (found.rows.empty()) return fail(ErrorCode::not_found, fmt::format("run {} does not exist", run_id));
+    const auto& row = found.rows.front();
+    TimePoint started = FRUGAL_TRY(parse_utc(store::as_text(row[0])));
+    summary.duration_ms = std::max<std::int64_t>(0, (end.ended - started).count());
+    if (!store::is_null(row[1]))
+      summary.cost = estimate_cost(Money::from_nanos(store::as_int(row[1])), summary.duration_ms,
+                                   static_cast<int>(store::as_int(row[2])), static_cast<int>(store::as_int(row[3])));
+    std::vector<store::Value> values = {
+        format_utc(end.ended),
+        summary.duration_ms,
+        std::string(status_name(end.status)),
+        end.exit_code ? store::Value{std::int64_t{*end.exit_code}} : store::Value{},
+        summary.cost ? store::Value{summary.cost->nanos()} : store::Value{},
+        run_id,
+    };
+    FRUGAL_CHECK(store.execute(
+        "UPDATE runs SET ended_at = ?, duration_ms = ?, status = ?, exit_code = ?, cost_nanos = ? WHERE id = ?",
+        values));
+    return {};
+  }));
+  return summary;
+}
+
+}  // namespace frugal::tracking

@@ -1,0 +1,83 @@
+#pragma once
+// Tracking: records runs — who ran what, charged to which team/project/model/dataset, on which
+// instance at what price — and meters their estimated cost. The runner calls start_run before the
+// job and finish_run after it; each is one transaction, so a crash never leaves half a run.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/money.h"
+#include "core/time.h"
+#include "store/store.h"
+
+namespace frugal::tracking {
+
+enum class RunStatus { running, finished, failed, stopped_early, over_budget, preempted, killed, lost };
+std::string_view status_name(RunStatus status);
+Result<RunStatus> parse_status(std::string_view name);
+
+enum class PricingModel { on_demand, spot, committed };
+std::string_view pricing_name(PricingModel pricing);
+
+// Who a run is charged to. Empty strings are stored as NULL.
+struct Labels {
+  std::string user;
+  std::string team;
+  std::string project;
+  std::string model;
+  std::string dataset;
+  std::string experiment;
+};
+
+struct RunStart {
+  Labels labels;
+  std::string name;                      // "" → the program's base name
+  std::vector<std::string> command;      // argv of the job; REQUIRES: not empty
+  std::string host;
+  std::string provider;
+  std::string region;
+  std::string instance_type;
+  std::string instance_id;
+  PricingModel pricing = PricingModel::on_demand;
+  std::optional<Money> hourly_price;     // whole instance, per hour; none → cost unknown
+  std::string price_source;              // "catalog <file>", "builtin", "flag"
+  int gpu_count = 0;                     // GPUs the run holds
+  int instance_gpu_count = 0;            // GPUs the instance has
+  TimePoint started;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::vector<std::pair<std::string, std::string>> tags;
+  std::optional<std::int64_t> parent_run_id;
+  int attempt = 1;
+  bool over_quota = false;               // started past a quota with --allow-over-quota
+};
+
+struct RunEnd {
+  TimePoint ended;
+  RunStatus status = RunStatus::finished;
+  std::optional<int> exit_code;
+};
+
+// What a finished run came to.
+struct RunSummary {
+  std::int64_t id = 0;
+  std::int64_t duration_ms = 0;
+  std::optional<Money> cost;  // none when the run had no price
+  RunStatus status = RunStatus::finished;
+};
+
+// Cost of holding `gpu_count` of an instance's `instance_gpu_count` GPUs for `duration_ms` at
+// `hourly` for the whole instance; the whole instance when either count is 0 (CPU jobs).
+Money estimate_cost(Money hourly, std::int64_t duration_ms, int gpu_count, int instance_gpu_count);
+
+// Shell-quotes argv into one readable line ("python train.py --name 'my run'").
+std::string quote_command(const std::vector<std::string>& argv);
+
+// Inserts the run (status running) with its params and tags. Returns its id.
+Result<std::int64_t> start_run(store::Store& store, const RunStart& run);
+
+// Records how the run ended, its duration and estimated cost.
+Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const RunEnd& end);
+
+}  // namespace frugal::tracking

@@ -1,0 +1,40 @@
+# Bad input gets a clear error that names what is wrong, and nothing is lost.
+source "$(dirname "$0")/lib.bash"
+
+run_status "$FRUGAL" run --instance-type p4d.24xlage -- true
+expect_eq "$STATUS" 2 "unknown instance type"
+expect_contains "$ERR" "p4d.24xlarge" "suggests the close match"
+expect_eq "$(sql "SELECT count(*) FROM runs")" "0" "refused run not recorded"
+
+run_status "$FRUGAL" top --since "last week"
+expect_eq "$STATUS" 2 "invalid --since"
+expect_contains "$ERR" "--since 30d" "shows a duration example"
+expect_contains "$ERR" "--since 2026-11-01" "shows a date example"
+
+run_status "$FRUGAL" run --tag novalue -- true
+expect_eq "$STATUS" 2 "tag without ="
+expect_contains "$ERR" "--tag" "names the flag"
+
+echo "my precious notes" > notes.db
+run_status "$FRUGAL" --db notes.db top
+expect_eq "$STATUS" 2 "foreign file refused"
+expect_contains "$ERR" "not a Frugal database" "explains the refusal"
+expect_eq "$(cat notes.db)" "my precious notes" "foreign file untouched"
+
+head -c 4096 /dev/urandom > random.db
+printf 'SQLite format 3\0' | dd of=random.db conv=notrunc status=none
+before=$(sha256sum random.db)
+run_status "$FRUGAL" --db random.db sql "SELECT 1"
+[[ "$STATUS" -ne 0 ]] || fail "corrupt database accepted"
+expect_eq "$(sha256sum random.db)" "$before" "corrupt file untouched"
+
+run_status "$FRUGAL" run -- frugal-no-such-program
+expect_eq "$STATUS" 127 "missing program, as a shell says"
+expect_contains "$ERR" "frugal-no-such-program" "names the program"
+
+run_status "$FRUGAL" run --format xml -- true
+expect_eq "$STATUS" 2 "bad --format"
+
+run_status "$FRUGAL" run --hourly-usd 12,5 -- true
+expect_eq "$STATUS" 2 "bad price"
+expect_contains "$ERR" "--hourly-usd" "names the flag"

@@ -1,0 +1,51 @@
+# Shared by the end-to-end tests: each runs the built `frugal` binary against its own temporary
+# FRUGAL_HOME, like a person would, and fails with a message naming what differed.
+set -euo pipefail
+
+: "${FRUGAL:?FRUGAL must point at the built binary}"
+: "${SHARED_DATA:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/data}"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/frugal-e2e.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export FRUGAL_HOME="$WORK/home"
+export HOME="$WORK/user-home"
+export XDG_CONFIG_HOME="$WORK/xdg"
+unset FRUGAL_DB FRUGAL_TEAM FRUGAL_PROJECT FRUGAL_MODEL FRUGAL_DATASET FRUGAL_EXPERIMENT FRUGAL_FORMAT \
+      FRUGAL_USER FRUGAL_INSTANCE_TYPE FRUGAL_REGION FRUGAL_PROVIDER
+export USER=tester
+mkdir -p "$HOME"
+cd "$WORK"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# expect_eq ACTUAL EXPECTED WHAT
+expect_eq() {
+  [[ "$1" == "$2" ]] || fail "$3: expected [$2], got [$1]"
+}
+
+# expect_contains HAYSTACK NEEDLE WHAT
+expect_contains() {
+  [[ "$1" == *"$2"* ]] || fail "$3: expected to contain [$2], got [$1]"
+}
+
+# run_status CMD...: runs CMD, captures stdout in $OUT, stderr in $ERR and the status in $STATUS.
+run_status() {
+  set +e
+  "$@" >"$WORK/.out" 2>"$WORK/.err"
+  STATUS=$?
+  set -e
+  OUT=$(cat "$WORK/.out")
+  ERR=$(cat "$WORK/.err")
+}
+
+sql() { "$FRUGAL" sql --format csv "$1" | tail -n +2; }
+
+require_shared_data() {
+  if [[ ! -e "$SHARED_DATA/$1" ]]; then
+    echo "SKIP: real data set ../shared/data/$1 is absent"
+    exit 77
+  fi
+}

@@ -1,0 +1,140 @@
+#include <gtest/gtest.h>
+
+#include "budget/budget.h"
+#include "runner/runner.h"
+#include "test_dir.h"
+
+namespace frugal::runner {
+namespace {
+
+TEST(RunChild, PassesTheExitStatusThrough) {
+  SystemClock clock;
+  auto r = run_child({"sh", "-c", "exit 3"}, clock);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_FALSE(r->signal);
+  EXPECT_GE(r->ended, r->started);
+}
+
+TEST(RunChild, ReportsDeathBySignalAs128PlusTheSignal) {
+  SystemClock clock;
+  auto r = run_child({"sh", "-c", "kill -TERM $$"}, clock);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 128 + 15);
+  EXPECT_EQ(r->signal, 15);
+}
+
+TEST(RunChild, ChildRunsInItsOwnProcessGroup) {
+  SystemClock clock;
+  // The child's group id equals its pid when it leads a new group.
+  auto r = run_child({"sh", "-c", "test \"$(ps -o pgid= -p $$ | tr -d ' ')\" = \"$$\""}, clock);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 0);
+}
+
+TEST(RunChild, MissingProgramIsNotFound) {
+  SystemClock clock;
+  auto r = run_child({"frugal-no-such-program-xyz"}, clock);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+  EXPECT_NE(r.error().message.find("frugal-no-such-program-xyz"), std::string::npos);
+}
+
+class TrackedRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override { m_store = std::move(*store::open_store(m_dir.file("f.db"))); }
+  RunRequest request(std::vector<std::string> command) {
+    RunRequest r;
+    r.labels = {"ada", "vision", "detector", "yolo", "coco", ""};
+    r.command = std::move(command);
+    r.hourly_price = *Money::parse("36");
+    return r;
+  }
+  std::int64_t count(const std::string& where) {
+    auto r = m_store->query("SELECT count(*) FROM runs WHERE " + where);
+    return store::as_int(r->rows.at(0).at(0));
+  }
+  frugal::testing::TestDir m_dir;
+  std::unique_ptr<store::Store> m_store;
+  FixedClock m_fixed{*parse_utc("2026-11-26T12:00:00Z")};
+  SystemClock m_clock;
+};
+
+TEST_F(TrackedRunTest, RecordsAFinishedRunWithItsCost) {
+  auto out = run_tracked(*m_store, request({"true"}), m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->exit_code, 0);
+  EXPECT_EQ(out->summary.status, tracking::RunStatus::finished);
+  ASSERT_TRUE(out->summary.cost);
+  EXPECT_EQ(count("status = 'finished' AND team = 'vision' AND price_source = 'flag' AND cost_nanos IS NOT NULL"), 1);
+}
+
+TEST_F(TrackedRunTest, FailedCommandIsRecordedAsFailedWithItsExitCode) {
+  auto out = run_tracked(*m_store, request({"sh", "-c", "exit 7"}), m_clock);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->exit_code, 7);
+  EXPECT_EQ(count("status = 'failed' AND exit_code = 7"), 1);
+}
+
+TEST_F(TrackedRunTest, MissingProgramStillLeavesAFailedRunBehind) {
+  auto out = run_tracked(*m_store, request({"frugal-no-such-program-xyz"}), m_clock);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(count("status = 'failed' AND exit_code = 127"), 1);
+}
+
+TEST_F(TrackedRunTest, QuotaExhaustedRefusesBeforeTheCommandStarts) {
+  ASSERT_TRUE(budget::set_quota(*m_store, {budget::Scope::team, "vision", budget::Period::monthly, *Money::parse("0"), std::nullopt},
+                                m_clock.now()));
+  std::string marker = m_dir.file("ran");
+  auto out = run_tracked(*m_store, request({"touch", marker}), m_clock);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, ErrorCode::quota_exceeded);
+  EXPECT_NE(out.error().message.find("team vision"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_EQ(count("1"), 0);
+}
+
+TEST_F(TrackedRunTest, AllowOverQuotaRunsAndRecordsIt) {
+  ASSERT_TRUE(budget::set_quota(*m_store, {budget::Scope::user, "ada", budget::Period::daily, *Money::parse("0"), std::nullopt},
+                                m_clock.now()));
+  auto req = request({"true"});
+  req.quota_policy = QuotaPolicy::allow_over;
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->warnings.size(), 1u);
+  EXPECT_EQ(count("over_quota = 1"), 1);
+}
+
+TEST_F(TrackedRunTest, UnknownInstanceTypeIsRefusedWithCloseMatches) {
+  auto req = request({"true"});
+  req.hourly_price.reset();
+  req.instance_type = "p4d.24xlage";
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, ErrorCode::not_found);
+  EXPECT_NE(out.error().message.find("p4d.24xlarge"), std::string::npos) << out.error().message;
+  EXPECT_EQ(count("1"), 0);
+}
+
+TEST_F(TrackedRunTest, BuiltinCatalogPricesAKnownInstanceWithNoImport) {
+  auto req = request({"true"});
+  req.hourly_price.reset();
+  req.instance_type = "p4d.24xlarge";
+  req.gpus = 2;
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(count("instance_gpu_count = 8 AND gpu_count = 2 AND hourly_price_nanos > 0 AND provider = 'aws'"), 1);
+}
+
+TEST_F(TrackedRunTest, AskingForMoreGpusThanTheInstanceHasIsRefused) {
+  auto req = request({"true"});
+  req.hourly_price.reset();
+  req.instance_type = "p4d.24xlarge";
+  req.gpus = 9;
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, ErrorCode::invalid);
+}
+
+}  // namespace
+}  // namespace frugal::runner
