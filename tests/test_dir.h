@@ -1,5 +1,6 @@
 #pragma once
 // TestDir: each test gets its own empty temporary folder, removed afterwards (ccache's TestContext).
+#include <cctype>
 #include <filesystem>
 #include <string>
 
@@ -12,6 +13,8 @@ class TestDir {
   TestDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "frugal";
+    for (char& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.') c = '_';  // parameterised names hold '/'
     std::string pattern = (std::filesystem::temp_directory_path() / ("frugal-" + name + "-XXXXXX")).string();
     m_path = mkdtemp(pattern.data()) ? pattern : throw std::runtime_error("mkdtemp failed");
   }

@@ -112,8 +112,9 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--spot", flags->spot, "price at the spot rate");
   cmd->add_option("--hourly-usd", flags->hourly_usd, "price per hour of the whole instance (overrides the catalog)");
   cmd->add_option("--gpus", flags->gpus, "GPUs the job holds, when it shares the instance");
-  cmd->add_option("--tag", flags->tags, "label KEY=VALUE (repeatable)");
-  cmd->add_option("--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)");
+  // One value per flag, so a repeated flag never swallows the command after --.
+  cmd->add_option("--tag", flags->tags, "label KEY=VALUE (repeatable)")->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)")->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--allow-over-quota", flags->allow_over_quota, "run even when a quota is exhausted (recorded)");
   cmd->add_option("command", flags->command, "the command, after --")->required();
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });

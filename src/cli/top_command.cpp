@@ -54,7 +54,7 @@ int execute(Context& ctx, const TopFlags& f) {
                    "runs", "failures", "hours"};
   for (std::size_t i = 0; i < board->rows.size(); ++i) table.rows.push_back(row_cells(i + 1, board->rows[i], format));
   if (format == Format::table) {
-    table.rows.push_back(row_cells(0, board->total, format));
+    if (!table.rows.empty()) table.rows.push_back(row_cells(0, board->total, format));
     fmt::print("top {} by {}, {} .. {} (share of {})\n", budget::dimension_name(q.by), budget::metric_name(q.metric),
                format_utc(q.since), format_utc(q.until), budget::metric_name(q.metric));
   }

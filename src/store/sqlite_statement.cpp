@@ -34,10 +34,10 @@ Result<sqlite3_stmt*> sqlite_prepare(sqlite3* db, std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
-  if (rc != SQLITE_OK) {
-    return fail(rc == SQLITE_AUTH ? ErrorCode::invalid : ErrorCode::invalid,
-                fmt::format("sql: {}", sqlite3_errmsg(db)));
-  }
+  if (rc == SQLITE_AUTH)
+    return fail(ErrorCode::invalid, "sql: refused: this SQL surface is read-only (no writes, ATTACH, "
+                                    "schema changes or setting pragmas)");
+  if (rc != SQLITE_OK) return fail(ErrorCode::invalid, fmt::format("sql: {}", sqlite3_errmsg(db)));
   if (!stmt) return fail(ErrorCode::invalid, "sql: empty statement");
   std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
   if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {

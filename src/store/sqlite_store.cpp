@@ -1,6 +1,8 @@
 #include "store/sqlite_store.h"
 
 #include <array>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
@@ -25,6 +27,12 @@ int read_only_authorizer(void*, int action, const char* arg1, const char*, const
     case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_UPDATE:
+      // SQLite re-reads its own schema through these checks; the connection is opened read-only,
+      // so this can never write.
+      return arg1 && (sqlite3_stricmp(arg1, "sqlite_master") == 0 || sqlite3_stricmp(arg1, "sqlite_temp_master") == 0)
+                 ? SQLITE_OK
+                 : SQLITE_DENY;
     case SQLITE_PRAGMA: {
       // Introspection pragmas only; their argument names a table, never a setting.
       static constexpr std::array<const char*, 6> allowed = {"table_info", "table_xinfo", "table_list",
@@ -71,7 +79,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   }
   if (!exists && access == Access::read_write) {
     fs::path parent = fs::path(path).parent_path();
-    if (!parent.empty() && !fs::exists(parent, ec) && !fs::create_directories(parent, ec))
+    // Another process may create it at the same moment: only a real error counts.
+    if (!parent.empty() && (fs::create_directories(parent, ec), ec))
       return fail(ErrorCode::io, fmt::format("{}: cannot create folder: {}", parent.string(), ec.message()));
   }
   if (!exists && access == Access::read_only) {
@@ -102,9 +111,23 @@ Result<void> SqliteStore::configure() {
   if (m_access == Access::read_write) {
     // WAL lets readers run beside one writer; NORMAL sync is durable against process crashes
     // (kill -9) and loses at most the last commits on power loss, which SQLite documents.
-    FRUGAL_CHECK(exec_script("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"));
+    FRUGAL_CHECK(use_wal());
+    FRUGAL_CHECK(exec_script("PRAGMA synchronous = NORMAL;"));
   }
   return {};
+}
+
+Result<void> SqliteStore::use_wal() {
+  // Switching a fresh file to WAL needs it to itself; SQLite answers BUSY at once, without the busy
+  // handler, while another process is creating the same file. Wait and retry like the handler would.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(k_busy_timeout_ms);
+  for (;;) {
+    auto mode = query("PRAGMA journal_mode", {});
+    if (mode && as_text(mode->rows.at(0).at(0)) == "wal") return {};
+    auto set = exec_script("PRAGMA journal_mode = WAL");
+    if (set || set.error().code != ErrorCode::unavailable || std::chrono::steady_clock::now() > deadline) return set;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 Result<int> SqliteStore::read_user_version() {
@@ -127,21 +150,19 @@ Result<void> SqliteStore::exec_script(std::string_view sql) {
 }
 
 Result<void> SqliteStore::check_identity() {
-  auto app = query("PRAGMA application_id", {});
-  if (!app) {
+  // One statement, so one snapshot: another process may be creating the schema right now, and
+  // it must look either wholly absent or wholly there.
+  auto seen = query("SELECT (SELECT application_id FROM pragma_application_id), "
+                    "(SELECT count(*) FROM sqlite_schema)", {});
+  if (!seen) {
     return fail(ErrorCode::invalid, fmt::format("{}: not a Frugal database ({}); left untouched",
-                                                m_path, app.error().message));
+                                                m_path, seen.error().message));
   }
-  int application_id = static_cast<int>(as_int(app->rows.at(0).at(0)));
-  if (application_id == k_application_id) return {};
-  auto tables = query("SELECT count(*) FROM sqlite_schema", {});
-  if (!tables)
-    return fail(ErrorCode::invalid, fmt::format("{}: not a Frugal database ({}); left untouched",
-                                                m_path, tables.error().message));
-  if (application_id != 0 || as_int(tables->rows.at(0).at(0)) > 0)
-    return fail(ErrorCode::invalid,
-                fmt::format("{}: an SQLite database of another program, not Frugal's; left untouched", m_path));
-  return {};
+  int application_id = static_cast<int>(as_int(seen->rows.at(0).at(0)));
+  std::int64_t objects = as_int(seen->rows.at(0).at(1));
+  if (application_id == k_application_id || (application_id == 0 && objects == 0)) return {};
+  return fail(ErrorCode::invalid,
+              fmt::format("{}: an SQLite database of another program, not Frugal's; left untouched", m_path));
 }
 
 Result<void> SqliteStore::migrate() {

@@ -31,6 +31,7 @@ class SqliteStore final : public Store {
                    std::vector<std::string>* columns_out, const std::function<bool(const Row&)>& on_row);
   Result<void> configure();
   Result<void> check_identity();
+  Result<void> use_wal();
   Result<void> migrate();
   Result<int> read_user_version();
   Result<void> exec_script(std::string_view sql);

@@ -2,7 +2,7 @@
 source "$(dirname "$0")/lib.bash"
 
 "$FRUGAL" run --team vision --user ada --model yolo --dataset coco --hourly-usd 3600 -- sleep 0.3
-"$FRUGAL" run --team vision --user bob --model yolo --dataset coco --hourly-usd 3600 -- sh -c 'sleep 0.1; exit 1'
+"$FRUGAL" run --team vision --user bob --model yolo --dataset coco --hourly-usd 3600 -- sh -c 'sleep 0.1; exit 1' || true
 "$FRUGAL" run --team nlp --user cy --model bert --dataset wiki --hourly-usd 3600 -- sleep 0.1
 
 run_status "$FRUGAL" top --by team --since 30d --format csv
