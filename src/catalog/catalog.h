@@ -16,9 +16,9 @@ namespace frugal::catalog {
 enum class Pricing { on_demand, spot };
 
 struct ImportStats {
-  std::string file;
-  std::string provider;
-  std::string format;            // "skypilot" or "ec2instances.info"
+  std::string file{};
+  std::string provider{};
+  std::string format{};          // "skypilot" or "ec2instances.info"
   std::size_t rows_read = 0;     // data rows in the file
   std::size_t instances = 0;     // (region, instance type) rows stored
   std::size_t accelerators = 0;  // (region, accelerator) rows stored (GCP)
@@ -33,27 +33,28 @@ Result<ImportStats> import_file(store::Store& store, const std::string& path, co
 
 // One way to buy compute: an instance type in a region, or (GCP) a VM type plus N accelerators.
 struct Offer {
-  std::string provider;
-  std::string region;
-  std::string instance_type;  // "a2-highgpu-1g"; for a GCP VM + accelerators "n1-standard-8+4xT4"
+  std::string provider{};
+  std::string region{};
+  std::string instance_type{};  // "a2-highgpu-1g"; for a GCP VM + accelerators "n1-standard-8+4xT4"
   double vcpus = 0;
   double memory_gib = 0;
-  std::string gpu_model;      // "" for CPU-only
+  std::string gpu_model{};      // "" for CPU-only
   double gpu_count = 0;
   double gpu_memory_gib = 0;
-  Money on_demand;            // per hour, whole instance
-  std::optional<Money> spot;  // per hour; none when not offered
-  std::string source;         // file name or "builtin"
+  Money on_demand{};            // per hour, whole instance
+  std::optional<Money> spot{};  // per hour; none when not offered
+  std::string source{};         // file name or "builtin"
 };
 
+// Every member has an initializer, so `OfferFilter{.gpu_model = "A100"}` builds under -Wextra.
 struct OfferFilter {
-  std::string gpu_model;             // "" = any; matched case-insensitively ("a100" = "A100")
-  double min_gpu_count = 0;          // at least this many accelerators
-  std::optional<Money> max_hourly;   // at most this per hour (for the pricing below)
-  std::string provider;              // "" = any
-  std::string region;                // "" = any
+  std::string gpu_model{};               // "" = any; matched case-insensitively ("a100" = "A100")
+  double min_gpu_count = 0;              // at least this many accelerators
+  std::optional<Money> max_hourly{};     // at most this per hour (for the pricing below)
+  std::string provider{};                // "" = any
+  std::string region{};                  // "" = any
   Pricing pricing = Pricing::on_demand;  // which price filters and sorts
-  std::size_t limit = 0;             // 0 = no limit
+  std::size_t limit = 0;                 // 0 = no limit
 };
 
 // Offers matching `filter`, cheapest first by the chosen pricing (offers without that price drop
@@ -67,11 +68,11 @@ Result<std::vector<Offer>> cheapest(store::Store& store, const std::string& gpu_
 
 // The price that meters a run.
 struct InstancePrice {
-  Money hourly;               // whole instance, per hour
+  Money hourly{};        // whole instance, per hour
   int instance_gpu_count = 0;
-  std::string provider;
-  std::string region;
-  std::string source;         // "catalog <file>" or "builtin"
+  std::string provider{};
+  std::string region{};
+  std::string source{};  // "catalog <file>" or "builtin"
 };
 
 // Looks `instance_type` up (case-sensitive, as clouds spell it), in `region` when given (else the
