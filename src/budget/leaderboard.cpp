@@ -3,6 +3,7 @@
 
 #include "budget/budget.h"
 #include "budget/run_columns.h"
+#include "budget/run_totals.h"
 
 namespace frugal::budget {
 namespace {
@@ -22,30 +23,24 @@ double metric_value(const LeaderboardRow& row, Metric metric) {
 
 Result<Leaderboard> leaderboard(store::Store& store, const LeaderboardQuery& query) {
   // Integer sums stay exact; the engine groups, we rank (groups are few).
-  std::string sql = fmt::format(
-      "SELECT {0}, sum(cost_nanos), sum(duration_ms * gpu_count), count(*), "
-      "sum(status IN {1}), sum(duration_ms) "
-      "FROM runs WHERE started_at >= ? AND started_at < ? GROUP BY {0}",
-      dimension_column(query.by), k_failure_statuses);
-  std::vector<store::Value> params = {format_utc(query.since), format_utc(query.until)};
+  auto totals = FRUGAL_TRY(run_totals(store, query.by, query.since, query.until));
   Leaderboard board;
   board.total.key = "total";
-  FRUGAL_CHECK(store.for_each_row(sql, params, [&](const store::Row& r) {
+  for (const auto& t : totals) {
     LeaderboardRow row;
-    row.key = store::is_null(r[0]) ? "(none)" : store::as_text(r[0]);
-    row.cost = Money::from_nanos(store::as_int(r[1]));
-    row.gpu_hours = static_cast<double>(store::as_int(r[2])) / k_ms_per_hour;
-    row.runs = store::as_int(r[3]);
-    row.failures = store::as_int(r[4]);
-    row.duration_ms = store::as_int(r[5]);
+    row.key = t.key.empty() ? "(none)" : t.key;
+    row.cost = Money::from_nanos(t.cost_nanos);
+    row.gpu_hours = static_cast<double>(t.gpu_ms) / k_ms_per_hour;
+    row.runs = t.runs;
+    row.failures = t.failures;
+    row.duration_ms = t.duration_ms;
     board.total.cost += row.cost;
     board.total.gpu_hours += row.gpu_hours;
     board.total.runs += row.runs;
     board.total.failures += row.failures;
     board.total.duration_ms += row.duration_ms;
     board.rows.push_back(std::move(row));
-    return true;
-  }));
+  }
   // Exact money compares exactly; the other metrics are integers or sums of integers.
   std::sort(board.rows.begin(), board.rows.end(), [&](const LeaderboardRow& a, const LeaderboardRow& b) {
     if (query.metric == Metric::cost && a.cost != b.cost) return a.cost > b.cost;

@@ -3,17 +3,18 @@
 
 #include "budget/budget.h"
 #include "budget/run_columns.h"
+#include "budget/run_totals.h"
 
 namespace frugal::budget {
 namespace {
 
-std::string_view scope_column(Scope s) {
+Dimension dimension_of(Scope s) {
   switch (s) {
-    case Scope::team: return "team";
-    case Scope::user: return "username";
-    case Scope::project: return "project";
+    case Scope::team: return Dimension::team;
+    case Scope::user: return Dimension::user;
+    case Scope::project: return Dimension::project;
   }
-  return "team";
+  return Dimension::team;
 }
 
 std::string_view period_noun(Period p) {
@@ -39,14 +40,11 @@ Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint n
   QuotaUsage u;
   u.quota = quota;
   std::tie(u.period_start, u.period_end) = period_bounds(quota.period, now);
-  std::string sql = fmt::format(
-      "SELECT sum(cost_nanos), sum(duration_ms * gpu_count) FROM runs "
-      "WHERE {} = ? AND started_at >= ? AND started_at < ?",
-      scope_column(quota.scope));
-  std::vector<store::Value> params = {quota.name, format_utc(u.period_start), format_utc(u.period_end)};
-  auto r = FRUGAL_TRY(store.query(sql, params));
-  u.spent = Money::from_nanos(store::as_int(r.rows.at(0)[0]));
-  u.gpu_hours = static_cast<double>(store::as_int(r.rows.at(0)[1])) / k_ms_per_hour;
+  auto totals = FRUGAL_TRY(run_totals(store, dimension_of(quota.scope), u.period_start, u.period_end, quota.name));
+  for (const auto& t : totals) {
+    u.spent += Money::from_nanos(t.cost_nanos);
+    u.gpu_hours += static_cast<double>(t.gpu_ms) / k_ms_per_hour;
+  }
   std::vector<std::string> why;
   if (quota.limit && u.spent >= *quota.limit)
     why.push_back(fmt::format("${} of ${}", u.spent.to_fixed(2), quota.limit->to_fixed(2)));

@@ -112,7 +112,8 @@ Result<void> SqliteStore::configure() {
     // WAL lets readers run beside one writer; NORMAL sync is durable against process crashes
     // (kill -9) and loses at most the last commits on power loss, which SQLite documents.
     FRUGAL_CHECK(use_wal());
-    FRUGAL_CHECK(exec_script("PRAGMA synchronous = NORMAL;"));
+    // Temp b-trees (sorts, the rollup triggers' row sets) stay in memory, off the disk.
+    FRUGAL_CHECK(exec_script("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;"));
   }
   return {};
 }
