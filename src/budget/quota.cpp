@@ -47,7 +47,7 @@ Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint n
   }
   std::vector<std::string> why;
   if (quota.limit && u.spent >= *quota.limit)
-    why.push_back(fmt::format("${} of ${}", u.spent.to_fixed(2), quota.limit->to_fixed(2)));
+    why.push_back(fmt::format("${} of ${}", u.spent.to_string(2), quota.limit->to_string(2)));
   if (quota.gpu_hours && u.gpu_hours >= *quota.gpu_hours)
     why.push_back(fmt::format("{:.1f} of {:.1f} GPU-hours", u.gpu_hours, *quota.gpu_hours));
   u.exceeded = !why.empty();

@@ -54,7 +54,10 @@ Result<std::pair<std::string, std::string>> parse_key_value(const std::string& t
 }
 
 Cell money_cell(const Money& m, Format format) {
-  return Cell::num(format == Format::table ? m.to_fixed(2) : m.to_string(2));
+  if (format != Format::table) return Cell::num(m.to_string(2));
+  // Short jobs cost fractions of a cent: show them rather than a misleading 0.00.
+  bool small = m != Money() && m < Money::from_units(1) && m > -Money::from_units(1);
+  return Cell::num(m.to_fixed(small ? 4 : 2));
 }
 
 Cell share_cell(double share, Format format) {

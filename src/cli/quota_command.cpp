@@ -53,7 +53,7 @@ int set(Context& ctx, const QuotaFlags& f) {
   for (const auto& q : quotas) {
     if (auto ok = budget::set_quota(**store, q, ctx.clock.now()); !ok) return report_error(ok.error());
     fmt::print("{} quota for {} {}: {}{}\n", budget::period_name(q.period), budget::scope_name(q.scope), q.name,
-               q.limit ? "$" + q.limit->to_fixed(2) : std::string("no money limit"),
+               q.limit ? "$" + q.limit->to_string(2) : std::string("no money limit"),
                q.gpu_hours ? fmt::format(", {} GPU-hours", *q.gpu_hours) : std::string(", no GPU-hour limit"));
   }
   return k_exit_ok;

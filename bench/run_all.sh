@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, each side by side with its peer. Results go to docs/benchmarks.md
+# by hand, with the machine and date.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+build="$(cd "${1:-$here/../build}" && pwd)"
+echo "== frugal run overhead =="; "$here/run_overhead/run.sh" "$build"
+echo; echo "== leaderboard over 1,000,000 runs =="; "$here/top/run.sh" "$build"
+echo; echo "== catalog import of the largest real file =="; "$here/catalog_import/run.sh" "$build"
