@@ -53,11 +53,14 @@ Result<std::pair<std::string, std::string>> parse_key_value(const std::string& t
   return std::pair{text.substr(0, eq), text.substr(eq + 1)};
 }
 
-Cell money_cell(const Money& m, Format format) {
-  if (format != Format::table) return Cell::num(m.to_string(2));
+std::string money_text(const Money& m) {
   // Short jobs cost fractions of a cent: show them rather than a misleading 0.00.
   bool small = m != Money() && m < Money::from_units(1) && m > -Money::from_units(1);
-  return Cell::num(m.to_fixed(small ? 4 : 2));
+  return m.to_fixed(small ? 4 : 2);
+}
+
+Cell money_cell(const Money& m, Format format) {
+  return Cell::num(format == Format::table ? money_text(m) : m.to_string(2));
 }
 
 Cell share_cell(double share, Format format) {

@@ -44,6 +44,9 @@ Result<Money> parse_usd(const std::string& text, std::string_view flag);
 // Splits "key=value"; the error names the flag.
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& text, std::string_view flag);
 
+// Money for people: two decimals, four below a dollar.
+std::string money_text(const Money& m);
+
 // Cells for common kinds of values.
 Cell money_cell(const Money& m, Format format);        // 2 decimals in tables, exact otherwise
 Cell share_cell(double share, Format format);          // "41.2%" in tables, 0.412 otherwise

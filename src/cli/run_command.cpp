@@ -88,7 +88,7 @@ int execute(Context& ctx, const RunFlags& f) {
     const auto& s = outcome->summary;
     fmt::print(stderr, "frugal: run {} {} in {}{}\n", s.id, tracking::status_name(s.status),
                format_duration(s.duration_ms),
-               s.cost ? fmt::format(", ${} ({})", s.cost->to_fixed(2), outcome->price_note) : ", cost unknown (no --instance-type)");
+               s.cost ? fmt::format(", ${} ({})", money_text(*s.cost), outcome->price_note) : ", cost unknown (no --instance-type)");
   }
   return outcome->exit_code;
 }

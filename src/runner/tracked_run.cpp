@@ -46,9 +46,12 @@ Result<void> price_run(store::Store& store, const RunRequest& request, tracking:
     run.gpu_count = run.instance_gpu_count;
   }
   if (run.hourly_price) {
-    outcome.price_note = fmt::format("{} {} {} ${}/h ({})", request.instance_type.empty() ? "instance" : request.instance_type,
-                                     tracking::pricing_name(run.pricing), run.region.empty() ? "-" : run.region,
-                                     run.hourly_price->to_string(2), run.price_source);
+    std::string what = request.instance_type.empty()
+                           ? std::string("instance")
+                           : fmt::format("{} {}{}", request.instance_type, tracking::pricing_name(run.pricing),
+                                         run.region.empty() ? "" : " in " + run.region);
+    outcome.price_note = fmt::format("{} at ${}/h from {}", what, run.hourly_price->to_string(2),
+                                     run.price_source == "flag" ? "--hourly-usd" : run.price_source);
   }
   return {};
 }
