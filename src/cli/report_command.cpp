@@ -35,15 +35,12 @@ Table failures_table(const std::vector<budget::FailureLine>& lines, Format forma
 }
 
 int execute(Context& ctx, const ReportFlags& f) {
-  TimePoint now = ctx.clock.now();
-  auto since = parse_time_bound(f.since, now, "--since");
-  if (!since) return report_error(since.error());
-  auto until = f.until.empty() ? Result<TimePoint>(now + std::chrono::milliseconds(1))
-                               : parse_time_bound(f.until, now, "--until");
-  if (!until) return report_error(until.error());
+  auto window = parse_window(f.since, f.until, ctx.clock.now());
+  if (!window) return report_error(window.error());
+  auto [since, until] = *window;
   auto store = ctx.open_store(store::Access::read_only);
   if (!store) return report_error(store.error());
-  auto r = budget::report(**store, {*since, *until, f.limit});
+  auto r = budget::report(**store, {since, until, f.limit});
   if (!r) return report_error(r.error());
   Format format = ctx.format();
   std::vector<std::pair<std::string, Table>> sections = {
@@ -54,7 +51,7 @@ int execute(Context& ctx, const ReportFlags& f) {
   if (format == Format::json) {
     Table totals;
     totals.columns = {"since", "until", "runs", "failed_runs", "cost_usd", "failed_cost_usd"};
-    totals.rows.push_back({Cell::str(format_utc(*since)), Cell::str(format_utc(*until)), int_cell(r->runs),
+    totals.rows.push_back({Cell::str(format_utc(since)), Cell::str(format_utc(until)), int_cell(r->runs),
                            int_cell(r->failed_runs), money_cell(r->total_cost, format), money_cell(r->failed_cost, format)});
     sections.insert(sections.begin(), {"totals", totals});
     print_sections_json(stdout, sections);
@@ -63,7 +60,7 @@ int execute(Context& ctx, const ReportFlags& f) {
   if (format == Format::table) {
     double rate = r->runs ? 100.0 * static_cast<double>(r->failed_runs) / static_cast<double>(r->runs) : 0;
     fmt::print("report {} .. {}: {} runs, ${} spent; {} failed ({:.1f}%), ${} spent on failed runs\n",
-               format_utc(*since), format_utc(*until), r->runs, r->total_cost.to_fixed(2), r->failed_runs, rate,
+               format_utc(since), format_utc(until), r->runs, r->total_cost.to_fixed(2), r->failed_runs, rate,
                r->failed_cost.to_fixed(2));
   }
   const char* titles[] = {"costliest jobs", "longest jobs", "failures by team and project"};

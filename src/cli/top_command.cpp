@@ -32,17 +32,11 @@ int execute(Context& ctx, const TopFlags& f) {
   if (!by) return report_error(by.error());
   auto metric = budget::parse_metric(f.metric);
   if (!metric) return report_error(metric.error());
-  TimePoint now = ctx.clock.now();
-  auto since = parse_time_bound(f.since, now, "--since");
-  if (!since) return report_error(since.error());
-  auto until = f.until.empty() ? Result<TimePoint>(now + std::chrono::milliseconds(1))
-                               : parse_time_bound(f.until, now, "--until");
-  if (!until) return report_error(until.error());
-  if (*until <= *since) return report_error({ErrorCode::invalid, "--until must be after --since"});
+  auto window = parse_window(f.since, f.until, ctx.clock.now());
+  if (!window) return report_error(window.error());
   q.by = *by;
   q.metric = *metric;
-  q.since = *since;
-  q.until = *until;
+  std::tie(q.since, q.until) = *window;
   q.limit = f.limit;
   auto store = ctx.open_store(store::Access::read_only);
   if (!store) return report_error(store.error());
