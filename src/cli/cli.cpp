@@ -25,6 +25,7 @@ int run(int argc, char** argv) {
   add_report_command(app, ctx);
   add_quota_command(app, ctx);
   add_catalog_command(app, ctx);
+  add_bill_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -13,6 +13,33 @@ class SqliteStatement final : public Statement {
 
   Result<std::int64_t> execute(std::span<const Value> params) override {
     FRUGAL_CHECK(sqlite_bind(m_db, m_stmt, params));
+    return step();
+  }
+
+  Result<std::int64_t> execute_views(std::span<const ValueView> params) override {
+    sqlite3_reset(m_stmt);
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(m_stmt))
+      return fail(ErrorCode::invalid, fmt::format("sql: {} parameters given, {} expected", params.size(),
+                                                  sqlite3_bind_parameter_count(m_stmt)));
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      int index = static_cast<int>(i) + 1;
+      // SQLITE_STATIC: the text outlives the step below, which runs to completion before we return.
+      int rc = std::visit(
+          [&](const auto& v) -> int {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) return sqlite3_bind_null(m_stmt, index);
+            else if constexpr (std::is_same_v<T, std::int64_t>) return sqlite3_bind_int64(m_stmt, index, v);
+            else if constexpr (std::is_same_v<T, double>) return sqlite3_bind_double(m_stmt, index, v);
+            else return sqlite3_bind_text(m_stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+          },
+          params[i]);
+      if (rc != SQLITE_OK) return fail(ErrorCode::invalid, fmt::format("sql: bind: {}", sqlite3_errmsg(m_db)));
+    }
+    return step();
+  }
+
+ private:
+  Result<std::int64_t> step() {
     int rc;
     while ((rc = sqlite3_step(m_stmt)) == SQLITE_ROW) {
     }
@@ -23,7 +50,6 @@ class SqliteStatement final : public Statement {
     return sqlite3_changes64(m_db);
   }
 
- private:
   sqlite3* m_db;
   sqlite3_stmt* m_stmt;
 };

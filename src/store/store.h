@@ -22,6 +22,9 @@ namespace frugal::store {
 // One SQL value. Money travels as int64 nanos (see core/money.h), times as ISO-8601 text.
 using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
 using Row = std::vector<Value>;
+// A value that borrows its text: for hot loops that bind many rows (bulk imports). The text must
+// outlive the call it is passed to.
+using ValueView = std::variant<std::monostate, std::int64_t, double, std::string_view>;
 
 struct QueryResult {
   std::vector<std::string> columns;
@@ -40,6 +43,8 @@ class Statement {
   virtual ~Statement() = default;
   // Binds `params`, runs to completion, resets. Returns the number of rows changed.
   virtual Result<std::int64_t> execute(std::span<const Value> params) = 0;
+  // The same without copying text.
+  virtual Result<std::int64_t> execute_views(std::span<const ValueView> params) = 0;
 };
 
 enum class Access { read_write, read_only };

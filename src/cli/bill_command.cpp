@@ -1,0 +1,125 @@
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "billing/billing.h"
+#include "cli/context.h"
+
+namespace frugal::cli {
+namespace {
+
+struct BillFlags {
+  std::vector<std::string> files;
+  std::string format;
+  bool skip_bad_rows = false;
+  // costs
+  std::string by = "service", metric = "billed", since = "30d", until;
+};
+
+// "rows, MB/s, ETA" on a terminal, rewritten in place.
+std::function<void(std::size_t, std::size_t)> progress_line(const std::string& file) {
+  if (!isatty(STDERR_FILENO)) return {};
+  std::error_code ec;
+  double total = static_cast<double>(std::filesystem::file_size(file, ec));
+  auto start = std::chrono::steady_clock::now();
+  return [total, start](std::size_t bytes, std::size_t rows) {
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double rate = seconds > 0 ? static_cast<double>(bytes) / seconds : 0;
+    double eta = rate > 0 && total > 0 ? (total - static_cast<double>(bytes)) / rate : 0;
+    fmt::print(stderr, "\r{} rows, {:.1f} MB/s, {:.0f}% , ETA {:.0f}s   ", rows, rate / 1e6,
+               total > 0 ? 100.0 * static_cast<double>(bytes) / total : 0.0, eta);
+  };
+}
+
+int import(Context& ctx, const BillFlags& f) {
+  auto store = ctx.open_store(store::Access::read_write);
+  if (!store) return report_error(store.error());
+  for (const auto& file : f.files) {
+    billing::ImportOptions options;
+    options.format = f.format;
+    options.skip_bad_rows = f.skip_bad_rows ? billing::SkipBadRows::yes : billing::SkipBadRows::no;
+    options.on_progress = progress_line(file);
+    auto r = billing::import_bill(**store, file, options, ctx.clock.now());
+    if (options.on_progress) fmt::print(stderr, "\r\033[K");
+    if (!r) return report_error(r.error());
+    if (r->already_imported_as) {
+      fmt::print("{}: already imported (import {}); nothing changed\n", file, r->already_imported_as);
+      continue;
+    }
+    for (const auto& line : r->skipped) fmt::print(stderr, "frugal: skipped {}\n", line);
+    fmt::print("{}: format {}, {} rows{}{}, import {}\n", file, r->format, r->rows,
+               r->replaced_rows ? fmt::format(", replacing {} earlier rows of the same periods", r->replaced_rows) : "",
+               r->skipped.empty() ? "" : fmt::format(", {} bad rows skipped", r->skipped.size()), r->import_id);
+    for (const auto& t : r->totals)
+      fmt::print("  {} {} {}: {} rows, billed {} {}, effective {}, list {}\n", t.provider,
+                 t.billing_account_id.empty() ? "-" : t.billing_account_id, t.billing_period_start.substr(0, 10), t.rows,
+                 t.billed.to_string(2), t.currency, t.effective.to_string(2), t.list.to_string(2));
+  }
+  return k_exit_ok;
+}
+
+int imports(Context& ctx) {
+  auto store = ctx.open_store(store::Access::read_only);
+  if (!store) return report_error(store.error());
+  auto list = billing::list_imports(**store);
+  if (!list) return report_error(list.error());
+  Format format = ctx.format();
+  Table t;
+  t.columns = {"import", "file", "format", "imported_at", "period_start", "period_end", "rows", "live_rows",
+               "skipped", "replaced", "billed"};
+  for (const auto& i : *list)
+    t.rows.push_back({int_cell(i.id), Cell::str(i.file), Cell::str(i.format), Cell::str(i.imported_at),
+                      Cell::str(i.billing_period_start.substr(0, 10)), Cell::str(i.billing_period_end.substr(0, 10)),
+                      int_cell(i.rows), int_cell(i.live_rows), int_cell(i.skipped_rows), int_cell(i.replaced_rows),
+                      money_cell(i.billed, format)});
+  print_table(stdout, t, format);
+  return k_exit_ok;
+}
+
+int costs(Context& ctx, const BillFlags& f) {
+  auto window = parse_window(f.since, f.until, ctx.clock.now());
+  if (!window) return report_error(window.error());
+  auto metric = billing::parse_cost_metric(f.metric);
+  if (!metric) return report_error(metric.error());
+  auto store = ctx.open_store(store::Access::read_only);
+  if (!store) return report_error(store.error());
+  auto lines = billing::costs(**store, {f.by, *metric, window->first, window->second});
+  if (!lines) return report_error(lines.error());
+  Format format = ctx.format();
+  Table t;
+  std::string key_column = f.by.starts_with("tag:") ? f.by.substr(4) : f.by;
+  t.columns = {key_column, "currency", "cost", "share", "rows"};
+  for (const auto& l : *lines)
+    t.rows.push_back({Cell::str(l.key.empty() ? "(unallocated)" : l.key), Cell::str(l.currency),
+                      money_cell(l.cost, format), share_cell(l.share, format), int_cell(l.rows)});
+  if (format == Format::table)
+    fmt::print("{} cost by {}, charges from {} .. {}\n", f.metric, f.by, format_utc(window->first), format_utc(window->second));
+  print_table(stdout, t, format);
+  return k_exit_ok;
+}
+
+}  // namespace
+
+void add_bill_command(CLI::App& app, Context& ctx) {
+  auto flags = std::make_shared<BillFlags>();
+  auto* bill = app.add_subcommand("bill", "cloud bills: import FOCUS, AWS CUR, Azure, GCP and OCI exports");
+  bill->require_subcommand(1);
+  auto* import_cmd = bill->add_subcommand("import", "import bill files (CSV); the format is detected from the header");
+  import_cmd->add_option("files", flags->files, "bill files")->required()->check(CLI::ExistingFile);
+  import_cmd->add_option("--format", flags->format, "force a format: " + fmt::format("{}", fmt::join(billing::known_formats(), ", ")));
+  import_cmd->add_flag("--skip-bad-rows", flags->skip_bad_rows, "import the good rows and report each bad one");
+  import_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return import(ctx, *flags); }; });
+  auto* imports_cmd = bill->add_subcommand("imports", "what was imported: file, format, period, rows, totals");
+  imports_cmd->callback([&ctx] { ctx.action = [&ctx] { return imports(ctx); }; });
+
+  auto* costs_cmd = app.add_subcommand("costs", "billed cost by service, region, provider, account, team, ... or tag:KEY");
+  costs_cmd->add_option("--by", flags->by, "service|region|provider|account|team|project|user|model|dataset|tag:KEY")->capture_default_str();
+  costs_cmd->add_option("--metric", flags->metric, "billed|effective|list")->capture_default_str();
+  costs_cmd->add_option("--since", flags->since, "charges from: a duration back (30d) or a date (2024-09-01)")->capture_default_str();
+  costs_cmd->add_option("--until", flags->until, "charges until (exclusive); default now");
+  costs_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return costs(ctx, *flags); }; });
+}
+
+}  // namespace frugal::cli
