@@ -32,8 +32,7 @@ Result<std::unique_ptr<BillFormat>> choose_format(const HeaderIndex& header, con
 Result<std::int64_t> live_import_with_hash(store::Store& store, const std::string& hash) {
   std::vector<store::Value> p = {hash};
   auto r = FRUGAL_TRY(store.query(
-      "SELECT i.id FROM imports i WHERE i.file_sha256 = ? AND EXISTS (SELECT 1 FROM charges c WHERE c.import_id = i.id) "
-      "ORDER BY i.id DESC LIMIT 1",
+      "SELECT id FROM imports WHERE file_sha256 = ? AND live_rows > 0 ORDER BY id DESC LIMIT 1",
       p));
   return r.rows.empty() ? 0 : store::as_int(r.rows[0][0]);
 }
@@ -112,11 +111,11 @@ Result<ImportResult> import_bill(store::Store& store, const std::string& path, c
       result.totals.push_back({provider, account, period, currency, sums.rows, sums.billed, sums.effective, sums.list});
       billed_total += sums.billed;
     }
-    std::vector<store::Value> done = {result.rows, static_cast<std::int64_t>(result.skipped.size()),
+    std::vector<store::Value> done = {result.rows, result.rows, static_cast<std::int64_t>(result.skipped.size()),
                                       writer->earliest_period(), writer->latest_period_end(), result.replaced_rows,
                                       billed_total.nanos(), billed_total.sub_nano_attos(), result.import_id};
     FRUGAL_CHECK(store.execute(
-        "UPDATE imports SET rows = ?, skipped_rows = ?, billing_period_start = ?, billing_period_end = ?, "
+        "UPDATE imports SET rows = ?, live_rows = ?, skipped_rows = ?, billing_period_start = ?, billing_period_end = ?, "
         "replaced_rows = ?, billed_cost_nanos = ?, billed_cost_attos = ? WHERE id = ?",
         done));
     return {};

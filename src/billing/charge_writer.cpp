@@ -73,6 +73,12 @@ Result<void> ChargeWriter::replace_period(const std::string& provider, const std
       return true;
     }));
   }
+  // Earlier imports lose these rows: keep their live counts true without an index on import_id.
+  FRUGAL_CHECK(m_store.execute(
+      fmt::format("UPDATE imports SET live_rows = live_rows - (SELECT count(*) FROM charges WHERE {} AND "
+                  "charges.import_id = imports.id) WHERE id IN (SELECT DISTINCT import_id FROM charges WHERE {})",
+                  where, where),
+      std::vector<store::Value>{provider, account, period, m_import_id, provider, account, period, m_import_id}));
   m_replaced_rows += FRUGAL_TRY(m_store.execute(fmt::format("DELETE FROM charges WHERE {}", where), key));
   return {};
 }

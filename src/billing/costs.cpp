@@ -105,7 +105,7 @@ Result<std::vector<ImportRecord>> list_imports(store::Store& store) {
   FRUGAL_CHECK(store.for_each_row(
       "SELECT i.id, i.file, i.format, i.imported_at, coalesce(i.billing_period_start, ''), "
       "coalesce(i.billing_period_end, ''), i.rows, i.skipped_rows, i.replaced_rows, "
-      "(SELECT count(*) FROM charges c WHERE c.import_id = i.id), i.billed_cost_nanos, i.billed_cost_attos "
+      "i.live_rows, i.billed_cost_nanos, i.billed_cost_attos "
       "FROM imports i ORDER BY i.id",
       {}, [&](const store::Row& r) {
         ImportRecord rec;

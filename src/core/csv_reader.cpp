@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <fmt/format.h>
 
 namespace frugal {
@@ -40,6 +41,7 @@ CsvReader& CsvReader::operator=(CsvReader&& o) noexcept {
     m_line = o.m_line;
     m_record_line = o.m_record_line;
     m_consumed = o.m_consumed;
+    m_bom_checked = o.m_bom_checked;
   }
   return *this;
 }
@@ -67,68 +69,95 @@ Result<bool> CsvReader::next() {
   m_spans.clear();
   m_fields.clear();
   if (m_pos >= m_buffer.size() && !fill()) return false;
-  if (m_consumed == 0 && m_pos == 0 && m_buffer.starts_with("\xEF\xBB\xBF")) m_pos = 3;
+  if (!m_bom_checked) {
+    m_bom_checked = true;
+    if (m_buffer.compare(m_pos, 3, "\xEF\xBB\xBF") == 0) m_pos += 3;
+  }
   m_record_line = m_line;
-  std::size_t field_start = 0;
-  bool in_quotes = false;
-  bool was_quoted = false;
-  bool after_quote = false;  // just closed a quoted field: only a separator may follow
+  // Parse the record in place; if the buffer ends inside it, read more and parse it again from
+  // its start (records are tiny next to the 1 MiB chunks, so the repeat is rare and cheap).
   for (;;) {
-    if (m_pos >= m_buffer.size()) {
-      if (!fill()) {
-        if (in_quotes)
-          return fail(ErrorCode::invalid, where() + "unterminated quoted field at end of file");
-        break;  // last record without a trailing newline
-      }
-    }
-    char c = m_buffer[m_pos++];
-    ++m_consumed;
-    if (in_quotes) {
-      if (c == '"') {
-        if (m_pos >= m_buffer.size()) fill();
-        if (m_pos < m_buffer.size() && m_buffer[m_pos] == '"') {
-          m_storage.push_back('"');
-          ++m_pos;
-          ++m_consumed;
-        } else {
-          in_quotes = false;
-          after_quote = true;
-        }
-      } else {
-        if (c == '\n') ++m_line;
-        m_storage.push_back(c);
-      }
-      continue;
-    }
-    if (c == ',') {
-      m_spans.emplace_back(field_start, m_storage.size());
-      field_start = m_storage.size();
-      was_quoted = after_quote = false;
-      continue;
-    }
-    if (c == '\n' || c == '\r') {
-      if (c == '\r') {
-        if (m_pos >= m_buffer.size()) fill();
-        if (m_pos < m_buffer.size() && m_buffer[m_pos] == '\n') { ++m_pos; ++m_consumed; }
-      }
-      ++m_line;
+    auto parsed = parse_record();
+    if (!parsed) return std::unexpected(parsed.error());
+    if (*parsed) break;
+    if (!fill()) {
+      auto last = parse_record(/*at_eof=*/true);
+      if (!last) return std::unexpected(last.error());
       break;
     }
-    if (after_quote)
-      return fail(ErrorCode::invalid,
-                  fmt::format("{}field {}: text after a closing quote", where(), m_spans.size() + 1));
-    if (c == '"') {
-      if (m_storage.size() != field_start || was_quoted)
-        return fail(ErrorCode::invalid,
-                    fmt::format("{}field {}: quote inside an unquoted field", where(), m_spans.size() + 1));
-      in_quotes = was_quoted = true;
-      continue;
-    }
-    m_storage.push_back(c);
   }
-  m_spans.emplace_back(field_start, m_storage.size());
   m_fields.reserve(m_spans.size());
-  for (auto [b, e] : m_spans) m_fields.emplace_back(m_storage.data() + b, e - b);
+  for (const auto& s : m_spans)
+    m_fields.emplace_back((s.in_storage ? m_storage.data() : m_buffer.data()) + s.begin, s.length);
+  return true;
+}
+
+Result<bool> CsvReader::parse_record(bool at_eof) {
+  m_storage.clear();
+  m_spans.clear();
+  const char* data = m_buffer.data();
+  const std::size_t size = m_buffer.size();
+  std::size_t i = m_pos;
+  std::size_t lines = 0;
+  for (;;) {
+    // One field starts at i.
+    if (i < size && data[i] == '"') {
+      std::size_t start = ++i;
+      bool escaped = false;
+      for (;;) {
+        const void* q = std::memchr(data + i, '"', size - i);
+        if (!q) {
+          if (at_eof) return fail(ErrorCode::invalid, where() + "unterminated quoted field at end of file");
+          return false;
+        }
+        std::size_t at = static_cast<std::size_t>(static_cast<const char*>(q) - data);
+        if (at + 1 >= size && !at_eof) return false;  // can't tell "" from the closing quote yet
+        if (at + 1 < size && data[at + 1] == '"') {
+          escaped = true;
+          i = at + 2;
+          continue;
+        }
+        i = at + 1;
+        break;
+      }
+      std::size_t end = i - 1;
+      for (std::size_t k = start; k < end; ++k) lines += data[k] == '\n';
+      if (!escaped) {
+        m_spans.push_back({start, end - start, false});
+      } else {
+        std::size_t begin = m_storage.size();
+        for (std::size_t k = start; k < end; ++k) {
+          m_storage.push_back(data[k]);
+          if (data[k] == '"') ++k;  // the second of a doubled quote
+        }
+        m_spans.push_back({begin, m_storage.size() - begin, true});
+      }
+      if (i < size && data[i] != ',' && data[i] != '\n' && data[i] != '\r')
+        return fail(ErrorCode::invalid, fmt::format("{}field {}: text after a closing quote", where(), m_spans.size()));
+    } else {
+      std::size_t start = i;
+      while (i < size && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
+        if (data[i] == '"')
+          return fail(ErrorCode::invalid, fmt::format("{}field {}: quote inside an unquoted field", where(), m_spans.size() + 1));
+        ++i;
+      }
+      m_spans.push_back({start, i - start, false});
+    }
+    if (i >= size) {
+      if (!at_eof) return false;
+      break;  // last record without a trailing newline
+    }
+    char c = data[i++];
+    if (c == ',') continue;
+    if (c == '\r') {
+      if (i >= size && !at_eof) return false;
+      if (i < size && data[i] == '\n') ++i;
+    }
+    break;
+  }
+  m_consumed += i - m_pos;
+  m_pos = i;
+  m_line += lines + 1;
   return true;
 }
 

@@ -38,6 +38,14 @@ class CsvReader {
  private:
   CsvReader() = default;
   bool fill();  // reads more input into m_buffer; false at end of file
+  // Parses the record at m_pos into m_spans. false: the buffer ends inside it (nothing consumed).
+  Result<bool> parse_record(bool at_eof = false);
+
+  struct Span {
+    std::size_t begin;
+    std::size_t length;
+    bool in_storage;  // unescaped copy in m_storage; else a view of m_buffer
+  };
 
   std::string m_name;
   std::FILE* m_file = nullptr;
@@ -47,9 +55,10 @@ class CsvReader {
   std::size_t m_line = 1;
   std::size_t m_record_line = 0;
   std::size_t m_consumed = 0;
-  std::string m_storage;  // unquoted field bytes of the current record
+  bool m_bom_checked = false;
+  std::string m_storage;  // unescaped bytes of quoted fields holding doubled quotes
   std::vector<std::string_view> m_fields;
-  std::vector<std::pair<std::size_t, std::size_t>> m_spans;
+  std::vector<Span> m_spans;
 };
 
 }  // namespace frugal

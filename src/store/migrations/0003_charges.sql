@@ -15,6 +15,7 @@ CREATE TABLE imports (
   billing_period_start TEXT,              -- earliest billing period in the file (UTC)
   billing_period_end TEXT,                -- latest billing period end in the file (UTC, exclusive)
   replaced_rows INTEGER NOT NULL DEFAULT 0, -- earlier rows of the same periods this import replaced
+  live_rows INTEGER NOT NULL DEFAULT 0,   -- of its rows, those not since replaced by a later import
   billed_cost_nanos INTEGER NOT NULL DEFAULT 0, -- total BilledCost, nano-units (all currencies; see import_totals)
   billed_cost_attos INTEGER NOT NULL DEFAULT 0  -- the rest of it, 1e-18 units
 );
@@ -97,10 +98,10 @@ CREATE TABLE charges (
   x_dataset TEXT,                         -- dataset it is allocated to
   x_run_id INTEGER                        -- run it is allocated to (reconciliation)
 );
-CREATE INDEX charges_period ON charges (provider_name, billing_account_id, billing_period_start);
+-- Three indexes only: each one costs every imported row (see docs/benchmarks.md).
+CREATE INDEX charges_period ON charges (billing_period_start, provider_name, billing_account_id);
 CREATE INDEX charges_time ON charges (charge_period_start);
-CREATE INDEX charges_resource ON charges (resource_id, charge_period_start);
-CREATE INDEX charges_import ON charges (import_id);
+CREATE INDEX charges_resource ON charges (resource_id, charge_period_start) WHERE resource_id IS NOT NULL;
 
 -- @table charge_rollups: per-day totals of charges by service, region, provider, account, team, project, user, model and dataset (kept by the importer; read it, never write it).
 CREATE TABLE charge_rollups (

@@ -1,0 +1,226 @@
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "billing/billing.h"
+#include "core/csv_reader.h"
+#include "test_dir.h"
+#include "unit/billing/decimal_sum.h"
+
+namespace frugal::billing {
+namespace {
+
+const TimePoint k_now = *parse_utc("2026-11-26T12:00:00Z");
+
+std::int64_t count(store::Store& s, const std::string& sql) {
+  auto r = s.query(sql);
+  EXPECT_TRUE(r) << (r ? "" : r.error().message);
+  return r ? store::as_int(r->rows.at(0).at(0)) : -1;
+}
+
+std::string text(store::Store& s, const std::string& sql) {
+  auto r = s.query(sql);
+  EXPECT_TRUE(r) << (r ? "" : r.error().message);
+  return r && !r->rows.empty() ? store::as_text(r->rows.at(0).at(0)) : "";
+}
+
+// Exact sums of a FOCUS column per ProviderName, computed from the raw text.
+std::map<std::string, std::string> raw_totals(const std::string& path, const std::string& column) {
+  auto reader = *CsvReader::open(path);
+  std::vector<std::string> header;
+  std::map<std::string, testing::DecimalSum> sums;
+  while (*reader.next()) {
+    std::vector<std::string> f(reader.fields().begin(), reader.fields().end());
+    if (header.empty()) { header = f; continue; }
+    auto at = [&](const std::string& name) { return f[std::find(header.begin(), header.end(), name) - header.begin()]; };
+    sums[at("ProviderName")].add(at(column));
+  }
+  std::map<std::string, std::string> out;
+  for (auto& [k, v] : sums) out[k] = v.str();
+  return out;
+}
+
+class FocusImport : public ::testing::Test {
+ protected:
+  void SetUp() override { m_store = std::move(*store::open_store(m_dir.file("f.db"))); }
+  std::string write(const std::string& name, const std::string& content) {
+    std::ofstream(m_dir.file(name)) << content;
+    return m_dir.file(name);
+  }
+  Result<ImportResult> import(const std::string& path, SkipBadRows skip = SkipBadRows::no) {
+    ImportOptions o;
+    o.skip_bad_rows = skip;
+    return import_bill(*m_store, path, o, k_now);
+  }
+  frugal::testing::TestDir m_dir;
+  std::unique_ptr<store::Store> m_store;
+};
+
+constexpr const char* k_header =
+    "ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
+    "ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,ServiceName,RegionId,ResourceId,Tags\n";
+
+TEST_F(FocusImport, RealSampleTotalsEqualAnIndependentDecimalSumPerProvider) {
+  FRUGAL_REQUIRE_SHARED_DATA("focus/focus_sample_1000.csv");
+  std::string path = frugal::testing::shared_data("focus/focus_sample_1000.csv");
+  auto r = import(path);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->format, "focus");
+  EXPECT_EQ(r->rows, 1000);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges"), 1000);
+  for (const char* column : {"BilledCost", "EffectiveCost", "ListCost"}) {
+    auto expected = raw_totals(path, column);
+    std::map<std::string, Money> got;
+    for (const auto& t : r->totals)
+      got[t.provider] += std::string_view(column) == "BilledCost" ? t.billed
+                         : std::string_view(column) == "EffectiveCost" ? t.effective : t.list;
+    ASSERT_EQ(got.size(), expected.size());
+    for (const auto& [provider, total] : expected) EXPECT_EQ(got[provider].to_string(2), total) << column << " " << provider;
+  }
+  // The README's figure, to the last of its 11 decimals.
+  EXPECT_EQ(raw_totals(path, "BilledCost")["AWS"], "18.0066386184");
+}
+
+TEST_F(FocusImport, RealSampleKeepsNullsTagsNegativesAndNormalisesFrequency) {
+  FRUGAL_REQUIRE_SHARED_DATA("focus/focus_sample_1000.csv");
+  ASSERT_TRUE(import(frugal::testing::shared_data("focus/focus_sample_1000.csv")));
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges WHERE availability_zone IS NULL"), 893);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges WHERE charge_class IS NULL"), 1000);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges WHERE tags IS NULL"), 289);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges WHERE json_valid(tags)"), 711);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges WHERE charge_frequency = 'Usage-Based'"), 999);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges WHERE billed_cost_nanos < 0"), 13);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges WHERE charge_category = 'Credit'"), 1);
+  // Times arrive as "2024-09-18 22:00:00" and are stored as UTC ISO-8601.
+  EXPECT_EQ(text(*m_store, "SELECT min(billing_period_start) FROM charges"), "2024-09-01T00:00:00.000Z");
+  // Project tags are allocated by the default mapping (Project matches 'project').
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges WHERE x_project IS NOT NULL"), 31);
+}
+
+TEST_F(FocusImport, SameFileTwiceChangesNothing) {
+  std::string path = write("a.csv", std::string(k_header) +
+                                        "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02T00:00:00Z,2024-09-02T01:00:00Z,1.5,1.5,2,EC2,us-east-1,i-1,\n");
+  auto first = import(path);
+  ASSERT_TRUE(first) << first.error().message;
+  auto second = import(path);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->already_imported_as, first->import_id);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges"), 1);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM imports"), 1);
+}
+
+TEST_F(FocusImport, RestatedPeriodReplacesEarlierRowsAndOtherPeriodsStay) {
+  std::string august = write("aug.csv", std::string(k_header) +
+                                            "AWS,acct,USD,2024-08-01,2024-09-01,2024-08-02T00:00:00Z,2024-08-02T01:00:00Z,7,7,7,EC2,us-east-1,i-1,\n");
+  std::string september_v1 = write("sep1.csv", std::string(k_header) +
+                                                   "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02T00:00:00Z,2024-09-02T01:00:00Z,1,1,1,EC2,us-east-1,i-1,\n"
+                                                   "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-03T00:00:00Z,2024-09-03T01:00:00Z,2,2,2,EC2,us-east-1,i-1,\n");
+  std::string september_v2 = write("sep2.csv", std::string(k_header) +
+                                                   "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02T00:00:00Z,2024-09-02T01:00:00Z,1.25,1,1,EC2,us-east-1,i-1,\n");
+  ASSERT_TRUE(import(august));
+  ASSERT_TRUE(import(september_v1));
+  auto v2 = import(september_v2);
+  ASSERT_TRUE(v2) << v2.error().message;
+  EXPECT_EQ(v2->replaced_rows, 2);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges"), 2);
+  EXPECT_EQ(text(*m_store, "SELECT sum(billed_cost_nanos) FROM charges"), "8250000000");
+  // History keeps every import; the restated one has no live rows left.
+  auto imports = list_imports(*m_store);
+  ASSERT_EQ(imports->size(), 3u);
+  EXPECT_EQ((*imports)[1].live_rows, 0);
+  EXPECT_EQ((*imports)[2].live_rows, 1);
+  // The rollups agree with the rows after the replacement.
+  auto by_service = costs(*m_store, {"service", CostMetric::billed, *parse_utc("2024-08-01"), *parse_utc("2024-10-01")});
+  ASSERT_TRUE(by_service);
+  ASSERT_EQ(by_service->size(), 1u);
+  EXPECT_EQ((*by_service)[0].cost.to_string(), "8.25");
+  EXPECT_EQ((*by_service)[0].rows, 2);
+}
+
+TEST_F(FocusImport, DifferentAccountsOfOnePeriodCoexist) {
+  ASSERT_TRUE(import(write("a.csv", std::string(k_header) +
+                                        "AWS,one,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,1,1,EC2,,,\n")));
+  ASSERT_TRUE(import(write("b.csv", std::string(k_header) +
+                                        "AWS,two,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,2,2,2,EC2,,,\n")));
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges"), 2);
+}
+
+struct BrokenCase {
+  const char* name;
+  const char* row;       // appended after one good row
+  const char* expected;  // in the error message
+};
+
+class BrokenFocus : public FocusImport, public ::testing::WithParamInterface<BrokenCase> {};
+
+TEST_P(BrokenFocus, FailsWithFileLineAndColumnAndLeavesTheStoreAsBefore) {
+  const char* good = "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,1,1,EC2,,,\n";
+  ASSERT_TRUE(import(write("ok.csv", std::string(k_header) +
+                                         "AWS,acct,USD,2024-08-01,2024-09-01,2024-08-02,2024-08-03,5,5,5,EC2,,,\n")));
+  std::string path = write("bad.csv", std::string(k_header) + good + GetParam().row);
+  auto r = import(path);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find(path + ":3: "), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(GetParam().expected), std::string::npos) << r.error().message;
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges"), 1);
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM imports"), 1);
+  EXPECT_EQ(count(*m_store, "SELECT sum(rows) FROM charge_rollups WHERE dimension = 'service'"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, BrokenFocus,
+    ::testing::Values(
+        BrokenCase{"bad_number", "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1.2.3,1,1,EC2,,,\n", "column BilledCost"},
+        BrokenCase{"bad_date", "AWS,acct,USD,2024-09-01,2024-10-01,2024-13-45,2024-09-03,1,1,1,EC2,,,\n", "column ChargePeriodStart"},
+        BrokenCase{"missing_cost", "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,,1,1,EC2,,,\n", "column BilledCost: required"},
+        BrokenCase{"column_count", "AWS,acct,USD,2024-09-01\n", "4 fields, the header has 14"},
+        BrokenCase{"broken_quoting", "AWS,\"acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,1,1,EC2,,,\n", "unterminated quoted field"},
+        BrokenCase{"bad_tags", "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,1,1,EC2,,,\"{\"\"team\"\": }\"\n", "column Tags"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(FocusImport, SkipBadRowsImportsTheRestAndReportsEachSkippedLine) {
+  std::string path = write("mixed.csv", std::string(k_header) +
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,1,1,EC2,,,\n"
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,oops,1,1,EC2,,,\n"
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,2,2,2,EC2,,,\n");
+  auto r = import(path, SkipBadRows::yes);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->rows, 2);
+  ASSERT_EQ(r->skipped.size(), 1u);
+  EXPECT_NE(r->skipped[0].find(path + ":3: column BilledCost"), std::string::npos) << r->skipped[0];
+}
+
+TEST_F(FocusImport, UnknownFormatListsTheColumnsSeenAndTheKnownFormats) {
+  auto r = import(write("odd.csv", "when,what,how_much\n2024-09-01,coffee,3\n"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("when, what, how_much"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("focus"), std::string::npos);
+}
+
+TEST_F(FocusImport, CostsByTagAndUnallocatedAreNeverDropped) {
+  ASSERT_TRUE(import(write("t.csv", std::string(k_header) +
+                                        "AWS,a,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,3,3,3,EC2,,,\"{\"\"team\"\": \"\"vision\"\"}\"\n"
+                                        "AWS,a,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,1,1,S3,,,\n")));
+  CostQuery q{"team", CostMetric::billed, *parse_utc("2024-09-01"), *parse_utc("2024-10-01")};
+  auto by_team = costs(*m_store, q);
+  ASSERT_TRUE(by_team);
+  ASSERT_EQ(by_team->size(), 2u);
+  EXPECT_EQ((*by_team)[0].key, "vision");
+  EXPECT_NEAR((*by_team)[0].share, 0.75, 1e-12);
+  EXPECT_EQ((*by_team)[1].key, "");  // unallocated, with its share
+  q.by = "tag:team";
+  auto by_tag = costs(*m_store, q);
+  ASSERT_TRUE(by_tag);
+  EXPECT_EQ((*by_tag)[0].key, "vision");
+  // A window with partial days reads the edges from the rows themselves.
+  q.by = "service";
+  q.since = *parse_utc("2024-09-02T00:00:00Z");
+  q.until = *parse_utc("2024-09-02T12:00:00Z");
+  auto partial = costs(*m_store, q);
+  ASSERT_TRUE(partial);
+  EXPECT_EQ(partial->size(), 2u);
+}
+
+}  // namespace
+}  // namespace frugal::billing
