@@ -65,10 +65,20 @@ Result<sqlite3_stmt*> sqlite_prepare(sqlite3* db, std::string_view sql) {
                                     "schema changes or setting pragmas)");
   if (rc != SQLITE_OK) return fail(ErrorCode::invalid, fmt::format("sql: {}", sqlite3_errmsg(db)));
   if (!stmt) return fail(ErrorCode::invalid, "sql: empty statement");
-  std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
-  if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
-    sqlite3_finalize(stmt);
-    return fail(ErrorCode::invalid, "sql: one statement at a time");
+  // Whatever follows must be no statement at all (whitespace, ';' or comments).
+  const char* rest = tail;
+  const char* end = sql.data() + sql.size();
+  while (rest < end) {
+    sqlite3_stmt* next = nullptr;
+    const char* next_tail = nullptr;
+    int next_rc = sqlite3_prepare_v2(db, rest, static_cast<int>(end - rest), &next, &next_tail);
+    if (next_rc != SQLITE_OK || next) {
+      sqlite3_finalize(next);
+      sqlite3_finalize(stmt);
+      return fail(ErrorCode::invalid, "sql: one statement at a time");
+    }
+    if (next_tail == rest) break;
+    rest = next_tail;
   }
   return stmt;
 }

@@ -20,13 +20,20 @@ constexpr int k_busy_timeout_ms = 30'000;
 
 // What `frugal sql` may do on its read-only connection: read tables and call functions.
 // Everything else (writes, ATTACH, state-changing pragmas, DDL) is refused at prepare time.
-int read_only_authorizer(void*, int action, const char* arg1, const char*, const char*, const char*) {
+int read_only_authorizer(void*, int action, const char* arg1, const char* arg2, const char*, const char*) {
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_FUNCTION: {
+      // fts3_tokenizer hands out and takes raw pointers (a memory-corruption primitive in builds with
+      // ENABLE_FTS3_TOKENIZER, as Debian's); load_extension runs native code. Everything else reads.
+      const char* name = arg2;  // for SQLITE_FUNCTION the function name is the second argument
+      for (const char* denied : {"fts3_tokenizer", "load_extension", "readfile", "writefile", "edit"})
+        if (name && sqlite3_stricmp(name, denied) == 0) return SQLITE_DENY;
+      return SQLITE_OK;
+    }
     case SQLITE_UPDATE:
       // SQLite re-reads its own schema through these checks; the connection is opened read-only,
       // so this can never write.
@@ -95,7 +102,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, access));
   if (rc != SQLITE_OK) return std::unexpected(store->error(path));
   FRUGAL_CHECK(store->configure());
-  FRUGAL_CHECK(store->migrate());
+  auto migrated = store->migrate();
+  if (!migrated && migrated.error().code == ErrorCode::conflict && access == Access::read_only) {
+    // An older schema: bring it up to date through a writing connection, then read as asked.
+    store.reset();
+    auto writer = FRUGAL_TRY(open(path, Access::read_write));
+    writer.reset();
+    return open(path, Access::read_only);
+  }
+  if (!migrated) return std::unexpected(migrated.error());
   if (access == Access::read_only) sqlite3_set_authorizer(db, read_only_authorizer, nullptr);
   return store;
 }
@@ -104,6 +119,8 @@ SqliteStore::~SqliteStore() { sqlite3_close_v2(m_db); }
 
 Result<void> SqliteStore::configure() {
   sqlite3_busy_timeout(m_db, k_busy_timeout_ms);
+  // Defensive mode: no writes to the schema table or the file's raw pages through SQL.
+  sqlite3_db_config(m_db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
   sqlite3_extended_result_codes(m_db, 0);
   FRUGAL_CHECK(exec_script("PRAGMA foreign_keys = ON;"));
   // Identify the file before changing anything in it (journal mode is written to its header).
@@ -167,9 +184,16 @@ Result<void> SqliteStore::check_identity() {
   }
   int application_id = static_cast<int>(as_int(seen->rows.at(0).at(0)));
   std::int64_t objects = as_int(seen->rows.at(0).at(1));
-  if (application_id == k_application_id || (application_id == 0 && objects == 0)) return {};
-  return fail(ErrorCode::invalid,
-              fmt::format("{}: an SQLite database of another program, not Frugal's; left untouched", m_path));
+  if (application_id != k_application_id && !(application_id == 0 && objects == 0))
+    return fail(ErrorCode::invalid,
+                fmt::format("{}: an SQLite database of another program, not Frugal's; left untouched", m_path));
+  // Refuse a newer schema before anything (the journal mode, a migration) writes to the file.
+  int version = FRUGAL_TRY(read_user_version());
+  if (version > latest_schema_version())
+    return fail(ErrorCode::invalid,
+                fmt::format("{}: schema version {} is newer than this frugal knows ({}); upgrade frugal; "
+                            "the file is left untouched", m_path, version, latest_schema_version()));
+  return {};
 }
 
 Result<void> SqliteStore::migrate() {
@@ -184,8 +208,7 @@ Result<void> SqliteStore::migrate() {
     return {};
   }
   if (m_access == Access::read_only)
-    return fail(ErrorCode::invalid, fmt::format("{}: schema version {} needs migrating to {}; open it "
-                                                "once with a writing command", m_path, version, latest));
+    return fail(ErrorCode::conflict, fmt::format("{}: schema version {} needs migrating to {}", m_path, version, latest));
   // Another process may be migrating too: take the write lock, then look again.
   return transaction([&]() -> Result<void> {
     int current = FRUGAL_TRY(read_user_version());

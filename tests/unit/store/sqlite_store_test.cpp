@@ -65,9 +65,11 @@ TEST(SqliteStore, RefusesASchemaNewerThanTheBinaryKnows) {
   std::string bump = "PRAGMA user_version = " + std::to_string(latest_schema_version() + 1);
   ASSERT_EQ(sqlite3_exec(db, bump.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
+  std::string before = read_all(path);
   auto store = open_store(path);
   ASSERT_FALSE(store);
   EXPECT_NE(store.error().message.find("newer than this frugal knows"), std::string::npos);
+  EXPECT_TRUE(read_all(path) == before) << "the file was modified";
 }
 
 TEST(SqliteStore, FailedTransactionLeavesNoTrace) {
