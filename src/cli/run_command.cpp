@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <csignal>
 #include <unistd.h>
 
 #include "cli/context.h"
@@ -89,6 +90,12 @@ int execute(Context& ctx, const RunFlags& f) {
     fmt::print(stderr, "frugal: run {} {} in {}{}\n", s.id, tracking::status_name(s.status),
                format_duration(s.duration_ms),
                s.cost ? fmt::format(", ${} ({})", money_text(*s.cost), outcome->price_note) : ", cost unknown (no --instance-type)");
+  }
+  // A job ended by Ctrl-C (or Ctrl-backslash) ends us the same way, so a calling script stops too, as it
+  // would have with the bare command.
+  if (outcome->signal && (*outcome->signal == SIGINT || *outcome->signal == SIGQUIT)) {
+    std::signal(*outcome->signal, SIG_DFL);
+    std::raise(*outcome->signal);
   }
   return outcome->exit_code;
 }

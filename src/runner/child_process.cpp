@@ -1,4 +1,5 @@
 #include <atomic>
+#include <pthread.h>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -46,9 +47,11 @@ class SignalForwarding {
   struct sigaction m_old[std::size(k_forwarded)] {};
 };
 
-// True when stdin is a terminal whose foreground group is ours: then the child should own it.
+// True when an interactive shell started us as a job of our own (we lead the terminal's foreground
+// group): then the child takes the terminal, as a shell would give it. Under a script without job
+// control we share the script's group, which must keep the terminal so Ctrl-C reaches the script too.
 bool we_own_the_terminal() {
-  return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+  return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() && getpgrp() == getpid();
 }
 
 void take_terminal_back() {
@@ -62,6 +65,20 @@ void take_terminal_back() {
 }
 
 }  // namespace
+
+sigset_t forwarded_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : k_forwarded) sigaddset(&set, sig);
+  return set;
+}
+
+SignalBlock::SignalBlock() {
+  sigset_t set = forwarded_signals();
+  pthread_sigmask(SIG_BLOCK, &set, &m_previous);
+}
+
+SignalBlock::~SignalBlock() { pthread_sigmask(SIG_SETMASK, &m_previous, nullptr); }
 
 Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock& clock) {
   if (argv.empty()) return fail(ErrorCode::invalid, "no command to run (put it after --)");
@@ -101,9 +118,26 @@ Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock
   int status = 0;
   {
     SignalForwarding forwarding(pid);
-    while (waitpid(pid, &status, 0) < 0) {
-      if (errno != EINTR) return fail(ErrorCode::io, fmt::format("waitpid: {}", std::strerror(errno)));
+    // Signals held back by the caller (see SignalBlock) may arrive now: they reach the job.
+    sigset_t forwarded = forwarded_signals(), previous;
+    pthread_sigmask(SIG_UNBLOCK, &forwarded, &previous);
+    for (;;) {
+      if (waitpid(pid, &status, WUNTRACED) < 0) {
+        if (errno == EINTR) continue;
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        return fail(ErrorCode::io, fmt::format("waitpid: {}", std::strerror(errno)));
+      }
+      if (!WIFSTOPPED(status)) break;
+      // Ctrl-Z (or a background read/write) stopped the job: stop with it, as a shell expects of
+      // the program it started, and carry on together when continued.
+      int stop = WSTOPSIG(status);
+      if (stop != SIGTSTP && stop != SIGTTIN && stop != SIGTTOU) continue;  // SIGSTOP from a debugger
+      if (give_terminal) take_terminal_back();
+      kill(getpid(), SIGSTOP);
+      if (give_terminal) tcsetpgrp(STDIN_FILENO, pid);
+      kill(-pid, SIGCONT);
     }
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   }
   outcome.ended = clock.now();
   if (give_terminal) take_terminal_back();

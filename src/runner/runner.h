@@ -2,6 +2,7 @@
 // Runner: `frugal run -- CMD…`. Checks quotas, prices the instance, records the run, runs the
 // command as a child in its own process group (signals forwarded, stdin/stdout/stderr shared and
 // untouched, exit status passed through), then records how it ended and what it cost.
+#include <csignal>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,9 +28,27 @@ struct ChildOutcome {
   TimePoint ended;
 };
 
+// The signals run_child forwards to the job (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2, SIGWINCH).
+sigset_t forwarded_signals();
+
+// Holds the forwarded signals back for its lifetime, so that between recording a run's start and
+// its end no signal can kill frugal and leave the run "running"; run_child lets them through to
+// the job while it runs, and any that arrive later act once the run is recorded.
+class SignalBlock {
+ public:
+  SignalBlock();
+  ~SignalBlock();
+  SignalBlock(const SignalBlock&) = delete;
+  SignalBlock& operator=(const SignalBlock&) = delete;
+
+ private:
+  sigset_t m_previous;
+};
+
 // Runs `argv` (PATH searched) in a new process group and waits for it. SIGINT, SIGTERM, SIGHUP,
 // SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH sent to this process are forwarded to the group; on a
 // terminal the child's group gets the foreground, so Ctrl-C and reads reach it as if run bare.
+// When the job stops on Ctrl-Z, frugal stops too and continues it when continued.
 // A command that cannot be started → ErrorCode::not_found (no such program) or io.
 Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock& clock);
 
@@ -54,6 +73,7 @@ struct RunRequest {
 struct RunOutcome {
   std::int64_t run_id = 0;
   int exit_code = 0;
+  std::optional<int> signal;  // the signal that killed the job, if one did
   tracking::RunSummary summary;
   std::string price_note;  // "p4d.24xlarge on_demand us-east-1 $32.77/h (builtin)"
   std::vector<std::string> warnings;

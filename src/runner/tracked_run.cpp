@@ -88,6 +88,7 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
     outcome.warnings.push_back("running over quota (recorded): " + reasons);
   }
 
+  SignalBlock hold_signals;
   run.started = clock.now();
   outcome.run_id = FRUGAL_TRY(tracking::start_run(store, run));
   auto child = run_child(request.command, clock);
@@ -106,6 +107,7 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
   if (child->signal) end.status = tracking::RunStatus::killed;
   else end.status = child->exit_code == 0 ? tracking::RunStatus::finished : tracking::RunStatus::failed;
   outcome.exit_code = child->exit_code;
+  outcome.signal = child->signal;
   auto finished = tracking::finish_run(store, outcome.run_id, end);
   if (!finished) {
     // The job ran; its exit status must still reach the caller even if the store failed us.

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "budget/budget.h"
@@ -40,6 +42,17 @@ TEST(RunChild, MissingProgramIsNotFound) {
   EXPECT_NE(r.error().message.find("frugal-no-such-program-xyz"), std::string::npos);
 }
 
+// Each call returns the next of the given times: the run's start, the child's start and end, ...
+class SteppingClock final : public Clock {
+ public:
+  explicit SteppingClock(std::vector<TimePoint> times) : m_times(std::move(times)) {}
+  TimePoint now() const override { return m_times[std::min(m_next++, m_times.size() - 1)]; }
+
+ private:
+  std::vector<TimePoint> m_times;
+  mutable std::size_t m_next = 0;
+};
+
 class TrackedRunTest : public ::testing::Test {
  protected:
   void SetUp() override { m_store = std::move(*store::open_store(m_dir.file("f.db"))); }
@@ -56,9 +69,25 @@ class TrackedRunTest : public ::testing::Test {
   }
   frugal::testing::TestDir m_dir;
   std::unique_ptr<store::Store> m_store;
-  FixedClock m_fixed{*parse_utc("2026-11-26T12:00:00Z")};
   SystemClock m_clock;
 };
+
+TEST_F(TrackedRunTest, CostIsDurationTimesPriceTimesGpuShare) {
+  // quota check, run start, child start, child end: 90 minutes of 2 of 8 GPUs at $32/h = $12.
+  TimePoint t0 = *parse_utc("2026-11-26T10:00:00Z");
+  SteppingClock clock({t0, t0, t0, t0 + std::chrono::minutes(90)});
+  auto req = request({"true"});
+  req.hourly_price = *Money::parse("32");
+  req.instance_type = "p4d.24xlarge";
+  req.gpus = 2;
+  auto out = run_tracked(*m_store, req, clock);
+  ASSERT_TRUE(out) << out.error().message;
+  ASSERT_TRUE(out->summary.cost);
+  EXPECT_EQ(out->summary.cost->to_string(), "12.00");
+  EXPECT_EQ(out->summary.duration_ms, 90 * 60 * 1000);
+  EXPECT_EQ(count("cost_nanos = 12000000000 AND duration_ms = 5400000 AND gpu_count = 2 AND instance_gpu_count = 8 "
+                  "AND started_at = '2026-11-26T10:00:00.000Z' AND ended_at = '2026-11-26T11:30:00.000Z'"), 1);
+}
 
 TEST_F(TrackedRunTest, RecordsAFinishedRunWithItsCost) {
   auto out = run_tracked(*m_store, request({"true"}), m_clock);
