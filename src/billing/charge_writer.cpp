@@ -119,6 +119,8 @@ Result<void> ChargeWriter::write(const ChargeRow& row, std::size_t source_line) 
         if (!v.empty()) {
           auto parsed = Money::parse(v);
           if (!parsed) return std::unexpected(column_error(s, parsed.error()));
+          if (!parsed->fits_nanos())
+            return fail(ErrorCode::invalid, fmt::format("column {}: '{}' is beyond ±9.2e9 per row", s.focus_name, v));
           m = *parsed;
         }
         money[money_index++] = m;

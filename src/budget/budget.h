@@ -54,7 +54,7 @@ Result<Leaderboard> leaderboard(store::Store& store, const LeaderboardQuery& que
 struct ReportQuery {
   TimePoint since;
   TimePoint until;
-  std::size_t limit = 10;  // rows per section
+  std::size_t limit = 10;  // rows per section; 0 = all
 };
 
 struct JobLine {
@@ -102,7 +102,8 @@ struct Quota {
   std::optional<double> gpu_hours;      // GPU-hours per period
 };
 
-// Creates or replaces the quota for (scope, name, period). REQUIRES: a limit or gpu_hours.
+// Creates the quota for (scope, name, period), or changes the limits given and keeps the other.
+// REQUIRES: a limit or gpu_hours.
 Result<void> set_quota(store::Store& store, const Quota& quota, TimePoint now);
 // Removes it; not_found when there was none.
 Result<void> remove_quota(store::Store& store, Scope scope, const std::string& name, Period period);

@@ -4,6 +4,7 @@
 #include "budget/budget.h"
 #include "budget/run_columns.h"
 #include "budget/run_totals.h"
+#include "core/run_cost.h"
 
 namespace frugal::budget {
 namespace {
@@ -45,6 +46,22 @@ Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint n
     u.spent += Money::from_nanos(t.cost_nanos);
     u.gpu_hours += static_cast<double>(t.gpu_ms) / k_ms_per_hour;
   }
+  // Runs still going count what they have spent so far, or concurrent jobs would all slip through.
+  std::vector<store::Value> running = {quota.name, format_utc(u.period_start), format_utc(u.period_end)};
+  FRUGAL_CHECK(store.for_each_row(
+      fmt::format("SELECT started_at, hourly_price_nanos, gpu_count, instance_gpu_count FROM runs "
+                  "WHERE status = 'running' AND {} = ? AND started_at >= ? AND started_at < ?",
+                  dimension_column(dimension_of(quota.scope))),
+      running, [&](const store::Row& r) {
+        auto started = parse_utc(store::as_text(r[0]));
+        if (!started) return true;
+        std::int64_t elapsed_ms = std::max<std::int64_t>(0, (now - *started).count());
+        int gpus = static_cast<int>(store::as_int(r[2]));
+        if (!store::is_null(r[1]))
+          u.spent += run_cost(Money::from_nanos(store::as_int(r[1])), elapsed_ms, gpus, static_cast<int>(store::as_int(r[3])));
+        u.gpu_hours += static_cast<double>(elapsed_ms * gpus) / k_ms_per_hour;
+        return true;
+      }));
   std::vector<std::string> why;
   if (quota.limit && u.spent >= *quota.limit)
     why.push_back(fmt::format("${} of ${}", u.spent.to_string(2), quota.limit->to_string(2)));
@@ -94,7 +111,8 @@ Result<void> set_quota(store::Store& store, const Quota& quota, TimePoint now) {
     FRUGAL_CHECK(store.execute(
         "INSERT INTO quotas (scope, name, period, limit_usd_nanos, limit_gpu_hours, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, name, period) DO UPDATE SET "
-        "limit_usd_nanos = excluded.limit_usd_nanos, limit_gpu_hours = excluded.limit_gpu_hours, "
+        "limit_usd_nanos = coalesce(excluded.limit_usd_nanos, limit_usd_nanos), "
+        "limit_gpu_hours = coalesce(excluded.limit_gpu_hours, limit_gpu_hours), "
         "updated_at = excluded.updated_at",
         params));
     return {};

@@ -15,8 +15,9 @@ Result<std::vector<JobLine>> top_jobs(store::Store& store, std::string_view orde
       "FROM runs WHERE started_at >= ? AND started_at < ? AND {0} IS NOT NULL "
       "ORDER BY {0} DESC, id LIMIT ?",
       order_by);
+  // LIMIT -1 is SQLite's "no limit": --limit 0 means all rows, as in `frugal top`.
   std::vector<store::Value> params = {format_utc(q.since), format_utc(q.until),
-                                      static_cast<std::int64_t>(q.limit)};
+                                      q.limit ? static_cast<std::int64_t>(q.limit) : std::int64_t{-1}};
   std::vector<JobLine> lines;
   FRUGAL_CHECK(store.for_each_row(sql, params, [&](const store::Row& r) {
     JobLine line;
@@ -69,7 +70,7 @@ Result<Report> report(store::Store& store, const ReportQuery& query) {
     if (a.failures != b.failures) return a.failures > b.failures;
     return std::tie(a.team, a.project) < std::tie(b.team, b.project);
   });
-  if (out.failures.size() > query.limit) out.failures.resize(query.limit);
+  if (query.limit && out.failures.size() > query.limit) out.failures.resize(query.limit);
   return out;
 }
 

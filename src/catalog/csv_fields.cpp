@@ -59,6 +59,9 @@ Result<Money> parse_price(std::string_view text, std::string_view column, const 
   auto money = Money::parse(t);
   if (!money) return column_error(reader, column, money.error().message);
   if (*money < Money()) return column_error(reader, column, fmt::format("negative price '{}'", text));
+  // Prices are stored as nano-dollars per hour: more would overflow, finer would be rounded away.
+  if (*money > Money::from_units(1'000'000) || money->decimals() > 9)
+    return column_error(reader, column, fmt::format("price '{}' is beyond $1,000,000/h or finer than a nano-dollar", text));
   return *money;
 }
 

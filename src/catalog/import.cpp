@@ -39,6 +39,10 @@ Result<ImportStats> import_file(store::Store& store, const std::string& path, co
   ParsedCatalog parsed =
       skypilot ? FRUGAL_TRY(read_skypilot(reader, header, cloud)) : FRUGAL_TRY(read_ec2instances(reader, header));
 
+  // A header with no rows would wipe this source's prices: far more likely a truncated download.
+  if (parsed.rows.empty())
+    return fail(ErrorCode::invalid, fmt::format("{}: no price rows after the header; nothing imported, "
+                                                "earlier prices from this file kept", path));
   ImportStats stats;
   stats.file = path;
   stats.provider = cloud;

@@ -73,7 +73,7 @@ Result<InstancePrice> not_listed(store::Store& store, const std::string& instanc
   std::vector<std::string> known = FRUGAL_TRY(known_instance_types(store));
   std::vector<std::string> close = util::closest_matches(instance_type, known, k_max_suggestions);
   std::string hint = close.empty()
-                         ? "import a catalog (frugal catalog import) or give the price (--hourly-price)"
+                         ? "import a catalog (frugal catalog import) or give the price (--hourly-usd)"
                          : "did you mean " + util::join(close, ", ") + "?";
   return fail(ErrorCode::not_found, fmt::format("unknown instance type '{}'; {}", instance_type, hint));
 }
@@ -95,7 +95,7 @@ Result<InstancePrice> price_of(store::Store& store, const std::string& instance_
   if (!hourly) {
     return fail(ErrorCode::not_found,
                 fmt::format("no spot price known for instance type '{}'{} (on-demand is ${}/h); price it "
-                            "on-demand or give --hourly-price",
+                            "on-demand or give --hourly-usd",
                             instance_type, scope_of(region, provider), best.on_demand.to_string()));
   }
   InstancePrice price;

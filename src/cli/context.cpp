@@ -43,6 +43,11 @@ Result<Money> parse_usd(const std::string& text, std::string_view flag) {
   auto m = Money::parse(t);
   if (!m) return std::unexpected(m.error().wrap(flag));
   if (*m < Money()) return fail(ErrorCode::invalid, fmt::format("{}: '{}' must not be negative", flag, text));
+  // Prices and limits are stored in nano-dollars: refuse what would be rounded or overflow.
+  if (m->decimals() > 9)
+    return fail(ErrorCode::invalid, fmt::format("{}: '{}' has more than 9 decimal places", flag, text));
+  if (*m > Money::from_units(1'000'000'000))
+    return fail(ErrorCode::invalid, fmt::format("{}: '{}' is beyond $1,000,000,000", flag, text));
   return m;
 }
 

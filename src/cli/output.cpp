@@ -15,15 +15,27 @@ std::string csv_escape(const std::string& s) {
   return out + "\"";
 }
 
+// JSON object keys must be unique: a second "a" becomes "a_2" (SQL allows SELECT 1 AS a, 2 AS a).
+std::vector<std::string> unique_names(const std::vector<std::string>& columns) {
+  std::vector<std::string> names;
+  for (const auto& c : columns) {
+    std::string name = c;
+    for (int n = 2; std::find(names.begin(), names.end(), name) != names.end(); ++n) name = c + "_" + std::to_string(n);
+    names.push_back(name);
+  }
+  return names;
+}
+
 nlohmann::ordered_json to_json(const Table& table) {
   auto rows = nlohmann::ordered_json::array();
+  const auto names = unique_names(table.columns);
   for (const auto& row : table.rows) {
     nlohmann::ordered_json obj = nlohmann::ordered_json::object();
-    for (std::size_t i = 0; i < table.columns.size() && i < row.size(); ++i) {
+    for (std::size_t i = 0; i < names.size() && i < row.size(); ++i) {
       const Cell& c = row[i];
-      if (c.kind == Cell::Kind::null) obj[table.columns[i]] = nullptr;
-      else if (c.kind == Cell::Kind::number) obj[table.columns[i]] = nlohmann::ordered_json::parse(c.text);
-      else obj[table.columns[i]] = c.text;
+      if (c.kind == Cell::Kind::null) obj[names[i]] = nullptr;
+      else if (c.kind == Cell::Kind::number) obj[names[i]] = nlohmann::ordered_json::parse(c.text);
+      else obj[names[i]] = c.text;
     }
     rows.push_back(std::move(obj));
   }
@@ -51,7 +63,7 @@ std::string format_double(double v) {
 
 void print_table(std::FILE* out, const Table& table, Format format) {
   if (format == Format::json) {
-    fmt::print(out, "{}\n", to_json(table).dump(2));
+    fmt::print(out, "{}\n", to_json(table).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     return;
   }
   if (format == Format::csv) {
@@ -91,7 +103,7 @@ void print_table(std::FILE* out, const Table& table, Format format) {
 void print_sections_json(std::FILE* out, const std::vector<std::pair<std::string, Table>>& sections) {
   nlohmann::ordered_json doc = nlohmann::ordered_json::object();
   for (const auto& [name, table] : sections) doc[name] = to_json(table);
-  fmt::print(out, "{}\n", doc.dump(2));
+  fmt::print(out, "{}\n", doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 }  // namespace frugal::cli

@@ -102,7 +102,7 @@ void add_quota_command(CLI::App& app, Context& ctx) {
   auto flags = std::make_shared<QuotaFlags>();
   auto* quota = app.add_subcommand("quota", "budgets per team, user or project, enforced when a run starts");
   quota->require_subcommand(1);
-  auto* set_cmd = quota->add_subcommand("set", "create or replace a quota's limits for a period");
+  auto* set_cmd = quota->add_subcommand("set", "create a quota, or change the limits given (the others stay)");
   add_target_options(set_cmd, *flags);
   set_cmd->add_option("--daily-usd", flags->daily_usd, "money per UTC day");
   set_cmd->add_option("--weekly-usd", flags->weekly_usd, "money per week (Monday to Monday, UTC)");

@@ -113,6 +113,22 @@ std::string Money::to_fixed(int decimals) const {
   return s;
 }
 
+std::int64_t Money::nanos_rounded() const {
+  assert(fits_nanos() && "Money::nanos_rounded: amount beyond an int64 of nanos");
+  return static_cast<std::int64_t>(divide_half_even(m_attos, k_attos_per_nano));
+}
+
+int Money::decimals() const {
+  __int128 frac = (m_attos < 0 ? -m_attos : m_attos) % k_attos_per_unit;
+  if (frac == 0) return 0;
+  int d = k_max_decimals;
+  while (frac % 10 == 0) {
+    frac /= 10;
+    --d;
+  }
+  return d;
+}
+
 Money Money::scaled(std::int64_t numerator, std::int64_t denominator) const {
   assert(denominator > 0 && "Money::scaled needs a positive denominator");
   return Money(divide_half_even(m_attos * numerator, denominator));

@@ -45,6 +45,16 @@ class Money {
   constexpr std::int64_t sub_nano_attos() const {
     return static_cast<std::int64_t>(m_attos - static_cast<__int128>(nanos()) * k_attos_per_nano);
   }
+  // True when nanos() fits an int64 (|amount| < 9.2e9): what a single `_nanos` column can hold.
+  constexpr bool fits_nanos() const {
+    constexpr __int128 k_limit = static_cast<__int128>(INT64_MAX) * k_attos_per_nano;
+    return m_attos < k_limit && m_attos > -k_limit;
+  }
+  // Rounded half-even to the nano: for computed amounts (a run's cost), where floor would bias.
+  // REQUIRES: fits_nanos().
+  std::int64_t nanos_rounded() const;
+  // Digits after the point that the amount needs (0..18): 1.50 → 1, 0.000000001 → 9.
+  int decimals() const;
   // Lossy, for display and ratios only: never sum these.
   double to_double() const { return static_cast<double>(m_attos) / 1e18; }
 

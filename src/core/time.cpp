@@ -10,6 +10,8 @@ using namespace std::chrono;
 
 bool read_int(std::string_view s, std::size_t& i, std::size_t width, int& out) {
   if (i + width > s.size()) return false;
+  for (std::size_t k = i; k < i + width; ++k)
+    if (s[k] < '0' || s[k] > '9') return false;  // from_chars would take a sign
   auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + i + width, out);
   if (ec != std::errc() || ptr != s.data() + i + width) return false;
   i += width;
@@ -44,7 +46,7 @@ Result<TimePoint> parse_utc(std::string_view s) {
       !read_int(s, i, 2, d))
     return bad();
   year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return bad();
+  if (!ymd.ok() || y < 1) return bad();
   if (i < s.size() && (s[i] == 'T' || s[i] == ' ')) {
     ++i;
     if (!read_int(s, i, 2, h) || !expect(s, i, ':') || !read_int(s, i, 2, mi)) return bad();
@@ -72,7 +74,7 @@ Result<TimePoint> parse_utc(std::string_view s) {
       int oh = 0, om = 0;
       if (!read_int(s, i, 2, oh)) return bad();
       expect(s, i, ':');
-      if (!read_int(s, i, 2, om)) return bad();
+      if (!read_int(s, i, 2, om) || oh > 23 || om > 59) return bad();
       offset = minutes(sign * (oh * 60 + om));
     }
   }
@@ -94,6 +96,8 @@ Result<milliseconds> parse_duration(std::string_view s) {
     auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + s.size(), n);
     if (ec != std::errc() || n < 0) return bad();
     i = static_cast<std::size_t>(ptr - s.data());
+    // A thousand years is far beyond any bill; bigger numbers would overflow the arithmetic.
+    if (n > 365'000'000'000LL) return bad();
     std::string_view unit = s.substr(i, s.substr(i).starts_with("ms") ? 2 : 1);
     if (unit.empty()) return bad();
     i += unit.size();
@@ -110,7 +114,9 @@ Result<milliseconds> parse_duration(std::string_view s) {
 
 Result<TimePoint> parse_time_bound(std::string_view text, TimePoint now, std::string_view flag) {
   if (!text.empty() && text[0] >= '0' && text[0] <= '9' && text.find('-') == std::string_view::npos) {
-    if (auto d = parse_duration(text)) return now - *d;
+    auto d = parse_duration(text);
+    // Times before year 1 or after 9999 have no ISO-8601 text: refuse rather than wrap.
+    if (d && *d <= now - *parse_utc("0001-01-01")) return now - *d;
   }
   if (auto t = parse_utc(text)) return *t;
   return fail(ErrorCode::invalid,

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 
+#include "core/run_cost.h"
 #include "tracking/tracking.h"
 
 namespace frugal::tracking {
@@ -44,10 +45,7 @@ std::string_view pricing_name(PricingModel pricing) {
 }
 
 Money estimate_cost(Money hourly, std::int64_t duration_ms, int gpu_count, int instance_gpu_count) {
-  constexpr std::int64_t k_ms_per_hour = 3'600'000;
-  if (gpu_count > 0 && instance_gpu_count > 0 && gpu_count < instance_gpu_count)
-    return hourly.scaled(duration_ms * gpu_count, k_ms_per_hour * instance_gpu_count);
-  return hourly.scaled(duration_ms, k_ms_per_hour);
+  return run_cost(hourly, duration_ms, gpu_count, instance_gpu_count);
 }
 
 std::string quote_command(const std::vector<std::string>& argv) {
@@ -136,7 +134,7 @@ Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const Ru
         summary.duration_ms,
         std::string(status_name(end.status)),
         end.exit_code ? store::Value{std::int64_t{*end.exit_code}} : store::Value{},
-        summary.cost ? store::Value{summary.cost->nanos()} : store::Value{},
+        summary.cost ? store::Value{summary.cost->nanos_rounded()} : store::Value{},
         run_id,
     };
     FRUGAL_CHECK(store.execute(

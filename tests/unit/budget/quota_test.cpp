@@ -51,13 +51,14 @@ TEST_F(QuotaTest, GpuHourLimitBlocksIndependentlyOfMoney) {
   EXPECT_TRUE(blocking_quotas(*m_store, "bob", "", "", now())->empty());
 }
 
-TEST_F(QuotaTest, SettingAgainReplacesTheLimits) {
+TEST_F(QuotaTest, SettingOneLimitAgainChangesItAndKeepsTheOther) {
   ASSERT_TRUE(set_quota(*m_store, {Scope::project, "p", Period::monthly, *Money::parse("5"), 3.0}, now()));
   ASSERT_TRUE(set_quota(*m_store, {Scope::project, "p", Period::monthly, *Money::parse("7"), std::nullopt}, now()));
   auto usage = quota_usage(*m_store, now());
   ASSERT_EQ(usage->size(), 1u);
   EXPECT_EQ((*usage)[0].quota.limit->to_string(), "7.00");
-  EXPECT_FALSE((*usage)[0].quota.gpu_hours);
+  ASSERT_TRUE((*usage)[0].quota.gpu_hours);
+  EXPECT_DOUBLE_EQ(*(*usage)[0].quota.gpu_hours, 3.0);
 }
 
 TEST_F(QuotaTest, QuotaWithoutAnyLimitIsRefused) {
@@ -80,6 +81,28 @@ TEST(QuotaPeriods, WeeksStartOnMondayAndMonthsOnTheFirstInUtc) {
   auto [ds, de] = period_bounds(Period::daily, thursday);
   EXPECT_EQ(format_utc(ds), "2026-11-26T00:00:00.000Z");
   EXPECT_EQ(format_utc(de), "2026-11-27T00:00:00.000Z");
+}
+
+}  // namespace
+}  // namespace frugal::budget
+
+namespace frugal::budget {
+namespace {
+
+TEST(QuotaRunning, RunsStillGoingCountWhatTheyHaveSpentSoFar) {
+  frugal::testing::TestDir dir;
+  auto store = std::move(*store::open_store(dir.file("f.db")));
+  TimePoint now = *parse_utc("2026-11-26T12:00:00Z");
+  ASSERT_TRUE(set_quota(*store, {Scope::team, "vision", Period::monthly, *Money::parse("10"), std::nullopt}, now));
+  // Started two hours ago at $6/h on the whole instance, not finished: $12 so far.
+  ASSERT_TRUE(store->execute(
+      "INSERT INTO runs (username, team, command, started_at, status, hourly_price_nanos, gpu_count, instance_gpu_count) "
+      "VALUES ('ada', 'vision', 'train', '2026-11-26T10:00:00.000Z', 'running', 6000000000, 8, 8)"));
+  auto blocking = blocking_quotas(*store, "ada", "vision", "", now);
+  ASSERT_TRUE(blocking) << blocking.error().message;
+  ASSERT_EQ(blocking->size(), 1u);
+  EXPECT_EQ((*blocking)[0].spent.to_string(), "12.00");
+  EXPECT_DOUBLE_EQ((*blocking)[0].gpu_hours, 16.0);
 }
 
 }  // namespace
