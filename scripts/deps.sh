@@ -2,11 +2,11 @@
 # Installs every Debian package the build, the tests and the benchmarks need. Idempotent.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential make cmake ninja-build pkg-config
   libsqlite3-dev sqlite3
   libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 hyperfine
+  python3 hyperfine procps
 )
 missing=()
 for p in "${packages[@]}"; do
