@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Bill import: the real FOCUS sample scaled to N rows (default 5,000,000) by gen_focus, imported by
+# `frugal bill import` and, side by side, by the peer: sqlite3's own `.import --csv` of the same
+# file into a plain table with the same columns. Both write a WAL-mode file with normal sync.
+# Then `frugal costs --by team --since 30d` over the result, against the peer computing the same
+# totals from its plain table.
+# Bars (issue): import at 2x the peer's rows/s, peak memory under 150 MB, costs under 500 ms.
+#
+#   bench/bill_import/run.sh [BUILD_DIR] [N]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${1:-$root/build}"
+n="${2:-5000000}"
+frugal="$build/frugal"
+sample="$root/../shared/data/focus/focus_sample_1000.csv"
+[[ -r "$sample" ]] || { echo "needs ../shared/data/focus/focus_sample_1000.csv" >&2; exit 1; }
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/frugal-bill-bench.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+csv="$tmp/focus.csv"
+"$build/bench/gen_focus" "$sample" "$csv" "$n"
+echo "file: $n rows, $(($(stat -c %s "$csv") / 1000000)) MB"
+
+seconds() { python3 -c "import sys; print(float(sys.argv[1]))" "$1"; }
+export FRUGAL_HOME="$tmp/home"
+/usr/bin/time -f "%e %M" -o "$tmp/frugal.time" "$frugal" bill import "$csv" >/dev/null
+read -r f_s f_kb <"$tmp/frugal.time"
+sqlite3 "$tmp/peer.db" "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;" >/dev/null
+/usr/bin/time -f "%e %M" -o "$tmp/peer.time" sqlite3 "$tmp/peer.db" ".import --csv $csv charges" 2>/dev/null
+read -r p_s p_kb <"$tmp/peer.time"
+python3 - "$n" "$f_s" "$f_kb" "$p_s" "$p_kb" <<'PY'
+import sys
+n, fs, fkb, ps, pkb = int(sys.argv[1]), *map(float, sys.argv[2:])
+print(f"import: frugal {fs:.1f} s ({n/fs:,.0f} rows/s, peak {fkb/1024:.0f} MB), "
+      f"sqlite3 .import {ps:.1f} s ({n/ps:,.0f} rows/s, peak {pkb/1024:.0f} MB): frugal/peer speed = {ps/fs:.2f}x")
+PY
+since=$(date -u -d '30 days ago' +%Y-%m-%d\ %H:%M:%S)
+peer_sql="SELECT coalesce(json_extract(Tags, '\$.team'), ''), sum(BilledCost) FROM charges WHERE ChargePeriodStart >= '$since' GROUP BY 1"
+hyperfine -N --warmup 1 --runs "${RUNS:-5}" --export-json "$tmp/costs.json" \
+  -n "frugal costs --by team --since 30d" "$frugal costs --by team --since 30d" \
+  -n "sqlite3 GROUP BY over the plain table (peer)" "sqlite3 $tmp/peer.db \"$peer_sql\""
+python3 - "$tmp/costs.json" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
+f = r["frugal costs --by team --since 30d"]; p = r["sqlite3 GROUP BY over the plain table (peer)"]
+print(f"costs: frugal {f*1000:.0f} ms, peer {p*1000:.0f} ms ({'under' if f < 0.5 else 'OVER'} the 500 ms bar)")
+PY
