@@ -90,3 +90,44 @@ struct CostLine {
 Result<std::vector<CostLine>> costs(store::Store& store, const CostQuery& query);
 
 }  // namespace frugal::billing
+
+namespace frugal::billing {
+
+// ---- Allocation and reconciliation -----------------------------------------------------------
+
+// The tag keys that fill x_<dimension> ("team", "project", "user", "model", "dataset"), best first.
+using TagMap = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+Result<TagMap> tag_map(store::Store& store);
+
+// Replaces the keys of the dimensions named in `changes` (others keep theirs), then re-allocates
+// every stored charge and rebuilds the allocation rollups, in one transaction.
+Result<std::int64_t> set_tag_map(store::Store& store, const TagMap& changes);
+
+struct InstanceReconciliation {
+  std::string resource_id;
+  std::string currency;
+  std::int64_t charges = 0;
+  Money billed;     // every charge of the instance in the periods its runs touched
+  Money allocated;  // split over runs by GPU-seconds
+  Money idle;       // billed - allocated: capacity no run used
+};
+
+struct RunReconciliation {
+  std::int64_t run_id = 0;
+  std::string name;
+  std::optional<Money> estimate;
+  Money billed;
+};
+
+struct Reconciliation {
+  std::vector<InstanceReconciliation> instances;
+  std::vector<RunReconciliation> runs;
+};
+
+// Splits the charges of every instance that runs recorded (runs.instance_id = charges.resource_id)
+// over those runs by GPU-seconds in each charge period; what no run used is the instance's idle
+// cost. Sets runs.billed_cost_nanos. Idempotent: the previous reconciliation is replaced.
+Result<Reconciliation> reconcile(store::Store& store, TimePoint now);
+
+}  // namespace frugal::billing

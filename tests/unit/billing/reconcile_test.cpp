@@ -1,0 +1,93 @@
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "billing/billing.h"
+#include "test_dir.h"
+
+namespace frugal::billing {
+namespace {
+
+const TimePoint k_now = *parse_utc("2026-11-26T12:00:00Z");
+
+class Reconcile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_store = std::move(*store::open_store(m_dir.file("f.db")));
+    std::ofstream(m_dir.file("bill.csv"))
+        << "ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
+           "ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,ServiceName,ResourceId\n"
+           "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z,32,32,32,EC2,i-1\n"
+           "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T11:00:00Z,2026-11-20T12:00:00Z,32,32,32,EC2,i-1\n"
+           "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T12:00:00Z,2026-11-20T13:00:00Z,32,32,32,EC2,i-1\n"
+           "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z,5,5,5,S3,bucket-1\n";
+    ASSERT_TRUE(import_bill(*m_store, m_dir.file("bill.csv"), {}, k_now));
+  }
+  void run(const char* name, const char* start, const char* end, int gpus, std::int64_t estimate_nanos) {
+    std::vector<store::Value> p = {name, start, end, std::int64_t{gpus}, estimate_nanos};
+    ASSERT_TRUE(m_store->execute(
+        "INSERT INTO runs (name, username, command, instance_id, started_at, ended_at, status, gpu_count, "
+        "instance_gpu_count, cost_nanos) VALUES (?, 'ada', 'train', 'i-1', ?, ?, 'finished', ?, 8, ?)",
+        p));
+  }
+  frugal::testing::TestDir m_dir;
+  std::unique_ptr<store::Store> m_store;
+};
+
+TEST_F(Reconcile, SharedInstanceSplitsByGpuSecondsAndShowsTheIdleHour) {
+  run("a", "2026-11-20T10:00:00.000Z", "2026-11-20T11:00:00.000Z", 8, 32'770'000'000);
+  run("b", "2026-11-20T11:00:00.000Z", "2026-11-20T11:30:00.000Z", 4, 8'000'000'000);
+  auto r = reconcile(*m_store, k_now);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->instances.size(), 1u);
+  const auto& inst = r->instances[0];
+  EXPECT_EQ(inst.resource_id, "i-1");
+  EXPECT_EQ(inst.charges, 3);
+  EXPECT_EQ(inst.billed.to_string(), "96.00");
+  EXPECT_EQ(inst.allocated.to_string(), "40.00");  // 32 (a: the whole first hour) + 8 (b: 4 of 8 GPUs, half an hour)
+  EXPECT_EQ(inst.idle.to_string(), "56.00");       // 24 of the second hour + all of the third
+  ASSERT_EQ(r->runs.size(), 2u);
+  auto billed = m_store->query("SELECT name, billed_cost_nanos FROM runs ORDER BY name");
+  EXPECT_EQ(store::as_int(billed->rows[0][1]), 32'000'000'000);
+  EXPECT_EQ(store::as_int(billed->rows[1][1]), 8'000'000'000);
+  // Every charge's parts add up to it exactly: allocations plus the idle row.
+  auto sums = m_store->query(
+      "SELECT count(*) FROM (SELECT a.charge_id, sum(a.cost_nanos) * 1000000000 + sum(a.cost_attos) AS parts, "
+      "c.billed_cost_nanos * 1000000000 + c.billed_cost_attos AS whole FROM charge_allocations a "
+      "JOIN charges c ON c.id = a.charge_id GROUP BY a.charge_id) WHERE parts != whole");
+  EXPECT_EQ(store::as_int(sums->rows[0][0]), 0);
+}
+
+TEST_F(Reconcile, RunningItTwiceGivesTheSameAnswer) {
+  run("a", "2026-11-20T10:00:00.000Z", "2026-11-20T12:30:00.000Z", 8, 1);
+  auto first = reconcile(*m_store, k_now);
+  auto second = reconcile(*m_store, k_now);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->instances[0].idle, second->instances[0].idle);
+  EXPECT_EQ(second->instances[0].idle.to_string(), "16.00");
+  auto rows = m_store->query("SELECT count(*) FROM charge_allocations");
+  EXPECT_EQ(store::as_int(rows->rows[0][0]), 6);  // 3 charges × (run + idle)
+}
+
+TEST(BillMap, RemappingReallocatesStoredChargesAndTheirRollups) {
+  frugal::testing::TestDir dir;
+  auto store = std::move(*store::open_store(dir.file("f.db")));
+  std::ofstream(dir.file("t.csv"))
+      << "ProviderName,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost,Tags\n"
+         "AWS,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,3,\"{\"\"squad\"\": \"\"vision\"\"}\"\n"
+         "AWS,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,\"{\"\"Squad\"\": \"\"nlp\"\", \"\"team\"\": \"\"x\"\"}\"\n";
+  ASSERT_TRUE(import_bill(*store, dir.file("t.csv"), {}, k_now));
+  auto changed = set_tag_map(*store, {{"team", {"squad"}}});
+  ASSERT_TRUE(changed) << changed.error().message;
+  auto by_team = costs(*store, {"team", CostMetric::billed, *parse_utc("2024-09-01"), *parse_utc("2024-10-01")});
+  ASSERT_TRUE(by_team);
+  ASSERT_EQ(by_team->size(), 2u);
+  EXPECT_EQ((*by_team)[0].key, "vision");
+  EXPECT_EQ((*by_team)[1].key, "nlp");  // "Squad" matches "squad": case variants map alike
+  auto map = tag_map(*store);
+  EXPECT_EQ((*map)[0].second, std::vector<std::string>{"squad"});
+  EXPECT_FALSE(set_tag_map(*store, {{"galaxy", {"x"}}}));
+}
+
+}  // namespace
+}  // namespace frugal::billing
