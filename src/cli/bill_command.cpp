@@ -1,6 +1,8 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fmt/ranges.h>
+#include <map>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -8,6 +10,9 @@
 #include "cli/context.h"
 
 namespace frugal::cli {
+
+void add_bill_map_and_reconcile(CLI::App& bill, Context& ctx);
+
 namespace {
 
 struct BillFlags {
@@ -113,6 +118,7 @@ void add_bill_command(CLI::App& app, Context& ctx) {
   import_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return import(ctx, *flags); }; });
   auto* imports_cmd = bill->add_subcommand("imports", "what was imported: file, format, period, rows, totals");
   imports_cmd->callback([&ctx] { ctx.action = [&ctx] { return imports(ctx); }; });
+  add_bill_map_and_reconcile(*bill, ctx);
 
   auto* costs_cmd = app.add_subcommand("costs", "billed cost by service, region, provider, account, team, ... or tag:KEY");
   costs_cmd->add_option("--by", flags->by, "service|region|provider|account|team|project|user|model|dataset|tag:KEY")->capture_default_str();
@@ -120,6 +126,88 @@ void add_bill_command(CLI::App& app, Context& ctx) {
   costs_cmd->add_option("--since", flags->since, "charges from: a duration back (30d) or a date (2024-09-01)")->capture_default_str();
   costs_cmd->add_option("--until", flags->until, "charges until (exclusive); default now");
   costs_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return costs(ctx, *flags); }; });
+}
+
+}  // namespace frugal::cli
+
+namespace frugal::cli {
+namespace {
+
+struct MapFlags {
+  std::map<std::string, std::string> keys;  // dimension → comma-separated tag keys
+};
+
+int map_tags(Context& ctx, const MapFlags& f) {
+  auto store = ctx.open_store(store::Access::read_write);
+  if (!store) return report_error(store.error());
+  if (!f.keys.empty()) {
+    billing::TagMap changes;
+    for (const auto& [dimension, list] : f.keys) {
+      std::vector<std::string> keys;
+      std::size_t start = 0;
+      for (;;) {
+        auto comma = list.find(',', start);
+        keys.push_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      changes.push_back({dimension, keys});
+    }
+    auto changed = billing::set_tag_map(**store, changes);
+    if (!changed) return report_error(changed.error());
+    fmt::print("re-allocated {} charge rows\n", *changed);
+  }
+  auto map = billing::tag_map(**store);
+  if (!map) return report_error(map.error());
+  Table t;
+  t.columns = {"dimension", "tag_keys"};
+  for (const auto& [dimension, keys] : *map) t.rows.push_back({Cell::str(dimension), Cell::str(fmt::format("{}", fmt::join(keys, ",")))});
+  print_table(stdout, t, ctx.format());
+  return k_exit_ok;
+}
+
+int reconcile(Context& ctx) {
+  auto store = ctx.open_store(store::Access::read_write);
+  if (!store) return report_error(store.error());
+  auto r = billing::reconcile(**store, ctx.clock.now());
+  if (!r) return report_error(r.error());
+  Format format = ctx.format();
+  Table instances;
+  instances.columns = {"instance", "currency", "charges", "billed", "allocated", "idle"};
+  for (const auto& i : r->instances)
+    instances.rows.push_back({Cell::str(i.resource_id), Cell::str(i.currency), int_cell(i.charges), money_cell(i.billed, format),
+                              money_cell(i.allocated, format), money_cell(i.idle, format)});
+  Table runs;
+  runs.columns = {"run", "name", "estimate_usd", "billed", "gap"};
+  for (const auto& run : r->runs)
+    runs.rows.push_back({int_cell(run.run_id), Cell::str(run.name),
+                         run.estimate ? money_cell(*run.estimate, format) : Cell::null(), money_cell(run.billed, format),
+                         run.estimate ? money_cell(run.billed - *run.estimate, format) : Cell::null()});
+  if (format == Format::json) {
+    print_sections_json(stdout, {{"instances", instances}, {"runs", runs}});
+    return k_exit_ok;
+  }
+  if (format == Format::table) fmt::print("== instances: billed, split over runs by GPU-seconds, idle ==\n");
+  print_table(stdout, instances, format);
+  fmt::print("{}", format == Format::table ? "\n== runs: estimate against billed ==\n" : "\n");
+  print_table(stdout, runs, format);
+  return k_exit_ok;
+}
+
+}  // namespace
+
+void add_bill_map_and_reconcile(CLI::App& bill, Context& ctx) {
+  auto flags = std::make_shared<MapFlags>();
+  auto* map_cmd = bill.add_subcommand("map", "which tag keys allocate charges to teams, projects, users, models, datasets");
+  for (const char* dimension : {"team", "project", "user", "model", "dataset"}) {
+    std::string flag = fmt::format("--{}-tag", dimension);
+    map_cmd->add_option_function<std::string>(
+        flag, [flags, d = std::string(dimension)](const std::string& v) { flags->keys[d] = v; },
+        fmt::format("tag keys for the {}, best first, comma-separated (e.g. {},Team)", dimension, dimension));
+  }
+  map_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return map_tags(ctx, *flags); }; });
+  auto* reconcile_cmd = bill.add_subcommand("reconcile", "split instance charges over the runs on them; show idle cost");
+  reconcile_cmd->callback([&ctx] { ctx.action = [&ctx] { return reconcile(ctx); }; });
 }
 
 }  // namespace frugal::cli
