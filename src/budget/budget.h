@@ -81,6 +81,10 @@ struct Report {
   Money failed_cost;
   std::int64_t runs = 0;
   std::int64_t failed_runs = 0;
+  // Runs reconciled with the bill (frugal bill reconcile): their estimate against what was billed.
+  std::int64_t reconciled_runs = 0;
+  Money reconciled_estimate;
+  Money reconciled_billed;
 };
 
 Result<Report> report(store::Store& store, const ReportQuery& query);

@@ -65,6 +65,13 @@ Result<Report> report(store::Store& store, const ReportQuery& query) {
     out.failures.push_back(std::move(line));
     return true;
   }));
+  auto reconciled = FRUGAL_TRY(store.query(
+      "SELECT count(*), sum(coalesce(cost_nanos, 0)), sum(billed_cost_nanos) FROM runs "
+      "WHERE started_at >= ? AND started_at < ? AND billed_cost_nanos IS NOT NULL",
+      params));
+  out.reconciled_runs = store::as_int(reconciled.rows.at(0)[0]);
+  out.reconciled_estimate = Money::from_nanos(store::as_int(reconciled.rows.at(0)[1]));
+  out.reconciled_billed = Money::from_nanos(store::as_int(reconciled.rows.at(0)[2]));
   std::sort(out.failures.begin(), out.failures.end(), [](const FailureLine& a, const FailureLine& b) {
     if (a.failed_cost != b.failed_cost) return a.failed_cost > b.failed_cost;
     if (a.failures != b.failures) return a.failures > b.failures;

@@ -50,9 +50,12 @@ int execute(Context& ctx, const ReportFlags& f) {
   };
   if (format == Format::json) {
     Table totals;
-    totals.columns = {"since", "until", "runs", "failed_runs", "cost_usd", "failed_cost_usd"};
+    totals.columns = {"since", "until", "runs", "failed_runs", "cost_usd", "failed_cost_usd", "reconciled_runs",
+                      "reconciled_estimate_usd", "reconciled_billed_usd"};
     totals.rows.push_back({Cell::str(format_utc(since)), Cell::str(format_utc(until)), int_cell(r->runs),
-                           int_cell(r->failed_runs), money_cell(r->total_cost, format), money_cell(r->failed_cost, format)});
+                           int_cell(r->failed_runs), money_cell(r->total_cost, format), money_cell(r->failed_cost, format),
+                           int_cell(r->reconciled_runs), money_cell(r->reconciled_estimate, format),
+                           money_cell(r->reconciled_billed, format)});
     sections.insert(sections.begin(), {"totals", totals});
     print_sections_json(stdout, sections);
     return k_exit_ok;
@@ -62,6 +65,10 @@ int execute(Context& ctx, const ReportFlags& f) {
     fmt::print("report {} .. {}: {} runs, ${} spent; {} failed ({:.1f}%), ${} spent on failed runs\n",
                format_utc(since), format_utc(until), r->runs, r->total_cost.to_fixed(2), r->failed_runs, rate,
                r->failed_cost.to_fixed(2));
+    if (r->reconciled_runs)
+      fmt::print("billed: {} runs reconciled with the bill: estimated ${}, billed ${}, gap ${}\n", r->reconciled_runs,
+                 money_text(r->reconciled_estimate), money_text(r->reconciled_billed),
+                 money_text(r->reconciled_billed - r->reconciled_estimate));
   }
   const char* titles[] = {"costliest jobs", "longest jobs", "failures by team and project"};
   for (std::size_t i = 0; i < sections.size(); ++i) {

@@ -30,7 +30,7 @@ int execute(Context& ctx, const RunFlags& f) {
   const std::pair<const char*, const std::string*> labels[] = {
       {"user", &f.user}, {"team", &f.team}, {"project", &f.project}, {"model", &f.model},
       {"dataset", &f.dataset}, {"experiment", &f.experiment}, {"provider", &f.provider},
-      {"region", &f.region}, {"instance_type", &f.instance_type}};
+      {"region", &f.region}, {"instance_type", &f.instance_type}, {"instance_id", &f.instance_id}};
   for (const auto& [key, value] : labels)
     if (!value->empty()) ctx.flags[key] = *value;
   ctx.config.reset();
@@ -45,7 +45,7 @@ int execute(Context& ctx, const RunFlags& f) {
   request.provider = c.get("provider");
   request.region = c.get("region");
   request.instance_type = c.get("instance_type");
-  request.instance_id = f.instance_id;
+  request.instance_id = c.get("instance_id");
   request.spot = f.spot;
   request.gpus = f.gpus;
   request.quota_policy = f.allow_over_quota ? runner::QuotaPolicy::allow_over : runner::QuotaPolicy::enforce;

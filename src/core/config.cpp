@@ -22,6 +22,7 @@ const std::vector<ConfigKey> k_keys = {
     {"provider", "FRUGAL_PROVIDER", "", "cloud provider (aws, gcp, azure, lambda, ...)"},
     {"region", "FRUGAL_REGION", "", "cloud region of the instance"},
     {"instance_type", "FRUGAL_INSTANCE_TYPE", "", "instance type the job runs on (prices it)"},
+    {"instance_id", "FRUGAL_INSTANCE_ID", "", "cloud instance id the job runs on (joins runs to bill charges)"},
     {"format", "FRUGAL_FORMAT", "table", "output format: table, csv or json"},
 };
 

@@ -1,0 +1,56 @@
+# Real bills of every provider in, exact totals out, re-imports that never double count, costs by
+# any dimension, tag allocation, and runs reconciled with their instance's charges.
+source "$(dirname "$0")/lib.bash"
+require_shared_data focus/focus_sample_1000.csv
+bills="$SHARED_DATA/billing_exports"
+
+run_status "$FRUGAL" bill import "$SHARED_DATA/focus/focus_sample_1000.csv" "$bills/aws_cur_sample_anonymized.csv" \
+  "$bills/azure_ea_actual_cost_small.csv" "$bills/azure_ea_export_sample_anonymized.csv" "$bills/oci_cost_report_sample.csv"
+expect_eq "$STATUS" 0 "import of every real sample: $ERR"
+expect_contains "$OUT" "AWS 1234567890123 2024-09-01: 942 rows, billed 18.0066386184 USD" "FOCUS AWS total, every digit"
+expect_contains "$OUT" "format aws_cur, 1281 rows" "CUR detected"
+expect_contains "$OUT" "format oci, 506 rows" "OCI detected"
+expect_eq "$(sql "SELECT count(*) FROM charges")" "2825" "rows of all five files"
+
+# The same files again: nothing changes.
+before=$(sql "SELECT count(*), sum(billed_cost_nanos), sum(billed_cost_attos) FROM charges")
+run_status "$FRUGAL" bill import "$SHARED_DATA/focus/focus_sample_1000.csv" "$bills/oci_cost_report_sample.csv"
+expect_contains "$OUT" "already imported" "recognised"
+expect_eq "$(sql "SELECT count(*), sum(billed_cost_nanos), sum(billed_cost_attos) FROM charges")" "$before" "no double count"
+
+run_status "$FRUGAL" bill imports --format csv
+expect_eq "$(echo "$OUT" | wc -l)" "6" "five imports listed"
+
+run_status "$FRUGAL" costs --by provider --since 2023-01-01 --until 2025-01-01 --format csv
+expect_contains "$OUT" "AWS,USD,19.6889473158" "AWS across the FOCUS and CUR files"
+expect_contains "$OUT" "Microsoft,CAD" "currencies kept apart"
+run_status "$FRUGAL" costs --by tag:business_unit --since 2024-09-01 --until 2024-10-01 --format csv
+expect_contains "$OUT" "(unallocated)" "rows without the tag are shown"
+
+# Allocation by a tag the sample has.
+"$FRUGAL" bill map --team-tag business_unit,Business_Unit >/dev/null
+run_status "$FRUGAL" costs --by team --since 2024-09-01 --until 2024-10-01 --format csv
+[[ $(echo "$OUT" | grep -vc '^team\|unallocated') -ge 1 ]] || fail "no team allocated: $OUT"
+
+# A run on an instance, reconciled with a bill for that instance.
+cat > instance_bill.csv <<CSV
+ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,ServiceName,ResourceId
+AWS,acct,USD,$(date -u +%Y-%m-01),$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m-%d),$(date -u -d '-1 hour' +%Y-%m-%dT%H:00:00Z),$(date -u +%Y-%m-%dT%H:00:00Z),10,10,10,EC2,i-0e2e
+AWS,acct,USD,$(date -u +%Y-%m-01),$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m-%d),$(date -u +%Y-%m-%dT%H:00:00Z),$(date -u -d '+1 hour' +%Y-%m-%dT%H:00:00Z),10,10,10,EC2,i-0e2e
+CSV
+"$FRUGAL" bill import instance_bill.csv >/dev/null
+FRUGAL_INSTANCE_ID=i-0e2e "$FRUGAL" run --hourly-usd 10 -- sleep 0.2
+run_status "$FRUGAL" bill reconcile --format csv
+expect_eq "$STATUS" 0 "reconcile: $ERR"
+expect_contains "$OUT" "i-0e2e,USD,2,20.00" "both hours of the instance billed"
+[[ "$(sql "SELECT billed_cost_nanos > 0 FROM runs")" == "1" ]] || fail "run has no billed cost"
+run_status "$FRUGAL" report
+expect_contains "$OUT" "1 runs reconciled with the bill" "report shows the gap"
+
+# A malformed bill names the file, line and column, and changes nothing.
+printf 'ProviderName,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost\nAWS,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,12..5\n' > bad.csv
+count=$(sql "SELECT count(*) FROM charges")
+run_status "$FRUGAL" bill import bad.csv
+expect_eq "$STATUS" 2 "malformed bill"
+expect_contains "$ERR" "bad.csv:2: column BilledCost" "names file, line and column"
+expect_eq "$(sql "SELECT count(*) FROM charges")" "$count" "nothing imported"
