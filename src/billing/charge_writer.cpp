@@ -30,10 +30,6 @@ Error column_error(const FieldSpec& s, const Error& e) {
   return Error{ErrorCode::invalid, fmt::format("column {}: {}", s.focus_name, e.message)};
 }
 
-store::ValueView text_or_null(std::string_view v) {
-  return v.empty() ? store::ValueView{} : store::ValueView{v};
-}
-
 // Sum of a and b where each is (nanos, attos): attos may pass 1e9 in sums; readers normalise.
 void add(CostSums& into, const Money& billed, const Money& effective, const Money& list, std::int64_t rows) {
   into.rows += rows;
@@ -53,9 +49,12 @@ Result<std::unique_ptr<ChargeWriter>> ChargeWriter::open(store::Store& store, st
 
 Result<void> ChargeWriter::replace_period(const std::string& provider, const std::string& account,
                                           const std::string& period) {
-  std::vector<store::Value> key = {provider, account, period, m_import_id};
+  // Earlier imports that carried this period (import_totals) narrow the rows through charges_import.
+  std::vector<store::Value> key = {provider, account, period, provider, account, period, m_import_id};
   constexpr std::string_view where =
-      "provider_name = ? AND billing_account_id = ? AND billing_period_start = ? AND import_id != ?";
+      "import_id IN (SELECT import_id FROM import_totals WHERE provider_name = ? AND billing_account_id = ? AND "
+      "billing_period_start = ?) AND provider_name = ? AND billing_account_id = ? AND billing_period_start = ? "
+      "AND import_id != ?";
   // Take the replaced rows' share out of the rollups before they go.
   for (std::size_t d = 0; d < k_rollup_dimensions.size(); ++d) {
     std::string sql = fmt::format(
@@ -78,7 +77,11 @@ Result<void> ChargeWriter::replace_period(const std::string& provider, const std
       fmt::format("UPDATE imports SET live_rows = live_rows - (SELECT count(*) FROM charges WHERE {} AND "
                   "charges.import_id = imports.id) WHERE id IN (SELECT DISTINCT import_id FROM charges WHERE {})",
                   where, where),
-      std::vector<store::Value>{provider, account, period, m_import_id, provider, account, period, m_import_id}));
+      [&] {
+        std::vector<store::Value> twice = key;
+        twice.insert(twice.end(), key.begin(), key.end());
+        return twice;
+      }()));
   m_replaced_rows += FRUGAL_TRY(m_store.execute(fmt::format("DELETE FROM charges WHERE {}", where), key));
   return {};
 }
@@ -86,123 +89,213 @@ Result<void> ChargeWriter::replace_period(const std::string& provider, const std
 void ChargeWriter::add_rollups(std::string_view day, const std::array<std::string_view, 9>& keys,
                                std::string_view currency, const Money& billed, const Money& effective,
                                const Money& list, std::int64_t rows) {
-  std::string key;
-  for (std::size_t d = 0; d < keys.size(); ++d) {
-    key.clear();
-    key.append(k_rollup_dimensions[d]).push_back('\0');
-    key.append(day).push_back('\0');
-    key.append(keys[d]).push_back('\0');
-    key.append(currency);
-    add(m_rollups[key], billed, effective, list, rows);
-  }
+  // One lookup per row: rows sharing every key are summed together here, and spread over the nine
+  // dimensions once, in finish().
+  std::string& key = m_group_key;
+  key.clear();
+  key.append(day).push_back('\0');
+  key.append(currency);
+  for (auto k : keys) key.append("\0", 1).append(k);
+  add(m_groups[key], billed, effective, list, rows);
 }
 
-Result<void> ChargeWriter::write(const ChargeRow& row, std::size_t source_line) {
-  std::array<store::ValueView, 2 + k_field_count + 4 + 5> params{};
-  std::size_t p = 0;
-  params[p++] = m_import_id;
-  params[p++] = static_cast<std::int64_t>(source_line);
+Result<void> ChargeWriter::prepare(const ChargeRow& row, std::size_t source_line, PreparedBatch& batch) {
+  const std::size_t first = batch.values.size();
+  auto text = [&](std::string_view v) {
+    if (v.empty()) {
+      batch.values.push_back(PreparedValue::null_value());
+      return;
+    }
+    batch.values.push_back(PreparedValue::of_text(static_cast<std::uint32_t>(batch.text.size()),
+                                                  static_cast<std::uint32_t>(v.size())));
+    batch.text.append(v);
+  };
+  auto integer = [&](std::int64_t i) { batch.values.push_back(PreparedValue::of_integer(i)); };
+  auto null = [&] { batch.values.push_back(PreparedValue::null_value()); };
+  // Undo what this row added if it turns out bad, so a skipped row leaves no trace in the batch.
+  auto rollback = [&, text_size = batch.text.size()] {
+    batch.values.resize(first);
+    batch.text.resize(text_size);
+  };
+  integer(m_import_id);
+  integer(static_cast<std::int64_t>(source_line));
   std::array<Money, 4> money{};  // billed, effective, list, contracted
-  std::size_t money_index = 0, scratch_index = 0;
+  std::size_t money_index = 0, time_index = 0;
   std::vector<std::pair<std::string, std::string>> tags;
   for (const auto& s : field_specs()) {
     std::string_view v = row[s.field];
-    if (v.empty() && s.required)
-      return fail(ErrorCode::invalid, fmt::format("column {}: required, but empty", s.focus_name));
-    switch (s.kind) {
+    Error error;
+    bool bad = false;
+    if (v.empty() && s.required) {
+      error = Error{ErrorCode::invalid, fmt::format("column {}: required, but empty", s.focus_name)};
+      bad = true;
+    }
+    if (!bad) switch (s.kind) {
       case FieldKind::text:
-        if (s.field == Field::charge_frequency) v = normalize_frequency(v);
-        params[p++] = text_or_null(v);
+        // The account column is NOT NULL: a bill without one is keyed by ''.
+        if (s.field == Field::billing_account_id && v.empty()) {
+          batch.values.push_back(PreparedValue::of_text(static_cast<std::uint32_t>(batch.text.size()), 0));
+          break;
+        }
+        text(s.field == Field::charge_frequency ? normalize_frequency(v) : v);
         break;
       case FieldKind::money: {
         Money m;
         if (!v.empty()) {
           auto parsed = Money::parse(v);
-          if (!parsed) return std::unexpected(column_error(s, parsed.error()));
-          if (!parsed->fits_nanos())
-            return fail(ErrorCode::invalid, fmt::format("column {}: '{}' is beyond ±9.2e9 per row", s.focus_name, v));
+          if (!parsed) {
+            error = column_error(s, parsed.error());
+            bad = true;
+            break;
+          }
+          if (!parsed->fits_nanos()) {
+            error = Error{ErrorCode::invalid, fmt::format("column {}: '{}' is beyond ±9.2e9 per row", s.focus_name, v)};
+            bad = true;
+            break;
+          }
           m = *parsed;
         }
         money[money_index++] = m;
         if (v.empty() && s.field == Field::contracted_cost) {
-          params[p++] = store::ValueView{};
-          params[p++] = store::ValueView{};
+          null();
+          null();
         } else {
-          params[p++] = m.nanos();
-          params[p++] = m.sub_nano_attos();
+          integer(m.nanos());
+          integer(m.sub_nano_attos());
         }
         break;
       }
       case FieldKind::unit_price:
         if (!v.empty()) {
-          if (auto parsed = Money::parse(v); !parsed) return std::unexpected(column_error(s, parsed.error()));
+          if (auto parsed = Money::parse(v); !parsed) {
+            error = column_error(s, parsed.error());
+            bad = true;
+            break;
+          }
         }
-        params[p++] = text_or_null(v);
+        text(v);
         break;
       case FieldKind::quantity: {
         if (v.empty()) {
-          params[p++] = store::ValueView{};
+          null();
           break;
         }
         double q = 0;
         auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), q);
-        if (ec != std::errc() || ptr != v.data() + v.size())
-          return fail(ErrorCode::invalid, fmt::format("column {}: '{}' is not a number", s.focus_name, v));
-        params[p++] = q;
+        if (ec != std::errc() || ptr != v.data() + v.size()) {
+          error = Error{ErrorCode::invalid, fmt::format("column {}: '{}' is not a number", s.focus_name, v)};
+          bad = true;
+          break;
+        }
+        batch.values.push_back(PreparedValue::of_real(q));
         break;
       }
       case FieldKind::time: {
         auto t = parse_bill_time(v);
-        if (!t) return std::unexpected(column_error(s, t.error()));
-        std::string& text = m_scratch[scratch_index++];
-        text = format_utc(*t);
-        params[p++] = std::string_view(text);
+        if (!t) {
+          error = column_error(s, t.error());
+          bad = true;
+          break;
+        }
+        std::string& iso = m_scratch[time_index++];
+        iso = format_utc(*t);
+        text(iso);
         break;
       }
       case FieldKind::tags:
         if (!v.empty()) {
           auto parsed = parse_tags(v);
-          if (!parsed) return std::unexpected(column_error(s, parsed.error()));
+          if (!parsed) {
+            error = column_error(s, parsed.error());
+            bad = true;
+            break;
+          }
           tags = std::move(*parsed);
         }
-        params[p++] = text_or_null(v);
+        text(v);
         break;
+    }
+    if (bad) {
+      rollback();
+      return std::unexpected(error);
     }
   }
   std::array<std::string_view, 5> allocated = m_mapping.allocate(tags);
-  for (auto a : allocated) params[p++] = text_or_null(a);
+  for (auto a : allocated) text(a);
 
-  // Times and the account come before the first money column, so their parameter is 2 + field.
-  static_assert(Field::charge_period_start < Field::billed_cost && Field::billing_account_id < Field::billed_cost);
+  // The times in m_scratch, in field order: billing period start and end, charge period start and end.
+  static_assert(Field::billing_period_start < Field::billing_period_end &&
+                Field::billing_period_end < Field::charge_period_start);
+  const std::string& period = m_scratch[0];
+  const std::string& period_end = m_scratch[1];
+  const std::string& charge_start = m_scratch[2];
   std::string_view provider = row[Field::provider_name], account = row[Field::billing_account_id];
-  std::string_view period = std::get<std::string_view>(params[2 + static_cast<std::size_t>(Field::billing_period_start)]);
-  std::string_view period_end = std::get<std::string_view>(params[2 + static_cast<std::size_t>(Field::billing_period_end)]);
-  std::string_view charge_start = std::get<std::string_view>(params[2 + static_cast<std::size_t>(Field::charge_period_start)]);
   std::string_view currency = row[Field::billing_currency];
-  // A file restating a billing period replaces what earlier imports said about it.
-  auto period_key = std::make_tuple(std::string(provider), std::string(account), std::string(period));
-  if (!m_periods_seen.contains(period_key)) {
-    FRUGAL_CHECK(replace_period(std::get<0>(period_key), std::get<1>(period_key), std::get<2>(period_key)));
-    m_periods_seen[period_key] = true;
-  }
-  // The account column is NOT NULL: a bill without one is keyed by ''.
-  if (account.empty()) params[2 + static_cast<std::size_t>(Field::billing_account_id)] = std::string_view("");
-  FRUGAL_CHECK(m_insert->execute_views(params));
-  ++m_rows;
+  PreparedRow prepared{first, static_cast<std::uint32_t>(batch.text.size()), 0};
+  batch.text.append(provider).push_back('\0');
+  batch.text.append(account).push_back('\0');
+  batch.text.append(period);
+  prepared.group_length = static_cast<std::uint32_t>(batch.text.size() - prepared.group_offset);
+  batch.rows.push_back(prepared);
+
   if (m_earliest_period.empty() || period < m_earliest_period) m_earliest_period = period;
   if (period_end > m_latest_period_end) m_latest_period_end = period_end;
-  add(m_totals[{std::get<0>(period_key), std::get<1>(period_key), std::get<2>(period_key), std::string(currency)}],
-      money[0], money[1], money[2], 1);
+  add(m_totals[{std::string(provider), std::string(account), period, std::string(currency)}], money[0], money[1],
+      money[2], 1);
   std::string_view region = row[Field::region_id].empty() ? row[Field::region_name] : row[Field::region_id];
   std::string_view sub_account = row[Field::sub_account_id].empty() ? account : row[Field::sub_account_id];
-  add_rollups(charge_start.substr(0, 10),
+  add_rollups(std::string_view(charge_start).substr(0, 10),
               {row[Field::service_name], region, provider, sub_account, allocated[0], allocated[1], allocated[2],
                allocated[3], allocated[4]},
               currency, money[0], money[1], money[2], 1);
   return {};
 }
 
+Result<void> ChargeWriter::insert(const PreparedBatch& batch) {
+  std::array<store::ValueView, k_params_per_row> params{};
+  for (const auto& row : batch.rows) {
+    std::string_view group(batch.text.data() + row.group_offset, row.group_length);
+    // A file restating a billing period replaces what earlier imports said about it.
+    if (!m_periods_seen.contains(group)) {
+      std::size_t a = group.find('\0'), b = group.find('\0', a + 1);
+      FRUGAL_CHECK(replace_period(std::string(group.substr(0, a)), std::string(group.substr(a + 1, b - a - 1)),
+                                  std::string(group.substr(b + 1))));
+      m_periods_seen.emplace(group);
+    }
+    for (std::size_t i = 0; i < k_params_per_row; ++i) {
+      const PreparedValue& v = batch.values[row.first_value + i];
+      switch (v.kind) {
+        case PreparedValue::Kind::null: params[i] = store::ValueView{}; break;
+        case PreparedValue::Kind::integer: params[i] = v.integer; break;
+        case PreparedValue::Kind::real: params[i] = v.real; break;
+        case PreparedValue::Kind::text:
+          params[i] = std::string_view(batch.text.data() + v.text.offset, v.text.length);
+          break;
+      }
+    }
+    FRUGAL_CHECK(m_insert->execute_views(params));
+    ++m_rows;
+  }
+  return {};
+}
+
 Result<void> ChargeWriter::finish() {
+  for (const auto& [group, sums] : m_groups) {
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    for (;;) {
+      std::size_t end = group.find('\0', start);
+      parts.push_back(std::string_view(group).substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    // parts: day, currency, then the nine keys in k_rollup_dimensions order.
+    for (std::size_t d = 0; d < k_rollup_dimensions.size(); ++d) {
+      std::string key = fmt::format("{}{}{}{}{}{}{}", k_rollup_dimensions[d], '\0', parts[0], '\0', parts[2 + d], '\0', parts[1]);
+      add(m_rollups[key], sums.billed, sums.effective, sums.list, sums.rows);
+    }
+  }
+  m_groups.clear();
   auto upsert = FRUGAL_TRY(m_store.prepare(
       "INSERT INTO charge_rollups (dimension, day, key, billing_currency, rows, billed_cost_nanos, billed_cost_attos, "
       "effective_cost_nanos, effective_cost_attos, list_cost_nanos, list_cost_attos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "

@@ -4,6 +4,7 @@
 // per-day rollups; and replaces earlier rows of every billing period the file restates.
 // Private to billing/.
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -21,13 +22,72 @@ struct CostSums {
   Money billed, effective, list;
 };
 
+// Rows converted and ready to bind, in a batch that owns their text: conversion can run on one
+// thread while another inserts the previous batch.
+struct PreparedValue {  // 16 bytes: batches hold millions of these
+  enum class Kind : std::uint8_t { null, integer, real, text };
+  Kind kind = Kind::null;
+  union {
+    std::int64_t integer;
+    double real;
+    struct {
+      std::uint32_t offset, length;  // of text, in PreparedBatch::text
+    } text;
+  };
+  PreparedValue() : integer(0) {}
+  static PreparedValue null_value() { return PreparedValue{}; }
+  static PreparedValue of_integer(std::int64_t i) {
+    PreparedValue v;
+    v.kind = Kind::integer;
+    v.integer = i;
+    return v;
+  }
+  static PreparedValue of_real(double d) {
+    PreparedValue v;
+    v.kind = Kind::real;
+    v.real = d;
+    return v;
+  }
+  static PreparedValue of_text(std::uint32_t offset, std::uint32_t length) {
+    PreparedValue v;
+    v.kind = Kind::text;
+    v.text = {offset, length};
+    return v;
+  }
+};
+
+struct PreparedRow {
+  std::size_t first_value;     // index into PreparedBatch::values; k_params_per_row of them
+  std::uint32_t group_offset;  // "provider\0account\0billing period" in PreparedBatch::text
+  std::uint32_t group_length;
+};
+
+struct PreparedBatch {
+  std::string text;
+  std::vector<PreparedValue> values;
+  std::vector<PreparedRow> rows;
+  void clear() {
+    text.clear();
+    values.clear();
+    rows.clear();
+  }
+};
+
+// import_id, source_line, the fields (money fields take two), and the five x_ columns.
+inline constexpr std::size_t k_params_per_row = 2 + k_field_count + 4 + 5;
+
 class ChargeWriter {
  public:
   static Result<std::unique_ptr<ChargeWriter>> open(store::Store& store, std::int64_t import_id);
 
-  // Validates `row` and inserts it. Errors name the column ("column BilledCost: ..."); nothing is
-  // written for a row that fails.
-  Result<void> write(const ChargeRow& row, std::size_t source_line);
+  // Validates and converts `row` into `batch`, and counts it in the totals and rollups. Errors name
+  // the column ("column BilledCost: ..."); a row that fails adds nothing. May run on another thread
+  // than insert(), never at the same time as another prepare().
+  Result<void> prepare(const ChargeRow& row, std::size_t source_line, PreparedBatch& batch);
+
+  // Inserts a prepared batch, replacing earlier rows of each billing period it is the first to
+  // restate. On the store's thread.
+  Result<void> insert(const PreparedBatch& batch);
 
   // Writes the rollups and totals; call once, last.
   Result<void> finish();
@@ -55,7 +115,9 @@ class ChargeWriter {
   std::string m_earliest_period, m_latest_period_end;
   std::map<TotalsKey, CostSums> m_totals;
   std::unordered_map<std::string, CostSums> m_rollups;  // "dimension\0day\0key\0currency"
-  std::map<std::tuple<std::string, std::string, std::string>, bool> m_periods_seen;
+  std::unordered_map<std::string, CostSums> m_groups;   // "day\0currency\0key1\0...\0key9", per row
+  std::string m_group_key;
+  std::set<std::string, std::less<>> m_periods_seen;  // "provider\0account\0period"
   std::array<std::string, 8> m_scratch;  // converted text (times, tags) bound for one row
 };
 

@@ -42,6 +42,7 @@ CsvReader& CsvReader::operator=(CsvReader&& o) noexcept {
     m_record_line = o.m_record_line;
     m_consumed = o.m_consumed;
     m_bom_checked = o.m_bom_checked;
+    m_observer = std::move(o.m_observer);
   }
   return *this;
 }
@@ -60,6 +61,7 @@ bool CsvReader::fill() {
   m_buffer.resize(old + k_chunk);
   std::size_t got = std::fread(m_buffer.data() + old, 1, k_chunk, m_file);
   m_buffer.resize(old + got);
+  if (m_observer && got > 0) m_observer(std::string_view(m_buffer).substr(old, got));
   if (got == 0) m_eof = true;
   return got > 0;
 }

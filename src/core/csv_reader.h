@@ -4,6 +4,7 @@
 // whatever the file size. Errors name the file and the line where the record starts.
 // Not thread-safe; one reader per file.
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,8 @@ class CsvReader {
   std::size_t bytes_read() const { return m_consumed; }
   // "FILE:LINE: " for the last record: the prefix of every row-level error.
   std::string where() const;
+  // Sees every byte of the file as it is read (to hash it in the same pass). Set before next().
+  void observe_bytes(std::function<void(std::string_view)> observer) { m_observer = std::move(observer); }
 
  private:
   CsvReader() = default;
@@ -56,6 +59,7 @@ class CsvReader {
   std::size_t m_record_line = 0;
   std::size_t m_consumed = 0;
   bool m_bom_checked = false;
+  std::function<void(std::string_view)> m_observer;
   std::string m_storage;  // unescaped bytes of quoted fields holding doubled quotes
   std::vector<std::string_view> m_fields;
   std::vector<Span> m_spans;

@@ -98,10 +98,11 @@ CREATE TABLE charges (
   x_dataset TEXT,                         -- dataset it is allocated to
   x_run_id INTEGER                        -- run it is allocated to (reconciliation)
 );
--- Three indexes only: each one costs every imported row (see docs/benchmarks.md).
-CREATE INDEX charges_period ON charges (billing_period_start, provider_name, billing_account_id);
+-- Two indexes only, both cheap to extend: every index costs every imported row, and a random-order
+-- one (resource ids) falls out of cache on multi-million-row bills (see docs/benchmarks.md).
+-- Replacement finds earlier rows through import_totals and import_id; reconciliation scans once.
+CREATE INDEX charges_import ON charges (import_id);
 CREATE INDEX charges_time ON charges (charge_period_start);
-CREATE INDEX charges_resource ON charges (resource_id, charge_period_start) WHERE resource_id IS NOT NULL;
 
 -- @table charge_rollups: per-day totals of charges by service, region, provider, account, team, project, user, model and dataset (kept by the importer; read it, never write it).
 CREATE TABLE charge_rollups (
