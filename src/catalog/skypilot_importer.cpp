@@ -65,6 +65,9 @@ Result<CatalogRow> read_row(const Columns& c, const CsvReader& reader, std::stri
     if (s != Money()) row.spot = s;  // Vast writes 0.00 for "no interruptible offer", never free
   }
   auto count = FRUGAL_TRY(parse_optional_number(cell(f, c.accelerator_count), "AcceleratorCount", reader));
+  // Fractions are real (Azure sells a sixth of an A10); negatives and absurd counts are not.
+  if (count && (*count < 0 || *count > 10'000))
+    return column_error(reader, "AcceleratorCount", fmt::format("'{}' is not a plausible accelerator count", *count));
   auto info = parse_gpu_info(cell(f, c.gpu_info));
   if (!info) return column_error(reader, "GpuInfo", info.error().message);
   std::string accelerator(util::trim(cell(f, c.accelerator)));

@@ -183,8 +183,12 @@ Result<void> SqliteStore::check_identity() {
   auto seen = query("SELECT (SELECT application_id FROM pragma_application_id), "
                     "(SELECT count(*) FROM sqlite_schema)", {});
   if (!seen) {
-    return fail(ErrorCode::invalid, fmt::format("{}: not a Frugal database ({}); left untouched",
-                                                m_path, seen.error().message));
+    const std::string& why = seen.error().message;
+    bool foreign = why.find("not a database") != std::string::npos || why.find("malformed") != std::string::npos;
+    if (!foreign)  // permissions, a missing -shm beside a read-only folder, a locked file...
+      return fail(ErrorCode::io, fmt::format("{}: cannot read it ({}); a database in WAL mode needs write access "
+                                             "to its folder, or its -wal and -shm files present", m_path, why));
+    return fail(ErrorCode::invalid, fmt::format("{}: not a Frugal database ({}); left untouched", m_path, why));
   }
   int application_id = static_cast<int>(as_int(seen->rows.at(0).at(0)));
   std::int64_t objects = as_int(seen->rows.at(0).at(1));
