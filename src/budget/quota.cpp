@@ -49,7 +49,7 @@ Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint n
   // Runs still going count what they have spent so far, or concurrent jobs would all slip through.
   std::vector<store::Value> running = {quota.name, format_utc(u.period_start), format_utc(u.period_end)};
   FRUGAL_CHECK(store.for_each_row(
-      fmt::format("SELECT started_at, hourly_price_nanos, gpu_count, instance_gpu_count FROM runs "
+      fmt::format("SELECT started_at, hourly_price_nanos, gpu_count, instance_gpu_count, coalesce(cost_nanos, 0) FROM runs "
                   "WHERE status = 'running' AND {} = ? AND started_at >= ? AND started_at < ?",
                   dimension_column(dimension_of(quota.scope))),
       running, [&](const store::Row& r) {
@@ -57,8 +57,10 @@ Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint n
         if (!started) return true;
         std::int64_t elapsed_ms = std::max<std::int64_t>(0, (now - *started).count());
         int gpus = static_cast<int>(store::as_int(r[2]));
+        // The rollups already hold what the runner last metered (cost_nanos); add only the rest.
         if (!store::is_null(r[1]))
-          u.spent += run_cost(Money::from_nanos(store::as_int(r[1])), elapsed_ms, gpus, static_cast<int>(store::as_int(r[3])));
+          u.spent += run_cost(Money::from_nanos(store::as_int(r[1])), elapsed_ms, gpus, static_cast<int>(store::as_int(r[3]))) -
+                     Money::from_nanos(store::as_int(r[4]));
         u.gpu_hours += static_cast<double>(elapsed_ms * gpus) / k_ms_per_hour;
         return true;
       }));

@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <csignal>
+#include <tuple>
 #include <unistd.h>
 
 #include "cli/context.h"
@@ -13,6 +14,8 @@ struct RunFlags {
   std::string name, user, team, project, model, dataset, experiment;
   std::string provider, region, instance_type, instance_id, hourly_usd;
   std::optional<int> gpus;
+  std::string max_usd, sample_every = "5s", grace = "30s";
+  std::optional<double> max_gpu_hours;
   bool spot = false;
   bool allow_over_quota = false;
   std::vector<std::string> tags, params, command;
@@ -53,6 +56,20 @@ int execute(Context& ctx, const RunFlags& f) {
     auto price = parse_usd(f.hourly_usd, "--hourly-usd");
     if (!price) return report_error(price.error());
     request.hourly_price = *price;
+  }
+  if (!f.max_usd.empty()) {
+    auto max = parse_usd(f.max_usd, "--max-usd");
+    if (!max) return report_error(max.error());
+    request.max_usd = *max;
+  }
+  request.max_gpu_hours = f.max_gpu_hours;
+  for (auto [text, into, flag] : {std::tuple{&f.sample_every, &request.sample_every, "--sample-every"},
+                                  std::tuple{&f.grace, &request.grace, "--grace"}}) {
+    auto d = parse_duration(*text);
+    if (!d) return report_error(d.error().wrap(flag));
+    if (*d < std::chrono::milliseconds(10) && std::string_view(flag) == "--sample-every")
+      return report_error({ErrorCode::invalid, "--sample-every: at least 10ms"});
+    *into = *d;
   }
   for (const auto& kv : f.tags) {
     auto parsed = parse_key_value(kv, "--tag");
@@ -123,6 +140,12 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--tag", flags->tags, "label KEY=VALUE (repeatable)")->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)")->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--allow-over-quota", flags->allow_over_quota, "run even when a quota is exhausted (recorded)");
+  cmd->add_option("--max-usd", flags->max_usd, "stop the job (status over_budget) when it has cost this; warns at 80%");
+  cmd->add_option("--max-gpu-hours", flags->max_gpu_hours, "stop the job when it has used this many GPU-hours")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--sample-every", flags->sample_every, "how often to sample resources and check budgets")
+      ->capture_default_str();
+  cmd->add_option("--grace", flags->grace, "time between SIGTERM and SIGKILL when stopping the job")->capture_default_str();
   cmd->add_option("command", flags->command, "the command, after --")->required();
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });
 }

@@ -2,7 +2,10 @@
 // Runner: `frugal run -- CMD…`. Checks quotas, prices the instance, records the run, runs the
 // command as a child in its own process group (signals forwarded, stdin/stdout/stderr shared and
 // untouched, exit status passed through), then records how it ended and what it cost.
+#include <chrono>
 #include <csignal>
+#include <functional>
+#include <sys/types.h>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,9 +24,24 @@ inline constexpr int k_exit_quota_refused = 77;  // EX_NOPERM: a quota forbids t
 inline constexpr int k_exit_cannot_execute = 126;
 inline constexpr int k_exit_not_found = 127;     // as a shell: the command does not exist
 
+// A reason to stop a job while it runs (its budget, a quota, later an early-stopping rule).
+struct StopRequest {
+  tracking::RunStatus status = tracking::RunStatus::over_budget;
+  std::string reason;  // "max-usd $20.00 reached"
+};
+
+// Watching a job while it runs: every `every`, on_tick looks at it; a StopRequest stops it with
+// SIGTERM to its process group (so it can save a checkpoint), then SIGKILL after `grace`.
+struct Supervision {
+  std::chrono::milliseconds every{5'000};
+  std::chrono::milliseconds grace{30'000};
+  std::function<std::optional<StopRequest>(pid_t process_group)> on_tick;
+};
+
 struct ChildOutcome {
   int exit_code = 0;          // the child's status, or 128+N when signal N killed it
   std::optional<int> signal;  // the signal that killed it
+  std::optional<StopRequest> stopped;  // frugal stopped it, and why
   TimePoint started;
   TimePoint ended;
 };
@@ -50,7 +68,9 @@ class SignalBlock {
 // terminal the child's group gets the foreground, so Ctrl-C and reads reach it as if run bare.
 // When the job stops on Ctrl-Z, frugal stops too and continues it when continued.
 // A command that cannot be started → ErrorCode::not_found (no such program) or io.
-Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock& clock);
+// The child gets PR_SET_PDEATHSIG, so it is killed if frugal itself dies.
+Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock& clock,
+                               const Supervision* supervision = nullptr);
 
 enum class QuotaPolicy { enforce, allow_over };
 
@@ -68,6 +88,10 @@ struct RunRequest {
   std::vector<std::pair<std::string, std::string>> params;
   std::vector<std::pair<std::string, std::string>> tags;
   QuotaPolicy quota_policy = QuotaPolicy::enforce;
+  std::optional<Money> max_usd;          // stop (over_budget) when the run's cost reaches this
+  std::optional<double> max_gpu_hours;   // ... or its GPU-hours this
+  std::chrono::milliseconds sample_every{5'000};  // resources, live cost, budgets and quotas
+  std::chrono::milliseconds grace{30'000};        // SIGTERM → SIGKILL when stopping
 };
 
 struct RunOutcome {

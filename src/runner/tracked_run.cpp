@@ -3,7 +3,10 @@
 
 #include "budget/budget.h"
 #include "catalog/catalog.h"
+#include "core/run_cost.h"
+#include "runner/process_tree.h"
 #include "runner/runner.h"
+#include "runner/watch.h"
 
 namespace frugal::runner {
 namespace {
@@ -75,6 +78,12 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
   run.tags = request.tags;
   FRUGAL_CHECK(price_run(store, request, run, outcome));
 
+  // Runs of this host whose frugal died can't be running: mark them lost before counting quotas.
+  auto lost = tracking::mark_lost_runs(store, run.host, [](std::int64_t pid, std::int64_t ticks) {
+    return process_start_ticks(static_cast<pid_t>(pid)) == ticks;
+  });
+  if (!lost) outcome.warnings.push_back("could not check for lost runs: " + lost.error().message);
+
   auto blocking = FRUGAL_TRY(budget::blocking_quotas(store, run.labels.user, run.labels.team,
                                                       run.labels.project, clock.now()));
   if (!blocking.empty()) {
@@ -88,10 +97,19 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
     outcome.warnings.push_back("running over quota (recorded): " + reasons);
   }
 
+  run.runner_pid = getpid();
+  run.runner_start_ticks = process_start_ticks(getpid());
+  run.max_usd = request.max_usd;
+  run.max_gpu_hours = request.max_gpu_hours;
   SignalBlock hold_signals;
   run.started = clock.now();
   outcome.run_id = FRUGAL_TRY(tracking::start_run(store, run));
-  auto child = run_child(request.command, clock);
+  Watch watch(store, request, run, outcome);
+  Supervision supervision;
+  supervision.every = request.sample_every;
+  supervision.grace = request.grace;
+  supervision.on_tick = [&](pid_t group) { return watch.tick(group, clock.now()); };
+  auto child = run_child(request.command, clock, &supervision);
   tracking::RunEnd end;
   if (!child) {
     // The run is recorded as failed so the attempt is not lost, then the launch error is reported.
@@ -104,8 +122,14 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
   }
   end.ended = child->ended;
   end.exit_code = child->exit_code;
-  if (child->signal) end.status = tracking::RunStatus::killed;
-  else end.status = child->exit_code == 0 ? tracking::RunStatus::finished : tracking::RunStatus::failed;
+  if (child->stopped) {
+    end.status = child->stopped->status;
+    end.stop_reason = child->stopped->reason;
+  } else if (child->signal) {
+    end.status = tracking::RunStatus::killed;
+  } else {
+    end.status = child->exit_code == 0 ? tracking::RunStatus::finished : tracking::RunStatus::failed;
+  }
   outcome.exit_code = child->exit_code;
   outcome.signal = child->signal;
   auto finished = tracking::finish_run(store, outcome.run_id, end);

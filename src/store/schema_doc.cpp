@@ -17,29 +17,48 @@ std::string schema_markdown() {
       "- Times are UTC ISO-8601 text with milliseconds (`2026-11-26T14:21:49.123Z`); they sort as\n"
       "  instants and SQLite's date functions read them. Period ends are exclusive.\n"
       "- `frugal sql` runs read-only: writes, `ATTACH` and state-changing pragmas are refused.\n";
+  // Tables in the order they were created; a later "ALTER TABLE t ADD COLUMN c TYPE -- text"
+  // documents its column under t.
+  std::vector<std::pair<std::string, std::string>> tables;  // name, rendered section
+  std::string* current = nullptr;
+  auto column_row = [](std::string_view decl, std::string_view comment) {
+    auto space = decl.find(' ');
+    if (space == std::string_view::npos) return std::string();
+    std::string_view type = decl.substr(space + 1);
+    type = type.substr(0, type.find_first_of(" ,"));
+    return fmt::format("| `{}` | {} | {} |\n", decl.substr(0, space), type, util::trim(comment));
+  };
   for (const auto& m : migrations()) {
     for (auto line : util::split(m.sql, '\n')) {
       std::string_view t = util::trim(line);
       if (t.starts_with("-- @table ")) {
         std::string_view rest = t.substr(10);
         auto colon = rest.find(':');
-        out += fmt::format("\n## {}\n\n{}\n\n| column | type | meaning |\n|---|---|---|\n",
-                           rest.substr(0, colon), util::trim(rest.substr(colon + 1)));
+        tables.emplace_back(std::string(rest.substr(0, colon)),
+                            fmt::format("\n## {}\n\n{}\n\n| column | type | meaning |\n|---|---|---|\n",
+                                        rest.substr(0, colon), util::trim(rest.substr(colon + 1))));
+        current = &tables.back().second;
         continue;
       }
-      if (t.starts_with("--") || t.starts_with("CREATE") || t.starts_with("PRIMARY") || t.starts_with(")"))
-        continue;
       auto comment = t.find("-- ");
+      if (t.starts_with("ALTER TABLE ") && comment != std::string_view::npos) {
+        std::string_view rest = t.substr(12);
+        std::string_view table = rest.substr(0, rest.find(' '));
+        auto add = rest.find("ADD COLUMN ");
+        if (add == std::string_view::npos) continue;
+        std::string_view decl = util::trim(rest.substr(add + 11, comment - 12 - add - 11));
+        if (!decl.empty() && decl.back() == ';') decl.remove_suffix(1);
+        for (auto& [name, section] : tables)
+          if (name == table) section += column_row(decl, t.substr(comment + 3));
+        continue;
+      }
+      if (!current || t.starts_with("--") || t.starts_with("CREATE") || t.starts_with("PRIMARY") || t.starts_with(")"))
+        continue;
       if (comment == std::string_view::npos) continue;
-      std::string_view decl = util::trim(t.substr(0, comment));
-      auto space = decl.find(' ');
-      if (space == std::string_view::npos) continue;
-      std::string_view name = decl.substr(0, space);
-      std::string_view type = decl.substr(space + 1);
-      type = type.substr(0, type.find_first_of(" ,"));
-      out += fmt::format("| `{}` | {} | {} |\n", name, type, util::trim(t.substr(comment + 3)));
+      *current += column_row(util::trim(t.substr(0, comment)), t.substr(comment + 3));
     }
   }
+  for (const auto& [name, section] : tables) out += section;
   return out;
 }
 

@@ -93,12 +93,17 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
         run.parent_run_id ? store::Value{*run.parent_run_id} : store::Value{},
         std::int64_t{run.attempt},
         std::int64_t{run.over_quota ? 1 : 0},
+        run.runner_pid ? store::Value{run.runner_pid} : store::Value{},
+        run.runner_pid ? store::Value{run.runner_start_ticks} : store::Value{},
+        run.max_usd ? store::Value{run.max_usd->nanos()} : store::Value{},
+        run.max_gpu_hours ? store::Value{*run.max_gpu_hours} : store::Value{},
     };
     auto inserted = FRUGAL_TRY(store.query(
         "INSERT INTO runs (name, experiment, username, team, project, model, dataset, command, host, "
         "provider, region, instance_type, instance_id, pricing, hourly_price_nanos, price_source, "
-        "gpu_count, instance_gpu_count, started_at, status, parent_run_id, attempt, over_quota) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id",
+        "gpu_count, instance_gpu_count, started_at, status, parent_run_id, attempt, over_quota, runner_pid, "
+        "runner_start_ticks, max_usd_nanos, max_gpu_hours) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         values));
     id = store::as_int(inserted.rows.at(0).at(0));
     for (const auto& [key, value] : run.params) {
@@ -135,14 +140,51 @@ Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const Ru
         std::string(status_name(end.status)),
         end.exit_code ? store::Value{std::int64_t{*end.exit_code}} : store::Value{},
         summary.cost ? store::Value{summary.cost->nanos_rounded()} : store::Value{},
+        end.stop_reason.empty() ? store::Value{} : store::Value{end.stop_reason},
         run_id,
     };
     FRUGAL_CHECK(store.execute(
-        "UPDATE runs SET ended_at = ?, duration_ms = ?, status = ?, exit_code = ?, cost_nanos = ? WHERE id = ?",
+        "UPDATE runs SET ended_at = ?, duration_ms = ?, status = ?, exit_code = ?, cost_nanos = ?, stop_reason = ? "
+        "WHERE id = ?",
         values));
     return {};
   }));
   return summary;
+}
+
+Result<void> record_progress(store::Store& store, std::int64_t run_id, const Sample& sample, const Money& cost_so_far) {
+  return store.transaction([&]() -> Result<void> {
+    std::vector<store::Value> row = {run_id, format_utc(sample.time), sample.cpu_pct,
+                                     static_cast<std::int64_t>(sample.rss_bytes)};
+    FRUGAL_CHECK(store.execute("INSERT INTO samples (run_id, time, cpu_pct, rss_bytes) VALUES (?, ?, ?, ?)", row));
+    std::vector<store::Value> cost = {cost_so_far.nanos_rounded(), run_id};
+    FRUGAL_CHECK(store.execute("UPDATE runs SET cost_nanos = ? WHERE id = ? AND status = 'running'", cost));
+    return {};
+  });
+}
+
+Result<std::int64_t> mark_lost_runs(store::Store& store, const std::string& host,
+                                    const std::function<bool(std::int64_t, std::int64_t)>& alive) {
+  std::vector<store::Value> on_host = {host};
+  auto running = FRUGAL_TRY(store.query(
+      "SELECT r.id, r.runner_pid, r.runner_start_ticks, r.started_at, (SELECT max(time) FROM samples s WHERE s.run_id = r.id) "
+      "FROM runs r WHERE r.status = 'running' AND r.host = ? AND r.runner_pid IS NOT NULL",
+      on_host));
+  std::int64_t marked = 0;
+  for (const auto& r : running.rows) {
+    if (alive(store::as_int(r[1]), store::as_int(r[2]))) continue;
+    // Ended when last seen: its last sample, else its start. Cost stays what was last metered.
+    std::string last_seen = store::is_null(r[4]) ? store::as_text(r[3]) : store::as_text(r[4]);
+    auto started = parse_utc(store::as_text(r[3]));
+    auto seen = parse_utc(last_seen);
+    std::int64_t duration = started && seen ? std::max<std::int64_t>(0, (*seen - *started).count()) : 0;
+    std::vector<store::Value> p = {last_seen, duration, store::as_int(r[0])};
+    marked += FRUGAL_TRY(store.execute(
+        "UPDATE runs SET status = 'lost', ended_at = ?, duration_ms = ?, stop_reason = 'frugal run was killed; the job "
+        "died with it' WHERE id = ? AND status = 'running'",
+        p));
+  }
+  return marked;
 }
 
 }  // namespace frugal::tracking

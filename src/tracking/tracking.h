@@ -3,6 +3,7 @@
 // instance at what price — and meters their estimated cost. The runner calls start_run before the
 // job and finish_run after it; each is one transaction, so a crash never leaves half a run.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -51,12 +52,24 @@ struct RunStart {
   std::optional<std::int64_t> parent_run_id;
   int attempt = 1;
   bool over_quota = false;               // started past a quota with --allow-over-quota
+  std::int64_t runner_pid = 0;           // the frugal process that runs it (0: unknown)
+  std::int64_t runner_start_ticks = 0;   // its start time after boot, clock ticks
+  std::optional<Money> max_usd;          // --max-usd
+  std::optional<double> max_gpu_hours;   // --max-gpu-hours
 };
 
 struct RunEnd {
   TimePoint ended;
   RunStatus status = RunStatus::finished;
   std::optional<int> exit_code;
+  std::string stop_reason{};  // why frugal stopped it; "" when it ended by itself
+};
+
+// One look at a running job's resources (the process group; GPUs are the runner issue's next step).
+struct Sample {
+  TimePoint time;
+  double cpu_pct = 0;          // % of one core over the last interval
+  std::uint64_t rss_bytes = 0;
 };
 
 // What a finished run came to.
@@ -79,5 +92,14 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run);
 
 // Records how the run ended, its duration and estimated cost.
 Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const RunEnd& end);
+
+// While a run goes: stores a resource sample and its cost so far, so leaderboards and quotas see it.
+Result<void> record_progress(store::Store& store, std::int64_t run_id, const Sample& sample, const Money& cost_so_far);
+
+// Runs on `host` still marked running whose frugal process is gone (killed, crashed, machine
+// rebooted) become `lost`, ended at the last time they were seen. `alive(pid, start_ticks)` says
+// whether that process still exists. Returns how many were marked.
+Result<std::int64_t> mark_lost_runs(store::Store& store, const std::string& host,
+                                    const std::function<bool(std::int64_t, std::int64_t)>& alive);
 
 }  // namespace frugal::tracking

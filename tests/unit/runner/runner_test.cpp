@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "budget/budget.h"
+#include <unistd.h>
 #include "runner/runner.h"
 #include "test_dir.h"
 
@@ -163,6 +164,91 @@ TEST_F(TrackedRunTest, AskingForMoreGpusThanTheInstanceHasIsRefused) {
   auto out = run_tracked(*m_store, req, m_clock);
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, ErrorCode::invalid);
+}
+
+}  // namespace
+}  // namespace frugal::runner
+
+namespace frugal::runner {
+namespace {
+
+class SupervisedRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override { m_store = std::move(*store::open_store(m_dir.file("f.db"))); }
+  RunRequest request(std::vector<std::string> command) {
+    RunRequest r;
+    r.labels = {"ada", "vision", "detector", "", "", ""};
+    r.command = std::move(command);
+    r.hourly_price = *Money::parse("3600");  // a dollar a second: budgets run out fast
+    r.sample_every = std::chrono::milliseconds(50);
+    r.grace = std::chrono::milliseconds(300);
+    return r;
+  }
+  std::string text(const std::string& sql) {
+    auto r = m_store->query(sql);
+    return r && !r->rows.empty() ? store::as_text(r->rows[0][0]) : "";
+  }
+  frugal::testing::TestDir m_dir;
+  std::unique_ptr<store::Store> m_store;
+  SystemClock m_clock;
+};
+
+TEST_F(SupervisedRunTest, JobOverItsMaxUsdIsStoppedGracefullyAsOverBudget) {
+  auto req = request({"sh", "-c", "trap 'exit 3' TERM; while :; do sleep 0.02; done"});
+  req.max_usd = *Money::parse("0.3");
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->exit_code, 3);  // the job's own exit after SIGTERM
+  EXPECT_EQ(text("SELECT status FROM runs"), "over_budget");
+  EXPECT_NE(text("SELECT stop_reason FROM runs").find("max-usd $0.30 reached"), std::string::npos);
+  EXPECT_GE(std::stod(text("SELECT cost_nanos / 1e9 FROM runs")), 0.3);
+  EXPECT_LT(std::stod(text("SELECT cost_nanos / 1e9 FROM runs")), 1.0);
+}
+
+TEST_F(SupervisedRunTest, JobIgnoringSigtermIsKilledAfterTheGrace) {
+  auto req = request({"sh", "-c", "trap '' TERM; while :; do sleep 0.02; done"});
+  req.max_gpu_hours = 0.0001;  // 0.36 GPU-seconds
+  req.gpus = 1;
+  req.instance_type = "p3.2xlarge";
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->exit_code, 128 + 9);
+  EXPECT_EQ(text("SELECT status FROM runs"), "over_budget");
+  EXPECT_NE(text("SELECT stop_reason FROM runs").find("max-gpu-hours"), std::string::npos);
+}
+
+TEST_F(SupervisedRunTest, TeamQuotaRunningOutMidRunStopsTheJob) {
+  ASSERT_TRUE(budget::set_quota(*m_store, {budget::Scope::team, "vision", budget::Period::monthly, *Money::parse("0.25"), std::nullopt},
+                                m_clock.now()));
+  auto out = run_tracked(*m_store, request({"sleep", "5"}), m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(text("SELECT status FROM runs"), "over_budget");
+  EXPECT_NE(text("SELECT stop_reason FROM runs").find("quota: team vision"), std::string::npos);
+}
+
+TEST_F(SupervisedRunTest, SamplesTheJobsCpuAndMemoryAndItsCostSoFar) {
+  // A busy loop of shell built-ins (no child processes, whose CPU time leaves with them).
+  auto req = request({"sh", "-c", "i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done"});
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_GE(std::stoi(text("SELECT count(*) FROM samples")), 5);
+  EXPECT_GT(std::stod(text("SELECT max(cpu_pct) FROM samples")), 50.0);
+  EXPECT_GT(std::stoll(text("SELECT max(rss_bytes) FROM samples")), 100'000);
+}
+
+TEST_F(SupervisedRunTest, RunWhoseRunnerDiedIsMarkedLostByTheNextRun) {
+  // A run left "running" by a frugal process that no longer exists (pid 999999999 never does).
+  ASSERT_TRUE(m_store->execute(
+      "INSERT INTO runs (username, command, started_at, status, host, runner_pid, runner_start_ticks) "
+      "VALUES ('ada', 'train', '2026-11-26T10:00:00.000Z', 'running', (SELECT ?), 999999999, 1)",
+      std::vector<store::Value>{[] {
+        char host[256] = {};
+        gethostname(host, sizeof host - 1);
+        return std::string(host);
+      }()}));
+  ASSERT_TRUE(run_tracked(*m_store, request({"true"}), m_clock));
+  EXPECT_EQ(text("SELECT status FROM runs WHERE id = 1"), "lost");
+  EXPECT_EQ(text("SELECT status FROM runs WHERE id = 2"), "finished");
 }
 
 }  // namespace

@@ -1,0 +1,65 @@
+#include "runner/watch.h"
+
+#include <fmt/format.h>
+
+#include "budget/budget.h"
+#include "core/run_cost.h"
+
+namespace frugal::runner {
+
+std::optional<StopRequest> Watch::tick(pid_t group, TimePoint now) {
+  GroupUsage usage = group_usage(group);
+  auto steady = std::chrono::steady_clock::now();
+  double seconds = std::chrono::duration<double>(steady - m_last_time).count();
+  // Processes that exited take their CPU time with them: a drop is not negative use.
+  double ticks = usage.cpu_ticks >= m_last_usage.cpu_ticks ? static_cast<double>(usage.cpu_ticks - m_last_usage.cpu_ticks) : 0;
+  double cpu_pct = seconds > 0 ? 100.0 * ticks / static_cast<double>(ticks_per_second()) / seconds : 0;
+  m_last_usage = usage;
+  m_last_time = steady;
+
+  std::int64_t elapsed_ms = std::max<std::int64_t>(0, (now - m_run.started).count());
+  Money cost = m_run.hourly_price ? run_cost(*m_run.hourly_price, elapsed_ms, m_run.gpu_count, m_run.instance_gpu_count)
+                                  : Money();
+  double gpu_hours = static_cast<double>(elapsed_ms) * m_run.gpu_count / 3'600'000.0;
+  auto recorded = tracking::record_progress(m_store, m_outcome.run_id, {now, cpu_pct, usage.rss_bytes}, cost);
+  if (!recorded && !m_warned_store) {
+    m_warned_store = true;  // the job goes on; its end is still recorded
+    fmt::print(stderr, "frugal: warning: could not record progress of run {}: {}\n", m_outcome.run_id,
+               recorded.error().message);
+  }
+  if (auto stop = check_budgets(cost, gpu_hours)) return stop;
+  if (m_request.quota_policy == QuotaPolicy::enforce) {
+    auto blocking = budget::blocking_quotas(m_store, m_run.labels.user, m_run.labels.team, m_run.labels.project, now);
+    if (blocking && !blocking->empty())
+      return StopRequest{tracking::RunStatus::over_budget, "quota: " + blocking->front().reason};
+  }
+  return std::nullopt;
+}
+
+std::optional<StopRequest> Watch::check_budgets(const Money& cost, double gpu_hours) {
+  if (m_request.max_usd) {
+    const Money& max = *m_request.max_usd;
+    if (cost >= max)
+      return StopRequest{tracking::RunStatus::over_budget,
+                         fmt::format("max-usd ${} reached (${} spent)", max.to_string(2), cost.to_fixed(2))};
+    if (!m_warned_usd && cost.scaled(5, 1) >= max.scaled(4, 1)) {  // 80%, exactly
+      m_warned_usd = true;
+      fmt::print(stderr, "frugal: warning: run {} has spent 80% of --max-usd (${} of ${})\n", m_outcome.run_id,
+                 cost.to_fixed(2), max.to_string(2));
+    }
+  }
+  if (m_request.max_gpu_hours) {
+    double max = *m_request.max_gpu_hours;
+    if (gpu_hours >= max)
+      return StopRequest{tracking::RunStatus::over_budget,
+                         fmt::format("max-gpu-hours {} reached ({:.4g} used)", max, gpu_hours)};
+    if (!m_warned_gpu && gpu_hours >= 0.8 * max) {
+      m_warned_gpu = true;
+      fmt::print(stderr, "frugal: warning: run {} has used 80% of --max-gpu-hours ({:.4g} of {})\n", m_outcome.run_id,
+                 gpu_hours, max);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace frugal::runner
