@@ -6,6 +6,7 @@ find_package(nlohmann_json 3.10 REQUIRED) # nlohmann_json::nlohmann_json
 find_package(CLI11 REQUIRED)              # CLI11::CLI11
 find_package(tomlplusplus REQUIRED)      # tomlplusplus::tomlplusplus
 find_package(Threads REQUIRED)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # PkgConfig::RE2 (metric regexes)
 find_package(OpenSSL REQUIRED)           # OpenSSL::Crypto (SHA-256 of imported files)
 if(FRUGAL_TESTS)
   find_package(GTest REQUIRED)            # GTest::gtest GTest::gtest_main

@@ -16,6 +16,11 @@ struct RunFlags {
   std::optional<int> gpus;
   std::string max_usd, sample_every = "5s", grace = "30s";
   std::optional<double> max_gpu_hours;
+  std::vector<std::string> metrics, stop_when;
+  std::string prune, prune_metric;
+  std::int64_t warmup_steps = 0;
+  int startup_runs = 5;
+  std::optional<std::int64_t> max_steps;
   bool spot = false;
   bool allow_over_quota = false;
   std::vector<std::string> tags, params, command;
@@ -71,6 +76,17 @@ int execute(Context& ctx, const RunFlags& f) {
       return report_error({ErrorCode::invalid, "--sample-every: at least 10ms"});
     *into = *d;
   }
+  for (const auto& m : f.metrics) {
+    auto parsed = parse_key_value(m, "--metric");
+    if (!parsed) return report_error(parsed.error());
+    request.metric_patterns.push_back(*parsed);
+  }
+  request.stop_when = f.stop_when;
+  request.prune = f.prune;
+  request.prune_metric = f.prune_metric;
+  request.warmup_steps = f.warmup_steps;
+  request.startup_runs = f.startup_runs;
+  request.max_steps = f.max_steps;
   for (const auto& kv : f.tags) {
     auto parsed = parse_key_value(kv, "--tag");
     if (!parsed) return report_error(parsed.error());
@@ -146,6 +162,15 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--sample-every", flags->sample_every, "how often to sample resources and check budgets")
       ->capture_default_str();
   cmd->add_option("--grace", flags->grace, "time between SIGTERM and SIGKILL when stopping the job")->capture_default_str();
+  cmd->add_option("--metric", flags->metrics, "NAME=REGEX: a metric from output lines, e.g. 'val_loss=val_loss: ([0-9.eE+-]+)'")
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--stop-when", flags->stop_when, "early stop: 'val_loss min patience=5 min_delta=0.001' or 'val_acc < 0.2 after step=1000'")
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--prune", flags->prune, "stop runs worse than earlier runs of the --experiment: median, or percentile=10 (recommended)");
+  cmd->add_option("--prune-metric", flags->prune_metric, "NAME:min|max the pruning compares (default: the first --stop-when)");
+  cmd->add_option("--warmup-steps", flags->warmup_steps, "no pruning before this step")->capture_default_str();
+  cmd->add_option("--startup-runs", flags->startup_runs, "no pruning until this many runs of the experiment finished")->capture_default_str();
+  cmd->add_option("--max-steps", flags->max_steps, "planned steps: an early stop records the money the rest would have cost");
   cmd->add_option("command", flags->command, "the command, after --")->required();
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });
 }

@@ -1,4 +1,8 @@
 #include <algorithm>
+#include <functional>
+#include <poll.h>
+#include <string>
+#include <vector>
 #include <atomic>
 #include <chrono>
 #include <pthread.h>
@@ -12,6 +16,8 @@
 #include <unistd.h>
 
 #include "runner/runner.h"
+
+extern char** environ;
 
 
 namespace frugal::runner {
@@ -67,6 +73,126 @@ void take_terminal_back() {
 
 }  // namespace
 
+
+
+namespace {
+
+// What the child sets up between vfork and exec.
+struct ChildSetup {
+  char* const* args;
+  char* const* envp;
+  bool give_terminal;
+  pid_t parent;
+  int report_fd;       // errno goes here if exec fails
+  int metrics_fd = -1; // keep open across exec (the job's FRUGAL_METRICS_FD)
+  int out_fd = -1;     // becomes stdout when output is captured
+  int err_fd = -1;     // becomes stderr
+};
+
+// In the child between vfork and exec: system calls only.
+[[noreturn]] void exec_child(const ChildSetup& c) {
+  setpgid(0, 0);
+  if (c.give_terminal) {
+    // tcsetpgrp from what is still a background group raises SIGTTOU: hold it for the call.
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &ttou, &old);
+    tcsetpgrp(STDIN_FILENO, getpid());
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+  }
+  // If frugal dies (kill -9), the job must not run on unwatched and unmetered.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != c.parent) _exit(127);
+  if (c.out_fd >= 0) dup2(c.out_fd, STDOUT_FILENO);
+  if (c.err_fd >= 0) dup2(c.err_fd, STDERR_FILENO);
+  if (c.metrics_fd >= 0) fcntl(c.metrics_fd, F_SETFD, 0);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig : k_forwarded) sigaction(sig, &dfl, nullptr);
+  for (int sig : {SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP, SIGCHLD}) sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execvpe(c.args[0], c.args, c.envp);
+  int error = errno;
+  ssize_t ignored = write(c.report_fd, &error, sizeof error);
+  (void)ignored;
+  _exit(127);
+}
+
+// vfork: the parent waits until exec, and no page tables are copied (fork cost ~1.5 ms more per
+// run here). The child only makes system calls (exec_child), as glibc's own posix_spawn does
+// after its clone. In a function of its own so that no local of the caller lives across vfork.
+__attribute__((noinline)) pid_t spawn_child(const ChildSetup* setup) {
+  pid_t pid = vfork();
+  if (pid == 0) exec_child(*setup);
+  return pid;
+}
+
+void on_sigchld(int) {}  // only to interrupt ppoll
+
+// SIGTERM to the group now (the job may save a checkpoint), SIGKILL when the grace is over.
+void request_stop(ChildOutcome& outcome, StopRequest stop, pid_t pid, const Supervision* supervision, bool& killing,
+                  std::chrono::steady_clock::time_point& kill_at) {
+  outcome.stopped = std::move(stop);
+  kill(-pid, SIGTERM);
+  killing = true;
+  kill_at = std::chrono::steady_clock::now() + supervision->grace;
+}
+
+// Splits a stream into lines for a callback; bytes pass through untouched before that.
+struct LineStream {
+  int fd = -1;
+  int echo_fd = -1;  // where the bytes go on (our stdout/stderr); -1 for the metrics channel
+  std::string partial;
+  std::function<void(std::string_view)>* on_line = nullptr;
+
+  // Reads what is there; false at end of stream.
+  bool pump() {
+    char buffer[65536];
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+    if (n <= 0) {
+      if (!partial.empty() && on_line && *on_line) (*on_line)(partial);
+      partial.clear();
+      return false;
+    }
+    if (echo_fd >= 0) {
+      for (ssize_t off = 0; off < n;) {  // unbuffered: the job's output appears as it writes it
+        ssize_t w = write(echo_fd, buffer + off, static_cast<std::size_t>(n - off));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += w;
+      }
+    }
+    if (!on_line || !*on_line) return true;
+    std::string_view data(buffer, static_cast<std::size_t>(n));
+    for (;;) {
+      auto nl = data.find('\n');
+      if (nl == std::string_view::npos) {
+        partial.append(data);
+        if (partial.size() > (1 << 20)) partial.clear();  // a 1 MiB "line" is no metric
+        break;
+      }
+      if (partial.empty()) {
+        (*on_line)(data.substr(0, nl));
+      } else {
+        partial.append(data.substr(0, nl));
+        (*on_line)(partial);
+        partial.clear();
+      }
+      data.remove_prefix(nl + 1);
+    }
+    return true;
+  }
+};
+
+using Ms = std::chrono::milliseconds;
+
+}  // namespace
+
 sigset_t forwarded_signals() {
   sigset_t set;
   sigemptyset(&set);
@@ -81,92 +207,86 @@ SignalBlock::SignalBlock() {
 
 SignalBlock::~SignalBlock() { pthread_sigmask(SIG_SETMASK, &m_previous, nullptr); }
 
-namespace {
-
-// In the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void exec_child(char* const* args, bool give_terminal, pid_t parent, int report_fd) {
-  setpgid(0, 0);
-  if (give_terminal) {
-    // tcsetpgrp from what is still a background group raises SIGTTOU: hold it for the call.
-    sigset_t ttou, old;
-    sigemptyset(&ttou);
-    sigaddset(&ttou, SIGTTOU);
-    sigprocmask(SIG_BLOCK, &ttou, &old);
-    tcsetpgrp(STDIN_FILENO, getpid());
-    sigprocmask(SIG_SETMASK, &old, nullptr);
-  }
-  // If frugal dies (kill -9), the job must not run on unwatched and unmetered. (The report pipe's
-  // read end is the parent's: closing it here would close nothing of ours, it is CLOEXEC anyway.)
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(127);
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  for (int sig : k_forwarded) sigaction(sig, &dfl, nullptr);
-  for (int sig : {SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP, SIGCHLD}) sigaction(sig, &dfl, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  execvp(args[0], args);
-  int error = errno;
-  ssize_t ignored = write(report_fd, &error, sizeof error);
-  (void)ignored;
-  _exit(127);
-}
-
-// vfork: the parent waits until exec, and no page tables are copied (fork cost ~2 ms more per run
-// here). The child only makes system calls (exec_child), as glibc's own posix_spawn does after its
-// clone. In a function of its own so that no local of the caller lives across the vfork.
-__attribute__((noinline)) pid_t spawn_child(char* const* args, bool give_terminal, pid_t parent, const int* report) {
-  pid_t pid = vfork();
-  if (pid == 0) exec_child(args, give_terminal, parent, report[1]);
-  return pid;
-}
-
-using Ms = std::chrono::milliseconds;
-
-}  // namespace
-
 Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock& clock, const Supervision* supervision) {
   if (argv.empty()) return fail(ErrorCode::invalid, "no command to run (put it after --)");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
-  // The child writes errno here if exec fails; a successful exec closes it (O_CLOEXEC).
+  // Pipes: the exec report (CLOEXEC: a successful exec closes it), the metrics channel, and the
+  // job's stdout/stderr when its output is read for metrics.
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) return fail(ErrorCode::io, fmt::format("pipe: {}", std::strerror(errno)));
-  // SIGCHLD stays blocked while we wait: sigtimedwait below takes it (and the sampling ticks).
+  int metrics[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  bool want_metrics = supervision && supervision->on_metrics_line;
+  bool capture = supervision && supervision->on_output_line;
+  if (want_metrics && pipe2(metrics, O_CLOEXEC) != 0) return fail(ErrorCode::io, "pipe: metrics channel");
+  if (capture && (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0))
+    return fail(ErrorCode::io, "pipe: output");
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
+  if (want_metrics) {
+    env_storage.push_back(fmt::format("FRUGAL_METRICS_FD={}", metrics[1]));
+    env_storage.push_back(fmt::format("FRUGAL_METRICS_FILE=/dev/fd/{}", metrics[1]));
+  }
+  if (supervision)
+    for (const auto& extra : supervision->environment) env_storage.push_back(extra);
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  // SIGCHLD stays blocked but for ppoll below, where its (empty) handler wakes us.
   sigset_t chld, before;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   pthread_sigmask(SIG_BLOCK, &chld, &before);
+  struct sigaction wake {}, old_chld {};
+  wake.sa_handler = on_sigchld;
+  sigemptyset(&wake.sa_mask);
+  sigaction(SIGCHLD, &wake, &old_chld);
   struct Restore {
     sigset_t mask;
-    ~Restore() { pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
-  } restore{before};
+    struct sigaction chld;
+    ~Restore() {
+      sigaction(SIGCHLD, &chld, nullptr);
+      pthread_sigmask(SIG_SETMASK, &mask, nullptr);
+    }
+  } restore{before, old_chld};
 
   bool give_terminal = we_own_the_terminal();
   ChildOutcome outcome;
   outcome.started = clock.now();
-  pid_t parent = getpid();
-  pid_t pid = spawn_child(args.data(), give_terminal, parent, report);
+  ChildSetup setup{args.data(), envp.data(), give_terminal, getpid(), report[1], metrics[1], out[1], err[1]};
+  pid_t pid = spawn_child(&setup);
+  for (int fd : {report[1], metrics[1], out[1], err[1]})
+    if (fd >= 0) close(fd);
   if (pid < 0) {
-    close(report[0]);
-    close(report[1]);
+    for (int fd : {report[0], metrics[0], out[0], err[0]})
+      if (fd >= 0) close(fd);
     return fail(ErrorCode::io, fmt::format("vfork: {}", std::strerror(errno)));
   }
-  close(report[1]);
   setpgid(pid, pid);  // also here, so the group exists before we signal it
   int exec_error = 0;
   ssize_t got = read(report[0], &exec_error, sizeof exec_error);
   close(report[0]);
   if (got == static_cast<ssize_t>(sizeof exec_error)) {
     waitpid(pid, nullptr, 0);
+    for (int fd : {metrics[0], out[0], err[0]})
+      if (fd >= 0) close(fd);
     if (give_terminal) take_terminal_back();
     ErrorCode code = exec_error == ENOENT ? ErrorCode::not_found : ErrorCode::io;
     return fail(code, fmt::format("cannot run '{}': {}", argv.front(), std::strerror(exec_error)));
   }
+
+  std::function<void(std::string_view)> metrics_cb = want_metrics ? supervision->on_metrics_line : nullptr;
+  std::function<void(std::string_view)> output_cb = capture ? supervision->on_output_line : nullptr;
+  std::vector<LineStream> streams;
+  if (want_metrics) streams.push_back({metrics[0], -1, {}, &metrics_cb});
+  if (capture) {
+    streams.push_back({out[0], STDOUT_FILENO, {}, &output_cb});
+    streams.push_back({err[0], STDERR_FILENO, {}, &output_cb});
+  }
+  for (auto& s : streams) fcntl(s.fd, F_SETFL, fcntl(s.fd, F_GETFL) | O_NONBLOCK);
 
   int status = 0;
   {
@@ -174,6 +294,9 @@ Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock
     // Signals held back by the caller (see SignalBlock) may arrive now: they reach the job.
     sigset_t forwarded = forwarded_signals(), previous;
     pthread_sigmask(SIG_UNBLOCK, &forwarded, &previous);
+    sigset_t wait_mask;
+    pthread_sigmask(SIG_SETMASK, nullptr, &wait_mask);
+    sigdelset(&wait_mask, SIGCHLD);
     auto next_tick = std::chrono::steady_clock::now() + (supervision ? supervision->every : Ms(0));
     // When the grace after SIGTERM ends (a plain time point: GCC warns on the optional).
     bool killing = false;
@@ -197,30 +320,52 @@ Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock
         kill(-pid, SIGCONT);
         continue;
       }
-      // Still running: sleep until it changes state or the next tick is due.
       auto now = std::chrono::steady_clock::now();
       if (supervision && now >= next_tick) {
         next_tick = now + supervision->every;
         if (!outcome.stopped && supervision->on_tick) {
-          if (auto stop = supervision->on_tick(pid)) {
-            outcome.stopped = std::move(*stop);
-            kill(-pid, SIGTERM);  // the job may save a checkpoint
-            killing = true;
-            kill_at = now + supervision->grace;
-          }
+          if (auto stop = supervision->on_tick(pid)) request_stop(outcome, std::move(*stop), pid, supervision, killing, kill_at);
         }
+      }
+      if (supervision && !outcome.stopped && supervision->stop_requested) {
+        if (auto stop = supervision->stop_requested()) request_stop(outcome, std::move(*stop), pid, supervision, killing, kill_at);
       }
       if (killing && now >= kill_at) {
         kill(-pid, SIGKILL);
         killing = false;
       }
-      auto wake = supervision ? next_tick : now + Ms(60'000);
-      if (killing) wake = std::min(wake, kill_at);
-      auto wait = std::max(std::chrono::duration_cast<std::chrono::nanoseconds>(wake - now), std::chrono::nanoseconds(1'000'000));
+      // Sleep until output, a state change of the job (SIGCHLD), or the next tick.
+      auto wake_at = supervision ? next_tick : now + Ms(60'000);
+      if (killing) wake_at = std::min(wake_at, kill_at);
+      auto wait = std::max(std::chrono::duration_cast<std::chrono::nanoseconds>(wake_at - now), std::chrono::nanoseconds(1'000'000));
       timespec timeout{static_cast<time_t>(wait.count() / 1'000'000'000), static_cast<long>(wait.count() % 1'000'000'000)};
-      sigtimedwait(&chld, nullptr, &timeout);
+      std::vector<pollfd> fds;
+      for (const auto& s : streams)
+        if (s.fd >= 0) fds.push_back({s.fd, POLLIN, 0});
+      int ready = ppoll(fds.data(), fds.size(), &timeout, &wait_mask);
+      if (ready > 0) {
+        for (std::size_t i = 0, k = 0; i < streams.size(); ++i) {
+          if (streams[i].fd < 0) continue;
+          if (fds[k++].revents & (POLLIN | POLLHUP | POLLERR)) {
+            if (!streams[i].pump()) {
+              close(streams[i].fd);
+              streams[i].fd = -1;
+            }
+          }
+        }
+      }
     }
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  }
+  // What the job wrote just before it ended; a grandchild holding the pipe open is not waited for.
+  for (auto& s : streams) {
+    if (s.fd < 0) continue;
+    while (s.pump()) {
+      pollfd p{s.fd, POLLIN, 0};
+      if (poll(&p, 1, 0) <= 0) break;
+    }
+    if (!s.partial.empty() && s.on_line && *s.on_line) (*s.on_line)(s.partial);
+    close(s.fd);
   }
   outcome.ended = clock.now();
   if (give_terminal) take_terminal_back();

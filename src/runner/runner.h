@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <functional>
+#include <string_view>
 #include <sys/types.h>
 #include <cstdint>
 #include <optional>
@@ -36,6 +37,14 @@ struct Supervision {
   std::chrono::milliseconds every{5'000};
   std::chrono::milliseconds grace{30'000};
   std::function<std::optional<StopRequest>(pid_t process_group)> on_tick;
+  // Set: the job gets FRUGAL_METRICS_FD / FRUGAL_METRICS_FILE, and each line it writes there comes here.
+  std::function<void(std::string_view line)> on_metrics_line;
+  // Set: the job's stdout and stderr go through frugal (passed on unbuffered, byte for byte) and each
+  // line comes here, for --metric regexes.
+  std::function<void(std::string_view line)> on_output_line;
+  // Asked after every line and tick: a stop decided from metrics (early stopping).
+  std::function<std::optional<StopRequest>()> stop_requested;
+  std::vector<std::string> environment;  // extra KEY=VALUE for the job
 };
 
 struct ChildOutcome {
@@ -92,6 +101,14 @@ struct RunRequest {
   std::optional<double> max_gpu_hours;   // ... or its GPU-hours this
   std::chrono::milliseconds sample_every{5'000};  // resources, live cost, budgets and quotas
   std::chrono::milliseconds grace{30'000};        // SIGTERM → SIGKILL when stopping
+  // Metrics and early stopping.
+  std::vector<std::pair<std::string, std::string>> metric_patterns;  // --metric NAME=REGEX
+  std::vector<std::string> stop_when;             // --stop-when rules (stopping::parse_rule)
+  std::string prune;                              // "", "median" or "percentile=P"
+  std::string prune_metric;                       // "val_loss:min"; default: the first --stop-when rule's
+  std::int64_t warmup_steps = 0;                  // --warmup-steps
+  int startup_runs = 5;                           // completed runs of the experiment before pruning
+  std::optional<std::int64_t> max_steps;          // planned steps: prices what an early stop saved
 };
 
 struct RunOutcome {

@@ -141,11 +141,12 @@ Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const Ru
         end.exit_code ? store::Value{std::int64_t{*end.exit_code}} : store::Value{},
         summary.cost ? store::Value{summary.cost->nanos_rounded()} : store::Value{},
         end.stop_reason.empty() ? store::Value{} : store::Value{end.stop_reason},
+        end.saved ? store::Value{end.saved->nanos_rounded()} : store::Value{},
         run_id,
     };
     FRUGAL_CHECK(store.execute(
-        "UPDATE runs SET ended_at = ?, duration_ms = ?, status = ?, exit_code = ?, cost_nanos = ?, stop_reason = ? "
-        "WHERE id = ?",
+        "UPDATE runs SET ended_at = ?, duration_ms = ?, status = ?, exit_code = ?, cost_nanos = ?, stop_reason = ?, "
+        "saved_nanos = ? WHERE id = ?",
         values));
     return {};
   }));

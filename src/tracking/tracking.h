@@ -63,6 +63,7 @@ struct RunEnd {
   RunStatus status = RunStatus::finished;
   std::optional<int> exit_code;
   std::string stop_reason{};  // why frugal stopped it; "" when it ended by itself
+  std::optional<Money> saved{};  // an early stop: the cost of the steps it did not run
 };
 
 // One look at a running job's resources (the process group; GPUs are the runner issue's next step).

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "budget/budget.h"
+#include <fmt/format.h>
 #include <unistd.h>
 #include "runner/runner.h"
 #include "test_dir.h"
@@ -249,6 +250,84 @@ TEST_F(SupervisedRunTest, RunWhoseRunnerDiedIsMarkedLostByTheNextRun) {
   ASSERT_TRUE(run_tracked(*m_store, request({"true"}), m_clock));
   EXPECT_EQ(text("SELECT status FROM runs WHERE id = 1"), "lost");
   EXPECT_EQ(text("SELECT status FROM runs WHERE id = 2"), "finished");
+}
+
+}  // namespace
+}  // namespace frugal::runner
+
+namespace frugal::runner {
+namespace {
+
+class EarlyStoppingTest : public SupervisedRunTest {};
+
+TEST_F(EarlyStoppingTest, PlateauedMetricFromOutputStopsTheRunAndPricesTheStepsSaved) {
+  auto req = request({"sh", "-c", "for i in 1 2 3 4 5 6 7 8 9; do echo \"val_loss: 0.5$i\"; sleep 0.03; done"});
+  req.metric_patterns = {{"val_loss", "val_loss: ([0-9.]+)"}};
+  req.stop_when = {"val_loss min patience=3"};
+  req.max_steps = 100;
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(text("SELECT status FROM runs"), "stopped_early");
+  EXPECT_NE(text("SELECT stop_reason FROM runs").find("no improvement in 3 evaluations"), std::string::npos);
+  EXPECT_EQ(text("SELECT count(*) FROM metrics WHERE key = 'val_loss'"), "4");
+  // Four steps cost what they cost; the 96 left would have cost 24 times as much.
+  EXPECT_EQ(text("SELECT saved_nanos = cost_nanos * 24 OR abs(saved_nanos - cost_nanos * 24) < 1000000 FROM runs"), "1");
+}
+
+TEST_F(EarlyStoppingTest, StructuredChannelMetricsAreStoredByStep) {
+  auto req = request({"sh", "-c",
+                      "echo '{\"step\": 10, \"acc\": 0.5, \"loss\": 1.5}' >&$FRUGAL_METRICS_FD; "
+                      "echo '{\"step\": 20, \"acc\": 0.6}' > $FRUGAL_METRICS_FILE; echo not json >&$FRUGAL_METRICS_FD"});
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(text("SELECT group_concat(key || '@' || step || '=' || value, ' ') FROM (SELECT * FROM metrics ORDER BY step, key)"),
+            "acc@10=0.5 loss@10=1.5 acc@20=0.6");
+  EXPECT_EQ(text("SELECT status FROM runs"), "finished");
+}
+
+TEST_F(EarlyStoppingTest, NanStopsAtOnce) {
+  auto req = request({"sh", "-c", "echo 'loss: 0.9'; echo 'loss: nan'; sleep 5"});
+  req.metric_patterns = {{"loss", "loss: ([a-z0-9.]+)"}};
+  req.stop_when = {"loss min patience=100"};
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(text("SELECT status FROM runs"), "stopped_early");
+  EXPECT_NE(text("SELECT stop_reason FROM runs").find("diverged"), std::string::npos);
+  EXPECT_EQ(text("SELECT count(*) FROM metrics WHERE value IS NULL"), "1");
+}
+
+TEST_F(EarlyStoppingTest, MedianPruningStopsARunWorseThanTheExperimentsFinishedRuns) {
+  auto curve = [&](double base) {
+    auto req = request({"sh", "-c", fmt::format("for i in 1 2 3 4; do echo \"acc: {}$i\"; done", base)});
+    req.labels.experiment = "sweep";
+    req.metric_patterns = {{"acc", "acc: ([0-9.]+)"}};
+    req.prune = "median";
+    req.prune_metric = "acc:max";
+    return run_tracked(*m_store, req, m_clock);
+  };
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(curve(0.8));  // too few finished runs to prune until now
+  EXPECT_EQ(text("SELECT count(*) FROM runs WHERE status = 'finished'"), "5");
+  ASSERT_TRUE(curve(0.1));
+  EXPECT_EQ(text("SELECT status FROM runs WHERE id = 6"), "stopped_early");
+  EXPECT_NE(text("SELECT stop_reason FROM runs WHERE id = 6").find("median pruning on acc"), std::string::npos);
+  // A run as good as the others goes through.
+  ASSERT_TRUE(curve(0.8));
+  EXPECT_EQ(text("SELECT status FROM runs WHERE id = 7"), "finished");
+}
+
+TEST_F(EarlyStoppingTest, BadRulesAndPatternsAreRefusedBeforeTheJobStarts) {
+  auto req = request({"touch", m_dir.file("ran")});
+  req.stop_when = {"val_loss sideways"};
+  EXPECT_FALSE(run_tracked(*m_store, req, m_clock));
+  req.stop_when = {};
+  req.metric_patterns = {{"loss", "no group here"}};
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_FALSE(out);
+  EXPECT_NE(out.error().message.find("capture group"), std::string::npos);
+  req.metric_patterns = {};
+  req.prune = "median";
+  EXPECT_FALSE(run_tracked(*m_store, req, m_clock));  // no --experiment
+  EXPECT_FALSE(std::filesystem::exists(m_dir.file("ran")));
 }
 
 }  // namespace

@@ -1,0 +1,85 @@
+#include "runner/metrics_sink.h"
+
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <re2/re2.h>
+
+namespace frugal::runner {
+
+Result<std::unique_ptr<MetricsSink>> MetricsSink::create(
+    const std::vector<std::pair<std::string, std::string>>& patterns, std::unique_ptr<stopping::Policy> policy) {
+  std::unique_ptr<MetricsSink> sink(new MetricsSink());
+  for (const auto& [name, pattern] : patterns) {
+    // RE2: linear time whatever the pattern, and fast enough for a million lines a second.
+    auto regex = std::make_unique<re2::RE2>(pattern, re2::RE2::Quiet);
+    if (!regex->ok())
+      return fail(ErrorCode::invalid, fmt::format("--metric {}: '{}' is not a regular expression: {}", name, pattern,
+                                                  regex->error()));
+    if (regex->NumberOfCapturingGroups() != 1)
+      return fail(ErrorCode::invalid, fmt::format("--metric {}: '{}' needs exactly one (capture group) around the "
+                                                  "number, e.g. 'val_loss: ([0-9.eE+-]+)'", name, pattern));
+    sink->m_patterns.push_back({name, std::move(regex), 0});
+  }
+  sink->m_policy = std::move(policy);
+  return sink;
+}
+
+MetricsSink::~MetricsSink() = default;
+
+void MetricsSink::record(std::string_view key, std::int64_t step, double value, TimePoint now) {
+  m_pending.push_back({std::string(key), step, format_utc(now), value});
+  m_last_step = std::max(m_last_step, step);
+  if (m_policy && !m_stop) {
+    if (auto stop = m_policy->observe(key, step, value)) m_stop = *stop;
+  }
+}
+
+void MetricsSink::on_output_line(std::string_view line, TimePoint now) {
+  for (auto& p : m_patterns) {
+    re2::StringPiece captured;
+    if (!re2::RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *p.regex, &captured)) continue;
+    double value = 0;
+    std::string_view text(captured.data(), captured.size());
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      // nan/inf as Python prints them are values too: divergence must be seen.
+      if (text == "nan" || text == "NaN") value = std::nan("");
+      else if (text == "inf" || text == "Infinity") value = INFINITY;
+      else continue;
+    }
+    ++m_matched;
+    record(p.name, ++p.count, value, now);
+  }
+}
+
+void MetricsSink::on_json_line(std::string_view line, TimePoint now) {
+  auto doc = nlohmann::json::parse(line, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return;  // not ours to judge: the job's own channel
+  std::int64_t step = m_last_step + 1;
+  if (auto s = doc.find("step"); s != doc.end() && s->is_number()) step = s->get<std::int64_t>();
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    if (it.key() == "step") continue;
+    if (it->is_number()) record(it.key(), step, it->get<double>(), now);
+    else if (it->is_string() && (*it == "NaN" || *it == "nan")) record(it.key(), step, std::nan(""), now);
+  }
+}
+
+Result<void> MetricsSink::flush(store::Store& store, std::int64_t run_id) {
+  if (m_pending.empty()) return {};
+  auto insert = FRUGAL_TRY(store.prepare("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)"));
+  FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
+    for (const auto& p : m_pending) {
+      // SQLite has no NaN: a diverged value is stored as NULL.
+      std::vector<store::Value> row = {run_id, p.key, p.step, p.time,
+                                       std::isnan(p.value) ? store::Value{} : store::Value{p.value}};
+      FRUGAL_CHECK(insert->execute(row));
+    }
+    return {};
+  }));
+  m_pending.clear();
+  return {};
+}
+
+}  // namespace frugal::runner
