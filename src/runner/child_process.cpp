@@ -23,6 +23,7 @@ extern char** environ;
 namespace frugal::runner {
 namespace {
 
+constexpr int k_metrics_fd = 3;
 constexpr int k_forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 std::atomic<pid_t> g_child_group{0};
@@ -106,7 +107,9 @@ struct ChildSetup {
   if (getppid() != c.parent) _exit(127);
   if (c.out_fd >= 0) dup2(c.out_fd, STDOUT_FILENO);
   if (c.err_fd >= 0) dup2(c.err_fd, STDERR_FILENO);
-  if (c.metrics_fd >= 0) fcntl(c.metrics_fd, F_SETFD, 0);
+  // The metrics channel is always fd 3: shells (dash) cannot redirect to fds above 9.
+  if (c.metrics_fd == k_metrics_fd) fcntl(k_metrics_fd, F_SETFD, 0);
+  else if (c.metrics_fd >= 0) dup2(c.metrics_fd, k_metrics_fd);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
@@ -226,8 +229,8 @@ Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock
   std::vector<std::string> env_storage;
   for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
   if (want_metrics) {
-    env_storage.push_back(fmt::format("FRUGAL_METRICS_FD={}", metrics[1]));
-    env_storage.push_back(fmt::format("FRUGAL_METRICS_FILE=/dev/fd/{}", metrics[1]));
+    env_storage.push_back(fmt::format("FRUGAL_METRICS_FD={}", k_metrics_fd));
+    env_storage.push_back(fmt::format("FRUGAL_METRICS_FILE=/dev/fd/{}", k_metrics_fd));
   }
   if (supervision)
     for (const auto& extra : supervision->environment) env_storage.push_back(extra);
