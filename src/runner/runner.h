@@ -99,7 +99,10 @@ struct RunRequest {
   QuotaPolicy quota_policy = QuotaPolicy::enforce;
   std::optional<Money> max_usd;          // stop (over_budget) when the run's cost reaches this
   std::optional<double> max_gpu_hours;   // ... or its GPU-hours this
-  std::chrono::milliseconds sample_every{5'000};  // resources, live cost, budgets and quotas
+  std::chrono::milliseconds sample_every{5'000};  // resources and the run's own budgets
+  // Samples, cost so far and quota checks go to the store at most this often (and at the end):
+  // sampling every second must not mean a database commit every second.
+  std::chrono::milliseconds store_every{5'000};
   std::chrono::milliseconds grace{30'000};        // SIGTERM → SIGKILL when stopping
   // Metrics and early stopping.
   std::vector<std::pair<std::string, std::string>> metric_patterns;  // --metric NAME=REGEX

@@ -178,6 +178,7 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
     return StopRequest{tracking::RunStatus::stopped_early, *sink->stop_reason()};
   };
   auto child = run_child(request.command, clock, &supervision);
+  watch.flush();
   if (auto flushed = sink->flush(store, outcome.run_id); !flushed)
     outcome.warnings.push_back("could not store metrics: " + flushed.error().message);
   tracking::RunEnd end;

@@ -21,19 +21,29 @@ std::optional<StopRequest> Watch::tick(pid_t group, TimePoint now) {
   Money cost = m_run.hourly_price ? run_cost(*m_run.hourly_price, elapsed_ms, m_run.gpu_count, m_run.instance_gpu_count)
                                   : Money();
   double gpu_hours = static_cast<double>(elapsed_ms) * m_run.gpu_count / 3'600'000.0;
-  auto recorded = tracking::record_progress(m_store, m_outcome.run_id, {now, cpu_pct, usage.rss_bytes}, cost);
-  if (!recorded && !m_warned_store) {
-    m_warned_store = true;  // the job goes on; its end is still recorded
-    fmt::print(stderr, "frugal: warning: could not record progress of run {}: {}\n", m_outcome.run_id,
-               recorded.error().message);
-  }
+  m_samples.push_back({now, cpu_pct, usage.rss_bytes});
+  m_cost = cost;
   if (auto stop = check_budgets(cost, gpu_hours)) return stop;
+  if (steady - m_last_store < m_request.store_every) return std::nullopt;
+  m_last_store = steady;
+  flush();
   if (m_request.quota_policy == QuotaPolicy::enforce) {
     auto blocking = budget::blocking_quotas(m_store, m_run.labels.user, m_run.labels.team, m_run.labels.project, now);
     if (blocking && !blocking->empty())
       return StopRequest{tracking::RunStatus::over_budget, "quota: " + blocking->front().reason};
   }
   return std::nullopt;
+}
+
+void Watch::flush() {
+  if (m_samples.empty()) return;
+  auto recorded = tracking::record_progress(m_store, m_outcome.run_id, m_samples, m_cost);
+  m_samples.clear();
+  if (!recorded && !m_warned_store) {
+    m_warned_store = true;  // the job goes on; its end is still recorded
+    fmt::print(stderr, "frugal: warning: could not record progress of run {}: {}\n", m_outcome.run_id,
+               recorded.error().message);
+  }
 }
 
 std::optional<StopRequest> Watch::check_budgets(const Money& cost, double gpu_hours) {

@@ -4,6 +4,7 @@
 // its team, user or project runs out. Private to runner/.
 #include <chrono>
 #include <optional>
+#include <vector>
 #include <sys/types.h>
 
 #include "runner/process_tree.h"
@@ -17,6 +18,8 @@ class Watch {
       : m_store(store), m_request(request), m_run(run), m_outcome(outcome) {}
 
   std::optional<StopRequest> tick(pid_t group, TimePoint now);
+  // Writes the samples not yet stored; call once the job ended.
+  void flush();
 
  private:
   std::optional<StopRequest> check_budgets(const Money& cost, double gpu_hours);
@@ -30,6 +33,9 @@ class Watch {
   bool m_warned_usd = false;
   bool m_warned_gpu = false;
   bool m_warned_store = false;
+  std::vector<tracking::Sample> m_samples;  // taken, not yet stored
+  Money m_cost;
+  std::chrono::steady_clock::time_point m_last_store = std::chrono::steady_clock::now();
 };
 
 }  // namespace frugal::runner

@@ -153,11 +153,15 @@ Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const Ru
   return summary;
 }
 
-Result<void> record_progress(store::Store& store, std::int64_t run_id, const Sample& sample, const Money& cost_so_far) {
+Result<void> record_progress(store::Store& store, std::int64_t run_id, const std::vector<Sample>& samples,
+                             const Money& cost_so_far) {
   return store.transaction([&]() -> Result<void> {
-    std::vector<store::Value> row = {run_id, format_utc(sample.time), sample.cpu_pct,
-                                     static_cast<std::int64_t>(sample.rss_bytes)};
-    FRUGAL_CHECK(store.execute("INSERT INTO samples (run_id, time, cpu_pct, rss_bytes) VALUES (?, ?, ?, ?)", row));
+    auto insert = FRUGAL_TRY(store.prepare("INSERT INTO samples (run_id, time, cpu_pct, rss_bytes) VALUES (?, ?, ?, ?)"));
+    for (const auto& sample : samples) {
+      std::vector<store::Value> row = {run_id, format_utc(sample.time), sample.cpu_pct,
+                                       static_cast<std::int64_t>(sample.rss_bytes)};
+      FRUGAL_CHECK(insert->execute(row));
+    }
     std::vector<store::Value> cost = {cost_so_far.nanos_rounded(), run_id};
     FRUGAL_CHECK(store.execute("UPDATE runs SET cost_nanos = ? WHERE id = ? AND status = 'running'", cost));
     return {};

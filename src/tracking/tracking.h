@@ -94,8 +94,9 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run);
 // Records how the run ended, its duration and estimated cost.
 Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const RunEnd& end);
 
-// While a run goes: stores a resource sample and its cost so far, so leaderboards and quotas see it.
-Result<void> record_progress(store::Store& store, std::int64_t run_id, const Sample& sample, const Money& cost_so_far);
+// While a run goes: stores resource samples and its cost so far, so leaderboards and quotas see it.
+Result<void> record_progress(store::Store& store, std::int64_t run_id, const std::vector<Sample>& samples,
+                             const Money& cost_so_far);
 
 // Runs on `host` still marked running whose frugal process is gone (killed, crashed, machine
 // rebooted) become `lost`, ended at the last time they were seen. `alive(pid, start_ticks)` says

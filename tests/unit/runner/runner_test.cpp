@@ -182,6 +182,7 @@ class SupervisedRunTest : public ::testing::Test {
     r.command = std::move(command);
     r.hourly_price = *Money::parse("3600");  // a dollar a second: budgets run out fast
     r.sample_every = std::chrono::milliseconds(50);
+    r.store_every = std::chrono::milliseconds(50);
     r.grace = std::chrono::milliseconds(300);
     return r;
   }
