@@ -123,6 +123,12 @@ int execute(Context& ctx, const RunFlags& f) {
     fmt::print(stderr, "frugal: run {} {} in {}{}\n", s.id, tracking::status_name(s.status),
                format_duration(s.duration_ms),
                s.cost ? fmt::format(", ${} ({})", money_text(*s.cost), outcome->price_note) : ", cost unknown (no --instance-type)");
+    const auto& u = outcome->usage;
+    if (u.gpu_util_mean)
+      fmt::print(stderr, "frugal: GPUs {:.0f}% busy on average (NVML: time a kernel ran), {:.2f} idle GPU-hours{}{}\n",
+                 *u.gpu_util_mean, u.idle_gpu_seconds / 3600,
+                 u.idle_cost ? fmt::format(" (${})", money_text(*u.idle_cost)) : "",
+                 u.cpu_bound ? "; the CPU was saturated while the GPUs waited: the input pipeline is the bottleneck" : "");
   }
   // A job ended by Ctrl-C (or Ctrl-backslash) ends us the same way, so a calling script stops too, as it
   // would have with the bare command.

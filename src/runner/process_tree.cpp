@@ -63,7 +63,7 @@ GroupUsage group_usage(pid_t pgid) {
     if (static_cast<pid_t>(field(stat, 5)) != pgid) continue;
     usage.cpu_ticks += field(stat, 14) + field(stat, 15);
     usage.rss_bytes += field(stat, 24) * static_cast<std::uint64_t>(page);
-    ++usage.processes;
+    usage.pids.insert(pid);
   }
   closedir(proc);
   return usage;

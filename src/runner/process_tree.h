@@ -2,6 +2,7 @@
 // Reads what a job's processes use from procfs: CPU time and resident memory of every process in
 // its process group (the job, its workers, their children). Private to runner/.
 #include <cstdint>
+#include <set>
 #include <sys/types.h>
 
 namespace frugal::runner {
@@ -9,7 +10,7 @@ namespace frugal::runner {
 struct GroupUsage {
   std::uint64_t cpu_ticks = 0;  // user + system time of the live processes, clock ticks
   std::uint64_t rss_bytes = 0;  // resident memory, bytes
-  int processes = 0;
+  std::set<pid_t> pids;         // the processes (to find the job's GPU contexts)
 };
 
 // Sums /proc/<pid>/stat over the processes whose process group is `pgid`.

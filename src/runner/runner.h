@@ -119,6 +119,7 @@ struct RunOutcome {
   int exit_code = 0;
   std::optional<int> signal;  // the signal that killed the job, if one did
   tracking::RunSummary summary;
+  tracking::UsageSummary usage;
   std::string price_note;  // "p4d.24xlarge on_demand us-east-1 $32.77/h (builtin)"
   std::vector<std::string> warnings;
 };

@@ -179,6 +179,7 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
   };
   auto child = run_child(request.command, clock, &supervision);
   watch.flush();
+  outcome.usage = watch.summary();
   if (auto flushed = sink->flush(store, outcome.run_id); !flushed)
     outcome.warnings.push_back("could not store metrics: " + flushed.error().message);
   tracking::RunEnd end;
@@ -192,6 +193,7 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
     return std::unexpected(child.error());
   }
   end.ended = child->ended;
+  end.usage = outcome.usage;
   end.exit_code = child->exit_code;
   if (child->stopped) {
     end.status = child->stopped->status;

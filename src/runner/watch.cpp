@@ -1,5 +1,6 @@
 #include "runner/watch.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "budget/budget.h"
@@ -21,7 +22,26 @@ std::optional<StopRequest> Watch::tick(pid_t group, TimePoint now) {
   Money cost = m_run.hourly_price ? run_cost(*m_run.hourly_price, elapsed_ms, m_run.gpu_count, m_run.instance_gpu_count)
                                   : Money();
   double gpu_hours = static_cast<double>(elapsed_ms) * m_run.gpu_count / 3'600'000.0;
-  m_samples.push_back({now, cpu_pct, usage.rss_bytes});
+  tracking::Sample sample{now, cpu_pct, usage.rss_bytes, {}};
+  if (m_gpus) {
+    auto readings = m_gpus->sample(usage.pids);
+    // The GPUs it holds: those where its processes have a context; before it made one, the first
+    // --gpus of them (it holds them all the same).
+    bool any_context = std::any_of(readings.begin(), readings.end(), [](const GpuReading& r) { return r.job_processes > 0; });
+    for (const auto& r : readings) {
+      sample.gpus.push_back({r.index, r.util_pct, r.mem_used_bytes, r.power_w});
+      bool held = any_context ? r.job_processes > 0 : r.index < m_run.gpu_count;
+      if (!held) continue;
+      ++m_gpu_readings;
+      m_gpu_util_sum += r.util_pct;
+      m_gpu_util_peak = std::max(m_gpu_util_peak, r.util_pct);
+      m_gpu_mem_peak = std::max(m_gpu_mem_peak, r.mem_used_bytes);
+      if (r.util_pct < 5) m_idle_gpu_seconds += seconds;
+    }
+  }
+  ++m_ticks;
+  m_cpu_sum += cpu_pct;
+  m_samples.push_back(std::move(sample));
   m_cost = cost;
   if (auto stop = check_budgets(cost, gpu_hours)) return stop;
   if (steady - m_last_store < m_request.store_every) return std::nullopt;
@@ -33,6 +53,25 @@ std::optional<StopRequest> Watch::tick(pid_t group, TimePoint now) {
       return StopRequest{tracking::RunStatus::over_budget, "quota: " + blocking->front().reason};
   }
   return std::nullopt;
+}
+
+tracking::UsageSummary Watch::summary() const {
+  tracking::UsageSummary s;
+  if (m_gpu_readings > 0) {
+    s.gpu_util_mean = m_gpu_util_sum / static_cast<double>(m_gpu_readings);
+    s.gpu_util_peak = m_gpu_util_peak;
+    s.gpu_mem_peak_bytes = m_gpu_mem_peak;
+    s.idle_gpu_seconds = m_idle_gpu_seconds;
+    if (m_run.hourly_price) {
+      // An idle GPU costs its share of the instance: hourly / GPUs of the instance, per hour.
+      int share = std::max(1, m_run.instance_gpu_count);
+      s.idle_cost = m_run.hourly_price->scaled(static_cast<std::int64_t>(m_idle_gpu_seconds * 1000), 3'600'000LL * share);
+    }
+    // Input-pipeline bound: the GPUs wait while the CPU side runs flat out.
+    double cpu_mean = m_ticks ? m_cpu_sum / static_cast<double>(m_ticks) : 0;
+    s.cpu_bound = m_ticks >= 3 && *s.gpu_util_mean < 30 && cpu_mean >= 90;
+  }
+  return s;
 }
 
 void Watch::flush() {

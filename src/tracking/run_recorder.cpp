@@ -142,11 +142,18 @@ Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const Ru
         summary.cost ? store::Value{summary.cost->nanos_rounded()} : store::Value{},
         end.stop_reason.empty() ? store::Value{} : store::Value{end.stop_reason},
         end.saved ? store::Value{end.saved->nanos_rounded()} : store::Value{},
+        end.usage.gpu_util_mean ? store::Value{*end.usage.gpu_util_mean} : store::Value{},
+        end.usage.gpu_util_peak ? store::Value{*end.usage.gpu_util_peak} : store::Value{},
+        end.usage.gpu_mem_peak_bytes ? store::Value{static_cast<std::int64_t>(*end.usage.gpu_mem_peak_bytes)} : store::Value{},
+        end.usage.gpu_util_mean ? store::Value{end.usage.idle_gpu_seconds} : store::Value{},
+        end.usage.idle_cost ? store::Value{end.usage.idle_cost->nanos_rounded()} : store::Value{},
+        std::int64_t{end.usage.cpu_bound ? 1 : 0},
         run_id,
     };
     FRUGAL_CHECK(store.execute(
         "UPDATE runs SET ended_at = ?, duration_ms = ?, status = ?, exit_code = ?, cost_nanos = ?, stop_reason = ?, "
-        "saved_nanos = ? WHERE id = ?",
+        "saved_nanos = ?, gpu_util_mean = ?, gpu_util_peak = ?, gpu_mem_peak_bytes = ?, idle_gpu_seconds = ?, "
+        "idle_cost_nanos = ?, cpu_bound = ? WHERE id = ?",
         values));
     return {};
   }));
@@ -157,10 +164,17 @@ Result<void> record_progress(store::Store& store, std::int64_t run_id, const std
                              const Money& cost_so_far) {
   return store.transaction([&]() -> Result<void> {
     auto insert = FRUGAL_TRY(store.prepare("INSERT INTO samples (run_id, time, cpu_pct, rss_bytes) VALUES (?, ?, ?, ?)"));
+    auto insert_gpu = FRUGAL_TRY(store.prepare(
+        "INSERT INTO samples (run_id, time, gpu_index, gpu_util_pct, gpu_mem_bytes, power_w) VALUES (?, ?, ?, ?, ?, ?)"));
     for (const auto& sample : samples) {
-      std::vector<store::Value> row = {run_id, format_utc(sample.time), sample.cpu_pct,
-                                       static_cast<std::int64_t>(sample.rss_bytes)};
+      std::string time = format_utc(sample.time);
+      std::vector<store::Value> row = {run_id, time, sample.cpu_pct, static_cast<std::int64_t>(sample.rss_bytes)};
       FRUGAL_CHECK(insert->execute(row));
+      for (const auto& g : sample.gpus) {
+        std::vector<store::Value> gpu = {run_id, time, std::int64_t{g.index}, g.util_pct,
+                                         static_cast<std::int64_t>(g.mem_bytes), g.power_w};
+        FRUGAL_CHECK(insert_gpu->execute(gpu));
+      }
     }
     std::vector<store::Value> cost = {cost_so_far.nanos_rounded(), run_id};
     FRUGAL_CHECK(store.execute("UPDATE runs SET cost_nanos = ? WHERE id = ? AND status = 'running'", cost));

@@ -58,12 +58,23 @@ struct RunStart {
   std::optional<double> max_gpu_hours;   // --max-gpu-hours
 };
 
+// How a run used what it held, summed up when it ends.
+struct UsageSummary {
+  std::optional<double> gpu_util_mean;   // % over the GPUs it held
+  std::optional<double> gpu_util_peak;
+  std::optional<std::uint64_t> gpu_mem_peak_bytes;
+  double idle_gpu_seconds = 0;           // held GPU-seconds below 5% utilisation
+  std::optional<Money> idle_cost;
+  bool cpu_bound = false;                // GPUs mostly idle while the CPU was saturated
+};
+
 struct RunEnd {
   TimePoint ended;
   RunStatus status = RunStatus::finished;
   std::optional<int> exit_code;
   std::string stop_reason{};  // why frugal stopped it; "" when it ended by itself
   std::optional<Money> saved{};  // an early stop: the cost of the steps it did not run
+  UsageSummary usage{};
 };
 
 // One look at a running job's resources (the process group; GPUs are the runner issue's next step).
@@ -71,6 +82,13 @@ struct Sample {
   TimePoint time;
   double cpu_pct = 0;          // % of one core over the last interval
   std::uint64_t rss_bytes = 0;
+  struct Gpu {
+    int index;
+    double util_pct;
+    std::uint64_t mem_bytes;
+    double power_w;
+  };
+  std::vector<Gpu> gpus;       // one row each in `samples`, besides the host row
 };
 
 // What a finished run came to.

@@ -7,3 +7,9 @@ ALTER TABLE runs ADD COLUMN stop_reason TEXT; -- why frugal stopped it (over_bud
 ALTER TABLE runs ADD COLUMN max_usd_nanos INTEGER; -- --max-usd: the run's own budget, nano-USD
 ALTER TABLE runs ADD COLUMN max_gpu_hours REAL; -- --max-gpu-hours: the run's own GPU-hour budget
 ALTER TABLE runs ADD COLUMN saved_nanos INTEGER; -- early stop: the estimated cost of the steps it did not run, nano-USD (needs --max-steps)
+ALTER TABLE runs ADD COLUMN gpu_util_mean REAL; -- mean NVML utilisation of the GPUs it held, % ("a kernel was running", not SM occupancy)
+ALTER TABLE runs ADD COLUMN gpu_util_peak REAL; -- highest such sample, %
+ALTER TABLE runs ADD COLUMN gpu_mem_peak_bytes INTEGER; -- most GPU memory used on one of its GPUs, bytes
+ALTER TABLE runs ADD COLUMN idle_gpu_seconds REAL; -- GPU-seconds held below 5% utilisation
+ALTER TABLE runs ADD COLUMN idle_cost_nanos INTEGER; -- what those idle GPU-seconds cost, nano-USD
+ALTER TABLE runs ADD COLUMN cpu_bound INTEGER; -- 1: GPUs mostly idle while the CPU was saturated (input pipeline bound)

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -329,6 +330,83 @@ TEST_F(EarlyStoppingTest, BadRulesAndPatternsAreRefusedBeforeTheJobStarts) {
   req.prune = "median";
   EXPECT_FALSE(run_tracked(*m_store, req, m_clock));  // no --experiment
   EXPECT_FALSE(std::filesystem::exists(m_dir.file("ran")));
+}
+
+}  // namespace
+}  // namespace frugal::runner
+
+namespace frugal::runner {
+namespace {
+
+// Runs with the fake NVML loaded through the real dlopen path.
+class GpuSamplingTest : public SupervisedRunTest {
+ protected:
+  void SetUp() override {
+    SupervisedRunTest::SetUp();
+    setenv("FRUGAL_NVML_LIBRARY", FRUGAL_FAKE_NVML, 1);
+    setenv("FAKE_NVML_FILE", m_dir.file("gpus").c_str(), 1);
+  }
+  void TearDown() override {
+    unsetenv("FRUGAL_NVML_LIBRARY");
+    unsetenv("FAKE_NVML_FILE");
+  }
+  void gpus(const std::string& lines) { std::ofstream(m_dir.file("gpus")) << lines; }
+  RunRequest on_two_of_eight(std::vector<std::string> command) {
+    auto r = request(std::move(command));
+    r.hourly_price = *Money::parse("28.80");  // $3.60 per GPU-hour
+    r.instance_type = "p4d.24xlarge";
+    r.gpus = 2;
+    return r;
+  }
+};
+
+TEST_F(GpuSamplingTest, BusyGpusAreSampledWithTheJobsProcessesOnThem) {
+  gpus("97 40000000000 350000 job\n95 39000000000 340000 job\n0 0 60000 none\n");
+  auto out = run_tracked(*m_store, on_two_of_eight({"sleep", "0.4"}), m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_GE(std::stoi(text("SELECT count(DISTINCT gpu_index) FROM samples WHERE gpu_index IS NOT NULL")), 3);
+  EXPECT_EQ(text("SELECT max(power_w) FROM samples"), "350");
+  EXPECT_EQ(text("SELECT round(gpu_util_mean) FROM runs"), "96");  // only the two GPUs it holds
+  EXPECT_EQ(text("SELECT gpu_mem_peak_bytes FROM runs"), "40000000000");
+  EXPECT_EQ(text("SELECT idle_gpu_seconds FROM runs"), "0");
+  EXPECT_EQ(text("SELECT cpu_bound FROM runs"), "0");
+}
+
+TEST_F(GpuSamplingTest, IdleHeldGpusCountTheirTimeAndCost) {
+  gpus("1 2000000000 70000 job\n2 2000000000 70000 job\n");
+  auto out = run_tracked(*m_store, on_two_of_eight({"sleep", "0.5"}), m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  double idle = std::stod(text("SELECT idle_gpu_seconds FROM runs"));
+  EXPECT_GT(idle, 0.5);  // two GPUs, about half a second each
+  EXPECT_LT(idle, 1.5);
+  // $3.60 per GPU-hour: idle cost = idle seconds × $0.001.
+  double cost = std::stod(text("SELECT idle_cost_nanos / 1e9 FROM runs"));
+  EXPECT_NEAR(cost, idle * 0.001, 1e-6);
+}
+
+TEST_F(GpuSamplingTest, BusyCpuWithIdleGpusIsFlaggedAsInputBound) {
+  gpus("0 1000000000 60000 job\n");
+  auto req = on_two_of_eight({"sh", "-c", "i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done"});
+  req.gpus = 1;
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(text("SELECT cpu_bound FROM runs"), "1");
+}
+
+TEST_F(GpuSamplingTest, NoDriverMeansNoGpuRowsAndNoError) {
+  setenv("FRUGAL_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
+  auto out = run_tracked(*m_store, request({"sleep", "0.2"}), m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(text("SELECT count(*) FROM samples WHERE gpu_index IS NOT NULL"), "0");
+  EXPECT_GT(std::stoi(text("SELECT count(*) FROM samples")), 0);
+  EXPECT_EQ(text("SELECT gpu_util_mean IS NULL FROM runs"), "1");
+  // A library that is there but fails to initialise (driver/library mismatch) is the same.
+  setenv("FRUGAL_NVML_LIBRARY", FRUGAL_FAKE_NVML, 1);
+  setenv("FAKE_NVML_FAIL_INIT", "1", 1);
+  gpus("50 1 1 job\n");
+  ASSERT_TRUE(run_tracked(*m_store, request({"sleep", "0.2"}), m_clock));
+  unsetenv("FAKE_NVML_FAIL_INIT");
+  EXPECT_EQ(text("SELECT count(*) FROM samples WHERE gpu_index IS NOT NULL"), "0");
 }
 
 }  // namespace
