@@ -1,14 +1,18 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <charconv>
 #include <csignal>
 #include <tuple>
 #include <unistd.h>
 
 #include "cli/context.h"
 #include "runner/runner.h"
+#include "util/strings.h"
 
 namespace frugal::cli {
 namespace {
+
+
 
 struct RunFlags {
   std::string name, user, team, project, model, dataset, experiment;
@@ -21,6 +25,8 @@ struct RunFlags {
   std::int64_t warmup_steps = 0;
   int startup_runs = 5;
   std::optional<std::int64_t> max_steps;
+  int retries = 0, keep = 3;
+  std::string retry_on_exit, retry_backoff = "5s", checkpoint_dir, checkpoint_store;
   bool spot = false;
   bool allow_over_quota = false;
   std::vector<std::string> tags, params, command;
@@ -87,6 +93,24 @@ int execute(Context& ctx, const RunFlags& f) {
   request.warmup_steps = f.warmup_steps;
   request.startup_runs = f.startup_runs;
   request.max_steps = f.max_steps;
+  request.retries = f.retries;
+  request.keep = f.keep;
+  request.checkpoint_dir = f.checkpoint_dir;
+  request.checkpoint_store = f.checkpoint_store;
+  if (!f.retry_on_exit.empty()) {
+    for (auto part : util::split(f.retry_on_exit, ',')) {
+      int code = 0;
+      auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), code);
+      if (ec != std::errc() || end != part.data() + part.size() || code < 1 || code > 255)
+        return report_error({ErrorCode::invalid, fmt::format("--retry-on-exit: '{}' is not an exit status 1-255 "
+                                                             "(e.g. --retry-on-exit 137,143)", part)});
+      request.retry_on_exit.insert(code);
+    }
+  }
+  if (auto backoff = parse_duration(f.retry_backoff); backoff) request.retry_backoff = *backoff;
+  else return report_error(backoff.error().wrap("--retry-backoff"));
+  if (request.retries > 0 && request.retry_on_exit.empty())
+    fmt::print(stderr, "frugal: note: --retries retries only preemptions unless --retry-on-exit names exit statuses\n");
   for (const auto& kv : f.tags) {
     auto parsed = parse_key_value(kv, "--tag");
     if (!parsed) return report_error(parsed.error());
@@ -177,6 +201,13 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--warmup-steps", flags->warmup_steps, "no pruning before this step")->capture_default_str();
   cmd->add_option("--startup-runs", flags->startup_runs, "no pruning until this many runs of the experiment finished")->capture_default_str();
   cmd->add_option("--max-steps", flags->max_steps, "planned steps: an early stop records the money the rest would have cost");
+  cmd->add_option("--retries", flags->retries, "attempts after a retriable failure (preemption, --retry-on-exit)")
+      ->check(CLI::Range(0, 100))->capture_default_str();
+  cmd->add_option("--retry-on-exit", flags->retry_on_exit, "exit statuses to retry, e.g. 137,143 (user errors are not retried)");
+  cmd->add_option("--retry-backoff", flags->retry_backoff, "wait before the first retry; doubles each time")->capture_default_str();
+  cmd->add_option("--checkpoint-dir", flags->checkpoint_dir, "where the job writes checkpoints; the newest complete one resumes the next attempt");
+  cmd->add_option("--checkpoint-store", flags->checkpoint_store, "folder to copy complete checkpoints to (durable storage)");
+  cmd->add_option("--keep", flags->keep, "checkpoints kept in the store")->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_option("command", flags->command, "the command, after --")->required();
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });
 }

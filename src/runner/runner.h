@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -112,6 +113,13 @@ struct RunRequest {
   std::int64_t warmup_steps = 0;                  // --warmup-steps
   int startup_runs = 5;                           // completed runs of the experiment before pruning
   std::optional<std::int64_t> max_steps;          // planned steps: prices what an early stop saved
+  // Warm restarts.
+  int retries = 0;                                // further attempts after a retriable failure
+  std::set<int> retry_on_exit;                    // exit statuses that are retried (preemption always is)
+  std::chrono::milliseconds retry_backoff{5'000}; // before the first retry; doubles each time
+  std::string checkpoint_dir;                     // watched for complete checkpoints
+  std::string checkpoint_store;                   // where complete checkpoints are copied ("" = none)
+  int keep = 3;                                   // checkpoints kept in the store
 };
 
 struct RunOutcome {
@@ -120,6 +128,8 @@ struct RunOutcome {
   std::optional<int> signal;  // the signal that killed the job, if one did
   tracking::RunSummary summary;
   tracking::UsageSummary usage;
+  int attempts = 1;                   // attempts made (retries + 1 at most)
+  Money total_cost;                   // over every attempt
   std::string price_note;  // "p4d.24xlarge on_demand us-east-1 $32.77/h (builtin)"
   std::vector<std::string> warnings;
 };

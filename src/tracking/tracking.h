@@ -75,6 +75,7 @@ struct RunEnd {
   std::string stop_reason{};  // why frugal stopped it; "" when it ended by itself
   std::optional<Money> saved{};  // an early stop: the cost of the steps it did not run
   UsageSummary usage{};
+  std::optional<std::int64_t> work_lost_ms{};  // a failed attempt: time since its last checkpoint
 };
 
 // One look at a running job's resources (the process group; GPUs are the runner issue's next step).

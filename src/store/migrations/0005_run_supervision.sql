@@ -13,3 +13,15 @@ ALTER TABLE runs ADD COLUMN gpu_mem_peak_bytes INTEGER; -- most GPU memory used 
 ALTER TABLE runs ADD COLUMN idle_gpu_seconds REAL; -- GPU-seconds held below 5% utilisation
 ALTER TABLE runs ADD COLUMN idle_cost_nanos INTEGER; -- what those idle GPU-seconds cost, nano-USD
 ALTER TABLE runs ADD COLUMN cpu_bound INTEGER; -- 1: GPUs mostly idle while the CPU was saturated (input pipeline bound)
+ALTER TABLE runs ADD COLUMN work_lost_ms INTEGER; -- a failed attempt: time since its last complete checkpoint (or its start), milliseconds
+
+-- @table checkpoints: complete checkpoints a run wrote (--checkpoint-dir) and where they were kept.
+CREATE TABLE checkpoints (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, -- the attempt that wrote it
+  path TEXT NOT NULL,                     -- where it was written (under --checkpoint-dir)
+  stored_at TEXT,                         -- its copy under --checkpoint-store; NULL if none or not yet
+  step INTEGER,                           -- the step its name carries (ckpt-1200 → 1200), if any
+  bytes INTEGER NOT NULL,                 -- size, bytes (a folder: all its files)
+  time TEXT NOT NULL,                     -- when it was seen complete (UTC)
+  PRIMARY KEY (run_id, path)
+);

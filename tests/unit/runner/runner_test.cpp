@@ -386,7 +386,8 @@ TEST_F(GpuSamplingTest, IdleHeldGpusCountTheirTimeAndCost) {
 
 TEST_F(GpuSamplingTest, BusyCpuWithIdleGpusIsFlaggedAsInputBound) {
   gpus("0 1000000000 60000 job\n");
-  auto req = on_two_of_eight({"sh", "-c", "i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done"});
+  // Two busy processes: the group keeps above one core's worth even when the tests share the CPUs.
+  auto req = on_two_of_eight({"sh", "-c", "busy() { i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done; }; busy & busy; wait"});
   req.gpus = 1;
   auto out = run_tracked(*m_store, req, m_clock);
   ASSERT_TRUE(out) << out.error().message;
@@ -407,6 +408,84 @@ TEST_F(GpuSamplingTest, NoDriverMeansNoGpuRowsAndNoError) {
   ASSERT_TRUE(run_tracked(*m_store, request({"sleep", "0.2"}), m_clock));
   unsetenv("FAKE_NVML_FAIL_INIT");
   EXPECT_EQ(text("SELECT count(*) FROM samples WHERE gpu_index IS NOT NULL"), "0");
+}
+
+}  // namespace
+}  // namespace frugal::runner
+
+namespace frugal::runner {
+namespace {
+
+class WarmRestartTest : public SupervisedRunTest {
+ protected:
+  RunRequest job(const std::string& script) {
+    auto r = request({"sh", "-c", script});
+    r.retries = 2;
+    r.retry_on_exit = {137};
+    r.retry_backoff = std::chrono::milliseconds(10);
+    r.checkpoint_dir = m_dir.file("ckpt");
+    r.checkpoint_store = m_dir.file("store");
+    r.keep = 2;
+    std::filesystem::create_directories(r.checkpoint_dir);
+    return r;
+  }
+  std::string read(const std::string& name) {
+    std::ifstream in(m_dir.file(name));
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+};
+
+TEST_F(WarmRestartTest, CrashIsRetriedFromTheNewestCompleteCheckpointAsOneChain) {
+  std::string d = m_dir.path();
+  auto out = run_tracked(*m_store, job(fmt::format(
+      "cd {}; step=0; [ -n \"$FRUGAL_RESUME_FROM\" ] && step=$(cat \"$FRUGAL_RESUME_FROM\"); "
+      "echo \"start $step resume=$FRUGAL_RESUME_FROM\" >> log; "
+      "while [ $step -lt 6 ]; do step=$((step+1)); echo $step > ckpt/.tmp && mv ckpt/.tmp ckpt/ckpt-$step; sleep 0.15; "
+      "if [ $step -eq 3 ] && [ ! -e crashed ]; then touch crashed; kill -9 $$; fi; done", d)), m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->attempts, 2);
+  EXPECT_EQ(out->exit_code, 0);
+  EXPECT_EQ(text("SELECT group_concat(status || '/' || exit_code || '/' || attempt || '/' || coalesce(parent_run_id, '-'), ' ') "
+                 "FROM runs"),
+            "killed/137/1/- finished/0/2/1");
+  EXPECT_EQ(read("log"), "start 0 resume=\nstart 3 resume=" + m_dir.file("store/ckpt-3") + "\n");
+  EXPECT_EQ(text("SELECT max(step) FROM checkpoints WHERE run_id = 1"), "3");
+  EXPECT_EQ(text("SELECT work_lost_ms < 1000 FROM runs WHERE id = 1"), "1");
+  // The store keeps the newest two.
+  EXPECT_TRUE(std::filesystem::exists(m_dir.file("store/ckpt-6")));
+  EXPECT_TRUE(std::filesystem::exists(m_dir.file("store/ckpt-5")));
+  EXPECT_FALSE(std::filesystem::exists(m_dir.file("store/ckpt-4")));
+}
+
+TEST_F(WarmRestartTest, HalfWrittenCheckpointOfAKilledJobIsNeverHandedOver) {
+  std::string d = m_dir.path();
+  auto out = run_tracked(*m_store, job(fmt::format(
+      "cd {}; if [ -n \"$FRUGAL_RESUME_FROM\" ]; then echo \"$FRUGAL_RESUME_FROM\" > resumed; exit 0; fi; "
+      "echo 1 > ckpt/.tmp && mv ckpt/.tmp ckpt/ckpt-1; sleep 0.2; "
+      "exec 4> ckpt/ckpt-2; echo half >&4; sleep 0.2; kill -9 $$", d)), m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->attempts, 2);
+  EXPECT_EQ(read("resumed"), m_dir.file("store/ckpt-1") + "\n");
+  EXPECT_EQ(text("SELECT count(*) FROM checkpoints WHERE path LIKE '%ckpt-2'"), "0");
+}
+
+TEST_F(WarmRestartTest, UserErrorsAreNotRetriedUnlessAsked) {
+  auto out = run_tracked(*m_store, job("exit 1"), m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->attempts, 1);
+  EXPECT_EQ(text("SELECT count(*) FROM runs"), "1");
+}
+
+TEST_F(WarmRestartTest, ResumePlaceholderInTheCommandIsReplaced) {
+  auto req = job("");
+  std::string d = m_dir.path();
+  req.command = {"sh", "-c", fmt::format("cd {}; if [ ! -e crashed ]; then touch crashed; echo 7 > ckpt/ckpt-7.pt; "
+                                         "touch ckpt/ckpt-7.pt.done; sleep 0.1; kill -9 $$; fi; echo \"$0\" > arg",
+                                         d),
+                 "{resume}"};
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(read("arg"), m_dir.file("store/ckpt-7.pt") + "\n");
 }
 
 }  // namespace

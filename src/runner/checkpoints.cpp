@@ -1,0 +1,144 @@
+#include "runner/checkpoints.h"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace frugal::runner {
+namespace fs = std::filesystem;
+namespace {
+
+bool ignored(const std::string& name) {
+  return name.empty() || name[0] == '.' || name.ends_with(".tmp") || name.ends_with(".partial") ||
+         name.ends_with(".done");
+}
+
+// Size and newest modification time of a file or of every file in a folder.
+std::pair<std::uint64_t, std::int64_t> measure(const fs::path& p) {
+  std::error_code ec;
+  std::uint64_t bytes = 0;
+  std::int64_t newest = 0;
+  auto note = [&](const fs::path& f) {
+    auto size = fs::file_size(f, ec);
+    if (!ec) bytes += size;
+    auto t = fs::last_write_time(f, ec);
+    if (!ec) newest = std::max<std::int64_t>(newest, t.time_since_epoch().count());
+  };
+  if (fs::is_directory(p, ec)) {
+    for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file(ec)) note(it->path());
+    newest = std::max<std::int64_t>(newest, fs::last_write_time(p, ec).time_since_epoch().count());
+  } else {
+    note(p);
+  }
+  return {bytes, newest};
+}
+
+// Whether any of the job's processes holds a file at or under `path` open.
+bool open_by_job(const fs::path& path, const std::set<pid_t>& job_pids) {
+  std::string prefix = path.string();
+  for (pid_t pid : job_pids) {
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(fmt::format("/proc/{}/fd", pid), ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      auto target = fs::read_symlink(it->path(), ec);
+      if (ec) {
+        ec.clear();
+        continue;
+      }
+      std::string t = target.string();
+      if (t == prefix || t.starts_with(prefix + "/")) return true;
+    }
+  }
+  return false;
+}
+
+bool marked_done(const fs::path& p) {
+  std::error_code ec;
+  return fs::exists(p.string() + ".done", ec);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> step_of(const std::string& name) {
+  std::optional<std::int64_t> last;
+  for (std::size_t i = 0; i < name.size();) {
+    if (std::isdigit(static_cast<unsigned char>(name[i]))) {
+      std::size_t j = i;
+      while (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j]))) ++j;
+      if (j - i <= 18) last = std::stoll(name.substr(i, j - i));
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return last;
+}
+
+std::vector<Checkpoint> CheckpointWatcher::scan(const std::set<pid_t>& job_pids, bool job_ended) {
+  std::vector<Checkpoint> complete;
+  std::error_code ec;
+  if (!fs::is_directory(m_folder, ec)) return complete;
+  std::vector<fs::path> entries;
+  for (auto it = fs::directory_iterator(m_folder, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    entries.push_back(it->path());
+  for (const auto& p : entries) {
+    std::string name = p.filename().string();
+    if (ignored(name) || m_done.contains(name)) continue;
+    auto [bytes, mtime] = measure(p);
+    bool marked = marked_done(p);
+    if (auto suspect = m_suspect.find(name); suspect != m_suspect.end()) {
+      if (!marked_done(p) && suspect->second.bytes == bytes && suspect->second.mtime_ns == mtime) continue;
+      m_suspect.erase(suspect);  // rewritten since (or marked): judge it afresh
+    }
+    auto seen = m_pending.find(name);
+    bool open_now = open_by_job(p, job_pids);
+    bool stable = seen != m_pending.end() && seen->second.bytes == bytes && seen->second.mtime_ns == mtime &&
+                  !seen->second.open;
+    if (!marked && !(stable && !open_now)) {
+      if (job_ended && (seen == m_pending.end() || seen->second.open)) {
+        m_suspect[name] = {bytes, mtime, true};
+        m_pending.erase(name);
+      } else {
+        m_pending[name] = {bytes, mtime, open_now};
+      }
+      continue;
+    }
+    m_pending.erase(name);
+    m_done.insert(name);
+    Checkpoint c{p.string(), "", step_of(name), bytes};
+    if (!m_store.empty()) {
+      if (auto kept = keep_copy(c); !kept)
+        fmt::print(stderr, "frugal: warning: checkpoint {} not copied to {}: {}\n", c.path, m_store, kept.error().message);
+    }
+    bool newer = !m_newest || (c.step && (!m_newest->step || *c.step >= *m_newest->step)) || (!c.step && !m_newest->step);
+    if (newer) m_newest = c;
+    complete.push_back(std::move(c));
+  }
+  return complete;
+}
+
+Result<void> CheckpointWatcher::keep_copy(Checkpoint& c) {
+  std::error_code ec;
+  fs::create_directories(m_store, ec);
+  if (ec) return fail(ErrorCode::io, ec.message());
+  fs::path source(c.path);
+  fs::path target = fs::path(m_store) / source.filename();
+  // Copy under a temporary name, then rename: the store never shows half a checkpoint either.
+  fs::path partial = fs::path(m_store) / ("." + source.filename().string() + ".partial");
+  fs::remove_all(partial, ec);
+  fs::copy(source, partial, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+  if (ec) return fail(ErrorCode::io, ec.message());
+  fs::remove_all(target, ec);
+  fs::rename(partial, target, ec);
+  if (ec) return fail(ErrorCode::io, ec.message());
+  c.stored_path = target.string();
+  m_stored.push_back(target.string());
+  while (m_keep > 0 && static_cast<int>(m_stored.size()) > m_keep) {
+    fs::remove_all(m_stored.front(), ec);
+    m_stored.erase(m_stored.begin());
+  }
+  return {};
+}
+
+}  // namespace frugal::runner

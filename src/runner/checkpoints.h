@@ -1,0 +1,64 @@
+#pragma once
+// CheckpointWatcher: finds the checkpoints a job writes under --checkpoint-dir and decides when one
+// is complete, so a half-written checkpoint is never handed to the next attempt. An entry (file or
+// folder) is complete when
+//   - a marker NAME.done sits beside it, or
+//   - it is unchanged (size and modification time) since the previous look, and no process of the
+//     job had a file of it open (/proc/PID/fd) at either look — written and closed. An atomic
+//     rename into place satisfies this two looks after it appears.
+// After the job ended, an entry it still had open (or that nobody saw before) is never complete:
+// a job killed in the middle of writing leaves a closed but half-written file.
+// Names starting with '.' or ending in .tmp, .partial or .done are never checkpoints themselves.
+// Complete checkpoints are copied to --checkpoint-store (the newest `keep` kept there).
+// Private to runner/.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "core/error.h"
+
+namespace frugal::runner {
+
+struct Checkpoint {
+  std::string path;                // under the checkpoint folder
+  std::string stored_path;         // its copy, "" when there is no store
+  std::optional<std::int64_t> step;
+  std::uint64_t bytes = 0;
+};
+
+class CheckpointWatcher {
+ public:
+  CheckpointWatcher(std::string folder, std::string store, int keep)
+      : m_folder(std::move(folder)), m_store(std::move(store)), m_keep(keep) {}
+
+  // Looks again; returns the checkpoints that became complete since the last look (stored first).
+  // `job_ended`: the job has exited, so what it held open, or what nobody saw while it ran, is
+  // suspect for good (until it changes, or gets a .done marker).
+  std::vector<Checkpoint> scan(const std::set<pid_t>& job_pids, bool job_ended = false);
+  // The newest complete checkpoint (by step, then by when it was seen), in the store when kept.
+  const std::optional<Checkpoint>& newest() const { return m_newest; }
+
+ private:
+  struct Seen {
+    std::uint64_t bytes;
+    std::int64_t mtime_ns;
+    bool open;  // a job process had it open at that look
+  };
+  Result<void> keep_copy(Checkpoint& c);
+  std::string m_folder, m_store;
+  int m_keep;
+  std::map<std::string, Seen> m_pending;  // candidates seen once, by name
+  std::set<std::string> m_done;           // names already complete
+  std::map<std::string, Seen> m_suspect;  // left half-written by a job that died, as it was then
+  std::vector<std::string> m_stored;      // stored copies, oldest first
+  std::optional<Checkpoint> m_newest;
+};
+
+// The digits in a checkpoint's name, as its step: "ckpt-1200.pt" → 1200.
+std::optional<std::int64_t> step_of(const std::string& name);
+
+}  // namespace frugal::runner
