@@ -7,6 +7,7 @@ find_package(CLI11 REQUIRED)              # CLI11::CLI11
 find_package(tomlplusplus REQUIRED)      # tomlplusplus::tomlplusplus
 find_package(Threads REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # PkgConfig::RE2 (metric regexes)
+find_package(CURL REQUIRED)              # CURL::libcurl (metadata service polls)
 find_package(OpenSSL REQUIRED)           # OpenSSL::Crypto (SHA-256 of imported files)
 if(FRUGAL_TESTS)
   find_package(GTest REQUIRED)            # GTest::gtest GTest::gtest_main

@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential make cmake ninja-build pkg-config
   libsqlite3-dev sqlite3
-  libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev libre2-dev
+  libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev libre2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 hyperfine procps
 )

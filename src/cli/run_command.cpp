@@ -26,7 +26,7 @@ struct RunFlags {
   int startup_runs = 5;
   std::optional<std::int64_t> max_steps;
   int retries = 0, keep = 3;
-  std::string retry_on_exit, retry_backoff = "5s", checkpoint_dir, checkpoint_store;
+  std::string retry_on_exit, retry_backoff = "5s", checkpoint_dir, checkpoint_store, preemption_notice;
   bool spot = false;
   bool allow_over_quota = false;
   std::vector<std::string> tags, params, command;
@@ -97,6 +97,7 @@ int execute(Context& ctx, const RunFlags& f) {
   request.keep = f.keep;
   request.checkpoint_dir = f.checkpoint_dir;
   request.checkpoint_store = f.checkpoint_store;
+  request.preemption_notice = f.preemption_notice;
   if (!f.retry_on_exit.empty()) {
     for (auto part : util::split(f.retry_on_exit, ',')) {
       int code = 0;
@@ -208,6 +209,8 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--checkpoint-dir", flags->checkpoint_dir, "where the job writes checkpoints; the newest complete one resumes the next attempt");
   cmd->add_option("--checkpoint-store", flags->checkpoint_store, "folder to copy complete checkpoints to (durable storage)");
   cmd->add_option("--keep", flags->keep, "checkpoints kept in the store")->check(CLI::Range(1, 1000))->capture_default_str();
+  cmd->add_option("--preemption-notice", flags->preemption_notice,
+                  "poll for a spot preemption notice each sample: aws, gcp or a URL; the job gets SIGTERM in time");
   cmd->add_option("command", flags->command, "the command, after --")->required();
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });
 }

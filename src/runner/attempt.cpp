@@ -6,6 +6,7 @@
 #include "core/run_cost.h"
 #include "runner/attempt.h"
 #include "runner/metrics_sink.h"
+#include "runner/preemption.h"
 #include "runner/process_tree.h"
 #include "runner/watch.h"
 
@@ -87,6 +88,8 @@ void record_checkpoints(store::Store& store, std::int64_t run_id, const std::vec
 Result<void> run_attempt(store::Store& store, const RunRequest& request, tracking::RunStart run, const Clock& clock,
                          CheckpointWatcher* checkpoints, const std::string& resume, RunOutcome& outcome) {
   auto sink = FRUGAL_TRY(make_metrics_sink(store, request, run));
+  std::unique_ptr<PreemptionWatch> preemption;
+  if (!request.preemption_notice.empty()) preemption = FRUGAL_TRY(PreemptionWatch::create(request.preemption_notice));
   SignalBlock hold_signals;
   run.started = clock.now();
   outcome.run_id = FRUGAL_TRY(tracking::start_run(store, run));
@@ -103,6 +106,9 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
       auto found = checkpoints->scan(group_usage(group).pids);
       if (!found.empty()) last_checkpoint = clock.now();
       record_checkpoints(store, outcome.run_id, found, clock.now());
+    }
+    if (preemption) {
+      if (auto notice = preemption->poll()) return std::optional<StopRequest>(StopRequest{tracking::RunStatus::preempted, *notice});
     }
     return watch.tick(group, clock.now());
   };

@@ -120,6 +120,7 @@ struct RunRequest {
   std::string checkpoint_dir;                     // watched for complete checkpoints
   std::string checkpoint_store;                   // where complete checkpoints are copied ("" = none)
   int keep = 3;                                   // checkpoints kept in the store
+  std::string preemption_notice;                  // aws, gcp or a URL polled each sample ("" = none)
 };
 
 struct RunOutcome {
