@@ -72,6 +72,13 @@ std::vector<std::string> with_resume(const std::vector<std::string>& command, co
   return out;
 }
 
+void record_stored(store::Store& store, CheckpointWatcher& checkpoints) {
+  for (const auto& [path, stored] : checkpoints.take_stored()) {
+    std::vector<store::Value> p = {stored, path};
+    (void)store.execute("UPDATE checkpoints SET stored_at = ? WHERE path = ?", p);
+  }
+}
+
 void record_checkpoints(store::Store& store, std::int64_t run_id, const std::vector<Checkpoint>& found, TimePoint now) {
   for (const auto& c : found) {
     std::vector<store::Value> row = {run_id, c.path, c.stored_path.empty() ? store::Value{} : store::Value{c.stored_path},
@@ -106,6 +113,7 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
       auto found = checkpoints->scan(group_usage(group).pids);
       if (!found.empty()) last_checkpoint = clock.now();
       record_checkpoints(store, outcome.run_id, found, clock.now());
+      record_stored(store, *checkpoints);
     }
     if (preemption) {
       if (auto notice = preemption->poll()) return std::optional<StopRequest>(StopRequest{tracking::RunStatus::preempted, *notice});
@@ -128,6 +136,8 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
     auto found = checkpoints->scan({}, /*job_ended=*/true);
     if (!found.empty()) last_checkpoint = clock.now();
     record_checkpoints(store, outcome.run_id, found, clock.now());
+    checkpoints->wait_for_copies();  // the next attempt resumes from the store
+    record_stored(store, *checkpoints);
   }
   watch.flush();
   outcome.usage = watch.summary();

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <utility>
 
 namespace frugal::runner {
 namespace fs = std::filesystem;
@@ -108,8 +109,9 @@ std::vector<Checkpoint> CheckpointWatcher::scan(const std::set<pid_t>& job_pids,
     m_done.insert(name);
     Checkpoint c{p.string(), "", step_of(name), bytes};
     if (!m_store.empty()) {
-      if (auto kept = keep_copy(c); !kept)
-        fmt::print(stderr, "frugal: warning: checkpoint {} not copied to {}: {}\n", c.path, m_store, kept.error().message);
+      std::lock_guard lock(m_mutex);
+      m_queue.push_back(c);
+      m_changed.notify_all();
     }
     bool newer = !m_newest || (c.step && (!m_newest->step || *c.step >= *m_newest->step)) || (!c.step && !m_newest->step);
     if (newer) m_newest = c;
@@ -118,7 +120,60 @@ std::vector<Checkpoint> CheckpointWatcher::scan(const std::set<pid_t>& job_pids,
   return complete;
 }
 
-Result<void> CheckpointWatcher::keep_copy(Checkpoint& c) {
+CheckpointWatcher::CheckpointWatcher(std::string folder, std::string store, int keep)
+    : m_folder(std::move(folder)), m_store(std::move(store)), m_keep(keep) {
+  if (!m_store.empty()) m_copier = std::thread([this] { copy_loop(); });
+}
+
+CheckpointWatcher::~CheckpointWatcher() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+    m_changed.notify_all();
+  }
+  if (m_copier.joinable()) m_copier.join();
+}
+
+void CheckpointWatcher::copy_loop() {
+  std::unique_lock lock(m_mutex);
+  for (;;) {
+    m_changed.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
+    if (m_queue.empty()) return;  // stopping, nothing left
+    Checkpoint c = m_queue.front();
+    m_queue.pop_front();
+    m_copying = true;
+    lock.unlock();
+    std::string stored;
+    auto kept = keep_copy(c, stored);
+    if (!kept) fmt::print(stderr, "frugal: warning: checkpoint {} not copied to {}: {}\n", c.path, m_store, kept.error().message);
+    lock.lock();
+    m_copying = false;
+    if (kept) {
+      m_stored_by_path[c.path] = stored;
+      m_just_stored.emplace_back(c.path, stored);
+    }
+    m_changed.notify_all();
+  }
+}
+
+std::string CheckpointWatcher::resume_path() {
+  if (!m_newest) return "";
+  std::lock_guard lock(m_mutex);
+  auto it = m_stored_by_path.find(m_newest->path);
+  return it != m_stored_by_path.end() ? it->second : m_newest->path;
+}
+
+std::vector<std::pair<std::string, std::string>> CheckpointWatcher::take_stored() {
+  std::lock_guard lock(m_mutex);
+  return std::exchange(m_just_stored, {});
+}
+
+void CheckpointWatcher::wait_for_copies() {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [&] { return m_queue.empty() && !m_copying; });
+}
+
+Result<void> CheckpointWatcher::keep_copy(const Checkpoint& c, std::string& stored) {
   std::error_code ec;
   fs::create_directories(m_store, ec);
   if (ec) return fail(ErrorCode::io, ec.message());
@@ -132,7 +187,7 @@ Result<void> CheckpointWatcher::keep_copy(Checkpoint& c) {
   fs::remove_all(target, ec);
   fs::rename(partial, target, ec);
   if (ec) return fail(ErrorCode::io, ec.message());
-  c.stored_path = target.string();
+  stored = target.string();
   m_stored.push_back(target.string());
   while (m_keep > 0 && static_cast<int>(m_stored.size()) > m_keep) {
     fs::remove_all(m_stored.front(), ec);

@@ -9,10 +9,15 @@
 // After the job ended, an entry it still had open (or that nobody saw before) is never complete:
 // a job killed in the middle of writing leaves a closed but half-written file.
 // Names starting with '.' or ending in .tmp, .partial or .done are never checkpoints themselves.
-// Complete checkpoints are copied to --checkpoint-store (the newest `keep` kept there).
+// Complete checkpoints are copied to --checkpoint-store (the newest `keep` kept there) on a
+// thread of their own, so a big checkpoint never holds up the watching of the job.
 // Private to runner/.
 #include <cstdint>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,15 +37,23 @@ struct Checkpoint {
 
 class CheckpointWatcher {
  public:
-  CheckpointWatcher(std::string folder, std::string store, int keep)
-      : m_folder(std::move(folder)), m_store(std::move(store)), m_keep(keep) {}
+  CheckpointWatcher(std::string folder, std::string store, int keep);
+  ~CheckpointWatcher();
+  CheckpointWatcher(const CheckpointWatcher&) = delete;
+  CheckpointWatcher& operator=(const CheckpointWatcher&) = delete;
 
   // Looks again; returns the checkpoints that became complete since the last look (stored first).
   // `job_ended`: the job has exited, so what it held open, or what nobody saw while it ran, is
   // suspect for good (until it changes, or gets a .done marker).
   std::vector<Checkpoint> scan(const std::set<pid_t>& job_pids, bool job_ended = false);
-  // The newest complete checkpoint (by step, then by when it was seen), in the store when kept.
+  // The newest complete checkpoint (by step, then by when it was seen).
   const std::optional<Checkpoint>& newest() const { return m_newest; }
+  // Where to resume from: the newest checkpoint's stored copy once it is there, else its own path.
+  std::string resume_path();
+  // Copies finished since the last call: (checkpoint path, stored path), for the record.
+  std::vector<std::pair<std::string, std::string>> take_stored();
+  // Blocks until every queued copy is done (between attempts, so the next resumes from the store).
+  void wait_for_copies();
 
  private:
   struct Seen {
@@ -48,14 +61,23 @@ class CheckpointWatcher {
     std::int64_t mtime_ns;
     bool open;  // a job process had it open at that look
   };
-  Result<void> keep_copy(Checkpoint& c);
+  Result<void> keep_copy(const Checkpoint& c, std::string& stored);
+  void copy_loop();
   std::string m_folder, m_store;
   int m_keep;
   std::map<std::string, Seen> m_pending;  // candidates seen once, by name
   std::set<std::string> m_done;           // names already complete
   std::map<std::string, Seen> m_suspect;  // left half-written by a job that died, as it was then
-  std::vector<std::string> m_stored;      // stored copies, oldest first
   std::optional<Checkpoint> m_newest;
+  // The copier thread and what it shares with the watching thread (under m_mutex).
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::deque<Checkpoint> m_queue;
+  bool m_copying = false, m_stopping = false;
+  std::map<std::string, std::string> m_stored_by_path;        // checkpoint path → stored copy
+  std::vector<std::pair<std::string, std::string>> m_just_stored;
+  std::vector<std::string> m_stored;  // stored copies, oldest first (copier thread only)
+  std::thread m_copier;
 };
 
 // The digits in a checkpoint's name, as its step: "ckpt-1200.pt" → 1200.

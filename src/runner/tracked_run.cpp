@@ -68,10 +68,9 @@ std::string format_backoff(std::chrono::milliseconds d) {
   return d.count() < 1000 ? fmt::format("{} ms", d.count()) : fmt::format("{:.0f} s", d.count() / 1000.0);
 }
 
-std::string resume_note(const std::optional<CheckpointWatcher>& checkpoints) {
+std::string resume_note(std::optional<CheckpointWatcher>& checkpoints) {
   if (!checkpoints || !checkpoints->newest()) return checkpoints ? " from the start (no complete checkpoint yet)" : "";
-  const auto& c = *checkpoints->newest();
-  return fmt::format(" from {}", c.stored_path.empty() ? c.path : c.stored_path);
+  return fmt::format(" from {}", checkpoints->resume_path());
 }
 
 }  // namespace
@@ -122,10 +121,7 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
   std::chrono::milliseconds backoff = request.retry_backoff;
   for (int attempt = 1;; ++attempt) {
     run.attempt = attempt;
-    std::string resume = checkpoints && checkpoints->newest()
-                             ? (checkpoints->newest()->stored_path.empty() ? checkpoints->newest()->path
-                                                                           : checkpoints->newest()->stored_path)
-                             : std::string();
+    std::string resume = checkpoints ? checkpoints->resume_path() : std::string();
     auto result = run_attempt(store, request, run, clock, checkpoints ? &*checkpoints : nullptr, resume, outcome);
     if (!result) return std::unexpected(result.error());
     if (outcome.summary.cost) total_cost += *outcome.summary.cost;
