@@ -26,7 +26,7 @@ struct RunFlags {
   int startup_runs = 5;
   std::optional<std::int64_t> max_steps;
   int retries = 0, keep = 3;
-  std::string retry_on_exit, retry_backoff = "5s", checkpoint_dir, checkpoint_store, preemption_notice;
+  std::string retry_on_exit, retry_backoff = "5s", checkpoint_dir, checkpoint_store, preemption_notice, planned_duration;
   bool spot = false;
   bool allow_over_quota = false;
   std::vector<std::string> tags, params, command;
@@ -98,6 +98,11 @@ int execute(Context& ctx, const RunFlags& f) {
   request.checkpoint_dir = f.checkpoint_dir;
   request.checkpoint_store = f.checkpoint_store;
   request.preemption_notice = f.preemption_notice;
+  if (!f.planned_duration.empty()) {
+    auto planned = parse_duration(f.planned_duration);
+    if (!planned) return report_error(planned.error().wrap("--planned-duration"));
+    request.planned_duration = *planned;
+  }
   if (!f.retry_on_exit.empty()) {
     for (auto part : util::split(f.retry_on_exit, ',')) {
       int code = 0;
@@ -202,6 +207,7 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--warmup-steps", flags->warmup_steps, "no pruning before this step")->capture_default_str();
   cmd->add_option("--startup-runs", flags->startup_runs, "no pruning until this many runs of the experiment finished")->capture_default_str();
   cmd->add_option("--max-steps", flags->max_steps, "planned steps: an early stop records the money the rest would have cost");
+  cmd->add_option("--planned-duration", flags->planned_duration, "planned wall time (e.g. 10h): the same, by time");
   cmd->add_option("--retries", flags->retries, "attempts after a retriable failure (preemption, --retry-on-exit)")
       ->check(CLI::Range(0, 100))->capture_default_str();
   cmd->add_option("--retry-on-exit", flags->retry_on_exit, "exit statuses to retry, e.g. 137,143 (user errors are not retried)");

@@ -159,12 +159,18 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
   if (child->stopped) {
     end.status = child->stopped->status;
     end.stop_reason = child->stopped->reason;
-    if (end.status == tracking::RunStatus::stopped_early && request.max_steps && sink->last_step() > 0 &&
-        run.hourly_price) {
-      // The steps it did not run, at the cost per step it ran at.
-      Money spent = run_cost(*run.hourly_price, (child->ended - run.started).count(), run.gpu_count, run.instance_gpu_count);
-      std::int64_t left = std::max<std::int64_t>(0, *request.max_steps - sink->last_step());
-      end.saved = spent.scaled(left, sink->last_step());
+    std::int64_t elapsed_ms = (child->ended - run.started).count();
+    if (end.status == tracking::RunStatus::stopped_early && run.hourly_price) {
+      if (request.max_steps && sink->last_step() > 0) {
+        // The steps it did not run, at the cost per step it ran at.
+        Money spent = run_cost(*run.hourly_price, elapsed_ms, run.gpu_count, run.instance_gpu_count);
+        std::int64_t left = std::max<std::int64_t>(0, *request.max_steps - sink->last_step());
+        end.saved = spent.scaled(left, sink->last_step());
+      } else if (request.planned_duration) {
+        // The planned time it did not take.
+        std::int64_t left = std::max<std::int64_t>(0, request.planned_duration->count() - elapsed_ms);
+        end.saved = run_cost(*run.hourly_price, left, run.gpu_count, run.instance_gpu_count);
+      }
     }
   } else if (child->signal) {
     end.status = tracking::RunStatus::killed;

@@ -113,6 +113,7 @@ struct RunRequest {
   std::int64_t warmup_steps = 0;                  // --warmup-steps
   int startup_runs = 5;                           // completed runs of the experiment before pruning
   std::optional<std::int64_t> max_steps;          // planned steps: prices what an early stop saved
+  std::optional<std::chrono::milliseconds> planned_duration;  // or the planned wall time
   // Warm restarts.
   int retries = 0;                                // further attempts after a retriable failure
   std::set<int> retry_on_exit;                    // exit statuses that are retried (preemption always is)

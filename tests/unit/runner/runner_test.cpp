@@ -276,6 +276,19 @@ TEST_F(EarlyStoppingTest, PlateauedMetricFromOutputStopsTheRunAndPricesTheStepsS
   EXPECT_EQ(text("SELECT saved_nanos = cost_nanos * 24 OR abs(saved_nanos - cost_nanos * 24) < 1000000 FROM runs"), "1");
 }
 
+TEST_F(EarlyStoppingTest, EarlyStopWithAPlannedDurationRecordsTheTimeNotSpent) {
+  auto req = request({"sh", "-c", "for i in 1 2 3 4 5 6 7 8 9; do echo \"val_loss: 0.5$i\"; sleep 0.03; done"});
+  req.metric_patterns = {{"val_loss", "val_loss: ([0-9.]+)"}};
+  req.stop_when = {"val_loss min patience=2"};
+  req.planned_duration = std::chrono::hours(1);
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  // An hour at $3,600/h, less the fraction of a second it ran.
+  double saved = std::stod(text("SELECT saved_nanos / 1e9 FROM runs"));
+  EXPECT_GT(saved, 3590.0);
+  EXPECT_LT(saved, 3600.0);
+}
+
 TEST_F(EarlyStoppingTest, StructuredChannelMetricsAreStoredByStep) {
   auto req = request({"sh", "-c",
                       "echo '{\"step\": 10, \"acc\": 0.5, \"loss\": 1.5}' >&$FRUGAL_METRICS_FD; "
