@@ -160,7 +160,9 @@ std::string CheckpointWatcher::resume_path() {
   if (!m_newest) return "";
   std::lock_guard lock(m_mutex);
   auto it = m_stored_by_path.find(m_newest->path);
-  return it != m_stored_by_path.end() ? it->second : m_newest->path;
+  // The job needs a local path: an s3:// copy is for resuming on another machine.
+  if (it == m_stored_by_path.end() || it->second.starts_with("s3://")) return m_newest->path;
+  return it->second;
 }
 
 std::vector<std::pair<std::string, std::string>> CheckpointWatcher::take_stored() {
@@ -174,6 +176,7 @@ void CheckpointWatcher::wait_for_copies() {
 }
 
 Result<void> CheckpointWatcher::keep_copy(const Checkpoint& c, std::string& stored) {
+  if (m_store.starts_with("s3://")) return keep_copy_s3(c, stored);
   std::error_code ec;
   fs::create_directories(m_store, ec);
   if (ec) return fail(ErrorCode::io, ec.message());
@@ -192,6 +195,36 @@ Result<void> CheckpointWatcher::keep_copy(const Checkpoint& c, std::string& stor
   while (m_keep > 0 && static_cast<int>(m_stored.size()) > m_keep) {
     fs::remove_all(m_stored.front(), ec);
     m_stored.erase(m_stored.begin());
+  }
+  return {};
+}
+
+Result<void> CheckpointWatcher::keep_copy_s3(const Checkpoint& c, std::string& stored) {
+  if (!m_s3) m_s3 = std::make_unique<objects::S3Client>(FRUGAL_TRY(objects::S3Client::from_environment()));
+  auto base = FRUGAL_TRY(objects::parse_s3_url(m_store));
+  fs::path source(c.path);
+  std::string name = source.filename().string();
+  std::string prefix = base.key.empty() ? name : base.key + "/" + name;
+  std::error_code ec;
+  if (fs::is_directory(source, ec)) {
+    for (auto it = fs::recursive_directory_iterator(source, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      std::string rel = fs::relative(it->path(), source, ec).generic_string();
+      FRUGAL_CHECK(m_s3->put_file({base.bucket, prefix + "/" + rel}, it->path().string()));
+    }
+  } else {
+    FRUGAL_CHECK(m_s3->put_file({base.bucket, prefix}, source.string()));
+  }
+  // Objects land one by one: the marker, written last, says the checkpoint is whole.
+  FRUGAL_CHECK(m_s3->put_file({base.bucket, prefix + ".done"}, "/dev/null"));
+  stored = fmt::format("s3://{}/{}", base.bucket, prefix);
+  m_stored.push_back(prefix);
+  while (m_keep > 0 && static_cast<int>(m_stored.size()) > m_keep) {
+    const std::string old = m_stored.front();
+    m_stored.erase(m_stored.begin());
+    FRUGAL_CHECK(m_s3->remove({base.bucket, old + ".done"}));  // first: never a marker without its data
+    for (const auto& key : FRUGAL_TRY(m_s3->list({base.bucket, old})))
+      if (key == old || key.starts_with(old + "/")) FRUGAL_CHECK(m_s3->remove({base.bucket, key}));
   }
   return {};
 }

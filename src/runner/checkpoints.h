@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <optional>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "objects/objects.h"
 
 namespace frugal::runner {
 
@@ -62,6 +64,7 @@ class CheckpointWatcher {
     bool open;  // a job process had it open at that look
   };
   Result<void> keep_copy(const Checkpoint& c, std::string& stored);
+  Result<void> keep_copy_s3(const Checkpoint& c, std::string& stored);
   void copy_loop();
   std::string m_folder, m_store;
   int m_keep;
@@ -77,6 +80,7 @@ class CheckpointWatcher {
   std::map<std::string, std::string> m_stored_by_path;        // checkpoint path → stored copy
   std::vector<std::pair<std::string, std::string>> m_just_stored;
   std::vector<std::string> m_stored;  // stored copies, oldest first (copier thread only)
+  std::unique_ptr<objects::S3Client> m_s3;  // copier thread only
   std::thread m_copier;
 };
 
