@@ -400,8 +400,10 @@ TEST_F(GpuSamplingTest, IdleHeldGpusCountTheirTimeAndCost) {
 
 TEST_F(GpuSamplingTest, BusyCpuWithIdleGpusIsFlaggedAsInputBound) {
   gpus("0 1000000000 60000 job\n");
-  // Two busy processes: the group keeps above one core's worth even when the tests share the CPUs.
-  auto req = on_two_of_eight({"sh", "-c", "busy() { i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done; }; busy & busy; wait"});
+  // Three busy processes: the group keeps above one core's worth even when other tests share the
+  // two CPUs of a CI machine.
+  auto req = on_two_of_eight(
+      {"sh", "-c", "busy() { i=0; while [ $i -lt 600000 ]; do i=$((i+1)); done; }; busy & busy & busy; wait"});
   req.gpus = 1;
   auto out = run_tracked(*m_store, req, m_clock);
   ASSERT_TRUE(out) << out.error().message;
