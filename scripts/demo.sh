@@ -27,10 +27,20 @@ step "$frugal" run --team vision --user bob --project detector --model yolo --da
 step "$frugal" run --team nlp --user cy --project chat --model llama --dataset wiki \
   --instance-type g5.12xlarge --spot -- sh -c 'echo "loading"; sleep 0.3; echo "CUDA out of memory" >&2; exit 1' || true
 
+# A job that stops improving is stopped early, and the money it would have burnt is recorded.
+plateau='for e in $(seq 1 20); do echo "epoch $e val_loss: 0.$(( e < 4 ? 9 - e : 5 ))$e"; sleep 0.1; done'
+step "$frugal" run --team vision --user ada --model yolo --instance-type p4d.24xlarge --max-steps 20 \
+  --metric 'val_loss=val_loss: ([0-9.]+)' --stop-when 'val_loss min patience=3 min_delta=0.01' -- sh -c "$plateau" || true
+
 step "$frugal" top --by team --since 30d
 step "$frugal" top --by model --since 30d --metric gpu_hours
 step "$frugal" report --since 30d
 step "$frugal" sql "SELECT team, sum(cost_nanos) / 1e9 AS cost_usd, count(*) AS runs FROM runs GROUP BY team ORDER BY 2 DESC" --format csv
+
+if [[ -f "$root/../shared/data/focus/focus_sample_1000.csv" ]]; then
+  step "$frugal" bill import "$root/../shared/data/focus/focus_sample_1000.csv"
+  step "$frugal" costs --by service --since 2024-09-01 --until 2024-10-01
+fi
 
 step "$frugal" quota set --team nlp --monthly-usd 0.0001 --monthly-gpu-hours 300
 step "$frugal" quota list
