@@ -1,9 +1,9 @@
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <csignal>
 #include <tuple>
-#include <unistd.h>
 
 #include "cli/context.h"
 #include "runner/runner.h"
@@ -11,8 +11,6 @@
 
 namespace frugal::cli {
 namespace {
-
-
 
 struct RunFlags {
   std::string name, user, team, project, model, dataset, experiment;
@@ -26,7 +24,8 @@ struct RunFlags {
   int startup_runs = 5;
   std::optional<std::int64_t> max_steps;
   int retries = 0, keep = 3;
-  std::string retry_on_exit, retry_backoff = "5s", checkpoint_dir, checkpoint_store, preemption_notice, planned_duration;
+  std::string retry_on_exit, retry_backoff = "5s", checkpoint_dir, checkpoint_store, preemption_notice,
+                             planned_duration;
   bool spot = false;
   bool allow_over_quota = false;
   std::vector<std::string> tags, params, command;
@@ -39,12 +38,36 @@ std::string format_duration(std::int64_t ms) {
   return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
 }
 
+// The one summary line (two with GPUs) on a terminal; the job's own output is never touched.
+void report_status(const Result<runner::RunOutcome>& outcome) {
+  if (!isatty(STDERR_FILENO)) return;
+  const auto& s = outcome->summary;
+  fmt::print(stderr, "frugal: run {} {} in {}{}\n", s.id, tracking::status_name(s.status),
+             format_duration(s.duration_ms),
+             s.cost ? fmt::format(", ${} ({})", money_text(*s.cost), outcome->price_note)
+                    : ", cost unknown (no --instance-type)");
+  const auto& u = outcome->usage;
+  if (u.gpu_util_mean)
+    fmt::print(
+        stderr, "frugal: GPUs {:.0f}% busy on average (NVML: time a kernel ran), {:.2f} idle GPU-hours{}{}\n",
+        *u.gpu_util_mean, u.idle_gpu_seconds / 3600,
+        u.idle_cost ? fmt::format(" (${})", money_text(*u.idle_cost)) : "",
+        u.cpu_bound ? "; the CPU was saturated while the GPUs waited: the input pipeline is the bottleneck"
+                    : "");
+}
+
 int execute(Context& ctx, const RunFlags& f) {
   // Labels from flags win over FRUGAL_* and the config files (Config's precedence).
-  const std::pair<const char*, const std::string*> labels[] = {
-      {"user", &f.user}, {"team", &f.team}, {"project", &f.project}, {"model", &f.model},
-      {"dataset", &f.dataset}, {"experiment", &f.experiment}, {"provider", &f.provider},
-      {"region", &f.region}, {"instance_type", &f.instance_type}, {"instance_id", &f.instance_id}};
+  const std::pair<const char*, const std::string*> labels[] = {{"user", &f.user},
+                                                               {"team", &f.team},
+                                                               {"project", &f.project},
+                                                               {"model", &f.model},
+                                                               {"dataset", &f.dataset},
+                                                               {"experiment", &f.experiment},
+                                                               {"provider", &f.provider},
+                                                               {"region", &f.region},
+                                                               {"instance_type", &f.instance_type},
+                                                               {"instance_id", &f.instance_id}};
   for (const auto& [key, value] : labels)
     if (!value->empty()) ctx.flags[key] = *value;
   ctx.config.reset();
@@ -52,8 +75,8 @@ int execute(Context& ctx, const RunFlags& f) {
   const Config& c = *ctx.config;
 
   runner::RunRequest request;
-  request.labels = {c.get("user"), c.get("team"), c.get("project"), c.get("model"), c.get("dataset"),
-                    c.get("experiment")};
+  request.labels = {c.get("user"),  c.get("team"),    c.get("project"),
+                    c.get("model"), c.get("dataset"), c.get("experiment")};
   request.name = f.name;
   request.command = f.command;
   request.provider = c.get("provider");
@@ -108,15 +131,21 @@ int execute(Context& ctx, const RunFlags& f) {
       int code = 0;
       auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), code);
       if (ec != std::errc() || end != part.data() + part.size() || code < 1 || code > 255)
-        return report_error({ErrorCode::invalid, fmt::format("--retry-on-exit: '{}' is not an exit status 1-255 "
-                                                             "(e.g. --retry-on-exit 137,143)", part)});
+        return report_error(
+            {ErrorCode::invalid, fmt::format("--retry-on-exit: '{}' is not an exit status 1-255 "
+                                             "(e.g. --retry-on-exit 137,143)",
+                                             part)});
       request.retry_on_exit.insert(code);
     }
   }
-  if (auto backoff = parse_duration(f.retry_backoff); backoff) request.retry_backoff = *backoff;
-  else return report_error(backoff.error().wrap("--retry-backoff"));
+  if (auto backoff = parse_duration(f.retry_backoff); backoff)
+    request.retry_backoff = *backoff;
+  else
+    return report_error(backoff.error().wrap("--retry-backoff"));
   if (request.retries > 0 && request.retry_on_exit.empty())
-    fmt::print(stderr, "frugal: note: --retries retries only preemptions unless --retry-on-exit names exit statuses\n");
+    fmt::print(
+        stderr,
+        "frugal: note: --retries retries only preemptions unless --retry-on-exit names exit statuses\n");
   for (const auto& kv : f.tags) {
     auto parsed = parse_key_value(kv, "--tag");
     if (!parsed) return report_error(parsed.error());
@@ -127,6 +156,16 @@ int execute(Context& ctx, const RunFlags& f) {
     if (!parsed) return report_error(parsed.error());
     request.params.push_back(*parsed);
   }
+  if (!request.checkpoint_store.empty() && request.checkpoint_dir.empty())
+    return report_error({ErrorCode::invalid,
+                         "--checkpoint-store copies what --checkpoint-dir holds: give --checkpoint-dir too"});
+  if (!request.checkpoint_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(request.checkpoint_dir, ec);  // the job writes there
+  }
+  if (f.warmup_steps < 0 || f.startup_runs < 0 || (f.max_steps && *f.max_steps <= 0))
+    return report_error(
+        {ErrorCode::invalid, "--warmup-steps, --startup-runs and --max-steps must not be negative"});
   auto store = ctx.open_store(store::Access::read_write);
   if (!store) return report_error(store.error());
   auto outcome = runner::run_tracked(**store, request, ctx.clock);
@@ -147,19 +186,16 @@ int execute(Context& ctx, const RunFlags& f) {
     return report_error(e);
   }
   for (const auto& w : outcome->warnings) fmt::print(stderr, "frugal: warning: {}\n", w);
-  // The child's output is untouched; our one summary line goes to a terminal only.
-  if (isatty(STDERR_FILENO)) {
-    const auto& s = outcome->summary;
-    fmt::print(stderr, "frugal: run {} {} in {}{}\n", s.id, tracking::status_name(s.status),
-               format_duration(s.duration_ms),
-               s.cost ? fmt::format(", ${} ({})", money_text(*s.cost), outcome->price_note) : ", cost unknown (no --instance-type)");
-    const auto& u = outcome->usage;
-    if (u.gpu_util_mean)
-      fmt::print(stderr, "frugal: GPUs {:.0f}% busy on average (NVML: time a kernel ran), {:.2f} idle GPU-hours{}{}\n",
-                 *u.gpu_util_mean, u.idle_gpu_seconds / 3600,
-                 u.idle_cost ? fmt::format(" (${})", money_text(*u.idle_cost)) : "",
-                 u.cpu_bound ? "; the CPU was saturated while the GPUs waited: the input pipeline is the bottleneck" : "");
+  // Stopped by frugal: a status of its own, so `frugal run ... && deploy` does not go ahead.
+  if (outcome->summary.status == tracking::RunStatus::over_budget) {
+    report_status(outcome);
+    return runner::k_exit_quota_refused;
   }
+  if (outcome->summary.status == tracking::RunStatus::preempted) {
+    report_status(outcome);
+    return runner::k_exit_preempted;
+  }
+  report_status(outcome);
   // A job ended by Ctrl-C (or Ctrl-backslash) ends us the same way, so a calling script stops too, as it
   // would have with the bare command.
   if (outcome->signal && (*outcome->signal == SIGINT || *outcome->signal == SIGQUIT)) {
@@ -173,7 +209,9 @@ int execute(Context& ctx, const RunFlags& f) {
 
 void add_run_command(CLI::App& app, Context& ctx) {
   auto flags = std::make_shared<RunFlags>();
-  auto* cmd = app.add_subcommand("run", "run a job (frugal run [OPTIONS] -- COMMAND ...), tracking who ran it, on what, and what it cost");
+  auto* cmd = app.add_subcommand(
+      "run",
+      "run a job (frugal run [OPTIONS] -- COMMAND ...), tracking who ran it, on what, and what it cost");
   cmd->add_option("--name", flags->name, "run name (default: the program's name)");
   cmd->add_option("--user", flags->user, "who runs it (default $FRUGAL_USER, then $USER)");
   cmd->add_option("--team", flags->team, "team charged (or FRUGAL_TEAM)");
@@ -181,42 +219,77 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--model", flags->model, "model trained (or FRUGAL_MODEL)");
   cmd->add_option("--dataset", flags->dataset, "dataset read (or FRUGAL_DATASET)");
   cmd->add_option("--experiment", flags->experiment, "experiment the run belongs to");
-  cmd->add_option("--instance-type", flags->instance_type, "instance type that prices the run (p4d.24xlarge)");
+  cmd->add_option("--instance-type", flags->instance_type,
+                  "instance type that prices the run (p4d.24xlarge)");
   cmd->add_option("--region", flags->region, "region of the instance (default: its cheapest)");
   cmd->add_option("--provider", flags->provider, "cloud provider (aws, gcp, azure, ...)");
   cmd->add_option("--instance-id", flags->instance_id, "cloud instance id, to reconcile with bills");
   cmd->add_flag("--spot", flags->spot, "price at the spot rate");
-  cmd->add_option("--hourly-usd", flags->hourly_usd, "price per hour of the whole instance (overrides the catalog)");
+  cmd->add_option("--hourly-usd", flags->hourly_usd,
+                  "price per hour of the whole instance (overrides the catalog)");
   cmd->add_option("--gpus", flags->gpus, "GPUs the job holds, when it shares the instance");
   // One value per flag, so a repeated flag never swallows the command after --.
-  cmd->add_option("--tag", flags->tags, "label KEY=VALUE (repeatable)")->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)")->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_flag("--allow-over-quota", flags->allow_over_quota, "run even when a quota is exhausted (recorded)");
-  cmd->add_option("--max-usd", flags->max_usd, "stop the job (status over_budget) when it has cost this; warns at 80%");
-  cmd->add_option("--max-gpu-hours", flags->max_gpu_hours, "stop the job when it has used this many GPU-hours")
+  cmd->add_option("--tag", flags->tags, "label KEY=VALUE (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_flag("--allow-over-quota", flags->allow_over_quota,
+                "run even when a quota is exhausted (recorded)");
+  cmd->add_option("--max-usd", flags->max_usd,
+                  "stop the job (status over_budget) when it has cost this; warns at 80%");
+  cmd->add_option("--max-gpu-hours", flags->max_gpu_hours,
+                  "stop the job when it has used this many GPU-hours")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--sample-every", flags->sample_every, "how often to sample resources and check budgets")
       ->capture_default_str();
-  cmd->add_option("--grace", flags->grace, "time between SIGTERM and SIGKILL when stopping the job")->capture_default_str();
-  cmd->add_option("--metric", flags->metrics, "NAME=REGEX: a metric from output lines, e.g. 'val_loss=val_loss: ([0-9.eE+-]+)'")
-      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--stop-when", flags->stop_when, "early stop: 'val_loss min patience=5 min_delta=0.001' or 'val_acc < 0.2 after step=1000'")
-      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--prune", flags->prune, "stop runs worse than earlier runs of the --experiment: median, or percentile=10 (recommended)");
-  cmd->add_option("--prune-metric", flags->prune_metric, "NAME:min|max the pruning compares (default: the first --stop-when)");
-  cmd->add_option("--warmup-steps", flags->warmup_steps, "no pruning before this step")->capture_default_str();
-  cmd->add_option("--startup-runs", flags->startup_runs, "no pruning until this many runs of the experiment finished")->capture_default_str();
-  cmd->add_option("--max-steps", flags->max_steps, "planned steps: an early stop records the money the rest would have cost");
-  cmd->add_option("--planned-duration", flags->planned_duration, "planned wall time (e.g. 10h): the same, by time");
-  cmd->add_option("--retries", flags->retries, "attempts after a retriable failure (preemption, --retry-on-exit)")
-      ->check(CLI::Range(0, 100))->capture_default_str();
-  cmd->add_option("--retry-on-exit", flags->retry_on_exit, "exit statuses to retry, e.g. 137,143 (user errors are not retried)");
-  cmd->add_option("--retry-backoff", flags->retry_backoff, "wait before the first retry; doubles each time")->capture_default_str();
-  cmd->add_option("--checkpoint-dir", flags->checkpoint_dir, "where the job writes checkpoints; the newest complete one resumes the next attempt");
-  cmd->add_option("--checkpoint-store", flags->checkpoint_store, "folder to copy complete checkpoints to (durable storage)");
-  cmd->add_option("--keep", flags->keep, "checkpoints kept in the store")->check(CLI::Range(1, 1000))->capture_default_str();
-  cmd->add_option("--preemption-notice", flags->preemption_notice,
-                  "poll for a spot preemption notice each sample: aws, gcp or a URL; the job gets SIGTERM in time");
+  cmd->add_option("--grace", flags->grace, "time between SIGTERM and SIGKILL when stopping the job")
+      ->capture_default_str();
+  cmd->add_option("--metric", flags->metrics,
+                  "NAME=REGEX: a metric from output lines, e.g. 'val_loss=val_loss: ([0-9.eE+-]+)'")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--stop-when", flags->stop_when,
+                  "early stop: 'val_loss min patience=5 min_delta=0.001' or 'val_acc < 0.2 after step=1000'")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option(
+      "--prune", flags->prune,
+      "stop runs worse than earlier runs of the --experiment: median, or percentile=10 (recommended)");
+  cmd->add_option("--prune-metric", flags->prune_metric,
+                  "NAME:min|max the pruning compares (default: the first --stop-when)");
+  cmd->add_option("--warmup-steps", flags->warmup_steps, "no pruning before this step")
+      ->capture_default_str();
+  cmd->add_option("--startup-runs", flags->startup_runs,
+                  "no pruning until this many runs of the experiment finished")
+      ->capture_default_str();
+  cmd->add_option("--max-steps", flags->max_steps,
+                  "planned steps: an early stop records the money the rest would have cost");
+  cmd->add_option("--planned-duration", flags->planned_duration,
+                  "planned wall time (e.g. 10h): the same, by time");
+  cmd->add_option("--retries", flags->retries,
+                  "attempts after a retriable failure (preemption, --retry-on-exit)")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  cmd->add_option("--retry-on-exit", flags->retry_on_exit,
+                  "exit statuses to retry, e.g. 137,143 (user errors are not retried)");
+  cmd->add_option("--retry-backoff", flags->retry_backoff, "wait before the first retry; doubles each time")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-dir", flags->checkpoint_dir,
+                  "where the job writes checkpoints; the newest complete one resumes the next attempt");
+  cmd->add_option("--checkpoint-store", flags->checkpoint_store,
+                  "folder to copy complete checkpoints to (durable storage)");
+  cmd->add_option("--keep", flags->keep, "checkpoints kept in the store")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option(
+      "--preemption-notice", flags->preemption_notice,
+      "poll for a spot preemption notice each sample: aws, gcp or a URL; the job gets SIGTERM in time");
   cmd->add_option("command", flags->command, "the command, after --")->required();
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });
 }

@@ -112,18 +112,21 @@ Result<milliseconds> parse_duration(std::string_view s) {
     auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + s.size(), n);
     if (ec != std::errc() || n < 0) return bad();
     i = static_cast<std::size_t>(ptr - s.data());
-    // A thousand years is far beyond any bill; bigger numbers would overflow the arithmetic.
-    if (n > 365'000'000'000LL) return bad();
     std::string_view unit = s.substr(i, s.substr(i).starts_with("ms") ? 2 : 1);
     if (unit.empty()) return bad();
     i += unit.size();
-    if (unit == "ms") total += milliseconds(n);
-    else if (unit == "s") total += seconds(n);
-    else if (unit == "m") total += minutes(n);
-    else if (unit == "h") total += hours(n);
-    else if (unit == "d") total += days(n);
-    else if (unit == "w") total += weeks(n);
+    std::int64_t unit_ms = 0;
+    if (unit == "ms") unit_ms = 1;
+    else if (unit == "s") unit_ms = 1'000;
+    else if (unit == "m") unit_ms = 60'000;
+    else if (unit == "h") unit_ms = 3'600'000;
+    else if (unit == "d") unit_ms = 86'400'000;
+    else if (unit == "w") unit_ms = 604'800'000;
     else return bad();
+    // Past a thousand years the arithmetic would overflow, and no bill or job is that long.
+    constexpr std::int64_t k_max_ms = 1000LL * 366 * 86'400'000;
+    if (n > k_max_ms / unit_ms || total.count() > k_max_ms - n * unit_ms) return bad();
+    total += milliseconds(n * unit_ms);
   }
   return total;
 }

@@ -1,4 +1,5 @@
 // One attempt of a tracked run: record its start, run and watch the job, record its end.
+#include <charconv>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <map>
@@ -36,8 +37,9 @@ Result<std::unique_ptr<MetricsSink>> make_metrics_sink(store::Store& store, cons
   if (!request.prune.empty()) {
     double percentile = 50;
     if (request.prune.starts_with("percentile=")) {
-      percentile = std::atof(request.prune.c_str() + 11);
-      if (!(percentile > 0 && percentile < 100))
+      std::string_view text = std::string_view(request.prune).substr(11);
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), percentile);
+      if (ec != std::errc() || end != text.data() + text.size() || !(percentile > 0 && percentile < 100))
         return fail(ErrorCode::invalid, fmt::format("--prune {}: the percentile must be between 0 and 100", request.prune));
     } else if (request.prune != "median") {
       return fail(ErrorCode::invalid, fmt::format("--prune {}: expected median or percentile=P (e.g. percentile=10)", request.prune));
@@ -93,14 +95,16 @@ void record_checkpoints(store::Store& store, std::int64_t run_id, const std::vec
 }  // namespace
 
 Result<void> run_attempt(store::Store& store, const RunRequest& request, tracking::RunStart run, const Clock& clock,
-                         CheckpointWatcher* checkpoints, const std::string& resume, RunOutcome& outcome) {
+                         CheckpointWatcher* checkpoints, const std::string& resume, const ChainSoFar& prior,
+                         RunOutcome& outcome) {
   auto sink = FRUGAL_TRY(make_metrics_sink(store, request, run));
   std::unique_ptr<PreemptionWatch> preemption;
   if (!request.preemption_notice.empty()) preemption = FRUGAL_TRY(PreemptionWatch::create(request.preemption_notice));
   SignalBlock hold_signals;
   run.started = clock.now();
   outcome.run_id = FRUGAL_TRY(tracking::start_run(store, run));
-  Watch watch(store, request, run, outcome);
+  sink->attach(store, outcome.run_id);
+  Watch watch(store, request, run, outcome, prior);
   // When the newest complete checkpoint of this attempt was seen: work since then is lost on a crash.
   TimePoint last_checkpoint = run.started;
   Supervision supervision;

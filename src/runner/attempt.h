@@ -5,6 +5,7 @@
 
 #include "runner/checkpoints.h"
 #include "runner/runner.h"
+#include "runner/watch.h"
 
 namespace frugal::runner {
 
@@ -13,6 +14,7 @@ namespace frugal::runner {
 // (run id, exit status, summary). Errors: the job could not start (its run is recorded failed),
 // or a metrics pattern or stopping rule is invalid (nothing recorded).
 Result<void> run_attempt(store::Store& store, const RunRequest& request, tracking::RunStart run, const Clock& clock,
-                         CheckpointWatcher* checkpoints, const std::string& resume, RunOutcome& outcome);
+                         CheckpointWatcher* checkpoints, const std::string& resume, const ChainSoFar& prior,
+                         RunOutcome& outcome);
 
 }  // namespace frugal::runner

@@ -2,6 +2,9 @@
 
 #include <filesystem>
 #include <fmt/format.h>
+#include <csignal>
+#include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <utility>
 
@@ -14,8 +17,11 @@ bool ignored(const std::string& name) {
          name.ends_with(".done");
 }
 
-// Size and newest modification time of a file or of every file in a folder.
+// Size and newest modification time of a file or of every file in a folder, with the entry's inode
+// folded in: file systems with coarse timestamps show a rewrite (rename into place) only by it.
 std::pair<std::uint64_t, std::int64_t> measure(const fs::path& p) {
+  struct stat st {};
+  std::int64_t inode = ::stat(p.c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_ino) : 0;
   std::error_code ec;
   std::uint64_t bytes = 0;
   std::int64_t newest = 0;
@@ -32,7 +38,7 @@ std::pair<std::uint64_t, std::int64_t> measure(const fs::path& p) {
   } else {
     note(p);
   }
-  return {bytes, newest};
+  return {bytes, newest ^ (inode << 20)};
 }
 
 // Whether any of the job's processes holds a file at or under `path` open.
@@ -52,6 +58,13 @@ bool open_by_job(const fs::path& path, const std::set<pid_t>& job_pids) {
     }
   }
   return false;
+}
+
+// /proc/PID/fd shows absolute, resolved paths: compare with the folder resolved the same way.
+std::string absolute_folder(const std::string& folder) {
+  std::error_code ec;
+  auto resolved = fs::weakly_canonical(fs::absolute(folder, ec), ec);
+  return ec ? folder : resolved.string();
 }
 
 bool marked_done(const fs::path& p) {
@@ -83,30 +96,41 @@ std::vector<Checkpoint> CheckpointWatcher::scan(const std::set<pid_t>& job_pids,
   std::vector<fs::path> entries;
   for (auto it = fs::directory_iterator(m_folder, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     entries.push_back(it->path());
+  ++m_looks;
   for (const auto& p : entries) {
     std::string name = p.filename().string();
-    if (ignored(name) || m_done.contains(name)) continue;
+    if (ignored(name)) continue;
     auto [bytes, mtime] = measure(p);
+    // A name seen complete before is judged again once it changes (Lightning rewrites last.ckpt).
+    if (auto done = m_done.find(name); done != m_done.end()) {
+      if (done->second.bytes == bytes && done->second.mtime_ns == mtime) continue;
+      m_done.erase(done);
+    }
     bool marked = marked_done(p);
     if (auto suspect = m_suspect.find(name); suspect != m_suspect.end()) {
-      if (!marked_done(p) && suspect->second.bytes == bytes && suspect->second.mtime_ns == mtime) continue;
+      if (!marked && suspect->second.bytes == bytes && suspect->second.mtime_ns == mtime) continue;
       m_suspect.erase(suspect);  // rewritten since (or marked): judge it afresh
     }
     auto seen = m_pending.find(name);
     bool open_now = open_by_job(p, job_pids);
     bool stable = seen != m_pending.end() && seen->second.bytes == bytes && seen->second.mtime_ns == mtime &&
                   !seen->second.open;
-    if (!marked && !(stable && !open_now)) {
-      if (job_ended && (seen == m_pending.end() || seen->second.open)) {
-        m_suspect[name] = {bytes, mtime, true};
+    // A folder filled in place looks whole between two of its files: without a marker, it counts
+    // only once the job has moved on to a newer checkpoint.
+    bool folder = fs::is_directory(p, ec);
+    bool moved_on = seen != m_pending.end() && newer_than(seen->second.first_look);
+    bool complete_now = marked || (stable && !open_now && (!folder || moved_on));
+    if (!complete_now) {
+      if (job_ended && (seen == m_pending.end() || seen->second.open || folder)) {
+        m_suspect[name] = {bytes, mtime, true, m_looks};
         m_pending.erase(name);
       } else {
-        m_pending[name] = {bytes, mtime, open_now};
+        m_pending[name] = {bytes, mtime, open_now, seen == m_pending.end() ? m_looks : seen->second.first_look};
       }
       continue;
     }
+    m_done[name] = {bytes, mtime, false, seen != m_pending.end() ? seen->second.first_look : m_looks};
     m_pending.erase(name);
-    m_done.insert(name);
     Checkpoint c{p.string(), "", step_of(name), bytes};
     if (!m_store.empty()) {
       std::lock_guard lock(m_mutex);
@@ -120,8 +144,16 @@ std::vector<Checkpoint> CheckpointWatcher::scan(const std::set<pid_t>& job_pids,
   return complete;
 }
 
+bool CheckpointWatcher::newer_than(std::int64_t look) const {
+  for (const auto& [name, seen] : m_pending)
+    if (seen.first_look > look) return true;
+  for (const auto& [name, seen] : m_done)
+    if (seen.first_look > look) return true;
+  return false;
+}
+
 CheckpointWatcher::CheckpointWatcher(std::string folder, std::string store, int keep)
-    : m_folder(std::move(folder)), m_store(std::move(store)), m_keep(keep) {
+    : m_folder(absolute_folder(folder)), m_store(std::move(store)), m_keep(keep) {
   if (!m_store.empty()) m_copier = std::thread([this] { copy_loop(); });
 }
 
@@ -135,6 +167,10 @@ CheckpointWatcher::~CheckpointWatcher() {
 }
 
 void CheckpointWatcher::copy_loop() {
+  // Signals are the supervising thread's business (forwarding, SIGCHLD waking its ppoll).
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
   std::unique_lock lock(m_mutex);
   for (;;) {
     m_changed.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
@@ -191,6 +227,8 @@ Result<void> CheckpointWatcher::keep_copy(const Checkpoint& c, std::string& stor
   fs::rename(partial, target, ec);
   if (ec) return fail(ErrorCode::io, ec.message());
   stored = target.string();
+  // The same name again (last.ckpt) replaces its copy: it is not a second one to keep.
+  std::erase(m_stored, target.string());
   m_stored.push_back(target.string());
   while (m_keep > 0 && static_cast<int>(m_stored.size()) > m_keep) {
     fs::remove_all(m_stored.front(), ec);
@@ -218,6 +256,7 @@ Result<void> CheckpointWatcher::keep_copy_s3(const Checkpoint& c, std::string& s
   // Objects land one by one: the marker, written last, says the checkpoint is whole.
   FRUGAL_CHECK(m_s3->put_file({base.bucket, prefix + ".done"}, "/dev/null"));
   stored = fmt::format("s3://{}/{}", base.bucket, prefix);
+  std::erase(m_stored, prefix);
   m_stored.push_back(prefix);
   while (m_keep > 0 && static_cast<int>(m_stored.size()) > m_keep) {
     const std::string old = m_stored.front();

@@ -3,9 +3,12 @@
 // is complete, so a half-written checkpoint is never handed to the next attempt. An entry (file or
 // folder) is complete when
 //   - a marker NAME.done sits beside it, or
-//   - it is unchanged (size and modification time) since the previous look, and no process of the
-//     job had a file of it open (/proc/PID/fd) at either look — written and closed. An atomic
-//     rename into place satisfies this two looks after it appears.
+//   - it is a file unchanged (size and modification time) since the previous look, and no process
+//     of the job had it open (/proc/PID/fd) at either look — written and closed. An atomic rename
+//     into place satisfies this two looks after it appears.
+//   - it is a folder that satisfies the same and the job has since started a newer checkpoint (a
+//     folder filled in place looks whole between two of its files).
+// A name that changes after it was complete is judged again (Lightning rewrites last.ckpt).
 // After the job ended, an entry it still had open (or that nobody saw before) is never complete:
 // a job killed in the middle of writing leaves a closed but half-written file.
 // Names starting with '.' or ending in .tmp, .partial or .done are never checkpoints themselves.
@@ -61,15 +64,18 @@ class CheckpointWatcher {
   struct Seen {
     std::uint64_t bytes;
     std::int64_t mtime_ns;
-    bool open;  // a job process had it open at that look
+    bool open;               // a job process had it open at that look
+    std::int64_t first_look; // the look that first saw it
   };
+  bool newer_than(std::int64_t look) const;  // has an entry first seen after that look?
   Result<void> keep_copy(const Checkpoint& c, std::string& stored);
   Result<void> keep_copy_s3(const Checkpoint& c, std::string& stored);
   void copy_loop();
   std::string m_folder, m_store;
   int m_keep;
   std::map<std::string, Seen> m_pending;  // candidates seen once, by name
-  std::set<std::string> m_done;           // names already complete
+  std::map<std::string, Seen> m_done;     // names complete, as they were then
+  std::int64_t m_looks = 0;
   std::map<std::string, Seen> m_suspect;  // left half-written by a job that died, as it was then
   std::optional<Checkpoint> m_newest;
   // The copier thread and what it shares with the watching thread (under m_mutex).

@@ -27,8 +27,11 @@ constexpr int k_metrics_fd = 3;
 constexpr int k_forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 std::atomic<pid_t> g_child_group{0};
+std::atomic<bool> g_interrupted{false};
 
 void forward_signal(int sig) {
+  // The caller asked frugal itself to stop: the attempt ends, and no retry follows.
+  if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) g_interrupted = true;
   pid_t group = g_child_group.load();
   if (group > 0) kill(-group, sig);
 }
@@ -166,6 +169,10 @@ struct LineStream {
       for (ssize_t off = 0; off < n;) {  // unbuffered: the job's output appears as it writes it
         ssize_t w = write(echo_fd, buffer + off, static_cast<std::size_t>(n - off));
         if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EPIPE) {
+          echo_fd = -1;  // our reader went away (| head): keep supervising, stop echoing
+          break;
+        }
         if (w <= 0) break;
         off += w;
       }
@@ -196,6 +203,8 @@ using Ms = std::chrono::milliseconds;
 
 }  // namespace
 
+bool interrupted_by_caller() { return g_interrupted.load(); }
+
 sigset_t forwarded_signals() {
   sigset_t set;
   sigemptyset(&set);
@@ -223,9 +232,15 @@ Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock
   int metrics[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   bool want_metrics = supervision && supervision->on_metrics_line;
   bool capture = supervision && supervision->on_output_line;
-  if (want_metrics && pipe2(metrics, O_CLOEXEC) != 0) return fail(ErrorCode::io, "pipe: metrics channel");
-  if (capture && (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0))
-    return fail(ErrorCode::io, "pipe: output");
+  auto close_all = [&] {
+    for (int fd : {report[0], report[1], metrics[0], metrics[1], out[0], out[1], err[0], err[1]})
+      if (fd >= 0) close(fd);
+  };
+  if ((want_metrics && pipe2(metrics, O_CLOEXEC) != 0) ||
+      (capture && (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0))) {
+    close_all();
+    return fail(ErrorCode::io, fmt::format("pipe: {}", std::strerror(errno)));
+  }
   std::vector<std::string> env_storage;
   for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
   if (want_metrics) {
@@ -243,18 +258,23 @@ Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   pthread_sigmask(SIG_BLOCK, &chld, &before);
-  struct sigaction wake {}, old_chld {};
+  struct sigaction wake {}, old_chld {}, ignore {}, old_pipe {};
   wake.sa_handler = on_sigchld;
   sigemptyset(&wake.sa_mask);
   sigaction(SIGCHLD, &wake, &old_chld);
+  // A closed reader of our output (frugal run ... | head) must not kill the supervisor.
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGPIPE, &ignore, &old_pipe);
   struct Restore {
     sigset_t mask;
-    struct sigaction chld;
+    struct sigaction chld, pipe;
     ~Restore() {
       sigaction(SIGCHLD, &chld, nullptr);
+      sigaction(SIGPIPE, &pipe, nullptr);
       pthread_sigmask(SIG_SETMASK, &mask, nullptr);
     }
-  } restore{before, old_chld};
+  } restore{before, old_chld, old_pipe};
 
   bool give_terminal = we_own_the_terminal();
   ChildOutcome outcome;
@@ -309,6 +329,8 @@ Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) {
         pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        for (auto& st : streams)
+          if (st.fd >= 0) close(st.fd);
         return fail(ErrorCode::io, fmt::format("waitpid: {}", std::strerror(errno)));
       }
       if (r == pid) {

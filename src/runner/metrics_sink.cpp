@@ -29,7 +29,13 @@ Result<std::unique_ptr<MetricsSink>> MetricsSink::create(
 MetricsSink::~MetricsSink() = default;
 
 void MetricsSink::record(std::string_view key, std::int64_t step, double value, TimePoint now) {
-  m_pending.push_back({std::string(key), step, format_utc(now), value});
+  if (now != m_last_now || m_last_time.empty()) {  // one text per millisecond, not per point
+    m_last_now = now;
+    m_last_time = format_utc(now);
+  }
+  m_pending.push_back({std::string(key), step, m_last_time, value});
+  // A chatty job must not pile points up in memory until the next tick.
+  if (m_pending.size() >= k_flush_points && m_store) (void)flush(*m_store, m_run_id);
   m_last_step = std::max(m_last_step, step);
   if (m_policy && !m_stop) {
     if (auto stop = m_policy->observe(key, step, value)) m_stop = *stop;
@@ -54,8 +60,39 @@ void MetricsSink::on_output_line(std::string_view line, TimePoint now) {
   }
 }
 
+namespace {
+
+// Python's json.dumps writes bare NaN / Infinity / -Infinity, which JSON has not: quote them so the
+// line parses and the divergence is seen.
+std::string quote_non_finite(std::string_view line) {
+  std::string out;
+  bool in_string = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '"' && (i == 0 || line[i - 1] != '\\')) in_string = !in_string;
+    if (!in_string) {
+      for (std::string_view token : {"-Infinity", "Infinity", "NaN"}) {
+        if (line.substr(i).starts_with(token)) {
+          out += '"';
+          out += token;
+          out += '"';
+          i += token.size() - 1;
+          c = 0;
+          break;
+        }
+      }
+      if (c == 0) continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
 void MetricsSink::on_json_line(std::string_view line, TimePoint now) {
   auto doc = nlohmann::json::parse(line, nullptr, false);
+  if (doc.is_discarded()) doc = nlohmann::json::parse(quote_non_finite(line), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return;  // not ours to judge: the job's own channel
   std::int64_t step = m_last_step + 1;
   if (auto s = doc.find("step"); s != doc.end() && s->is_number()) step = s->get<std::int64_t>();
@@ -63,6 +100,8 @@ void MetricsSink::on_json_line(std::string_view line, TimePoint now) {
     if (it.key() == "step") continue;
     if (it->is_number()) record(it.key(), step, it->get<double>(), now);
     else if (it->is_string() && (*it == "NaN" || *it == "nan")) record(it.key(), step, std::nan(""), now);
+    else if (it->is_string() && *it == "Infinity") record(it.key(), step, INFINITY, now);
+    else if (it->is_string() && *it == "-Infinity") record(it.key(), step, -INFINITY, now);
   }
 }
 

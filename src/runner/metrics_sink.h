@@ -30,6 +30,11 @@ class MetricsSink {
 
   void on_json_line(std::string_view line, TimePoint now);
   void on_output_line(std::string_view line, TimePoint now);
+  // Where to write (known once the run is recorded); until then points wait for flush().
+  void attach(store::Store& store, std::int64_t run_id) {
+    m_store = &store;
+    m_run_id = run_id;
+  }
   // Writes what was reported since the last flush.
   Result<void> flush(store::Store& store, std::int64_t run_id);
 
@@ -56,6 +61,11 @@ class MetricsSink {
     double value;
   };
   std::vector<Point> m_pending;
+  static constexpr std::size_t k_flush_points = 8'192;
+  store::Store* m_store = nullptr;
+  std::int64_t m_run_id = 0;
+  TimePoint m_last_now{};
+  std::string m_last_time;
   std::optional<std::string> m_stop;
   std::int64_t m_last_step = 0;
   std::size_t m_matched = 0;

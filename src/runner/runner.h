@@ -25,6 +25,8 @@ namespace frugal::runner {
 inline constexpr int k_exit_quota_refused = 77;  // EX_NOPERM: a quota forbids the run
 inline constexpr int k_exit_cannot_execute = 126;
 inline constexpr int k_exit_not_found = 127;     // as a shell: the command does not exist
+inline constexpr int k_exit_preempted = 75;      // EX_TEMPFAIL: preempted, retries used up: try again later
+// A job frugal stopped for its budget or a quota ends with k_exit_quota_refused too.
 
 // A reason to stop a job while it runs (its budget, a quota, later an early-stopping rule).
 struct StopRequest {
@@ -55,6 +57,10 @@ struct ChildOutcome {
   TimePoint started;
   TimePoint ended;
 };
+
+// True once SIGINT, SIGTERM, SIGHUP or SIGQUIT reached frugal while it ran a job: its caller wants
+// it to stop, so no retry follows.
+bool interrupted_by_caller();
 
 // The signals run_child forwards to the job (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2, SIGWINCH).
 sigset_t forwarded_signals();

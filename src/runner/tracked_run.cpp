@@ -91,6 +91,10 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
   run.params = request.params;
   run.tags = request.tags;
   FRUGAL_CHECK(price_run(store, request, run, outcome));
+  if (request.max_usd && !run.hourly_price)
+    outcome.warnings.push_back("--max-usd has no effect: the run has no price (give --instance-type or --hourly-usd)");
+  if (request.max_gpu_hours && run.gpu_count == 0)
+    outcome.warnings.push_back("--max-gpu-hours has no effect: the run holds no GPUs (give --instance-type or --gpus)");
 
   // Runs of this host whose frugal died can't be running: mark them lost before counting quotas.
   auto lost = tracking::mark_lost_runs(store, run.host, [](std::int64_t pid, std::int64_t ticks) {
@@ -118,13 +122,16 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
   std::optional<CheckpointWatcher> checkpoints;
   if (!request.checkpoint_dir.empty()) checkpoints.emplace(request.checkpoint_dir, request.checkpoint_store, request.keep);
   Money total_cost;
+  double gpu_hours_so_far = 0;
   std::chrono::milliseconds backoff = request.retry_backoff;
   for (int attempt = 1;; ++attempt) {
     run.attempt = attempt;
     std::string resume = checkpoints ? checkpoints->resume_path() : std::string();
-    auto result = run_attempt(store, request, run, clock, checkpoints ? &*checkpoints : nullptr, resume, outcome);
+    ChainSoFar prior{total_cost, gpu_hours_so_far};
+    auto result = run_attempt(store, request, run, clock, checkpoints ? &*checkpoints : nullptr, resume, prior, outcome);
     if (!result) return std::unexpected(result.error());
     if (outcome.summary.cost) total_cost += *outcome.summary.cost;
+    gpu_hours_so_far += static_cast<double>(outcome.summary.duration_ms) * run.gpu_count / 3'600'000.0;
     outcome.attempts = attempt;
     outcome.total_cost = total_cost;
     // Retried: preemption always; the exit statuses asked for; never a job frugal stopped, a job
@@ -133,11 +140,11 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
     bool asked = (outcome.summary.status == tracking::RunStatus::failed ||
                   outcome.summary.status == tracking::RunStatus::killed) &&
                  request.retry_on_exit.contains(outcome.exit_code);
-    if (!(preempted || asked) || attempt > request.retries) break;
+    if (!(preempted || asked) || attempt > request.retries || interrupted_by_caller()) break;
     fmt::print(stderr, "frugal: attempt {} ended with status {}; retrying in {}{}\n", attempt, outcome.exit_code,
                format_backoff(backoff), resume_note(checkpoints));
     std::this_thread::sleep_for(backoff);
-    backoff *= 2;
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(std::chrono::hours(1)));  // no overflow, no absurd waits
     run.parent_run_id = outcome.run_id;
   }
   return outcome;

@@ -43,7 +43,7 @@ std::optional<StopRequest> Watch::tick(pid_t group, TimePoint now) {
   m_cpu_sum += cpu_pct;
   m_samples.push_back(std::move(sample));
   m_cost = cost;
-  if (auto stop = check_budgets(cost, gpu_hours)) return stop;
+  if (auto stop = check_budgets(m_prior.cost + cost, m_prior.gpu_hours + gpu_hours)) return stop;
   if (steady - m_last_store < m_request.store_every) return std::nullopt;
   m_last_store = steady;
   flush();

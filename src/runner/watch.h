@@ -14,10 +14,17 @@
 
 namespace frugal::runner {
 
+// What the earlier attempts of the same run spent: --max-usd and --max-gpu-hours bound the chain.
+struct ChainSoFar {
+  Money cost;
+  double gpu_hours = 0;
+};
+
 class Watch {
  public:
-  Watch(store::Store& store, const RunRequest& request, const tracking::RunStart& run, RunOutcome& outcome)
-      : m_store(store), m_request(request), m_run(run), m_outcome(outcome) {}
+  Watch(store::Store& store, const RunRequest& request, const tracking::RunStart& run, RunOutcome& outcome,
+        ChainSoFar prior = {})
+      : m_store(store), m_request(request), m_run(run), m_outcome(outcome), m_prior(prior) {}
 
   std::optional<StopRequest> tick(pid_t group, TimePoint now);
   // Writes the samples not yet stored; call once the job ended.
@@ -32,6 +39,7 @@ class Watch {
   const RunRequest& m_request;
   const tracking::RunStart& m_run;
   RunOutcome& m_outcome;
+  ChainSoFar m_prior;
   GroupUsage m_last_usage;
   std::chrono::steady_clock::time_point m_last_time = std::chrono::steady_clock::now();
   bool m_warned_usd = false;

@@ -58,10 +58,11 @@ bool Policy::watches(std::string_view metric) const {
 std::optional<std::string> Policy::observe(std::string_view metric, std::int64_t step, double value) {
   if (!watches(metric)) return std::nullopt;
   if (!std::isfinite(value)) return fmt::format("{} is {} at step {} (diverged)", metric, value, step);
-  for (const auto& r : m_rules) {
+  for (std::size_t index = 0; index < m_rules.size(); ++index) {
+    const auto& r = m_rules[index];
     if (const auto* p = std::get_if<PatienceRule>(&r)) {
       if (p->metric != metric) continue;
-      Track& t = m_patience[p->metric];
+      Track& t = m_patience[index];  // each rule counts for itself
       if (!t.best || better(p->mode, value, *t.best, p->min_delta)) {
         t.best = value;
         t.since_improvement = 0;
@@ -125,8 +126,8 @@ Result<Rule> parse_rule(std::string_view text) {
       std::string_view key = words[i].substr(0, eq);
       double v = 0;
       if (!number(words[i].substr(eq + 1), v)) return bad(fmt::format("'{}' is not a number", words[i].substr(eq + 1)));
-      if (key == "patience" && v >= 1 && v == std::floor(v)) r.patience = static_cast<int>(v);
-      else if (key == "min_delta" && v >= 0) r.min_delta = v;
+      if (key == "patience" && v >= 1 && v <= 1e6 && v == std::floor(v)) r.patience = static_cast<int>(v);
+      else if (key == "min_delta" && v >= 0 && std::isfinite(v)) r.min_delta = v;
       else return bad(fmt::format("unknown or invalid '{}'", words[i]));
     }
     return Rule{r};
@@ -139,10 +140,10 @@ Result<Rule> parse_rule(std::string_view text) {
   else if (words[1] == ">") r.compare = ThresholdRule::Compare::greater;
   else if (words[1] == ">=") r.compare = ThresholdRule::Compare::greater_equal;
   else return bad(fmt::format("'{}' is neither min/max nor a comparison", words[1]));
-  if (!number(words[2], r.value)) return bad(fmt::format("'{}' is not a number", words[2]));
+  if (!number(words[2], r.value) || !std::isfinite(r.value)) return bad(fmt::format("'{}' is not a number", words[2]));
   if (words.size() == 5 && words[3] == "after" && words[4].starts_with("step=")) {
     double s = 0;
-    if (!number(words[4].substr(5), s) || s < 0) return bad("after step= needs a step number");
+    if (!number(words[4].substr(5), s) || s < 0 || s > 9e18) return bad("after step= needs a step number");
     r.after_step = static_cast<std::int64_t>(s);
   } else if (words.size() != 3) {
     return bad("expected 'after step=N' at the end");

@@ -52,7 +52,8 @@ struct MedianPruner {
   int startup_runs = 5;
   std::int64_t warmup_steps = 0;
   std::vector<Curve> completed;  // curves of earlier runs that completed
-  // 50 is the median rule; 25 prunes only runs in the worst quarter (Optuna's PercentilePruner).
+  // 50 is the median rule; 10 prunes only runs in the worst tenth (Optuna's PercentilePruner counts
+  // the other way: its percentile=90 is this one's 10).
   double percentile = 50;
 };
 
@@ -74,7 +75,7 @@ class Policy {
   };
   std::vector<Rule> m_rules;
   std::optional<MedianPruner> m_pruner;
-  std::map<std::string, Track, std::less<>> m_patience;  // per patience rule's metric
+  std::map<std::size_t, Track> m_patience;  // per patience rule (index in m_rules)
   std::optional<double> m_pruner_best;
 };
 

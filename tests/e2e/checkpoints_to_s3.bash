@@ -19,7 +19,7 @@ mkdir ckpt
 job='step=0; [ -n "$FRUGAL_RESUME_FROM" ] && step=$(cat "$FRUGAL_RESUME_FROM/step")
 echo "start $step" >> log
 while [ $step -lt 4 ]; do step=$((step+1))
-  mkdir ckpt/.w && echo $step > ckpt/.w/step && echo weights > ckpt/.w/model.bin && mv ckpt/.w ckpt/ckpt-$step
+  mkdir ckpt/.w && echo $step > ckpt/.w/step && echo weights > ckpt/.w/model.bin && mv ckpt/.w ckpt/ckpt-$step && touch ckpt/ckpt-$step.done
   sleep 0.3
   if [ $step -eq 2 ] && [ ! -e crashed ]; then touch crashed; kill -9 $$; fi
 done'

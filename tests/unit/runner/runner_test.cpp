@@ -6,6 +6,7 @@
 #include "budget/budget.h"
 #include <fmt/format.h>
 #include <unistd.h>
+#include "runner/process_tree.h"
 #include "runner/runner.h"
 #include "test_dir.h"
 
@@ -239,6 +240,34 @@ TEST_F(SupervisedRunTest, SamplesTheJobsCpuAndMemoryAndItsCostSoFar) {
   EXPECT_GT(std::stoll(text("SELECT max(rss_bytes) FROM samples")), 100'000);
 }
 
+TEST_F(SupervisedRunTest, ALivePidWithAnotherStartTimeIsAReusedPidAndTheRunIsLost) {
+  std::vector<store::Value> p = {[] {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return std::string(host);
+  }(), std::int64_t{getpid()}, process_start_ticks(getpid()) + 12345};
+  ASSERT_TRUE(m_store->execute(
+      "INSERT INTO runs (username, command, started_at, status, host, runner_pid, runner_start_ticks) "
+      "VALUES ('ada', 'train', '2026-11-26T10:00:00.000Z', 'running', ?, ?, ?)",
+      p));
+  ASSERT_TRUE(run_tracked(*m_store, request({"true"}), m_clock));
+  EXPECT_EQ(text("SELECT status FROM runs WHERE id = 1"), "lost");
+}
+
+TEST_F(SupervisedRunTest, ARunWhoseRunnerIsAliveStaysRunning) {
+  std::vector<store::Value> p = {[] {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return std::string(host);
+  }(), std::int64_t{getpid()}, process_start_ticks(getpid())};
+  ASSERT_TRUE(m_store->execute(
+      "INSERT INTO runs (username, command, started_at, status, host, runner_pid, runner_start_ticks) "
+      "VALUES ('ada', 'train', '2026-11-26T10:00:00.000Z', 'running', ?, ?, ?)",
+      p));
+  ASSERT_TRUE(run_tracked(*m_store, request({"true"}), m_clock));
+  EXPECT_EQ(text("SELECT status FROM runs WHERE id = 1"), "running");
+}
+
 TEST_F(SupervisedRunTest, RunWhoseRunnerDiedIsMarkedLostByTheNextRun) {
   // A run left "running" by a frugal process that no longer exists (pid 999999999 never does).
   ASSERT_TRUE(m_store->execute(
@@ -271,7 +300,10 @@ TEST_F(EarlyStoppingTest, PlateauedMetricFromOutputStopsTheRunAndPricesTheStepsS
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(text("SELECT status FROM runs"), "stopped_early");
   EXPECT_NE(text("SELECT stop_reason FROM runs").find("no improvement in 3 evaluations"), std::string::npos);
-  EXPECT_EQ(text("SELECT count(*) FROM metrics WHERE key = 'val_loss'"), "4");
+  // Stopped at the fourth value (a busy machine may deliver a fifth line in the same read).
+  int points = std::stoi(text("SELECT count(*) FROM metrics WHERE key = 'val_loss'"));
+  EXPECT_GE(points, 4);
+  EXPECT_LE(points, 5);
   // Four steps cost what they cost; the 96 left would have cost 24 times as much.
   EXPECT_EQ(text("SELECT saved_nanos = cost_nanos * 24 OR abs(saved_nanos - cost_nanos * 24) < 1000000 FROM runs"), "1");
 }
@@ -502,6 +534,68 @@ TEST_F(WarmRestartTest, ResumePlaceholderInTheCommandIsReplaced) {
   auto out = run_tracked(*m_store, req, m_clock);
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(read("arg"), m_dir.file("store/ckpt-7.pt") + "\n");
+}
+
+}  // namespace
+}  // namespace frugal::runner
+
+namespace frugal::runner {
+namespace {
+
+class CheckpointRulesTest : public WarmRestartTest {};
+
+TEST_F(CheckpointRulesTest, RewrittenCheckpointNameIsPickedUpAgain) {
+  std::string d = m_dir.path();
+  auto req = job(fmt::format(
+      "cd {}; step=0; [ -n \"$FRUGAL_RESUME_FROM\" ] && step=$(cat \"$FRUGAL_RESUME_FROM\"); echo \"start $step\" >> log; "
+      "while [ $step -lt 4 ]; do step=$((step+1)); echo $step > ckpt/.t && mv ckpt/.t ckpt/last.ckpt; sleep 0.15; "
+      "if [ $step -eq 3 ] && [ ! -e crashed ]; then touch crashed; kill -9 $$; fi; done", d));
+  req.checkpoint_dir = "ckpt";  // relative: resolved against the working directory
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(m_dir.path());
+  auto out = run_tracked(*m_store, req, m_clock);
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(read("log"), "start 0\nstart 3\n");
+}
+
+TEST_F(CheckpointRulesTest, FolderFilledInPlaceCountsOnlyOnceTheJobMovedOn) {
+  std::string d = m_dir.path();
+  auto out = run_tracked(*m_store, job(fmt::format(
+      "cd {}; if [ -n \"$FRUGAL_RESUME_FROM\" ]; then basename \"$FRUGAL_RESUME_FROM\" > resumed; exit 0; fi; "
+      "mkdir ckpt/step-1; echo a > ckpt/step-1/model; echo b > ckpt/step-1/optim; sleep 0.2; "
+      "mkdir ckpt/step-2; echo a > ckpt/step-2/model; sleep 0.3; kill -9 $$", d)), m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(read("resumed"), "step-1\n");  // step-2 had only its first file when the job died
+}
+
+
+}  // namespace
+}  // namespace frugal::runner
+
+namespace frugal::runner {
+namespace {
+
+TEST_F(EarlyStoppingTest, BareNanFromPythonsJsonStillStopsTheRun) {
+  auto req = request({"sh", "-c", "echo '{\"step\": 1, \"loss\": 0.5}' >&3; echo '{\"step\": 2, \"loss\": NaN}' >&3; sleep 5"});
+  req.stop_when = {"loss min patience=100"};
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(text("SELECT status FROM runs"), "stopped_early");
+  EXPECT_EQ(text("SELECT count(*) FROM metrics WHERE step = 2 AND value IS NULL"), "1");
+}
+
+TEST_F(SupervisedRunTest, BudgetsBindTheWholeChainOfAttempts) {
+  auto req = request({"sh", "-c", "sleep 0.25; kill -9 $$"});
+  req.max_usd = *Money::parse("0.6");  // each attempt costs ~$0.25 at $1/s
+  req.retries = 5;
+  req.retry_on_exit = {137};
+  req.retry_backoff = std::chrono::milliseconds(10);
+  auto out = run_tracked(*m_store, req, m_clock);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_LE(out->attempts, 4);
+  EXPECT_EQ(text("SELECT status FROM runs ORDER BY id DESC LIMIT 1"), "over_budget");
+  EXPECT_LT(out->total_cost.to_double(), 0.9);
 }
 
 }  // namespace

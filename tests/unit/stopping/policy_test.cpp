@@ -33,6 +33,15 @@ TEST(Patience, AnImprovementResetsTheCount) {
   EXPECT_TRUE(p.observe("acc", 5, 0.59));
 }
 
+TEST(Patience, EachRuleCountsForItself) {
+  auto a = parse_rule("l min patience=4");
+  auto b = parse_rule("l min patience=100");
+  Policy p({*a, *b});
+  EXPECT_FALSE(p.observe("l", 1, 1.0));
+  for (int step = 2; step <= 4; ++step) EXPECT_FALSE(p.observe("l", step, 2.0)) << step;
+  EXPECT_TRUE(p.observe("l", 5, 2.0));  // the fourth evaluation without improvement
+}
+
 TEST(Threshold, FiresOnlyFromItsStepOn) {
   Policy p = policy_of("val_acc < 0.2 after step=1000");
   EXPECT_FALSE(p.observe("val_acc", 500, 0.1));
