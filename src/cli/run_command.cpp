@@ -168,6 +168,9 @@ int execute(Context& ctx, const RunFlags& f) {
         {ErrorCode::invalid, "--warmup-steps, --startup-runs and --max-steps must not be negative"});
   auto store = ctx.open_store(store::Access::read_write);
   if (!store) return report_error(store.error());
+  // The runner writes little at a time: a small page cache keeps it lean beside the job (the
+  // 64 MiB default serves bulk imports). Backends without the pragma simply refuse it.
+  (void)(*store)->execute("PRAGMA cache_size = -2048");
   auto outcome = runner::run_tracked(**store, request, ctx.clock);
   if (!outcome) {
     const Error& e = outcome.error();

@@ -1,5 +1,6 @@
 #include "runner/metrics_sink.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
@@ -111,9 +112,9 @@ Result<void> MetricsSink::flush(store::Store& store, std::int64_t run_id) {
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
     for (const auto& p : m_pending) {
       // SQLite has no NaN: a diverged value is stored as NULL.
-      std::vector<store::Value> row = {run_id, p.key, p.step, p.time,
-                                       std::isnan(p.value) ? store::Value{} : store::Value{p.value}};
-      FRUGAL_CHECK(insert->execute(row));
+      std::array<store::ValueView, 5> row = {run_id, std::string_view(p.key), p.step, std::string_view(p.time),
+                                             std::isnan(p.value) ? store::ValueView{} : store::ValueView{p.value}};
+      FRUGAL_CHECK(insert->execute_views(row));
     }
     return {};
   }));
