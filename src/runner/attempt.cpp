@@ -135,6 +135,10 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
     return StopRequest{tracking::RunStatus::stopped_early, *sink->stop_reason()};
   };
   if (!resume.empty()) supervision.environment.push_back("FRUGAL_RESUME_FROM=" + resume);
+  supervision.on_started = [&](pid_t job) {
+    if (auto ok = tracking::record_job(store, outcome.run_id, job, process_start_ticks(job)); !ok)
+      outcome.warnings.push_back("could not record the job's process group: " + ok.error().message);
+  };
   auto child = run_child(with_resume(request.command, resume), clock, &supervision);
   if (checkpoints) {  // what the job finished writing as it ended
     auto found = checkpoints->scan({}, /*job_ended=*/true);

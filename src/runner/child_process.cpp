@@ -301,6 +301,7 @@ Result<ChildOutcome> run_child(const std::vector<std::string>& argv, const Clock
     return fail(code, fmt::format("cannot run '{}': {}", argv.front(), std::strerror(exec_error)));
   }
 
+  if (supervision && supervision->on_started) supervision->on_started(pid);
   std::function<void(std::string_view)> metrics_cb = want_metrics ? supervision->on_metrics_line : nullptr;
   std::function<void(std::string_view)> output_cb = capture ? supervision->on_output_line : nullptr;
   std::vector<LineStream> streams;

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string_view>
+#include <csignal>
 #include <unistd.h>
 
 namespace frugal::runner {
@@ -67,6 +68,37 @@ GroupUsage group_usage(pid_t pgid) {
   }
   closedir(proc);
   return usage;
+}
+
+std::string runner_boot() {
+  std::string boot;
+  if (std::FILE* f = std::fopen("/proc/sys/kernel/random/boot_id", "r")) {
+    char line[64] = {};
+    if (std::fgets(line, sizeof line, f)) boot = line;
+    std::fclose(f);
+  }
+  while (!boot.empty() && (boot.back() == '\n' || boot.back() == ' ')) boot.pop_back();
+  char ns[64] = {};
+  ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
+  return boot + ":" + (n > 0 ? std::string(ns, static_cast<std::size_t>(n)) : std::string());
+}
+
+int kill_leftovers(pid_t pgid, std::int64_t start_ticks) {
+  int killed = 0;
+  DIR* proc = opendir("/proc");
+  if (!proc) return 0;
+  char buffer[1024];
+  while (dirent* entry = readdir(proc)) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+    std::string_view stat;
+    if (!read_stat(pid, buffer, sizeof buffer, stat)) continue;
+    if (static_cast<pid_t>(field(stat, 5)) != pgid) continue;
+    if (static_cast<std::int64_t>(field(stat, 22)) < start_ticks) continue;
+    if (kill(pid, SIGKILL) == 0) ++killed;
+  }
+  closedir(proc);
+  return killed;
 }
 
 std::int64_t process_start_ticks(pid_t pid) {

@@ -3,6 +3,7 @@
 // its process group (the job, its workers, their children). Private to runner/.
 #include <cstdint>
 #include <set>
+#include <string>
 #include <sys/types.h>
 
 namespace frugal::runner {
@@ -22,5 +23,13 @@ std::int64_t process_start_ticks(pid_t pid);
 
 // Clock ticks per second (sysconf(_SC_CLK_TCK)).
 long ticks_per_second();
+
+// "BOOT_ID:PIDNS": this machine's boot and this process's pid namespace. A recorded pid is only
+// checkable where both match.
+std::string runner_boot();
+
+// SIGKILL to every process of group `pgid` that started at or after `start_ticks` (so not to a
+// later, unrelated group that reuses the number): what a dead runner's job left behind.
+int kill_leftovers(pid_t pgid, std::int64_t start_ticks);
 
 }  // namespace frugal::runner

@@ -48,6 +48,7 @@ struct Supervision {
   // Asked after every line and tick: a stop decided from metrics (early stopping).
   std::function<std::optional<StopRequest>()> stop_requested;
   std::vector<std::string> environment;  // extra KEY=VALUE for the job
+  std::function<void(pid_t job)> on_started;  // the job runs (its pid is its process group)
 };
 
 struct ChildOutcome {

@@ -97,9 +97,24 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
     outcome.warnings.push_back("--max-gpu-hours has no effect: the run holds no GPUs (give --instance-type or --gpus)");
 
   // Runs of this host whose frugal died can't be running: mark them lost before counting quotas.
-  auto lost = tracking::mark_lost_runs(store, run.host, [](std::int64_t pid, std::int64_t ticks) {
-    return process_start_ticks(static_cast<pid_t>(pid)) == ticks;
-  });
+  const std::string here = runner_boot();
+  auto lost = tracking::mark_lost_runs(
+      store, run.host,
+      [&](const tracking::RunnerIdentity& who) {
+        if (who.start_ticks < 0) return true;  // recorded without /proc: cannot judge, assume alive
+        if (!who.boot.empty() && who.boot != here) {
+          // Another boot of this machine: that runner is gone. Another pid namespace (a container
+          // with the same host name): its pids mean nothing here, so leave it be.
+          auto boot_of = [](const std::string& b) { return b.substr(0, b.find(':')); };
+          return boot_of(who.boot) == boot_of(here);
+        }
+        return process_start_ticks(static_cast<pid_t>(who.pid)) == who.start_ticks;
+      },
+      [&](const tracking::RunnerIdentity& who) {
+        // What the job started in the background outlived it (PDEATHSIG reaches only its first
+        // process): stop it now, on this boot only.
+        if (who.job_pgid > 0 && who.boot == here) kill_leftovers(static_cast<pid_t>(who.job_pgid), who.job_start_ticks);
+      });
   if (!lost) outcome.warnings.push_back("could not check for lost runs: " + lost.error().message);
 
   auto blocking = FRUGAL_TRY(budget::blocking_quotas(store, run.labels.user, run.labels.team,
@@ -117,6 +132,7 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
 
   run.runner_pid = getpid();
   run.runner_start_ticks = process_start_ticks(getpid());
+  run.runner_boot = runner_boot();
   run.max_usd = request.max_usd;
   run.max_gpu_hours = request.max_gpu_hours;
   std::optional<CheckpointWatcher> checkpoints;

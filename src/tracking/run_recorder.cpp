@@ -95,6 +95,7 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
         std::int64_t{run.over_quota ? 1 : 0},
         run.runner_pid ? store::Value{run.runner_pid} : store::Value{},
         run.runner_pid ? store::Value{run.runner_start_ticks} : store::Value{},
+        run.runner_boot.empty() ? store::Value{} : store::Value{run.runner_boot},
         run.max_usd ? store::Value{run.max_usd->nanos()} : store::Value{},
         run.max_gpu_hours ? store::Value{*run.max_gpu_hours} : store::Value{},
     };
@@ -102,8 +103,8 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
         "INSERT INTO runs (name, experiment, username, team, project, model, dataset, command, host, "
         "provider, region, instance_type, instance_id, pricing, hourly_price_nanos, price_source, "
         "gpu_count, instance_gpu_count, started_at, status, parent_run_id, attempt, over_quota, runner_pid, "
-        "runner_start_ticks, max_usd_nanos, max_gpu_hours) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "runner_start_ticks, runner_boot, max_usd_nanos, max_gpu_hours) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         values));
     id = store::as_int(inserted.rows.at(0).at(0));
     for (const auto& [key, value] : run.params) {
@@ -183,26 +184,38 @@ Result<void> record_progress(store::Store& store, std::int64_t run_id, const std
   });
 }
 
+Result<void> record_job(store::Store& store, std::int64_t run_id, std::int64_t pgid, std::int64_t start_ticks) {
+  std::vector<store::Value> p = {pgid, start_ticks, run_id};
+  FRUGAL_CHECK(store.execute("UPDATE runs SET job_pgid = ?, job_start_ticks = ? WHERE id = ?", p));
+  return {};
+}
+
 Result<std::int64_t> mark_lost_runs(store::Store& store, const std::string& host,
-                                    const std::function<bool(std::int64_t, std::int64_t)>& alive) {
+                                    const std::function<bool(const RunnerIdentity&)>& alive,
+                                    const std::function<void(const RunnerIdentity&)>& on_lost) {
   std::vector<store::Value> on_host = {host};
   auto running = FRUGAL_TRY(store.query(
-      "SELECT r.id, r.runner_pid, r.runner_start_ticks, r.started_at, (SELECT max(time) FROM samples s WHERE s.run_id = r.id) "
+      "SELECT r.id, r.runner_pid, r.runner_start_ticks, r.started_at, (SELECT max(time) FROM samples s WHERE s.run_id = r.id), "
+      "coalesce(r.runner_boot, ''), coalesce(r.job_pgid, 0), coalesce(r.job_start_ticks, 0) "
       "FROM runs r WHERE r.status = 'running' AND r.host = ? AND r.runner_pid IS NOT NULL",
       on_host));
   std::int64_t marked = 0;
   for (const auto& r : running.rows) {
-    if (alive(store::as_int(r[1]), store::as_int(r[2]))) continue;
+    RunnerIdentity who{store::as_int(r[1]), store::as_int(r[2]), store::as_text(r[5]), store::as_int(r[6]),
+                       store::as_int(r[7])};
+    if (alive(who)) continue;
     // Ended when last seen: its last sample, else its start. Cost stays what was last metered.
     std::string last_seen = store::is_null(r[4]) ? store::as_text(r[3]) : store::as_text(r[4]);
     auto started = parse_utc(store::as_text(r[3]));
     auto seen = parse_utc(last_seen);
     std::int64_t duration = started && seen ? std::max<std::int64_t>(0, (*seen - *started).count()) : 0;
     std::vector<store::Value> p = {last_seen, duration, store::as_int(r[0])};
-    marked += FRUGAL_TRY(store.execute(
+    std::int64_t changed = FRUGAL_TRY(store.execute(
         "UPDATE runs SET status = 'lost', ended_at = ?, duration_ms = ?, stop_reason = 'frugal run was killed; the job "
         "died with it' WHERE id = ? AND status = 'running'",
         p));
+    marked += changed;
+    if (changed && on_lost) on_lost(who);
   }
   return marked;
 }

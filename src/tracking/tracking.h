@@ -54,6 +54,7 @@ struct RunStart {
   bool over_quota = false;               // started past a quota with --allow-over-quota
   std::int64_t runner_pid = 0;           // the frugal process that runs it (0: unknown)
   std::int64_t runner_start_ticks = 0;   // its start time after boot, clock ticks
+  std::string runner_boot;               // boot id + pid namespace: where that pid means something
   std::optional<Money> max_usd;          // --max-usd
   std::optional<double> max_gpu_hours;   // --max-gpu-hours
 };
@@ -117,10 +118,23 @@ Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const Ru
 Result<void> record_progress(store::Store& store, std::int64_t run_id, const std::vector<Sample>& samples,
                              const Money& cost_so_far);
 
+// Who runs a run, as recorded: enough to tell whether that process still lives.
+struct RunnerIdentity {
+  std::int64_t pid = 0;
+  std::int64_t start_ticks = 0;
+  std::string boot;             // boot id + pid namespace
+  std::int64_t job_pgid = 0;    // 0: not known
+  std::int64_t job_start_ticks = 0;
+};
+
+// The job a runner started (its process group), recorded once it runs.
+Result<void> record_job(store::Store& store, std::int64_t run_id, std::int64_t pgid, std::int64_t start_ticks);
+
 // Runs on `host` still marked running whose frugal process is gone (killed, crashed, machine
-// rebooted) become `lost`, ended at the last time they were seen. `alive(pid, start_ticks)` says
-// whether that process still exists. Returns how many were marked.
+// rebooted) become `lost`, ended at the last time they were seen; `on_lost` may then stop what is
+// left of their jobs. `alive` says whether a runner still exists. Returns how many were marked.
 Result<std::int64_t> mark_lost_runs(store::Store& store, const std::string& host,
-                                    const std::function<bool(std::int64_t, std::int64_t)>& alive);
+                                    const std::function<bool(const RunnerIdentity&)>& alive,
+                                    const std::function<void(const RunnerIdentity&)>& on_lost = {});
 
 }  // namespace frugal::tracking

@@ -25,3 +25,6 @@ CREATE TABLE checkpoints (
   time TEXT NOT NULL,                     -- when it was seen complete (UTC)
   PRIMARY KEY (run_id, path)
 );
+ALTER TABLE runs ADD COLUMN runner_boot TEXT; -- boot id of the machine and pid namespace of the frugal that runs it (a pid means nothing elsewhere)
+ALTER TABLE runs ADD COLUMN job_pgid INTEGER; -- process group of the job, to stop what is left of it if its runner dies
+ALTER TABLE runs ADD COLUMN job_start_ticks INTEGER; -- the job's start time, clock ticks since boot
