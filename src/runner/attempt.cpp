@@ -170,13 +170,14 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
     std::int64_t elapsed_ms = (child->ended - run.started).count();
     if (end.status == tracking::RunStatus::stopped_early && run.hourly_price) {
       if (request.max_steps && sink->last_step() > 0) {
-        // The steps it did not run, at the cost per step it ran at.
+        // The steps it did not run, at the cost per step this attempt ran at.
         Money spent = run_cost(*run.hourly_price, elapsed_ms, run.gpu_count, run.instance_gpu_count);
+        std::int64_t done = std::max<std::int64_t>(1, sink->last_step() - sink->first_step() + 1);
         std::int64_t left = std::max<std::int64_t>(0, *request.max_steps - sink->last_step());
-        end.saved = spent.scaled(left, sink->last_step());
+        end.saved = spent.scaled(left, done);
       } else if (request.planned_duration) {
-        // The planned time it did not take.
-        std::int64_t left = std::max<std::int64_t>(0, request.planned_duration->count() - elapsed_ms);
+        // The planned time the whole chain did not take.
+        std::int64_t left = std::max<std::int64_t>(0, request.planned_duration->count() - prior.elapsed_ms - elapsed_ms);
         end.saved = run_cost(*run.hourly_price, left, run.gpu_count, run.instance_gpu_count);
       }
     }

@@ -37,6 +37,7 @@ void MetricsSink::record(std::string_view key, std::int64_t step, double value, 
   m_pending.push_back({std::string(key), step, m_last_time, value});
   // A chatty job must not pile points up in memory until the next tick.
   if (m_pending.size() >= k_flush_points && m_store) (void)flush(*m_store, m_run_id);
+  if (m_first_step == 0 || step < m_first_step) m_first_step = step;
   m_last_step = std::max(m_last_step, step);
   if (m_policy && !m_stop) {
     if (auto stop = m_policy->observe(key, step, value)) m_stop = *stop;

@@ -41,6 +41,7 @@ class MetricsSink {
   // The first stop the policy decided, with the step it came at.
   const std::optional<std::string>& stop_reason() const { return m_stop; }
   std::int64_t last_step() const { return m_last_step; }
+  std::int64_t first_step() const { return m_first_step; }  // of this attempt (a resumed one starts late)
   std::size_t lines_matched() const { return m_matched; }
 
  private:
@@ -68,6 +69,7 @@ class MetricsSink {
   std::string m_last_time;
   std::optional<std::string> m_stop;
   std::int64_t m_last_step = 0;
+  std::int64_t m_first_step = 0;
   std::size_t m_matched = 0;
 };
 

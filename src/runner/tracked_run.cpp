@@ -139,15 +139,17 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
   if (!request.checkpoint_dir.empty()) checkpoints.emplace(request.checkpoint_dir, request.checkpoint_store, request.keep);
   Money total_cost;
   double gpu_hours_so_far = 0;
+  std::int64_t elapsed_so_far = 0;
   std::chrono::milliseconds backoff = request.retry_backoff;
   for (int attempt = 1;; ++attempt) {
     run.attempt = attempt;
     std::string resume = checkpoints ? checkpoints->resume_path() : std::string();
-    ChainSoFar prior{total_cost, gpu_hours_so_far};
+    ChainSoFar prior{total_cost, gpu_hours_so_far, elapsed_so_far};
     auto result = run_attempt(store, request, run, clock, checkpoints ? &*checkpoints : nullptr, resume, prior, outcome);
     if (!result) return std::unexpected(result.error());
     if (outcome.summary.cost) total_cost += *outcome.summary.cost;
     gpu_hours_so_far += static_cast<double>(outcome.summary.duration_ms) * run.gpu_count / 3'600'000.0;
+    elapsed_so_far += outcome.summary.duration_ms;
     outcome.attempts = attempt;
     outcome.total_cost = total_cost;
     // Retried: preemption always; the exit statuses asked for; never a job frugal stopped, a job

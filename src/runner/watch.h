@@ -18,6 +18,7 @@ namespace frugal::runner {
 struct ChainSoFar {
   Money cost;
   double gpu_hours = 0;
+  std::int64_t elapsed_ms = 0;
 };
 
 class Watch {
