@@ -11,10 +11,18 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_PUT(self):
         self.send_response(200); self.end_headers(); self.wfile.write(b"token")
     def do_GET(self):
-        if self.path.endswith("/spot/instance-action") and os.path.exists("notice"):
+        notice = os.path.exists("notice")
+        if self.path.endswith("/spot/instance-action") and notice:
             os.rename("notice", "notice.sent")
             self.send_response(200); self.end_headers()
             self.wfile.write(b'{"action": "terminate", "time": "2026-11-26T12:00:00Z"}')
+        elif self.path.endswith("/instance/preempted"):
+            ok = self.headers.get("Metadata-Flavor") == "Google"
+            self.send_response(200 if ok else 403); self.end_headers()
+            self.wfile.write(b"TRUE" if ok and notice else b"FALSE")
+        elif self.path == "/custom":
+            self.send_response(200); self.end_headers()
+            self.wfile.write(b"reclaim" if notice else b"false")
         else:
             self.send_response(404); self.end_headers()
 s = http.server.HTTPServer(("127.0.0.1", 0), H)
@@ -39,6 +47,15 @@ expect_contains "$OUT" "resumed from 5" "resumed from the checkpoint written on 
 expect_eq "$(sql "SELECT group_concat(status, ' ') FROM runs")" "preempted finished" "statuses of the chain"
 expect_contains "$(sql "SELECT stop_reason FROM runs WHERE id = 1")" "AWS spot interruption notice" "reason recorded"
 
+# GCP's form and a plain URL: the notice stops the job as preempted.
+for source in gcp "$FRUGAL_METADATA_URL/custom"; do
+  rm -f notice notice.sent
+  run_status "$FRUGAL" run --hourly-usd 1 --sample-every 100ms --preemption-notice "$source" -- \
+    sh -c 'touch notice; while :; do sleep 0.05; done'
+  expect_eq "$STATUS" 75 "preempted with no retry left ($source)"
+  expect_eq "$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" "preempted" "status ($source)"
+done
+
 run_status "$FRUGAL" run --preemption-notice azure -- true
 expect_eq "$STATUS" 2 "unknown notice source"
-expect_eq "$(sql "SELECT count(*) FROM runs")" "2" "a refused run leaves no row"
+expect_eq "$(sql "SELECT count(*) FROM runs")" "4" "a refused run leaves no row"
