@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
   add_quota_command(app, ctx);
   add_catalog_command(app, ctx);
   add_bill_command(app, ctx);
+  add_cache_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -64,5 +64,6 @@ void add_report_command(CLI::App& app, Context& ctx);
 void add_quota_command(CLI::App& app, Context& ctx);
 void add_catalog_command(CLI::App& app, Context& ctx);
 void add_bill_command(CLI::App& app, Context& ctx);
+void add_cache_command(CLI::App& app, Context& ctx);
 
 }  // namespace frugal::cli

@@ -1,0 +1,110 @@
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <memory>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include "cache/cache.h"
+
+namespace frugal::cache {
+namespace fs = std::filesystem;
+namespace {
+
+// Bump when the record's layout changes: old entries then simply miss.
+constexpr int k_format_version = 1;
+
+class Sha256 {
+ public:
+  Sha256() : m_ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr); }
+  void update(const void* data, std::size_t n) { EVP_DigestUpdate(m_ctx.get(), data, n); }
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(m_ctx.get(), digest, &length);
+    std::string out;
+    for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> m_ctx;
+};
+
+// One line of the record, length-prefixed so that no two different inputs read the same.
+std::string line(std::string_view kind, std::string_view a, std::string_view b = {}) {
+  return fmt::format("{} {}:{} {}:{}", kind, a.size(), a, b.size(), b);
+}
+
+Result<void> add_input(const std::string& given, std::vector<std::string>& record) {
+  std::error_code ec;
+  fs::path root(given);
+  if (!fs::exists(root, ec)) return fail(ErrorCode::not_found, fmt::format("--in {}: no such file or folder", given));
+  if (fs::is_regular_file(root, ec)) {
+    struct stat st {};
+    ::stat(root.c_str(), &st);
+    record.push_back(line("in-file", given, fmt::format("{:o} {}", st.st_mode & 0777, FRUGAL_TRY(hash_file(given)))));
+    return {};
+  }
+  // A folder: every file under it, by relative name, sorted, with its mode and content.
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec) || it->is_symlink(ec)) files.push_back(it->path());
+  if (ec) return fail(ErrorCode::io, fmt::format("--in {}: {}", given, ec.message()));
+  std::sort(files.begin(), files.end());
+  record.push_back(line("in-dir", given, std::to_string(files.size())));
+  for (const auto& f : files) {
+    std::string rel = fs::relative(f, root, ec).generic_string();
+    if (fs::is_symlink(f, ec)) {
+      record.push_back(line("in-link", rel, fs::read_symlink(f, ec).string()));
+      continue;
+    }
+    struct stat st {};
+    ::stat(f.c_str(), &st);
+    record.push_back(line("in-entry", rel, fmt::format("{:o} {}", st.st_mode & 0777, FRUGAL_TRY(hash_file(f.string())))));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> hash_file(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!f) return fail(ErrorCode::io, fmt::format("{}: {}", path, std::strerror(errno)));
+  Sha256 sha;
+  std::vector<char> buffer(1 << 20);
+  std::size_t got;
+  while ((got = std::fread(buffer.data(), 1, buffer.size(), f.get())) > 0) sha.update(buffer.data(), got);
+  if (std::ferror(f.get())) return fail(ErrorCode::io, fmt::format("{}: read error", path));
+  return sha.hex();
+}
+
+Result<Key> stage_key(const StageInputs& in) {
+  Key key;
+  key.record.push_back(line("format", std::to_string(k_format_version)));
+  for (const auto& arg : in.command) key.record.push_back(line("arg", arg));
+  for (const auto& path : in.inputs) FRUGAL_CHECK(add_input(path, key.record));
+  auto params = in.params;
+  std::sort(params.begin(), params.end());
+  for (const auto& [k, v] : params) key.record.push_back(line("param", k, v));
+  auto env = in.env;
+  std::sort(env.begin(), env.end());
+  for (const auto& name : env) {
+    const char* value = std::getenv(name.c_str());
+    key.record.push_back(value ? line("env", name, value) : line("env-unset", name));
+  }
+  if (!in.user_key.empty()) key.record.push_back(line("key", in.user_key));
+  Sha256 sha;
+  for (const auto& l : key.record) {
+    sha.update(l.data(), l.size());
+    sha.update("\n", 1);
+  }
+  key.hex = sha.hex();
+  return key;
+}
+
+}  // namespace frugal::cache
