@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,23 @@ struct Entry {
   std::vector<OutputFile> files;
   std::int64_t compute_ms = 0;       // how long the stage took when it ran
   std::int64_t bytes = 0;            // sum of its files
+  std::int64_t last_used = 0;        // Unix seconds: stored, or last hit (the manifest's mtime)
+};
+
+struct GcResult {
+  std::size_t entries_evicted = 0;
+  std::size_t entries_kept = 0;
+  std::size_t entries_in_use = 0;    // over the bound but locked by a running stage: kept
+  std::uint64_t bytes_freed = 0;
+  std::uint64_t bytes_used = 0;      // objects on disk afterwards
+};
+
+struct Stats {
+  std::size_t entries = 0;
+  std::size_t objects = 0;
+  std::uint64_t bytes_on_disk = 0;   // distinct objects
+  std::uint64_t bytes_referenced = 0; // what entries would take without dedupe
+  std::int64_t compute_ms = 0;       // one hit on each entry saves this much
 };
 
 enum class Restore { hard_link, copy };
@@ -61,12 +79,41 @@ class ObjectStore {
   Result<Restore> restore(const Entry& entry) const;
   Result<void> remove(const std::string& key);
   Result<std::vector<Entry>> list() const;
+  // A hit refreshes the entry's last use, so LRU eviction keeps what is used (as ccache does).
+  Result<void> touch(const std::string& key);
+  // Evicts least recently used entries until the objects take at most `max_bytes`, skipping
+  // entries whose key lock is held (a stage restoring or storing them); then deletes objects no
+  // entry refers to (those younger than an hour are left: they may belong to a store under way).
+  Result<GcResult> gc(std::uint64_t max_bytes);
+  Result<Stats> stats() const;
   const std::string& folder() const { return m_folder; }
 
  private:
   std::string object_path(const std::string& sha256) const;
   std::string m_folder;
 };
+
+// A lock per key (flock on locks/KEY, released by the kernel if its holder dies): of two processes
+// missing the same key, one runs the stage, the other waits and hits; gc skips locked entries.
+class KeyLock {
+ public:
+  static Result<KeyLock> acquire(const std::string& folder, const std::string& key);
+  // Empty when another process holds it.
+  static Result<std::optional<KeyLock>> try_acquire(const std::string& folder, const std::string& key);
+  KeyLock(KeyLock&& other) noexcept;
+  KeyLock(const KeyLock&) = delete;
+  KeyLock& operator=(const KeyLock&) = delete;
+  KeyLock& operator=(KeyLock&&) = delete;
+  ~KeyLock();
+
+ private:
+  explicit KeyLock(int fd) : m_fd(fd) {}
+  int m_fd;
+};
+
+// "50G", "512Mi", "1T", "1000": K/M/G/T are powers of 1000, Ki/Mi/Gi/Ti of 1024; a trailing B is
+// allowed. The error names `flag`.
+Result<std::uint64_t> parse_size(const std::string& text, std::string_view flag);
 
 // SHA-256 of a file's content, hex.
 Result<std::string> hash_file(const std::string& path);

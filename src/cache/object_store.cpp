@@ -76,7 +76,9 @@ Result<Entry> ObjectStore::put(const std::string& key, const std::vector<std::st
     for (const auto& f : files) {
       std::string sha = FRUGAL_TRY(hash_file(f.string()));
       fs::path object = object_path(sha);
-      if (!fs::exists(object, ec)) {  // one copy per distinct content
+      // An object already there is made young again, so gc's orphan sweep spares it until this
+      // entry's manifest refers to it.
+      if (::utimensat(AT_FDCWD, object.c_str(), nullptr, 0) != 0) {  // one copy per distinct content
         fs::create_directories(object.parent_path(), ec);
         fs::path tmp = object.string() + fmt::format(".{}.tmp", ::getpid());
         fs::copy_file(f, tmp, fs::copy_options::overwrite_existing, ec);
@@ -107,6 +109,8 @@ Result<std::optional<Entry>> ObjectStore::get(const std::string& key) const {
   if (!in) return std::optional<Entry>{};
   Entry e;
   e.key = key;
+  struct stat manifest_stat {};
+  if (::stat((fs::path(m_folder) / "entries" / key).c_str(), &manifest_stat) == 0) e.last_used = manifest_stat.st_mtime;
   std::string line;
   std::getline(in, line);
   if (line != "frugal-cache 1") return std::optional<Entry>{};  // another format: a miss

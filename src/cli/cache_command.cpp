@@ -21,36 +21,7 @@ struct CacheFlags {
   std::string key;
   bool explain = false;
   std::string rm_key;
-};
-
-// Held for the whole miss: two processes missing the same key run the command once; the second
-// waits here and then finds the entry. flock is released by the kernel if its holder dies.
-class KeyLock {
- public:
-  static Result<KeyLock> acquire(const std::string& folder, const std::string& key) {
-    std::error_code ec;
-    std::filesystem::create_directories(folder + "/locks", ec);
-    std::string path = folder + "/locks/" + key;
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return fail(ErrorCode::io, fmt::format("{}: {}", path, std::strerror(errno)));
-    while (::flock(fd, LOCK_EX) != 0)
-      if (errno != EINTR) {
-        ::close(fd);
-        return fail(ErrorCode::io, fmt::format("{}: lock: {}", path, std::strerror(errno)));
-      }
-    return KeyLock(fd);
-  }
-  KeyLock(KeyLock&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  KeyLock(const KeyLock&) = delete;
-  KeyLock& operator=(const KeyLock&) = delete;
-  KeyLock& operator=(KeyLock&&) = delete;
-  ~KeyLock() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-
- private:
-  explicit KeyLock(int fd) : m_fd(fd) {}
-  int m_fd;
+  std::string max_size;
 };
 
 Result<std::string> cache_folder(Context& ctx) {
@@ -59,6 +30,16 @@ Result<std::string> cache_folder(Context& ctx) {
 }
 
 std::string seconds_text(std::int64_t ms) { return fmt::format("{}.{:03}s", ms / 1000, ms % 1000); }
+
+int collect(cache::ObjectStore& store, const std::string& max_size) {
+  auto bound = cache::parse_size(max_size, "--max-size");
+  if (!bound) return report_error(bound.error());
+  auto r = store.gc(*bound);
+  if (!r) return report_error(r.error());
+  fmt::print(stderr, "frugal: cache gc: evicted {} entries ({} bytes freed), kept {} ({} in use), {} bytes used\n",
+             r->entries_evicted, r->bytes_freed, r->entries_kept, r->entries_in_use, r->bytes_used);
+  return k_exit_ok;
+}
 
 int run_stage(Context& ctx, const CacheFlags& f) {
   cache::StageInputs in{f.command, f.inputs, {}, f.env, f.key};
@@ -75,14 +56,16 @@ int run_stage(Context& ctx, const CacheFlags& f) {
   auto folder = cache_folder(ctx);
   if (!folder) return report_error(folder.error());
   cache::ObjectStore store(*folder);
-  auto lock = KeyLock::acquire(*folder, key->hex);
+  auto lock = cache::KeyLock::acquire(*folder, key->hex);
   if (!lock) return report_error(lock.error());
+  std::optional<cache::KeyLock> held(std::move(*lock));
   auto hit = store.get(key->hex);
   if (!hit) return report_error(hit.error());
   if (*hit) {
     auto started = std::chrono::steady_clock::now();
     auto how = store.restore(**hit);
     if (!how) return report_error(how.error());
+    if (auto ok = store.touch(key->hex); !ok) return report_error(ok.error());
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     fmt::print(stderr, "frugal: cache hit {} ({} files, {} bytes, {} in {}): saved {} of compute\n", key->hex.substr(0, 12),
                (*hit)->files.size(), (*hit)->bytes, *how == cache::Restore::hard_link ? "linked" : "copied",
@@ -101,6 +84,10 @@ int run_stage(Context& ctx, const CacheFlags& f) {
   if (!entry) return report_error(entry.error());
   fmt::print(stderr, "frugal: cached {} ({} files, {} bytes, computed in {})\n", key->hex.substr(0, 12),
              entry->files.size(), entry->bytes, seconds_text(ms));
+  if (!f.max_size.empty()) {
+    held.reset();  // our own entry is done; gc must be free to weigh it like any other
+    return collect(store, f.max_size);
+  }
   return k_exit_ok;
 }
 
@@ -119,6 +106,28 @@ int list_entries(Context& ctx) {
   }
   print_table(stdout, t, ctx.format());
   return k_exit_ok;
+}
+
+int show_stats(Context& ctx) {
+  auto folder = cache_folder(ctx);
+  if (!folder) return report_error(folder.error());
+  auto s = cache::ObjectStore(*folder).stats();
+  if (!s) return report_error(s.error());
+  Table t;
+  t.columns = {"entries", "objects", "bytes_on_disk", "bytes_referenced", "compute_s_per_hit_round"};
+  t.rows.push_back({int_cell(static_cast<std::int64_t>(s->entries)), int_cell(static_cast<std::int64_t>(s->objects)),
+                    int_cell(static_cast<std::int64_t>(s->bytes_on_disk)),
+                    int_cell(static_cast<std::int64_t>(s->bytes_referenced)),
+                    Cell::num(fmt::format("{:.3f}", s->compute_ms / 1000.0))});
+  print_table(stdout, t, ctx.format());
+  return k_exit_ok;
+}
+
+int collect_garbage(Context& ctx, const std::string& max_size) {
+  auto folder = cache_folder(ctx);
+  if (!folder) return report_error(folder.error());
+  cache::ObjectStore store(*folder);
+  return collect(store, max_size);
 }
 
 int remove_entry(Context& ctx, const std::string& key) {
@@ -150,6 +159,7 @@ void add_cache_command(CLI::App& app, Context& ctx) {
   repeatable(run, "--env", flags->env, "environment variable whose value goes into the key (repeatable)");
   run->add_option("--key", flags->key, "your own key, added to the derived one");
   run->add_flag("--explain", flags->explain, "print what went into the key");
+  run->add_option("--max-size", flags->max_size, "after storing, evict least recently used entries down to this (50G)");
   run->add_option("command", flags->command, "the stage's command, after --")->required();
   run->callback([&ctx, flags] {
     ctx.action = [&ctx, flags]() -> int {
@@ -160,6 +170,14 @@ void add_cache_command(CLI::App& app, Context& ctx) {
 
   auto* ls = cache->add_subcommand("ls", "list cache entries");
   ls->callback([&ctx] { ctx.action = [&ctx] { return list_entries(ctx); }; });
+
+  auto* stats = cache->add_subcommand("stats", "entries, distinct objects, bytes on disk");
+  stats->callback([&ctx] { ctx.action = [&ctx] { return show_stats(ctx); }; });
+
+  auto* gc = cache->add_subcommand("gc", "evict least recently used entries until the cache fits --max-size");
+  gc->add_option("--max-size", flags->max_size, "the bound: 50G, 512Mi, ... (0 empties all but entries in use)")
+      ->required();
+  gc->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return collect_garbage(ctx, flags->max_size); }; });
 
   auto* rm = cache->add_subcommand("rm", "remove a cache entry");
   rm->add_option("key", flags->rm_key, "the entry's key (from frugal cache ls)")->required();

@@ -77,4 +77,19 @@ run_status "$FRUGAL" cache rm "$key"
 expect_eq "$STATUS" 0 "cache rm"
 run_status "$FRUGAL" cache rm ../../etc
 expect_eq "$STATUS" 2 "a key that is not hex is refused"
+
+run_status "$FRUGAL" --format csv cache stats
+expect_eq "$STATUS" 0 "cache stats"
+expect_eq "$(tail -n +2 <<<"$OUT" | cut -d, -f1)" 4 "four entries after rm"
+
+run_status "$FRUGAL" cache gc --max-size 5X
+expect_eq "$STATUS" 2 "a bad size is a usage error"
+expect_contains "$ERR" "--max-size '5X'" "the error names the flag and value"
+
+# Under a 1-byte bound, gc evicts everything; the next run of a stage is a miss again.
+run_status "$FRUGAL" cache gc --max-size 1
+expect_eq "$STATUS" 0 "cache gc"
+expect_contains "$ERR" "evicted 4 entries" "gc evicts all entries over the bound"
+run_status stage 224
+expect_contains "$ERR" "cache miss" "an evicted entry misses"
 echo ok
