@@ -85,6 +85,10 @@ struct Report {
   std::int64_t reconciled_runs = 0;
   Money reconciled_estimate;
   Money reconciled_billed;
+  // The computation cache (frugal cache run) over the period: hits, and what they did not recompute.
+  std::int64_t cache_hits = 0;
+  std::int64_t cache_saved_ms = 0;
+  Money cache_saved;  // hits that were priced (--instance-type or --hourly-usd)
 };
 
 Result<Report> report(store::Store& store, const ReportQuery& query);

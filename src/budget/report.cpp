@@ -72,6 +72,12 @@ Result<Report> report(store::Store& store, const ReportQuery& query) {
   out.reconciled_runs = store::as_int(reconciled.rows.at(0)[0]);
   out.reconciled_estimate = Money::from_nanos(store::as_int(reconciled.rows.at(0)[1]));
   out.reconciled_billed = Money::from_nanos(store::as_int(reconciled.rows.at(0)[2]));
+  auto cache = FRUGAL_TRY(store.query(
+      "SELECT count(*), sum(compute_ms), sum(saved_nanos) FROM cache_events WHERE kind = 'hit' AND at >= ? AND at < ?",
+      params));
+  out.cache_hits = store::as_int(cache.rows.at(0)[0]);
+  out.cache_saved_ms = store::as_int(cache.rows.at(0)[1]);
+  out.cache_saved = Money::from_nanos(store::as_int(cache.rows.at(0)[2]));
   std::sort(out.failures.begin(), out.failures.end(), [](const FailureLine& a, const FailureLine& b) {
     if (a.failed_cost != b.failed_cost) return a.failed_cost > b.failed_cost;
     if (a.failures != b.failures) return a.failures > b.failures;

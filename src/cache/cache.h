@@ -13,7 +13,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
+#include "core/money.h"
+
+namespace frugal::store {
+class Store;
+}
 
 namespace frugal::cache {
 
@@ -114,6 +120,23 @@ class KeyLock {
 // "50G", "512Mi", "1T", "1000": K/M/G/T are powers of 1000, Ki/Mi/Gi/Ti of 1024; a trailing B is
 // allowed. The error names `flag`.
 Result<std::uint64_t> parse_size(const std::string& text, std::string_view flag);
+
+// Who a stage runs for and what its machine costs, so hits can be counted as money saved.
+struct EventContext {
+  std::string user, team, project;
+  std::string instance_type, region, provider;  // priced from the catalog when given
+  std::optional<Money> hourly;                  // --hourly-usd: wins over the catalog
+};
+
+// The hourly price `context` names: its own, or the catalog's on-demand price of its instance
+// type; none when neither is given. An unknown instance type is an error naming close matches.
+Result<std::optional<Money>> hourly_price(store::Store& store, const EventContext& context);
+
+enum class EventKind { store, hit };
+
+// Records a store or a hit in `cache_events`; a hit's saving is compute_ms at `hourly`. Returns it.
+Result<std::optional<Money>> record_event(store::Store& store, EventKind kind, const Entry& entry, TimePoint at,
+                                          const EventContext& context, std::optional<Money> hourly);
 
 // SHA-256 of a file's content, hex.
 Result<std::string> hash_file(const std::string& path);

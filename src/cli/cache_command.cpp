@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <fmt/format.h>
 #include <utility>
 
@@ -22,7 +24,33 @@ struct CacheFlags {
   bool explain = false;
   std::string rm_key;
   std::string max_size;
+  std::string hourly_usd, instance_type, team, project;
 };
+
+// Who the stage runs for and its price, resolved before anything runs so a bad flag costs nothing.
+struct Accounting {
+  std::unique_ptr<store::Store> store;
+  cache::EventContext context;
+  std::optional<Money> hourly;
+};
+
+Result<Accounting> open_accounting(Context& ctx, const CacheFlags& f) {
+  for (const auto& [key, value] : {std::pair{"instance_type", &f.instance_type}, {"team", &f.team}, {"project", &f.project}})
+    if (!value->empty()) ctx.flags[key] = *value;
+  ctx.config.reset();
+  FRUGAL_CHECK(ctx.load_config());
+  const Config& c = *ctx.config;
+  Accounting a;
+  a.context = {c.get("user"), c.get("team"), c.get("project"), c.get("instance_type"), c.get("region"), c.get("provider"), {}};
+  if (!f.hourly_usd.empty()) a.context.hourly = FRUGAL_TRY(parse_usd(f.hourly_usd, "--hourly-usd"));
+  a.store = FRUGAL_TRY(ctx.open_store(store::Access::read_write));
+  a.hourly = FRUGAL_TRY(cache::hourly_price(*a.store, a.context));
+  return a;
+}
+
+std::string saved_text(const std::optional<Money>& saved) {
+  return saved ? fmt::format(" and ${}", money_text(*saved)) : std::string();
+}
 
 Result<std::string> cache_folder(Context& ctx) {
   FRUGAL_CHECK(ctx.load_config());
@@ -48,6 +76,8 @@ int run_stage(Context& ctx, const CacheFlags& f) {
     if (!kv) return report_error(kv.error());
     in.params.push_back(*kv);
   }
+  auto accounting = open_accounting(ctx, f);
+  if (!accounting) return report_error(accounting.error());
   auto key = cache::stage_key(in);
   if (!key) return report_error(key.error());
   if (f.explain) {
@@ -67,9 +97,13 @@ int run_stage(Context& ctx, const CacheFlags& f) {
     if (!how) return report_error(how.error());
     if (auto ok = store.touch(key->hex); !ok) return report_error(ok.error());
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    fmt::print(stderr, "frugal: cache hit {} ({} files, {} bytes, {} in {}): saved {} of compute\n", key->hex.substr(0, 12),
-               (*hit)->files.size(), (*hit)->bytes, *how == cache::Restore::hard_link ? "linked" : "copied",
-               seconds_text(took), seconds_text((*hit)->compute_ms));
+    auto saved = cache::record_event(*accounting->store, cache::EventKind::hit, **hit, ctx.clock.now(),
+                                     accounting->context, accounting->hourly);
+    if (!saved) return report_error(saved.error());
+    fmt::print(stderr, "frugal: cache hit {} ({} files, {} bytes, {} in {}): saved {} of compute{}\n",
+               key->hex.substr(0, 12), (*hit)->files.size(), (*hit)->bytes,
+               *how == cache::Restore::hard_link ? "linked" : "copied", seconds_text(took),
+               seconds_text((*hit)->compute_ms), saved_text(*saved));
     return k_exit_ok;
   }
   fmt::print(stderr, "frugal: cache miss {}: running the stage\n", key->hex.substr(0, 12));
@@ -82,6 +116,9 @@ int run_stage(Context& ctx, const CacheFlags& f) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(outcome->ended - outcome->started).count();
   auto entry = store.put(key->hex, f.outputs, ms);
   if (!entry) return report_error(entry.error());
+  auto recorded = cache::record_event(*accounting->store, cache::EventKind::store, *entry, ctx.clock.now(),
+                                      accounting->context, accounting->hourly);
+  if (!recorded) return report_error(recorded.error());
   fmt::print(stderr, "frugal: cached {} ({} files, {} bytes, computed in {})\n", key->hex.substr(0, 12),
              entry->files.size(), entry->bytes, seconds_text(ms));
   if (!f.max_size.empty()) {
@@ -159,6 +196,10 @@ void add_cache_command(CLI::App& app, Context& ctx) {
   repeatable(run, "--env", flags->env, "environment variable whose value goes into the key (repeatable)");
   run->add_option("--key", flags->key, "your own key, added to the derived one");
   run->add_flag("--explain", flags->explain, "print what went into the key");
+  run->add_option("--instance-type", flags->instance_type, "instance the stage runs on: prices what a hit saves");
+  run->add_option("--hourly-usd", flags->hourly_usd, "price per hour of the machine (overrides the catalog)");
+  run->add_option("--team", flags->team, "team charged (or FRUGAL_TEAM)");
+  run->add_option("--project", flags->project, "project charged (or FRUGAL_PROJECT)");
   run->add_option("--max-size", flags->max_size, "after storing, evict least recently used entries down to this (50G)");
   run->add_option("command", flags->command, "the stage's command, after --")->required();
   run->callback([&ctx, flags] {

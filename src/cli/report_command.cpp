@@ -51,11 +51,13 @@ int execute(Context& ctx, const ReportFlags& f) {
   if (format == Format::json) {
     Table totals;
     totals.columns = {"since", "until", "runs", "failed_runs", "cost_usd", "failed_cost_usd", "reconciled_runs",
-                      "reconciled_estimate_usd", "reconciled_billed_usd"};
+                      "reconciled_estimate_usd", "reconciled_billed_usd", "cache_hits", "cache_saved_hours",
+                      "cache_saved_usd"};
     totals.rows.push_back({Cell::str(format_utc(since)), Cell::str(format_utc(until)), int_cell(r->runs),
                            int_cell(r->failed_runs), money_cell(r->total_cost, format), money_cell(r->failed_cost, format),
                            int_cell(r->reconciled_runs), money_cell(r->reconciled_estimate, format),
-                           money_cell(r->reconciled_billed, format)});
+                           money_cell(r->reconciled_billed, format), int_cell(r->cache_hits),
+                           hours_cell(static_cast<double>(r->cache_saved_ms) / 3.6e6), money_cell(r->cache_saved, format)});
     sections.insert(sections.begin(), {"totals", totals});
     print_sections_json(stdout, sections);
     return k_exit_ok;
@@ -69,6 +71,9 @@ int execute(Context& ctx, const ReportFlags& f) {
       fmt::print("billed: {} runs reconciled with the bill: estimated ${}, billed ${}, gap ${}\n", r->reconciled_runs,
                  money_text(r->reconciled_estimate), money_text(r->reconciled_billed),
                  money_text(r->reconciled_billed - r->reconciled_estimate));
+    if (r->cache_hits)
+      fmt::print("saved by cache: {} hits, {:.2f} h of compute not rerun, ${}\n", r->cache_hits,
+                 static_cast<double>(r->cache_saved_ms) / 3.6e6, money_text(r->cache_saved));
   }
   const char* titles[] = {"costliest jobs", "longest jobs", "failures by team and project"};
   for (std::size_t i = 0; i < sections.size(); ++i) {

@@ -69,6 +69,18 @@ wait "$second" || fail "second concurrent stage failed: $(cat b.err)"
 expect_eq "$(wc -l < slow.log)" 1 "concurrent misses ran the stage once"
 expect_contains "$(cat a.err b.err)" "cache hit" "the waiting process hit"
 
+# A priced hit says what it saved, and the report counts it: a 1 s stage at $3600/h is $1.
+run_status "$FRUGAL" cache run --in slow.sh --out slow-out --hourly-usd 3600 -- ./slow.sh
+expect_contains "$ERR" "cache hit" "priced hit"
+expect_contains "$ERR" 'of compute and $1.' "a hit names the money it saved"
+run_status "$FRUGAL" report --since 1d
+expect_contains "$OUT" "saved by cache: 3 hits" "the report counts cache hits"
+run_status "$FRUGAL" sql "SELECT kind, count(*) FROM cache_events GROUP BY kind ORDER BY kind"
+expect_contains "$OUT" "hit" "hits recorded"
+run_status "$FRUGAL" cache run --in slow.sh --out slow-out --instance-type p4d.24xlarg -- ./slow.sh
+expect_eq "$STATUS" 2 "an unknown instance type is refused before anything runs"
+expect_contains "$ERR" "did you mean" "close matches offered"
+
 run_status "$FRUGAL" --format csv cache ls
 expect_eq "$STATUS" 0 "cache ls"
 expect_eq "$(tail -n +2 <<<"$OUT" | wc -l)" 5 "five entries listed (three prep stages, --explain, slow)"
