@@ -39,6 +39,11 @@ struct Key {
 // Errors: an input that does not exist, or cannot be read, names it.
 Result<Key> stage_key(const StageInputs& inputs);
 
+// A hit deletes each --out before restoring it, so an --out may not be the working folder or one
+// above it, hold an --in, or hold the cache itself. The error names the flag and the path.
+Result<void> check_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs,
+                           const std::string& cache_folder);
+
 struct OutputFile {
   std::string path;     // as restored (under one of the --out paths)
   std::string sha256;

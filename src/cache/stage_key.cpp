@@ -83,6 +83,35 @@ Result<std::string> hash_file(const std::string& path) {
   return sha.hex();
 }
 
+namespace {
+
+// True when `inner` is `outer` or lies under it (both absolute and normalised).
+bool within(const fs::path& inner, const fs::path& outer) {
+  auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+  return o == outer.end() || (std::next(o) == outer.end() && o->empty());  // a trailing '/' is ""
+}
+
+}  // namespace
+
+Result<void> check_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs,
+                           const std::string& cache_folder) {
+  std::error_code ec;
+  fs::path cwd = fs::weakly_canonical(fs::current_path(ec), ec);
+  fs::path cache = fs::weakly_canonical(fs::absolute(cache_folder, ec), ec);
+  for (const auto& given : outputs) {
+    fs::path out = fs::weakly_canonical(fs::absolute(given, ec), ec);
+    if (ec || given.empty()) return fail(ErrorCode::invalid, fmt::format("--out '{}': not a usable path", given));
+    if (within(cwd, out))
+      return fail(ErrorCode::invalid, fmt::format("--out {}: is the working folder or above it; a hit would delete it", given));
+    if (within(cache, out) || within(out, cache))
+      return fail(ErrorCode::invalid, fmt::format("--out {}: overlaps the cache folder {}", given, cache.string()));
+    for (const auto& in : inputs)
+      if (within(fs::weakly_canonical(fs::absolute(in, ec), ec), out))
+        return fail(ErrorCode::invalid, fmt::format("--out {}: holds the input {}; a hit would delete it", given, in));
+  }
+  return {};
+}
+
 Result<Key> stage_key(const StageInputs& in) {
   Key key;
   key.record.push_back(line("format", std::to_string(k_format_version)));

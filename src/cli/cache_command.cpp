@@ -78,13 +78,14 @@ int run_stage(Context& ctx, const CacheFlags& f) {
   }
   auto accounting = open_accounting(ctx, f);
   if (!accounting) return report_error(accounting.error());
+  auto folder = cache_folder(ctx);
+  if (!folder) return report_error(folder.error());
+  if (auto ok = cache::check_outputs(f.outputs, f.inputs, *folder); !ok) return report_error(ok.error());
   auto key = cache::stage_key(in);
   if (!key) return report_error(key.error());
   if (f.explain) {
     for (const auto& line : key->record) fmt::print(stderr, "frugal: key input: {}\n", line);
   }
-  auto folder = cache_folder(ctx);
-  if (!folder) return report_error(folder.error());
   cache::ObjectStore store(*folder);
   auto lock = cache::KeyLock::acquire(*folder, key->hex);
   if (!lock) return report_error(lock.error());

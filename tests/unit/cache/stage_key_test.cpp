@@ -175,3 +175,45 @@ TEST(HashFile, MatchesTheKnownSha256OfAbc) {
 
 }  // namespace
 }  // namespace frugal::cache
+
+namespace frugal::cache {
+namespace {
+
+struct InFolder : ::testing::Test {
+  testing::TestDir dir;
+  std::filesystem::path previous = std::filesystem::current_path();
+  void SetUp() override {
+    std::filesystem::create_directories(dir.file("work/raw"));
+    std::filesystem::current_path(dir.file("work"));
+  }
+  void TearDown() override { std::filesystem::current_path(previous); }
+  std::string cache() const { return dir.file("home/cache"); }
+};
+
+TEST_F(InFolder, AnOutputBesideTheInputsIsAccepted) {
+  EXPECT_TRUE(check_outputs({"prep", "out/model.bin"}, {"raw", "prep.py"}, cache()));
+}
+
+TEST_F(InFolder, AnOutputThatIsTheWorkingFolderOrAboveIsRefused) {
+  for (const char* out : {".", "./", "..", "/", dir.path().c_str()}) {
+    auto r = check_outputs({out}, {}, cache());
+    ASSERT_FALSE(r) << out;
+    EXPECT_NE(r.error().message.find("--out"), std::string::npos);
+  }
+}
+
+TEST_F(InFolder, AnOutputHoldingAnInputIsRefused) {
+  auto r = check_outputs({"raw/.."}, {"raw/a.csv"}, cache());
+  EXPECT_FALSE(r);
+  r = check_outputs({"raw"}, {"raw/a.csv"}, cache());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("raw/a.csv"), std::string::npos) << r.error().message;
+}
+
+TEST_F(InFolder, AnOutputOverlappingTheCacheIsRefused) {
+  EXPECT_FALSE(check_outputs({dir.file("home")}, {}, cache()));
+  EXPECT_FALSE(check_outputs({cache() + "/objects"}, {}, cache()));
+}
+
+}  // namespace
+}  // namespace frugal::cache
