@@ -143,6 +143,9 @@ enum class EventKind { store, hit };
 Result<std::optional<Money>> record_event(store::Store& store, EventKind kind, const Entry& entry, TimePoint at,
                                           const EventContext& context, std::optional<Money> hourly);
 
+// SHA-256 of a string, hex.
+std::string sha256_hex(std::string_view text);
+
 // SHA-256 of a file's content, hex.
 Result<std::string> hash_file(const std::string& path);
 

@@ -72,6 +72,12 @@ Result<void> add_input(const std::string& given, std::vector<std::string>& recor
 
 }  // namespace
 
+std::string sha256_hex(std::string_view text) {
+  Sha256 sha;
+  sha.update(text.data(), text.size());
+  return sha.hex();
+}
+
 Result<std::string> hash_file(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
   if (!f) return fail(ErrorCode::io, fmt::format("{}: {}", path, std::strerror(errno)));

@@ -65,5 +65,6 @@ void add_quota_command(CLI::App& app, Context& ctx);
 void add_catalog_command(CLI::App& app, Context& ctx);
 void add_bill_command(CLI::App& app, Context& ctx);
 void add_cache_command(CLI::App& app, Context& ctx);
+void add_data_command(CLI::App& app, Context& ctx);
 
 }  // namespace frugal::cli

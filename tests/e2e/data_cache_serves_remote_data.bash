@@ -1,0 +1,74 @@
+# `frugal data get` against a real S3 server (s3rver) and a plain HTTP server on loopback: a miss
+# downloads, a hit answers without the network, a flipped byte is caught and fetched again,
+# --revalidate notices a changed object, N processes download one object once, gc bounds the size.
+source "$(dirname "$0")/lib.bash"
+s3rver="$(cd "$(dirname "$0")/../.." && pwd)/node_modules/.bin/s3rver"
+if [[ ! -x "$s3rver" ]]; then
+  echo "SKIP: s3rver is not installed (npm ci at the repository root installs it)"
+  exit 200
+fi
+mkdir s3data www
+"$s3rver" --directory s3data --port 0 --configure-bucket train >s3rver.log 2>&1 &
+server=$!
+head -c 3000000 /dev/urandom > www/shard.bin
+python3 -m http.server 0 --bind 127.0.0.1 --directory www >http.log 2>&1 &
+http_server=$!
+trap 'kill $server $http_server 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do grep -q "listening on" s3rver.log 2>/dev/null && grep -q "Serving HTTP" http.log 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' s3rver.log)
+http_port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' http.log | head -1)
+[[ -n "$port" && -n "$http_port" ]] || fail "servers did not start: $(cat s3rver.log http.log)"
+export FRUGAL_S3_ENDPOINT="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+s3() { curl -sf -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER "$@"; }
+head -c 2000000 /dev/urandom > shard-0001.tar
+s3 -T shard-0001.tar "$FRUGAL_S3_ENDPOINT/train/shards/shard-0001.tar" || fail "upload to s3rver"
+
+url=s3://train/shards/shard-0001.tar
+run_status "$FRUGAL" data get "$url"
+expect_eq "$STATUS" 0 "s3 miss: $ERR"
+expect_contains "$ERR" "miss $url (2000000 bytes)" "a miss is reported"
+path=$OUT
+cmp -s "$path" shard-0001.tar || fail "the cached copy differs from the object"
+
+kill -STOP "$server"  # a hit must not need the server
+run_status timeout 5 "$FRUGAL" data get "$url"
+kill -CONT "$server"
+expect_eq "$STATUS" 0 "hit with the server paused"
+expect_eq "$OUT" "$path" "a hit gives the same path"
+expect_eq "$ERR" "" "a hit is quiet"
+
+chmod u+w "$path"
+printf 'X' | dd of="$path" bs=1 seek=1000 conv=notrunc status=none  # flip a byte
+run_status "$FRUGAL" data get "$url"
+expect_contains "$ERR" "refetched" "a corrupted copy is fetched again"
+cmp -s "$path" shard-0001.tar || fail "the refetched copy differs"
+
+head -c 2000000 /dev/urandom > shard-0001.tar
+s3 -T shard-0001.tar "$FRUGAL_S3_ENDPOINT/train/shards/shard-0001.tar" || fail "second upload"
+run_status "$FRUGAL" data get "$url"
+expect_eq "$ERR" "" "without --revalidate the local copy is served"
+run_status "$FRUGAL" data get --revalidate "$url"
+expect_contains "$ERR" "refetched" "--revalidate notices the new ETag"
+cmp -s "$path" shard-0001.tar || fail "the revalidated copy is the new object"
+
+run_status "$FRUGAL" data get s3://train/shards/missing.tar
+expect_eq "$STATUS" 2 "a missing object"
+expect_contains "$ERR" "s3://train/shards/missing.tar" "the error names the URL"
+
+# Plain HTTP, four processes at once: one download.
+web="http://127.0.0.1:$http_port/shard.bin"
+pids=()
+for i in 1 2 3 4; do
+  "$FRUGAL" data get "$web" >"get$i.out" 2>"get$i.err" &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid" || fail "a concurrent get failed: $(cat get*.err)"; done
+expect_eq "$(cat get*.err | grep -c miss)" 1 "four processes, one download"
+expect_eq "$(sort -u get*.out | wc -l)" 1 "all got the same path"
+cmp -s "$(cat get1.out)" www/shard.bin || fail "http copy differs"
+
+run_status "$FRUGAL" --format csv data stats
+expect_eq "$(tail -1 <<<"$OUT")" "2,5000000" "two objects, their bytes"
+run_status "$FRUGAL" data gc --max-size 4M
+expect_contains "$ERR" "evicted 1 objects (2000000 bytes freed)" "gc evicts the least recently used"
+echo ok
