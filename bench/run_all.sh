@@ -11,3 +11,4 @@ echo; echo "== bill import and costs over 5,000,000 FOCUS rows =="; "$here/bill_
 echo; echo "== early stopping on real learning curves =="; "$build/bench/replay_learning_curves" "$here/../../shared/data/learning_curves/opda_imagenet_mnli"
 echo; echo "== the runner's own costs =="; "$here/runner/run.sh" "$build"
 echo; echo "== the computation cache: hashing, restoring a hit =="; "$here/cache/run.sh" "$build"
+echo; echo "== the data cache: a download against curl, a hit =="; "$here/data/run.sh" "$build"

@@ -1,11 +1,11 @@
 #pragma once
 // Datacache: remote data (s3://, http(s)://, file://) kept on local disk, so training reads the
 // same shards from object storage once. Each object is a file under objects/ab/cdef… (the SHA-256 of
-// its URL) with a small .meta beside it: URL, ETag, size, content hash and the file's mtime. A
+// its URL) with a small .meta beside it: URL, ETag, size and the file's mtime. A
 // download lands in a temporary file and is renamed in only once complete and its size checked;
 // the .meta is written last, so a crash leaves a miss, never a half file served as whole.
-// A hit costs a stat and no hashing: a file whose size or mtime changed since it was stored is
-// re-hashed, and fetched again when its content no longer matches.
+// A hit costs a stat and no hashing: a file whose size or mtime changed since it was stored
+// (a flipped byte, a truncation) is fetched again.
 #include <cstdint>
 #include <string>
 

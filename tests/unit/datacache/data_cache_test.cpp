@@ -64,16 +64,6 @@ TEST_F(FileSource, ACorruptedCopyIsFetchedAgain) {
   EXPECT_EQ(read(again->path), "alpha");
 }
 
-TEST_F(FileSource, ATouchedButIntactCopyIsStillAHit) {
-  write(dir.file("a.bin"), "alpha");
-  auto first = cache.get(url("a.bin"));
-  ASSERT_TRUE(first);
-  write(first->path, "alpha");  // rewritten with the same bytes: re-hashed, found whole
-  auto again = cache.get(url("a.bin"));
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->outcome, Outcome::hit);
-}
-
 TEST_F(FileSource, RevalidateNoticesAChangedSource) {
   write(dir.file("a.bin"), "alpha");
   ASSERT_TRUE(cache.get(url("a.bin")));
