@@ -24,19 +24,7 @@ mkdir big
 for i in $(seq 1 "$files"); do head -c $((size_mb * 1024 * 1024 / files)) /dev/urandom >"big/part-$i.bin"; done
 echo "input: $files files, $(du -sm big | cut -f1) MB (page cache warm after the first read)"
 
-now_ms() { date +%s%3N; }
-# best_of N CMD...: the fastest of N runs of CMD, in ms (the minimum is the least noisy on a shared machine).
-best_of() {
-  local n=$1 best=999999999 start took
-  shift
-  for _ in $(seq 1 "$n"); do
-    start=$(now_ms)
-    "$@" >/dev/null 2>&1
-    took=$(($(now_ms) - start))
-    ((took < best)) && best=$took
-  done
-  echo "$best"
-}
+source "$here/../timing.sh"
 
 sha256sum big/* >/dev/null  # warm the page cache for both sides
 counter=0

@@ -20,18 +20,7 @@ trap 'kill $server; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do grep -q "Serving HTTP" "$tmp/http.log" && break; sleep 0.05; done
 url="http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$tmp/http.log" | head -1)/object.bin"
 export FRUGAL_HOME="$tmp/home"
-now_ms() { date +%s%3N; }
-best_of() {
-  local n=$1 best=999999999 start took
-  shift
-  for _ in $(seq 1 "$n"); do
-    start=$(now_ms)
-    "$@" >/dev/null 2>&1
-    took=$(($(now_ms) - start))
-    ((took < best)) && best=$took
-  done
-  echo "$best"
-}
+source "$here/../timing.sh"
 peer() { curl -sf -o "$tmp/curl.bin" "$url"; }
 miss() { rm -rf "$FRUGAL_HOME/data"; "$frugal" data get "$url"; }
 hit() { "$frugal" data get "$url"; }
