@@ -143,6 +143,10 @@ enum class EventKind { store, hit };
 Result<std::optional<Money>> record_event(store::Store& store, EventKind kind, const Entry& entry, TimePoint at,
                                           const EventContext& context, std::optional<Money> hourly);
 
+// Writes `data` to `target` all or nothing: a temporary beside it, fsynced, renamed over it, and
+// the folder fsynced. A crash leaves the old file or the new one, never half of either.
+Result<void> write_atomically(const std::string& target, const std::string& data);
+
 // SHA-256 of a string, hex.
 std::string sha256_hex(std::string_view text);
 

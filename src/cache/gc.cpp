@@ -92,15 +92,6 @@ Result<std::uint64_t> parse_size(const std::string& text, std::string_view flag)
   return fail(ErrorCode::invalid, fmt::format("{} '{}': expected a size such as 50G, 512Mi or 1000000", flag, text));
 }
 
-Result<void> ObjectStore::touch(const std::string& key) {
-  if (key.size() != 64 || key.find_first_not_of("0123456789abcdef") != std::string::npos)
-    return fail(ErrorCode::invalid, fmt::format("cache key '{}': expected 64 lowercase hex digits", key));
-  std::string path = m_folder + "/entries/" + key;
-  if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) != 0)
-    return fail(ErrorCode::io, fmt::format("{}: {}", path, std::strerror(errno)));
-  return {};
-}
-
 Result<GcResult> ObjectStore::gc(std::uint64_t max_bytes) {
   GcResult result;
   auto entries = FRUGAL_TRY(list());

@@ -24,8 +24,10 @@ Result<void> fsync_path(const fs::path& p) {
   return {};
 }
 
-// Writes `data` to `target` all or nothing: a temporary beside it, synced, then renamed.
-Result<void> write_atomically(const fs::path& target, const std::string& data) {
+}  // namespace
+
+Result<void> write_atomically(const std::string& target_path, const std::string& data) {
+  fs::path target(target_path);
   fs::path tmp = target.parent_path() / ("." + target.filename().string() + fmt::format(".{}.tmp", ::getpid()));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -38,6 +40,8 @@ Result<void> write_atomically(const fs::path& target, const std::string& data) {
   if (ec) return fail(ErrorCode::io, fmt::format("{}: {}", target.string(), ec.message()));
   return fsync_path(target.parent_path());
 }
+
+namespace {
 
 // Keys name files under entries/: only a SHA-256 in hex may, so no input escapes the folder.
 Result<void> check_key(const std::string& key) {
@@ -99,7 +103,7 @@ Result<Entry> ObjectStore::put(const std::string& key, const std::vector<std::st
   for (const auto& o : outputs) manifest += fmt::format("out\t{}\n", o);
   for (const auto& f : entry.files) manifest += fmt::format("file\t{}\t{}\t{:o}\t{}\n", f.sha256, f.bytes, f.mode, f.path);
   fs::create_directories(fs::path(m_folder) / "entries", ec);
-  FRUGAL_CHECK(write_atomically(fs::path(m_folder) / "entries" / key, manifest));
+  FRUGAL_CHECK(write_atomically((fs::path(m_folder) / "entries" / key).string(), manifest));
   return entry;
 }
 
@@ -162,6 +166,14 @@ Result<Restore> ObjectStore::restore(const Entry& entry) const {
     }
   }
   return how;
+}
+
+Result<void> ObjectStore::touch(const std::string& key) {
+  FRUGAL_CHECK(check_key(key));
+  std::string path = m_folder + "/entries/" + key;
+  if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) != 0)
+    return fail(ErrorCode::io, fmt::format("{}: {}", path, std::strerror(errno)));
+  return {};
 }
 
 Result<void> ObjectStore::remove(const std::string& key) {

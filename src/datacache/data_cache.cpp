@@ -39,19 +39,7 @@ std::optional<Meta> read_meta(const std::string& path) {
 }
 
 Result<void> write_meta(const std::string& path, const Meta& m) {
-  std::string tmp = fmt::format("{}.{}.tmp", path, ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "frugal-data 1\n" << m.url << '\n' << m.etag << '\n' << m.bytes << ' ' << m.mtime_ns << '\n';
-    if (!out.flush()) return fail(ErrorCode::io, fmt::format("{}: cannot write", tmp));
-  }
-  int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(ErrorCode::io, fmt::format("{}: {}", path, std::strerror(errno)));
-  return {};
+  return cache::write_atomically(path, fmt::format("frugal-data 1\n{}\n{}\n{} {}\n", m.url, m.etag, m.bytes, m.mtime_ns));
 }
 
 bool is_remote_url(const std::string& url) {
