@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "objects/objects.h"
+#include "objects/signed_request.h"
 #include "util/strings.h"
 
 namespace frugal::objects {
@@ -14,10 +15,9 @@ namespace {
 
 struct Transfer {
   CURL* curl = curl_easy_init();
-  curl_slist* headers = nullptr;
+  SignedRequest signed_request;
   std::string etag;
   ~Transfer() {
-    curl_slist_free_all(headers);
     if (curl) curl_easy_cleanup(curl);
   }
 };
@@ -39,17 +39,7 @@ std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size
 Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing* signing) {
   Transfer t;
   if (!t.curl) return fail(ErrorCode::unavailable, "libcurl handle");
-  std::string sigv4, userpwd;
-  if (signing) {
-    sigv4 = fmt::format("aws:amz:{}:s3", signing->region);
-    userpwd = signing->access_key + ":" + signing->secret_key;
-    t.headers = curl_slist_append(t.headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-    if (!signing->session_token.empty())
-      t.headers = curl_slist_append(t.headers, ("x-amz-security-token: " + signing->session_token).c_str());
-    curl_easy_setopt(t.curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
-    curl_easy_setopt(t.curl, CURLOPT_USERPWD, userpwd.c_str());
-    curl_easy_setopt(t.curl, CURLOPT_HTTPHEADER, t.headers);
-  }
+  if (signing) sign_request(t.curl, *signing, t.signed_request);
   curl_easy_setopt(t.curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(t.curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(t.curl, CURLOPT_FOLLOWLOCATION, signing ? 0L : 1L);
@@ -79,6 +69,17 @@ Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing
 }
 
 }  // namespace
+
+void sign_request(CURL* curl, const Signing& signing, SignedRequest& request) {
+  request.sigv4 = fmt::format("aws:amz:{}:s3", signing.region);
+  request.userpwd = signing.access_key + ":" + signing.secret_key;
+  request.headers = curl_slist_append(request.headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+  if (!signing.session_token.empty())
+    request.headers = curl_slist_append(request.headers, ("x-amz-security-token: " + signing.session_token).c_str());
+  curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, request.sigv4.c_str());
+  curl_easy_setopt(curl, CURLOPT_USERPWD, request.userpwd.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, request.headers);
+}
 
 Result<ObjectInfo> http_download(const std::string& url, const std::string& local_path, const Signing* signing) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(local_path.c_str(), "wb"), std::fclose);

@@ -1,6 +1,6 @@
 #pragma once
 // Objects: S3 and S3-compatible object storage over HTTP (libcurl, requests signed with its
-// CURLOPT_AWS_SIGV4 — no AWS SDK). Checkpoints go here now; the data and computation caches next.
+// CURLOPT_AWS_SIGV4 — no AWS SDK). Checkpoints go here; the data cache reads through http_download.
 //
 // Where and who, read once from the environment (the standard AWS variables):
 //   endpoint  FRUGAL_S3_ENDPOINT, else AWS_ENDPOINT_URL, else https://s3.<region>.amazonaws.com
@@ -53,7 +53,6 @@ class S3Client {
   Signing signing() const { return {m_region, m_access_key, m_secret_key, m_session_token}; }
 
   Result<void> put_file(const S3Url& to, const std::string& local_path);
-  Result<void> get_file(const S3Url& from, const std::string& local_path);  // via a temp file + rename
   Result<std::vector<std::string>> list(const S3Url& prefix);               // keys under it
   Result<void> remove(const S3Url& object);
 

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "objects/objects.h"
+#include "objects/signed_request.h"
 #include "util/strings.h"
 
 namespace frugal::objects {
@@ -56,9 +57,7 @@ std::size_t to_string(char* data, std::size_t size, std::size_t n, void* into) {
 
 struct Easy {
   CURL* curl = curl_easy_init();
-  curl_slist* headers = nullptr;
   ~Easy() {
-    curl_slist_free_all(headers);
     if (curl) curl_easy_cleanup(curl);
   }
 };
@@ -107,21 +106,15 @@ std::string S3Client::url_of(const S3Url& where) const {
 
 namespace {
 
-// Sends one signed request; returns the HTTP status and fills `body` (unless writing to `out`).
-Result<long> send(const std::string& url, const char* method, const std::string& region, const std::string& key,
-                  const std::string& secret, const std::string& token, std::FILE* upload, std::int64_t upload_size,
-                  std::FILE* out, std::string& body) {
+// Sends one signed request; returns the HTTP status and fills `body`. (GETs of objects go through
+// http_download, which streams to a file and checks the length.)
+Result<long> send(const std::string& url, const char* method, const Signing& signing, std::FILE* upload,
+                  std::int64_t upload_size, std::string& body) {
   Easy e;
   if (!e.curl) return fail(ErrorCode::unavailable, "S3: libcurl handle");
-  std::string sigv4 = fmt::format("aws:amz:{}:s3", region);
-  std::string userpwd = key + ":" + secret;
-  // The body is streamed, not hashed: S3 accepts an unsigned payload over a signed request.
-  e.headers = curl_slist_append(e.headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-  if (!token.empty()) e.headers = curl_slist_append(e.headers, ("x-amz-security-token: " + token).c_str());
+  SignedRequest request;
+  sign_request(e.curl, signing, request);
   curl_easy_setopt(e.curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(e.curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
-  curl_easy_setopt(e.curl, CURLOPT_USERPWD, userpwd.c_str());
-  curl_easy_setopt(e.curl, CURLOPT_HTTPHEADER, e.headers);
   curl_easy_setopt(e.curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e.curl, CURLOPT_CONNECTTIMEOUT, 10L);
   if (upload) {
@@ -131,12 +124,8 @@ Result<long> send(const std::string& url, const char* method, const std::string&
   } else if (std::strcmp(method, "GET") != 0) {
     curl_easy_setopt(e.curl, CURLOPT_CUSTOMREQUEST, method);
   }
-  if (out) {
-    curl_easy_setopt(e.curl, CURLOPT_WRITEDATA, out);
-  } else {
-    curl_easy_setopt(e.curl, CURLOPT_WRITEFUNCTION, to_string);
-    curl_easy_setopt(e.curl, CURLOPT_WRITEDATA, &body);
-  }
+  curl_easy_setopt(e.curl, CURLOPT_WRITEFUNCTION, to_string);
+  curl_easy_setopt(e.curl, CURLOPT_WRITEDATA, &body);
   CURLcode rc = curl_easy_perform(e.curl);
   if (rc != CURLE_OK) return fail(ErrorCode::unavailable, fmt::format("S3 {} {}: {}", method, url, curl_easy_strerror(rc)));
   long status = 0;
@@ -153,27 +142,8 @@ Result<void> S3Client::put_file(const S3Url& to, const std::string& local_path) 
   auto size = static_cast<std::int64_t>(std::filesystem::file_size(local_path, ec));
   std::string body;
   std::string url = url_of(to);
-  long status = FRUGAL_TRY(send(url, "PUT", m_region, m_access_key, m_secret_key, m_session_token, in.get(), size, nullptr, body));
+  long status = FRUGAL_TRY(send(url, "PUT", signing(), in.get(), size, body));
   if (status / 100 != 2) return fail(ErrorCode::io, fmt::format("S3 PUT {}: HTTP {} {}", url, status, body.substr(0, 300)));
-  return {};
-}
-
-Result<void> S3Client::get_file(const S3Url& from, const std::string& local_path) {
-  std::string partial = local_path + ".partial";
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(partial.c_str(), "wb"), std::fclose);
-  if (!out) return fail(ErrorCode::io, fmt::format("{}: {}", partial, std::strerror(errno)));
-  std::string body;
-  std::string url = url_of(from);
-  auto status = send(url, "GET", m_region, m_access_key, m_secret_key, m_session_token, nullptr, 0, out.get(), body);
-  out.reset();
-  if (!status || *status / 100 != 2) {
-    std::remove(partial.c_str());
-    if (!status) return std::unexpected(status.error());
-    return fail(*status == 404 ? ErrorCode::not_found : ErrorCode::io, fmt::format("S3 GET {}: HTTP {}", url, *status));
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, local_path, ec);
-  if (ec) return fail(ErrorCode::io, fmt::format("{}: {}", local_path, ec.message()));
   return {};
 }
 
@@ -184,7 +154,7 @@ Result<std::vector<std::string>> S3Client::list(const S3Url& prefix) {
     std::string url = fmt::format("{}?list-type=2&prefix={}", url_of({prefix.bucket, ""}), encode_key(prefix.key));
     if (!token.empty()) url += "&continuation-token=" + encode_key(token);
     std::string body;
-    long status = FRUGAL_TRY(send(url, "GET", m_region, m_access_key, m_secret_key, m_session_token, nullptr, 0, nullptr, body));
+    long status = FRUGAL_TRY(send(url, "GET", signing(), nullptr, 0, body));
     if (status / 100 != 2) return fail(ErrorCode::io, fmt::format("S3 LIST {}: HTTP {}", url, status));
     // The ListObjectsV2 answer is small XML: its <Key> and <NextContinuationToken> elements suffice.
     for (std::size_t at = 0; (at = body.find("<Key>", at)) != std::string::npos;) {
@@ -203,7 +173,7 @@ Result<std::vector<std::string>> S3Client::list(const S3Url& prefix) {
 Result<void> S3Client::remove(const S3Url& object) {
   std::string body;
   std::string url = url_of(object);
-  long status = FRUGAL_TRY(send(url, "DELETE", m_region, m_access_key, m_secret_key, m_session_token, nullptr, 0, nullptr, body));
+  long status = FRUGAL_TRY(send(url, "DELETE", signing(), nullptr, 0, body));
   if (status / 100 != 2 && status != 404) return fail(ErrorCode::io, fmt::format("S3 DELETE {}: HTTP {}", url, status));
   return {};
 }
