@@ -82,6 +82,9 @@ Result<objects::ObjectInfo> transfer(const std::string& url, const std::string& 
 Result<GetResult> DataCache::get(const std::string& url, const GetOptions& options) {
   if (!is_remote_url(url))
     return fail(ErrorCode::invalid, fmt::format("'{}': expected an s3://, https://, http:// or file:// URL", url));
+  // The .meta holds the URL on a line of its own, and no real URL has control characters.
+  if (std::any_of(url.begin(), url.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    return fail(ErrorCode::invalid, "URL with a control character (newline, tab, ...): refused");
   std::string key = cache::sha256_hex(url);
   fs::path data = fs::path(m_folder) / "objects" / key.substr(0, 2) / key.substr(2);
   std::string meta_path = data.string() + ".meta";

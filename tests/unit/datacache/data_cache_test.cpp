@@ -90,6 +90,14 @@ TEST_F(FileSource, AnUnsupportedSchemeIsRefused) {
   }
 }
 
+TEST_F(FileSource, AUrlWithAControlCharacterIsRefused) {
+  write(dir.file("a.bin"), "alpha");
+  auto r = cache.get(url("a.bin") + "\nfile:///etc/passwd");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("control character"), std::string::npos) << r.error().message;
+  EXPECT_EQ(cache.stats()->objects, 0U);
+}
+
 TEST_F(FileSource, GcEvictsTheLeastRecentlyUsedObjects) {
   for (const char* name : {"a", "b", "c"}) write(dir.file(name), std::string(100, name[0]));
   auto a = cache.get(url("a"));
