@@ -13,6 +13,7 @@
 
 #include "cache/cache.h"
 #include "cli/context.h"
+#include "cli/repeatable_option.h"
 #include "runner/runner.h"
 
 namespace frugal::cli {
@@ -177,11 +178,6 @@ int remove_entry(Context& ctx, const std::string& key) {
   return k_exit_ok;
 }
 
-void repeatable(CLI::App* cmd, const char* name, std::vector<std::string>& into, const char* help) {
-  // One value per flag, so a repeated flag never swallows the command after --.
-  cmd->add_option(name, into, help)->expected(1)->allow_extra_args(false)->multi_option_policy(
-      CLI::MultiOptionPolicy::TakeAll);
-}
 
 }  // namespace
 
@@ -191,10 +187,10 @@ void add_cache_command(CLI::App& app, Context& ctx) {
   cache->require_subcommand(1);
 
   auto* run = cache->add_subcommand("run", "frugal cache run --in PATH --out PATH [--param K=V] -- COMMAND ...");
-  repeatable(run, "--in", flags->inputs, "input file or folder whose content goes into the key (repeatable)");
-  repeatable(run, "--out", flags->outputs, "output file or folder the stage makes (repeatable)");
-  repeatable(run, "--param", flags->params, "parameter KEY=VALUE that goes into the key (repeatable)");
-  repeatable(run, "--env", flags->env, "environment variable whose value goes into the key (repeatable)");
+  add_repeatable(run, "--in", flags->inputs, "input file or folder whose content goes into the key (repeatable)");
+  add_repeatable(run, "--out", flags->outputs, "output file or folder the stage makes (repeatable)");
+  add_repeatable(run, "--param", flags->params, "parameter KEY=VALUE that goes into the key (repeatable)");
+  add_repeatable(run, "--env", flags->env, "environment variable whose value goes into the key (repeatable)");
   run->add_option("--key", flags->key, "your own key, added to the derived one");
   run->add_flag("--explain", flags->explain, "print what went into the key");
   run->add_option("--instance-type", flags->instance_type, "instance the stage runs on: prices what a hit saves");

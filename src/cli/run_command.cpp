@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "cli/context.h"
+#include "cli/repeatable_option.h"
 #include "runner/runner.h"
 #include "util/strings.h"
 
@@ -231,15 +232,8 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--hourly-usd", flags->hourly_usd,
                   "price per hour of the whole instance (overrides the catalog)");
   cmd->add_option("--gpus", flags->gpus, "GPUs the job holds, when it shares the instance");
-  // One value per flag, so a repeated flag never swallows the command after --.
-  cmd->add_option("--tag", flags->tags, "label KEY=VALUE (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeatable(cmd, "--tag", flags->tags, "label KEY=VALUE (repeatable)");
+  add_repeatable(cmd, "--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)");
   cmd->add_flag("--allow-over-quota", flags->allow_over_quota,
                 "run even when a quota is exhausted (recorded)");
   cmd->add_option("--max-usd", flags->max_usd,
@@ -251,16 +245,10 @@ void add_run_command(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--grace", flags->grace, "time between SIGTERM and SIGKILL when stopping the job")
       ->capture_default_str();
-  cmd->add_option("--metric", flags->metrics,
-                  "NAME=REGEX: a metric from output lines, e.g. 'val_loss=val_loss: ([0-9.eE+-]+)'")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--stop-when", flags->stop_when,
-                  "early stop: 'val_loss min patience=5 min_delta=0.001' or 'val_acc < 0.2 after step=1000'")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeatable(cmd, "--metric", flags->metrics,
+                  "NAME=REGEX: a metric from output lines, e.g. 'val_loss=val_loss: ([0-9.eE+-]+)'");
+  add_repeatable(cmd, "--stop-when", flags->stop_when,
+                  "early stop: 'val_loss min patience=5 min_delta=0.001' or 'val_acc < 0.2 after step=1000'");
   cmd->add_option(
       "--prune", flags->prune,
       "stop runs worse than earlier runs of the --experiment: median, or percentile=10 (recommended)");
