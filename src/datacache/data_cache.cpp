@@ -138,7 +138,7 @@ Result<GetResult> DataCache::get(const std::string& url, const GetOptions& optio
   meta.bytes = static_cast<std::uint64_t>(st.st_size);
   FRUGAL_CHECK(write_meta(meta_path, meta));
   GetResult result{data.string(), had_copy ? Outcome::refetched : Outcome::miss, meta.bytes};
-  held.reset();
+  // Still holding our lock, so gc counts this object as in use: the path returned must exist.
   if (options.max_bytes) FRUGAL_CHECK(gc(options.max_bytes));
   return result;
 }

@@ -125,5 +125,13 @@ TEST_F(FileSource, GetWithMaxSizeKeepsTheCacheBounded) {
   EXPECT_LE(s->bytes, 250U);
 }
 
+TEST_F(FileSource, GetWithMaxSizeNeverEvictsTheObjectItReturns) {
+  write(dir.file("big"), std::string(500, 'x'));
+  auto got = cache.get(url("big"), {.max_bytes = 100});
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(fs::exists(got->path));
+  EXPECT_EQ(read(got->path), std::string(500, 'x'));
+}
+
 }  // namespace
 }  // namespace frugal::datacache
