@@ -60,10 +60,14 @@ Result<std::string> cache_folder(Context& ctx) {
 
 std::string seconds_text(std::int64_t ms) { return fmt::format("{}.{:03}s", ms / 1000, ms % 1000); }
 
-int collect(cache::ObjectStore& store, const std::string& max_size) {
-  auto bound = cache::parse_size(max_size, "--max-size");
-  if (!bound) return report_error(bound.error());
-  auto r = store.gc(*bound);
+// "" → no bound; checked before anything runs.
+Result<std::optional<std::uint64_t>> parse_bound(const std::string& max_size) {
+  if (max_size.empty()) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{FRUGAL_TRY(cache::parse_size(max_size, "--max-size"))};
+}
+
+int collect(cache::ObjectStore& store, std::uint64_t bound) {
+  auto r = store.gc(bound);
   if (!r) return report_error(r.error());
   fmt::print(stderr, "frugal: cache gc: evicted {} entries ({} bytes freed), kept {} ({} in use), {} bytes used\n",
              r->entries_evicted, r->bytes_freed, r->entries_kept, r->entries_in_use, r->bytes_used);
@@ -71,6 +75,8 @@ int collect(cache::ObjectStore& store, const std::string& max_size) {
 }
 
 int run_stage(Context& ctx, const CacheFlags& f) {
+  auto bound = parse_bound(f.max_size);
+  if (!bound) return report_error(bound.error());
   cache::StageInputs in{f.command, f.inputs, {}, f.env, f.key};
   for (const auto& p : f.params) {
     auto kv = parse_key_value(p, "--param");
@@ -123,9 +129,9 @@ int run_stage(Context& ctx, const CacheFlags& f) {
   if (!recorded) return report_error(recorded.error());
   fmt::print(stderr, "frugal: cached {} ({} files, {} bytes, computed in {})\n", key->hex.substr(0, 12),
              entry->files.size(), entry->bytes, seconds_text(ms));
-  if (!f.max_size.empty()) {
+  if (*bound) {
     held.reset();  // our own entry is done; gc must be free to weigh it like any other
-    return collect(store, f.max_size);
+    return collect(store, **bound);
   }
   return k_exit_ok;
 }
@@ -165,8 +171,10 @@ int show_stats(Context& ctx) {
 int collect_garbage(Context& ctx, const std::string& max_size) {
   auto folder = cache_folder(ctx);
   if (!folder) return report_error(folder.error());
+  auto bound = cache::parse_size(max_size, "--max-size");
+  if (!bound) return report_error(bound.error());
   cache::ObjectStore store(*folder);
-  return collect(store, max_size);
+  return collect(store, *bound);
 }
 
 int remove_entry(Context& ctx, const std::string& key) {

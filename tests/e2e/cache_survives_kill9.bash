@@ -29,4 +29,18 @@ expect_contains "$ERR" "working folder" "the reason"
 run_status "$FRUGAL" cache run --in data/input.csv --out data -- true
 expect_eq "$STATUS" 2 "an --out holding an input is refused"
 expect_eq "$(cat data/input.csv)" "keep" "the input is untouched"
+
+# Bad flags are refused before the stage runs, each naming what is wrong.
+run_status "$FRUGAL" cache run --in data/input.csv -- sh -c 'echo ran >> ran.log'
+expect_eq "$STATUS" 2 "no --out"
+expect_contains "$ERR" "--out" "names the missing flag"
+run_status "$FRUGAL" cache run --param size --out o -- sh -c 'echo ran >> ran.log'
+expect_eq "$STATUS" 2 "--param without ="
+expect_contains "$ERR" "--param" "names the flag"
+run_status "$FRUGAL" cache run --hourly-usd cheap --out o -- sh -c 'echo ran >> ran.log'
+expect_eq "$STATUS" 2 "--hourly-usd not a number"
+expect_contains "$ERR" "--hourly-usd" "names the flag"
+run_status "$FRUGAL" cache run --max-size 5X --out o -- sh -c 'echo ran >> ran.log'
+expect_eq "$STATUS" 2 "--max-size not a size"
+[[ ! -e ran.log ]] || fail "a refused stage ran"
 echo ok
