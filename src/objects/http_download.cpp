@@ -1,3 +1,5 @@
+#include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -13,10 +15,18 @@
 namespace frugal::objects {
 namespace {
 
+// One request's state, shared with curl's callbacks.
 struct Transfer {
   CURL* curl = curl_easy_init();
   SignedRequest signed_request;
   std::string etag;
+  std::string* etag_seen = nullptr;
+  std::FILE* out = nullptr;            // null for a HEAD
+  const Resume* resume = nullptr;
+  bool checked_status = false;
+  bool writing = false;                // a 2xx body goes to `out`; an error page is dropped
+  bool appending = false;              // a 206 that continues the partial file
+  bool etag_changed = false;           // a 206 of another version than the partial: start again
   ~Transfer() {
     if (curl) curl_easy_cleanup(curl);
   }
@@ -24,72 +34,156 @@ struct Transfer {
 
 // Keeps the ETag response header; curl hands headers over one line at a time.
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* into) {
+  auto* t = static_cast<Transfer*>(into);
   std::string_view line(data, size * n);
   auto colon = line.find(':');
   if (colon != std::string_view::npos && util::iequals(util::trim(line.substr(0, colon)), "etag")) {
     std::string_view value = util::trim(line.substr(colon + 1));
+    if (value.starts_with("W/")) value.remove_prefix(2);
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    static_cast<Transfer*>(into)->etag = std::string(value);
+    t->etag = std::string(value);
+    if (t->etag_seen) *t->etag_seen = t->etag;
   }
   return size * n;
 }
 
+// Decides, at the first byte of the body, where the body goes: a 206 for the version we hold is
+// appended; a 200 replaces the partial file; anything else is not the object.
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* into) {
+  auto* t = static_cast<Transfer*>(into);
+  if (!t->checked_status) {
+    t->checked_status = true;
+    long status = 0;
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    t->writing = status / 100 == 2;
+    if (status == 206 && t->resume) {
+      if (t->etag != t->resume->etag) {
+        t->etag_changed = true;
+        return 0;  // aborts the transfer
+      }
+      t->appending = true;
+    } else if (t->writing && t->resume) {
+      if (std::fflush(t->out) != 0 || ::ftruncate(::fileno(t->out), 0) != 0 || std::fseek(t->out, 0, SEEK_SET) != 0) return 0;
+    }
+  }
+  if (!t->writing) return size * n;
+  return std::fwrite(data, 1, size * n, t->out);
+}
+
 std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
-Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing* signing) {
+// `etag_changed` → the caller restarts without resuming.
+Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing* signing, const Resume* resume,
+                           std::string* etag_seen, bool& etag_changed) {
   Transfer t;
   if (!t.curl) return fail(ErrorCode::unavailable, "libcurl handle");
+  t.out = out;
+  t.resume = resume;
+  t.etag_seen = etag_seen;
+  // CURLOPT_RANGE, not RESUME_FROM: curl fails a resumed transfer answered with 200, and a 200 is
+  // the right answer (If-Range) when the object changed.
+  std::string range = resume ? fmt::format("{}-", resume->offset) : std::string();
+  if (resume) {
+    t.signed_request.headers = curl_slist_append(t.signed_request.headers, fmt::format("If-Range: \"{}\"", resume->etag).c_str());
+    curl_easy_setopt(t.curl, CURLOPT_RANGE, range.c_str());
+  }
   if (signing) sign_request(t.curl, *signing, t.signed_request);
+  else if (t.signed_request.headers) curl_easy_setopt(t.curl, CURLOPT_HTTPHEADER, t.signed_request.headers);
   curl_easy_setopt(t.curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(t.curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(t.curl, CURLOPT_FOLLOWLOCATION, signing ? 0L : 1L);
   curl_easy_setopt(t.curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(t.curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  // A server that stops sending for 30 s is treated as a cut connection (and resumed), not waited on forever.
+  curl_easy_setopt(t.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(t.curl, CURLOPT_LOW_SPEED_TIME, 30L);
   curl_easy_setopt(t.curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(t.curl, CURLOPT_HEADERDATA, &t);
   if (out) {
-    curl_easy_setopt(t.curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(t.curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(t.curl, CURLOPT_WRITEDATA, &t);
   } else {
     curl_easy_setopt(t.curl, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(t.curl, CURLOPT_WRITEFUNCTION, discard);
   }
   CURLcode rc = curl_easy_perform(t.curl);
-  if (rc != CURLE_OK) return fail(ErrorCode::unavailable, fmt::format("{}: {}", url, curl_easy_strerror(rc)));
+  etag_changed = t.etag_changed;
+  if (t.etag_changed) return fail(ErrorCode::io, fmt::format("{}: the object changed since the partial download", url));
   long status = 0;
   curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
+  // 416: the range is past the object's end (it shrank, or the partial is whole): start again.
+  if (resume && status == 416) {
+    etag_changed = true;
+    return fail(ErrorCode::io, fmt::format("{}: HTTP 416 to a resumed download", url));
+  }
+  if (rc != CURLE_OK) return fail(ErrorCode::unavailable, fmt::format("{}: {}", url, curl_easy_strerror(rc)));
   if (status / 100 != 2)
     return fail(status == 404 ? ErrorCode::not_found : ErrorCode::io, fmt::format("{}: HTTP {}", url, status));
   curl_off_t announced = -1, received = 0;
   curl_easy_getinfo(t.curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
   curl_easy_getinfo(t.curl, CURLINFO_SIZE_DOWNLOAD_T, &received);
-  ObjectInfo info{static_cast<std::uint64_t>(out ? received : std::max<curl_off_t>(announced, 0)), t.etag};
   if (out && announced >= 0 && announced != received)
     return fail(ErrorCode::io, fmt::format("{}: got {} bytes of {} (connection cut?)", url, received, announced));
+  std::uint64_t before = t.appending ? resume->offset : 0;
+  ObjectInfo info{static_cast<std::uint64_t>(out ? received : std::max<curl_off_t>(announced, 0)) + before, t.etag,
+                  t.appending};
   return info;
 }
 
 }  // namespace
 
 void sign_request(CURL* curl, const Signing& signing, SignedRequest& request) {
-  request.sigv4 = fmt::format("aws:amz:{}:s3", signing.region);
+  request.sigv4 = fmt::format("aws:amz:{}:{}", signing.region, signing.service);
   request.userpwd = signing.access_key + ":" + signing.secret_key;
-  request.headers = curl_slist_append(request.headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+  if (!signing.payload_hash.empty())
+    request.headers = curl_slist_append(request.headers, ("x-amz-content-sha256: " + signing.payload_hash).c_str());
   if (!signing.session_token.empty())
     request.headers = curl_slist_append(request.headers, ("x-amz-security-token: " + signing.session_token).c_str());
+  for (const auto& header : signing.headers) request.headers = curl_slist_append(request.headers, header.c_str());
   curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, request.sigv4.c_str());
   curl_easy_setopt(curl, CURLOPT_USERPWD, request.userpwd.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, request.headers);
 }
 
-Result<ObjectInfo> http_download(const std::string& url, const std::string& local_path, const Signing* signing) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(local_path.c_str(), "wb"), std::fclose);
+std::string canonical_query(std::vector<std::pair<std::string, std::string>> params) {
+  auto encode = [](std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out.push_back(static_cast<char>(c));
+      else out += fmt::format("%{:02X}", c);
+    }
+    return out;
+  };
+  for (auto& [name, value] : params) {
+    name = encode(name);
+    value = encode(value);
+  }
+  std::sort(params.begin(), params.end());  // SigV4 sorts the encoded names (then values) bytewise
+  std::string out;
+  for (const auto& [name, value] : params) out += fmt::format("{}{}={}", out.empty() ? "" : "&", name, value);
+  return out;
+}
+
+Result<ObjectInfo> http_download(const std::string& url, const std::string& local_path, const Signing* signing,
+                                 const Resume* resume, std::string* etag_seen) {
+  if (resume && (resume->offset == 0 || resume->etag.empty())) resume = nullptr;  // nothing to go on from
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(local_path.c_str(), resume ? "ab" : "wb"), std::fclose);
   if (!out) return fail(ErrorCode::io, fmt::format("{}: {}", local_path, std::strerror(errno)));
-  auto info = perform(url, out.get(), signing);
+  bool etag_changed = false;
+  auto info = perform(url, out.get(), signing, resume, etag_seen, etag_changed);
+  if (!info && etag_changed) {  // the partial is of no use: the whole object, once more
+    out.reset(std::fopen(local_path.c_str(), "wb"));
+    if (!out) return fail(ErrorCode::io, fmt::format("{}: {}", local_path, std::strerror(errno)));
+    info = perform(url, out.get(), signing, nullptr, etag_seen, etag_changed);
+  }
   if (std::fflush(out.get()) != 0 || std::ferror(out.get()))
     return fail(ErrorCode::io, fmt::format("{}: write failed", local_path));
   return info;
 }
 
-Result<ObjectInfo> http_head(const std::string& url, const Signing* signing) { return perform(url, nullptr, signing); }
+Result<ObjectInfo> http_head(const std::string& url, const Signing* signing) {
+  bool etag_changed = false;
+  return perform(url, nullptr, signing, nullptr, nullptr, etag_changed);
+}
 
 }  // namespace frugal::objects

@@ -11,6 +11,7 @@
 // Not thread-safe: one client per thread.
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -28,29 +29,59 @@ Result<S3Url> parse_s3_url(const std::string& url);
 
 // What a GET or HEAD learned of an object.
 struct ObjectInfo {
-  std::uint64_t bytes = 0;
-  std::string etag;  // as the server sent it, quotes removed; may be empty
+  std::uint64_t bytes = 0;   // the whole object's size (a resumed download counts what it had)
+  std::string etag;          // as the server sent it, quotes removed; may be empty
+  bool resumed = false;      // a download that appended to a partial file (206 to a Range request)
 };
 
-// Keys for signing S3 requests; empty for plain HTTP.
+// Keys for signing requests with AWS SigV4 (by libcurl); absent for plain HTTP.
 struct Signing {
   std::string region, access_key, secret_key, session_token;
+  std::string service = "s3";
+  std::string payload_hash = "UNSIGNED-PAYLOAD";  // x-amz-content-sha256; empty: not sent (non-S3 services)
+  // More request headers, signed with the rest ("Name: value"). A "Host" or "X-Amz-Date" here is
+  // signed instead of the URL's host and the current time, as the AWS test vectors need.
+  std::vector<std::string> headers;
 };
 
-// GETs an http(s) URL into `local_path` (created or truncated; the caller renames it into place).
-// A non-2xx status → not_found (404) or io naming the URL; a body of another length than the
-// server announced → io. `signing` signs it as an S3 request.
-Result<ObjectInfo> http_download(const std::string& url, const std::string& local_path, const Signing* signing = nullptr);
+// The query string SigV4 signs and servers recompute: parameters sorted by name, then value, each
+// percent-encoded except RFC 3986's unreserved characters ('/' too). libcurl 7.88 signs the query as
+// given, so every signed URL must carry its query in this form.
+std::string canonical_query(std::vector<std::pair<std::string, std::string>> params);
+
+// A download that goes on from a partial file: bytes [0, offset) are already in the local file and
+// belong to the object version `etag`. The server is asked for the rest (Range, If-Range); one that
+// answers with the whole object, or with another ETag, restarts it from byte 0.
+struct Resume {
+  std::uint64_t offset = 0;
+  std::string etag;
+};
+
+// GETs an http(s) URL into `local_path` (created or truncated, or appended to for `resume`; the
+// caller renames it into place). A non-2xx status → not_found (404) or io naming the URL; a body of
+// another length than the server announced → io. `signing` signs it as an S3 request. `etag_seen`,
+// when given, gets the ETag as soon as the headers arrive, so a caller can resume a download that
+// fails midway.
+Result<ObjectInfo> http_download(const std::string& url, const std::string& local_path, const Signing* signing = nullptr,
+                                 const Resume* resume = nullptr, std::string* etag_seen = nullptr);
 // HEAD of an http(s) URL: its size and ETag.
 Result<ObjectInfo> http_head(const std::string& url, const Signing* signing = nullptr);
 
 class S3Client {
  public:
-  static Result<S3Client> from_environment();
+  // Where and who from the environment (above); a non-empty `endpoint` or `region` overrides it.
+  static Result<S3Client> from_environment(const std::string& endpoint = "", const std::string& region = "");
 
   // The URL and keys a request for `where` goes to, for http_download / http_head.
   std::string url_for(const S3Url& where) const { return url_of(where); }
-  Signing signing() const { return {m_region, m_access_key, m_secret_key, m_session_token}; }
+  Signing signing() const {
+    Signing s;
+    s.region = m_region;
+    s.access_key = m_access_key;
+    s.secret_key = m_secret_key;
+    s.session_token = m_session_token;
+    return s;
+  }
 
   Result<void> put_file(const S3Url& to, const std::string& local_path);
   Result<std::vector<std::string>> list(const S3Url& prefix);               // keys under it

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -75,15 +76,21 @@ Result<S3Url> parse_s3_url(const std::string& url) {
   return out;
 }
 
-Result<S3Client> S3Client::from_environment() {
+Result<S3Client> S3Client::from_environment(const std::string& endpoint, const std::string& region) {
   static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   if (!initialised) return fail(ErrorCode::unavailable, "libcurl did not initialise");
   S3Client c;
-  c.m_region = env("AWS_REGION");
+  c.m_region = region.empty() ? env("AWS_REGION") : region;
   if (c.m_region.empty()) c.m_region = env("AWS_DEFAULT_REGION");
   if (c.m_region.empty()) c.m_region = "us-east-1";
-  c.m_endpoint = env("FRUGAL_S3_ENDPOINT");
+  c.m_endpoint = endpoint.empty() ? env("FRUGAL_S3_ENDPOINT") : endpoint;
   if (c.m_endpoint.empty()) c.m_endpoint = env("AWS_ENDPOINT_URL");
+  if (!c.m_endpoint.empty() && !c.m_endpoint.starts_with("http://") && !c.m_endpoint.starts_with("https://"))
+    return fail(ErrorCode::invalid, fmt::format("S3 endpoint '{}': expected http://host[:port] or https://host[:port]", c.m_endpoint));
+  if (c.m_region.empty() || !std::all_of(c.m_region.begin(), c.m_region.end(), [](unsigned char ch) {
+        return std::islower(ch) || std::isdigit(ch) || ch == '-';
+      }))
+    return fail(ErrorCode::invalid, fmt::format("S3 region '{}': expected a name like us-east-1", c.m_region));
   c.m_path_style = !c.m_endpoint.empty();
   if (c.m_endpoint.empty()) c.m_endpoint = fmt::format("https://s3.{}.amazonaws.com", c.m_region);
   while (c.m_endpoint.ends_with("/")) c.m_endpoint.pop_back();
@@ -151,8 +158,9 @@ Result<std::vector<std::string>> S3Client::list(const S3Url& prefix) {
   std::vector<std::string> keys;
   std::string token;
   for (;;) {
-    std::string url = fmt::format("{}?list-type=2&prefix={}", url_of({prefix.bucket, ""}), encode_key(prefix.key));
-    if (!token.empty()) url += "&continuation-token=" + encode_key(token);
+    std::vector<std::pair<std::string, std::string>> params = {{"list-type", "2"}, {"prefix", prefix.key}};
+    if (!token.empty()) params.emplace_back("continuation-token", token);
+    std::string url = fmt::format("{}?{}", url_of({prefix.bucket, ""}), canonical_query(std::move(params)));
     std::string body;
     long status = FRUGAL_TRY(send(url, "GET", signing(), nullptr, 0, body));
     if (status / 100 != 2) return fail(ErrorCode::io, fmt::format("S3 LIST {}: HTTP {}", url, status));
