@@ -41,6 +41,9 @@ struct LeaderboardRow {
   std::int64_t failures = 0;
   std::int64_t duration_ms = 0;
   double share = 0;  // of the total of the ranking metric, 0..1
+  // What the caches saved this team (user, project) over the window: compute not rerun and egress
+  // not paid. Always 0 by model, dataset and experiment, which cache events do not carry.
+  Money saved_by_cache;
 };
 
 struct Leaderboard {
@@ -89,6 +92,10 @@ struct Report {
   std::int64_t cache_hits = 0;
   std::int64_t cache_saved_ms = 0;
   Money cache_saved;  // hits that were priced (--instance-type or --hourly-usd)
+  // The data cache (frugal data get) over the period: objects read from local disk, not the network.
+  std::int64_t data_hits = 0;
+  std::int64_t data_hit_bytes = 0;
+  Money egress_avoided;
 };
 
 Result<Report> report(store::Store& store, const ReportQuery& query);

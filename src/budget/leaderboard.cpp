@@ -1,9 +1,12 @@
 #include <algorithm>
+#include <map>
 #include <fmt/format.h>
 
 #include "budget/budget.h"
 #include "budget/run_columns.h"
 #include "budget/run_totals.h"
+#include "core/time.h"
+#include "store/store.h"
 
 namespace frugal::budget {
 namespace {
@@ -19,6 +22,23 @@ double metric_value(const LeaderboardRow& row, Metric metric) {
   return 0;
 }
 
+// Compute (cache_events) and egress (data_events) saved per team, user or project in the window.
+Result<std::map<std::string, Money>> cache_savings(store::Store& store, Dimension by, TimePoint since, TimePoint until) {
+  std::map<std::string, Money> out;
+  const char* column = by == Dimension::team ? "team" : by == Dimension::user ? "username" : by == Dimension::project ? "project" : nullptr;
+  if (!column) return out;
+  store::Value params[] = {format_utc(since), format_utc(until), format_utc(since), format_utc(until)};
+  auto rows = FRUGAL_TRY(store.query(
+      fmt::format("SELECT coalesce(key, ''), sum(nanos) FROM ("
+                  "SELECT {0} AS key, saved_nanos AS nanos FROM cache_events WHERE kind = 'hit' AND at >= ? AND at < ? "
+                  "UNION ALL SELECT {0}, avoided_nanos FROM data_events WHERE kind = 'hit' AND at >= ? AND at < ?) "
+                  "GROUP BY 1",
+                  column),
+      params));
+  for (const auto& row : rows.rows) out[store::as_text(row[0])] = Money::from_nanos(store::as_int(row[1]));
+  return out;
+}
+
 }  // namespace
 
 Result<Leaderboard> leaderboard(store::Store& store, const LeaderboardQuery& query) {
@@ -26,9 +46,11 @@ Result<Leaderboard> leaderboard(store::Store& store, const LeaderboardQuery& que
   auto totals = FRUGAL_TRY(run_totals(store, query.by, query.since, query.until));
   Leaderboard board;
   board.total.key = "total";
+  auto savings = FRUGAL_TRY(cache_savings(store, query.by, query.since, query.until));
   for (const auto& t : totals) {
     LeaderboardRow row;
     row.key = t.key.empty() ? "(none)" : t.key;
+    if (auto s = savings.find(t.key); s != savings.end()) row.saved_by_cache = s->second;
     row.cost = Money::from_nanos(t.cost_nanos);
     row.gpu_hours = static_cast<double>(t.gpu_ms) / k_ms_per_hour;
     row.runs = t.runs;
@@ -39,6 +61,17 @@ Result<Leaderboard> leaderboard(store::Store& store, const LeaderboardQuery& que
     board.total.runs += row.runs;
     board.total.failures += row.failures;
     board.total.duration_ms += row.duration_ms;
+    board.total.saved_by_cache += row.saved_by_cache;
+    board.rows.push_back(std::move(row));
+  }
+  // Savings of a team (user, project) without runs in the window still count.
+  for (const auto& [key, saved] : savings) {
+    bool has_runs = std::any_of(totals.begin(), totals.end(), [&](const RunTotals& t) { return t.key == key; });
+    if (has_runs) continue;
+    LeaderboardRow row;
+    row.key = key.empty() ? "(none)" : key;
+    row.saved_by_cache = saved;
+    board.total.saved_by_cache += saved;
     board.rows.push_back(std::move(row));
   }
   // Exact money compares exactly; the other metrics are integers or sums of integers.

@@ -78,6 +78,11 @@ Result<Report> report(store::Store& store, const ReportQuery& query) {
   out.cache_hits = store::as_int(cache.rows.at(0)[0]);
   out.cache_saved_ms = store::as_int(cache.rows.at(0)[1]);
   out.cache_saved = Money::from_nanos(store::as_int(cache.rows.at(0)[2]));
+  auto data = FRUGAL_TRY(store.query(
+      "SELECT count(*), sum(bytes), sum(avoided_nanos) FROM data_events WHERE kind = 'hit' AND at >= ? AND at < ?", params));
+  out.data_hits = store::as_int(data.rows.at(0)[0]);
+  out.data_hit_bytes = store::as_int(data.rows.at(0)[1]);
+  out.egress_avoided = Money::from_nanos(store::as_int(data.rows.at(0)[2]));
   std::sort(out.failures.begin(), out.failures.end(), [](const FailureLine& a, const FailureLine& b) {
     if (a.failed_cost != b.failed_cost) return a.failed_cost > b.failed_cost;
     if (a.failures != b.failures) return a.failures > b.failures;

@@ -60,10 +60,13 @@ Result<std::string> cache_folder(Context& ctx) {
 
 std::string seconds_text(std::int64_t ms) { return fmt::format("{}.{:03}s", ms / 1000, ms % 1000); }
 
-// "" → no bound; checked before anything runs.
-Result<std::optional<std::uint64_t>> parse_bound(const std::string& max_size) {
-  if (max_size.empty()) return std::optional<std::uint64_t>{};
-  return std::optional<std::uint64_t>{FRUGAL_TRY(cache::parse_size(max_size, "--max-size"))};
+// --max-size, else the cache_max_size setting; neither → no bound. Checked before anything runs.
+Result<std::optional<std::uint64_t>> parse_bound(Context& ctx, const std::string& max_size) {
+  FRUGAL_CHECK(ctx.load_config());
+  if (!max_size.empty()) return std::optional<std::uint64_t>{FRUGAL_TRY(cache::parse_size(max_size, "--max-size"))};
+  const std::string& configured = ctx.config->get("cache_max_size");
+  if (configured.empty()) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{FRUGAL_TRY(cache::parse_size(configured, "cache_max_size"))};
 }
 
 int collect(cache::ObjectStore& store, std::uint64_t bound) {
@@ -75,7 +78,7 @@ int collect(cache::ObjectStore& store, std::uint64_t bound) {
 }
 
 int run_stage(Context& ctx, const CacheFlags& f) {
-  auto bound = parse_bound(f.max_size);
+  auto bound = parse_bound(ctx, f.max_size);
   if (!bound) return report_error(bound.error());
   cache::StageInputs in{f.command, f.inputs, {}, f.env, f.key};
   for (const auto& p : f.params) {
@@ -171,10 +174,11 @@ int show_stats(Context& ctx) {
 int collect_garbage(Context& ctx, const std::string& max_size) {
   auto folder = cache_folder(ctx);
   if (!folder) return report_error(folder.error());
-  auto bound = cache::parse_size(max_size, "--max-size");
+  auto bound = parse_bound(ctx, max_size);
   if (!bound) return report_error(bound.error());
+  if (!*bound) return report_error({ErrorCode::invalid, "cache gc: give --max-size (or set cache_max_size)"});
   cache::ObjectStore store(*folder);
-  return collect(store, *bound);
+  return collect(store, **bound);
 }
 
 int remove_entry(Context& ctx, const std::string& key) {
@@ -221,8 +225,8 @@ void add_cache_command(CLI::App& app, Context& ctx) {
   stats->callback([&ctx] { ctx.action = [&ctx] { return show_stats(ctx); }; });
 
   auto* gc = cache->add_subcommand("gc", "evict least recently used entries until the cache fits --max-size");
-  gc->add_option("--max-size", flags->max_size, "the bound: 50G, 512Mi, ... (0 empties all but entries in use)")
-      ->required();
+  gc->add_option("--max-size", flags->max_size,
+                 "the bound: 50G, 512Mi, ... (0 empties all but entries in use); default the cache_max_size setting");
   gc->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return collect_garbage(ctx, flags->max_size); }; });
 
   auto* rm = cache->add_subcommand("rm", "remove a cache entry");

@@ -52,12 +52,13 @@ int execute(Context& ctx, const ReportFlags& f) {
     Table totals;
     totals.columns = {"since", "until", "runs", "failed_runs", "cost_usd", "failed_cost_usd", "reconciled_runs",
                       "reconciled_estimate_usd", "reconciled_billed_usd", "cache_hits", "cache_saved_hours",
-                      "cache_saved_usd"};
+                      "cache_saved_usd", "data_hits", "data_hit_bytes", "egress_avoided_usd"};
     totals.rows.push_back({Cell::str(format_utc(since)), Cell::str(format_utc(until)), int_cell(r->runs),
                            int_cell(r->failed_runs), money_cell(r->total_cost, format), money_cell(r->failed_cost, format),
                            int_cell(r->reconciled_runs), money_cell(r->reconciled_estimate, format),
                            money_cell(r->reconciled_billed, format), int_cell(r->cache_hits),
-                           hours_cell(static_cast<double>(r->cache_saved_ms) / 3.6e6), money_cell(r->cache_saved, format)});
+                           hours_cell(static_cast<double>(r->cache_saved_ms) / 3.6e6), money_cell(r->cache_saved, format),
+                           int_cell(r->data_hits), int_cell(r->data_hit_bytes), money_cell(r->egress_avoided, format)});
     sections.insert(sections.begin(), {"totals", totals});
     print_sections_json(stdout, sections);
     return k_exit_ok;
@@ -74,6 +75,9 @@ int execute(Context& ctx, const ReportFlags& f) {
     if (r->cache_hits)
       fmt::print("saved by cache: {} hits, {:.2f} h of compute not rerun, ${}\n", r->cache_hits,
                  static_cast<double>(r->cache_saved_ms) / 3.6e6, money_text(r->cache_saved));
+    if (r->data_hits)
+      fmt::print("saved by data cache: {} hits, {:.2f} GB not downloaded, ${} of egress avoided\n", r->data_hits,
+                 static_cast<double>(r->data_hit_bytes) / 1e9, money_text(r->egress_avoided));
   }
   const char* titles[] = {"costliest jobs", "longest jobs", "failures by team and project"};
   for (std::size_t i = 0; i < sections.size(); ++i) {

@@ -23,7 +23,8 @@ std::vector<Cell> row_cells(std::size_t rank, const budget::LeaderboardRow& r, F
           hours_cell(r.gpu_hours),
           int_cell(r.runs),
           int_cell(r.failures),
-          hours_cell(static_cast<double>(r.duration_ms) / 3'600'000.0)};
+          hours_cell(static_cast<double>(r.duration_ms) / 3'600'000.0),
+          money_cell(r.saved_by_cache, format)};
 }
 
 int execute(Context& ctx, const TopFlags& f) {
@@ -45,7 +46,7 @@ int execute(Context& ctx, const TopFlags& f) {
   Format format = ctx.format();
   Table table;
   table.columns = {"rank", std::string(budget::dimension_name(q.by)), "cost_usd", "share", "gpu_hours",
-                   "runs", "failures", "hours"};
+                   "runs", "failures", "hours", "saved_by_cache_usd"};
   for (std::size_t i = 0; i < board->rows.size(); ++i) table.rows.push_back(row_cells(i + 1, board->rows[i], format));
   if (format == Format::table) {
     if (!table.rows.empty()) table.rows.push_back(row_cells(0, board->total, format));

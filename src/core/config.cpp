@@ -24,6 +24,11 @@ const std::vector<ConfigKey> k_keys = {
     {"instance_type", "FRUGAL_INSTANCE_TYPE", "", "instance type the job runs on (prices it)"},
     {"instance_id", "FRUGAL_INSTANCE_ID", "", "cloud instance id the job runs on (joins runs to bill charges)"},
     {"format", "FRUGAL_FORMAT", "table", "output format: table, csv or json"},
+    {"cache_max_size", "FRUGAL_CACHE_MAX_SIZE", "", "bound of the computation cache (50G, 512Mi); default unbounded"},
+    {"data_max_size", "FRUGAL_DATA_MAX_SIZE", "", "bound of the data cache (50G, 512Mi); default unbounded"},
+    {"data_min_free", "FRUGAL_DATA_MIN_FREE", "5%", "share of the data cache's file system kept free, evicting least recently used objects"},
+    {"egress_usd_per_gb", "FRUGAL_EGRESS_USD_PER_GB", "aws=0.09,gcp=0.12,azure=0.087",
+     "egress price per GB by provider, counted as avoided when the data cache serves a hit (0 for same-region reads)"},
 };
 
 std::string env_or(const Config::Getenv& getenv, std::string_view name, std::string fallback) {

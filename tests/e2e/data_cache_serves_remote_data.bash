@@ -68,7 +68,37 @@ expect_eq "$(sort -u get*.out | wc -l)" 1 "all got the same path"
 cmp -s "$(cat get1.out)" www/shard.bin || fail "http copy differs"
 
 run_status "$FRUGAL" --format csv data stats
-expect_eq "$(tail -1 <<<"$OUT")" "2,5000000" "two objects, their bytes"
+expect_eq "$(tail -1 <<<"$OUT" | cut -d, -f1,2)" "2,5000000" "two objects, their bytes"
+
+# Hits count the egress they avoided at the configured price (loopback servers are "other").
+export FRUGAL_EGRESS_USD_PER_GB="aws=0.09,other=0.5"
+"$FRUGAL" data get "$web" >/dev/null || fail "a hit on the web object"
+run_status "$FRUGAL" --format csv data stats
+avoided=$(tail -1 <<<"$OUT" | cut -d, -f10)
+expect_eq "$avoided" "0.0015" "3 MB served from disk at \$0.50/GB"
+run_status "$FRUGAL" report --since 1d
+expect_contains "$OUT" "saved by data cache:" "the report shows the egress avoided"
+
+# A pinned object survives gc; the endpoint and region can be given as flags.
+run_status "$FRUGAL" data pin "$web"
+expect_eq "$STATUS" 0 "pin"
 run_status "$FRUGAL" data gc --max-size 4M
 expect_contains "$ERR" "evicted 1 objects (2000000 bytes freed)" "gc evicts the least recently used"
+run_status "$FRUGAL" data gc --max-size 0
+expect_contains "$ERR" "evicted 0 objects" "the pinned object stays"
+expect_contains "$ERR" "1 pinned kept" "gc says why"
+cmp -s "$(cat get1.out)" www/shard.bin || fail "the pinned copy is intact"
+"$FRUGAL" data unpin "$web" || fail "unpin"
+run_status "$FRUGAL" data gc --max-size 0
+expect_contains "$ERR" "evicted 1 objects" "unpinned, it goes"
+
+run_status env -u FRUGAL_S3_ENDPOINT "$FRUGAL" data get --endpoint "http://127.0.0.1:$port" --region us-east-1 "$url"
+expect_eq "$STATUS" 0 "--endpoint: $ERR"
+cmp -s "$OUT" shard-0001.tar || fail "--endpoint fetched the object"
+run_status "$FRUGAL" data get --endpoint "127.0.0.1:$port" s3://train/other.tar
+expect_eq "$STATUS" 2 "an endpoint without a scheme"
+expect_contains "$ERR" "expected http://host" "the error says what an endpoint looks like"
+run_status "$FRUGAL" data get --min-free 120% "$web"
+expect_eq "$STATUS" 2 "a bad --min-free"
+expect_contains "$ERR" "--min-free '120%'" "the error names the flag and value"
 echo ok

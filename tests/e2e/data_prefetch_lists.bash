@@ -10,10 +10,13 @@ expect_eq "$STATUS" 0 "prefetch: $ERR"
 expect_eq "$OUT" "" "prefetch prints no paths"
 expect_eq "$(grep -c '^frugal: miss' <<<"$ERR")" 2 "two downloads"
 run_status "$FRUGAL" --format csv data stats
-expect_eq "$(tail -1 <<<"$OUT")" "2,8" "two objects held"
+expect_eq "$(head -1 <<<"$OUT")" "objects,bytes,pinned,pinned_bytes,partial_bytes,hits,hit_bytes,downloads,downloaded_bytes,egress_avoided_usd" "stats header"
+expect_eq "$(tail -1 <<<"$OUT" | cut -d, -f1,2,6,8)" "2,8,0,2" "two objects held, two downloads, no hits"
 run_status "$FRUGAL" data get "file://$WORK/one.bin"
 expect_eq "$(cat "$OUT")" "one" "get after prefetch hits the same copy"
 expect_eq "$ERR" "" "a hit is quiet"
+run_status "$FRUGAL" --format csv data stats
+expect_eq "$(tail -1 <<<"$OUT" | cut -d, -f6,7,10)" "1,4,0.00" "one hit recorded; file:// avoids no egress"
 
 run_status "$FRUGAL" data prefetch no-such-list.txt
 expect_eq "$STATUS" 2 "a missing list"

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "datacache/datacache.h"
+#include "loopback_http.h"
 #include "test_dir.h"
 
 namespace frugal::datacache {
@@ -109,7 +110,7 @@ TEST_F(FileSource, GcEvictsTheLeastRecentlyUsedObjects) {
   ::utimensat(AT_FDCWD, (b->path + ".meta").c_str(), old, 0);
   old[0].tv_sec = old[1].tv_sec = ::time(nullptr) - 200;
   ::utimensat(AT_FDCWD, (a->path + ".meta").c_str(), old, 0);
-  auto r = cache.gc(200);
+  auto r = cache.gc({.max_bytes = 200});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->evicted, 1U);
   EXPECT_FALSE(fs::exists(b->path));
@@ -119,7 +120,7 @@ TEST_F(FileSource, GcEvictsTheLeastRecentlyUsedObjects) {
 
 TEST_F(FileSource, GetWithMaxSizeKeepsTheCacheBounded) {
   for (const char* name : {"a", "b", "c"}) write(dir.file(name), std::string(100, name[0]));
-  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(cache.get(url(name), {.max_bytes = 250}));
+  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(cache.get(url(name), {.limits = {.max_bytes = 250}}));
   auto s = cache.stats();
   EXPECT_EQ(s->objects, 2U);
   EXPECT_LE(s->bytes, 250U);
@@ -127,10 +128,104 @@ TEST_F(FileSource, GetWithMaxSizeKeepsTheCacheBounded) {
 
 TEST_F(FileSource, GetWithMaxSizeNeverEvictsTheObjectItReturns) {
   write(dir.file("big"), std::string(500, 'x'));
-  auto got = cache.get(url("big"), {.max_bytes = 100});
+  auto got = cache.get(url("big"), {.limits = {.max_bytes = 100}});
   ASSERT_TRUE(got);
   EXPECT_TRUE(fs::exists(got->path));
   EXPECT_EQ(read(got->path), std::string(500, 'x'));
+}
+
+TEST_F(FileSource, PinnedObjectsAreNeverEvictedUntilUnpinned) {
+  for (const char* name : {"a", "b"}) write(dir.file(name), std::string(100, name[0]));
+  auto a = cache.get(url("a"), {.pin = true});
+  auto b = cache.get(url("b"));
+  ASSERT_TRUE(a && b);
+  auto r = cache.gc({.max_bytes = 1});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->evicted, 1U);
+  EXPECT_EQ(r->pinned, 1U);
+  EXPECT_TRUE(fs::exists(a->path));
+  EXPECT_FALSE(fs::exists(b->path));
+  EXPECT_EQ(cache.stats()->pinned, 1U);
+  ASSERT_TRUE(cache.pin(url("a"), false));
+  EXPECT_EQ(cache.gc({.max_bytes = 1})->evicted, 1U);
+  EXPECT_FALSE(fs::exists(a->path));
+}
+
+// The disk as a test says it is: `available` of 1000 bytes free.
+DiskProbe disk_with_free(std::uint64_t available) {
+  return [available](const std::string&) -> Result<DiskSpace> { return DiskSpace{1000, available}; };
+}
+
+TEST_F(FileSource, TheFreeDiskFloorEvictsLeastRecentlyUsedObjects) {
+  for (const char* name : {"a", "b"}) write(dir.file(name), std::string(100, name[0]));
+  auto a = cache.get(url("a"));
+  auto b = cache.get(url("b"));
+  ASSERT_TRUE(a && b);
+  struct timespec old[2] = {{::time(nullptr) - 300, 0}, {::time(nullptr) - 300, 0}};
+  ::utimensat(AT_FDCWD, (a->path + ".meta").c_str(), old, 0);
+  DataCache roomy(dir.file("cache"), disk_with_free(60));  // 6 % free: above the 5 % floor
+  EXPECT_EQ(roomy.gc({})->evicted, 0U);
+  DataCache full(dir.file("cache"), disk_with_free(30));   // 3 % free: 20 bytes short of the floor
+  auto r = full.gc({});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->evicted, 1U);
+  EXPECT_FALSE(fs::exists(a->path)) << "the least recently used goes";
+  EXPECT_TRUE(fs::exists(b->path));
+  EXPECT_EQ(full.gc({.min_free_fraction = 0})->evicted, 0U) << "no floor, no eviction";
+}
+
+// Serves `object` as ETag "v1", honouring Range; the first `cuts` answers hang up after 1000 bytes.
+struct FlakyServer {
+  std::string object = std::string(2500, 'x') + std::string(2500, 'y');
+  int cuts = 1;
+  testing::LoopbackHttp server{[this](const std::string& head) {
+    std::size_t from = 0;
+    std::string range = testing::header_value(head, "Range");
+    if (!range.empty() && testing::header_value(head, "If-Range") == "\"v1\"") from = std::stoul(range.substr(6));
+    std::string status = from ? "206 Partial Content" : "200 OK";
+    std::string body = object.substr(from);
+    std::size_t announced = body.size();
+    if (cuts > 0) {
+      --cuts;
+      body.resize(1000);
+    }
+    return "HTTP/1.1 " + status + "\r\nETag: \"v1\"\r\nContent-Length: " + std::to_string(announced) + "\r\n\r\n" + body;
+  }};
+};
+
+TEST_F(FileSource, ADownloadCutShortGoesOnFromWhereItStopped) {
+  FlakyServer flaky;
+  auto got = cache.get(flaky.server.url("/shard"));
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->outcome, Outcome::miss);
+  EXPECT_EQ(read(got->path), flaky.object);
+  auto requests = flaky.server.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(testing::header_value(requests[1], "Range"), "bytes=1000-");
+}
+
+TEST_F(FileSource, AnInterruptedDownloadIsResumedByTheNextGet) {
+  FlakyServer flaky;
+  flaky.cuts = 1;
+  auto first = cache.get(flaky.server.url("/shard"), {.attempts = 1});
+  ASSERT_FALSE(first);
+  EXPECT_NE(first.error().message.find("/shard"), std::string::npos) << first.error().message;
+  EXPECT_EQ(cache.stats()->objects, 0U) << "a partial download is never served";
+  EXPECT_EQ(cache.stats()->partial_bytes, 1000U);
+  auto second = cache.get(flaky.server.url("/shard"));
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(read(second->path), flaky.object);
+  EXPECT_EQ(testing::header_value(flaky.server.requests().back(), "Range"), "bytes=1000-");
+  EXPECT_EQ(cache.stats()->partial_bytes, 0U);
+}
+
+TEST_F(FileSource, ADownloadThatKeepsFailingGivesUpNamingTheUrl) {
+  FlakyServer flaky;
+  flaky.cuts = 100;
+  auto got = cache.get(flaky.server.url("/shard"), {.attempts = 2});
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().message.find(flaky.server.url("/shard")), std::string::npos) << got.error().message;
+  EXPECT_EQ(flaky.server.requests().size(), 2U);
 }
 
 }  // namespace
