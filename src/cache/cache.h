@@ -76,7 +76,7 @@ struct Stats {
   std::int64_t compute_ms = 0;       // one hit on each entry saves this much
 };
 
-enum class Restore { hard_link, copy };
+enum class Restore { hard_link, reflink, copy };  // the costliest used for any file
 
 class ObjectStore {
  public:

@@ -2,6 +2,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -14,6 +16,20 @@
 namespace frugal::cache {
 namespace fs = std::filesystem;
 namespace {
+
+// A copy-on-write clone (FICLONE: Btrfs, XFS, bcachefs) of `from` at `to` with `mode`: no data
+// copied, and its own mode and inode. False where the file system cannot (ext4), or on any error:
+// the caller copies instead.
+bool reflink(const std::string& from, const std::string& to, unsigned mode) {
+  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return false;
+  int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
+  bool cloned = out >= 0 && ::ioctl(out, FICLONE, in) == 0 && ::fchmod(out, mode & 07777) == 0;
+  if (out >= 0) ::close(out);
+  ::close(in);
+  if (!cloned && out >= 0) ::unlink(to.c_str());
+  return cloned;
+}
 
 Result<void> fsync_path(const fs::path& p) {
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
@@ -156,6 +172,10 @@ Result<Restore> ObjectStore::restore(const Entry& entry) const {
     // DVC's and ccache's link modes do, so a stage cannot edit the cache through it). An executable
     // output, or another file system, gets a copy with its own mode, checked against its hash.
     bool linked = (f.mode & 0111) == 0 && ::link(object.c_str(), target.c_str()) == 0;
+    if (!linked && reflink(object, target.string(), f.mode)) {
+      how = std::max(how, Restore::reflink);  // shares the object's blocks: its content, not re-hashed
+      continue;
+    }
     if (!linked) {
       fs::copy_file(object, target, fs::copy_options::overwrite_existing, ec);
       if (ec) return fail(ErrorCode::io, fmt::format("{}: {}", target.string(), ec.message()));

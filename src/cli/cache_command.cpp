@@ -113,7 +113,7 @@ int run_stage(Context& ctx, const CacheFlags& f) {
     if (!saved) return report_error(saved.error());
     fmt::print(stderr, "frugal: cache hit {} ({} files, {} bytes, {} in {}): saved {} of compute{}\n",
                key->hex.substr(0, 12), (*hit)->files.size(), (*hit)->bytes,
-               *how == cache::Restore::hard_link ? "linked" : "copied", seconds_text(took),
+               *how == cache::Restore::hard_link ? "linked" : *how == cache::Restore::reflink ? "cloned" : "copied", seconds_text(took),
                seconds_text((*hit)->compute_ms), saved_text(*saved));
     return k_exit_ok;
   }

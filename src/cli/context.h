@@ -39,6 +39,10 @@ struct Context {
 // Prints "frugal: message" on stderr; returns the exit status for the error's code.
 int report_error(const Error& error);
 
+// Moves the data cache's journaled hits into data_events, when there are any (a stat otherwise),
+// so what reads the store counts them. Defined in data_command.cpp.
+Result<void> fold_data_hits(Context& ctx);
+
 // Reads "--flag 12.50" style money; the error names the flag.
 Result<Money> parse_usd(const std::string& text, std::string_view flag);
 // Splits "key=value"; the error names the flag.

@@ -72,8 +72,22 @@ Result<std::vector<std::string>> urls_to_get(const DataFlags& f) {
   return urls;
 }
 
-// Records each object served, with the egress a hit avoided. The data was served either way:
-// a store that cannot be written costs a warning, not the caller's path.
+}  // namespace
+
+Result<void> fold_data_hits(Context& ctx) {
+  FRUGAL_CHECK(ctx.load_config());
+  std::string folder = ctx.config->home_dir() + "/data";
+  if (!datacache::journal_pending(folder)) return {};
+  auto store = FRUGAL_TRY(ctx.open_store(store::Access::read_write));
+  FRUGAL_TRY(datacache::fold_journal(folder, *store));
+  return {};
+}
+
+namespace {
+
+// Records each object served, with the egress a hit avoided: downloads in the store, hits in the
+// data cache's journal (datacache.h says why), folded in with the next download. The data was
+// served either way: a record that cannot be written costs a warning, not the caller's path.
 class EventLog {
  public:
   EventLog(Context& ctx, const DataFlags& f) : m_ctx(ctx), m_custom_endpoint(!f.endpoint.empty()) {
@@ -88,15 +102,23 @@ class EventLog {
   }
   void record(const std::string& url, const datacache::GetResult& got) {
     if (m_failed) return;
+    std::string provider = datacache::egress_provider(url, m_custom_endpoint);
+    if (got.outcome == datacache::Outcome::hit) {
+      auto avoided = datacache::journal_hit(m_ctx.config->home_dir() + "/data", url, got, m_ctx.clock.now(), provider,
+                                            m_prices, m_who);
+      if (!avoided) return warn(avoided.error());
+      m_avoided += *avoided;
+      return;
+    }
     if (!m_store) {
       auto opened = m_ctx.open_store(store::Access::read_write);
       if (!opened) return warn(opened.error());
       m_store = std::move(*opened);
+      auto folded = datacache::fold_journal(m_ctx.config->home_dir() + "/data", *m_store);
+      if (!folded) return warn(folded.error());
     }
-    auto avoided = datacache::record_get(*m_store, url, got, m_ctx.clock.now(),
-                                         datacache::egress_provider(url, m_custom_endpoint), m_prices, m_who);
-    if (!avoided) return warn(avoided.error());
-    m_avoided += *avoided;
+    auto recorded = datacache::record_get(*m_store, url, got, m_ctx.clock.now(), provider, m_prices, m_who);
+    if (!recorded) return warn(recorded.error());
   }
   Money avoided() const { return m_avoided; }
 
@@ -158,6 +180,7 @@ int stats(Context& ctx) {
   if (!cache) return report_error(cache.error());
   auto s = cache->stats();
   if (!s) return report_error(s.error());
+  if (auto folded = fold_data_hits(ctx); !folded) return report_error(folded.error());
   auto store = ctx.open_store(store::Access::read_only);
   if (!store) return report_error(store.error());
   auto served = (*store)->query(

@@ -38,6 +38,7 @@ int execute(Context& ctx, const ReportFlags& f) {
   auto window = parse_window(f.since, f.until, ctx.clock.now());
   if (!window) return report_error(window.error());
   auto [since, until] = *window;
+  if (auto folded = fold_data_hits(ctx); !folded) return report_error(folded.error());
   auto store = ctx.open_store(store::Access::read_only);
   if (!store) return report_error(store.error());
   auto r = budget::report(**store, {since, until, f.limit});

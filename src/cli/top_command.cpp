@@ -39,6 +39,7 @@ int execute(Context& ctx, const TopFlags& f) {
   q.metric = *metric;
   std::tie(q.since, q.until) = *window;
   q.limit = f.limit;
+  if (auto folded = fold_data_hits(ctx); !folded) return report_error(folded.error());
   auto store = ctx.open_store(store::Access::read_only);
   if (!store) return report_error(store.error());
   auto board = budget::leaderboard(**store, q);

@@ -118,4 +118,16 @@ struct Requester {
 Result<Money> record_get(store::Store& store, const std::string& url, const GetResult& got, TimePoint at,
                          const std::string& provider, const EgressPrices& prices, const Requester& who);
 
+// A hit is not written to the store at once: a commit would double the cost of a hit (2 ms of a
+// 3.5 ms `frugal data get`, bench/data) and wait behind any long write (a bill import). It is
+// appended, one line, to `folder`/hits.journal instead, and fold_journal moves the lines into
+// data_events later. Returns the egress the hit avoided.
+Result<Money> journal_hit(const std::string& folder, const std::string& url, const GetResult& got, TimePoint at,
+                          const std::string& provider, const EgressPrices& prices, const Requester& who);
+// Moves journaled hits into data_events in one transaction; a line folded twice (a crash between
+// the commit and the journal's removal) is counted once. Returns the hits folded.
+Result<std::size_t> fold_journal(const std::string& folder, store::Store& store);
+// Whether there is anything to fold (a stat).
+bool journal_pending(const std::string& folder);
+
 }  // namespace frugal::datacache

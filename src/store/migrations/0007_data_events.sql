@@ -13,6 +13,7 @@ CREATE TABLE data_events (
   project TEXT,                           -- project charged
   egress_nanos_per_gb INTEGER NOT NULL,   -- the provider's egress price used, nano-USD per GB (10^9 bytes)
   avoided_nanos INTEGER NOT NULL,         -- a hit: bytes × egress price, nano-USD; 0 for downloads
+  journal_id TEXT UNIQUE,                 -- a hit's id in the data cache's journal (hits are appended there, off the store, and folded in by the next download, frugal data stats, report or top); NULL for downloads
   avoided_usd REAL GENERATED ALWAYS AS (avoided_nanos / 1000000000.0) VIRTUAL -- avoided_nanos in dollars, for reading
 );
 CREATE INDEX data_events_at ON data_events (at);
