@@ -77,6 +77,42 @@ void forget_partial(const Paths& p) {
   fs::remove(p.part, ec);
 }
 
+// Hex of a base64 text (x-amz-checksum-sha256 is base64 of the digest); "" when not base64.
+std::string base64_to_hex(std::string_view text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+  };
+  std::string hex;
+  unsigned bits = 0;
+  int count = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    int v = value(c);
+    if (v < 0) return "";
+    bits = (bits << 6) | static_cast<unsigned>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      hex += fmt::format("{:02x}", (bits >> count) & 0xff);
+    }
+  }
+  return hex;
+}
+
+// The download against the SHA-256 the server sent, when it sent one.
+Result<void> check_checksum(const std::string& url, const std::string& path, const objects::ObjectInfo& info) {
+  if (info.sha256_base64.empty()) return {};
+  std::string expected = base64_to_hex(info.sha256_base64);
+  std::string got = FRUGAL_TRY(cache::hash_file(path));
+  if (got != expected)
+    return fail(ErrorCode::io, fmt::format("{}: the download does not match the server's x-amz-checksum-sha256 ({} ≠ {})",
+                                           url, got, info.sha256_base64));
+  return {};
+}
+
 bool is_remote_url(const std::string& url) {
   return url.starts_with("s3://") || url.starts_with("http://") || url.starts_with("https://") || url.starts_with("file://");
 }
@@ -105,6 +141,7 @@ Result<objects::ObjectInfo> transfer(const std::string& url, const std::string& 
     auto where = FRUGAL_TRY(objects::parse_s3_url(url));
     auto client = FRUGAL_TRY(objects::S3Client::from_environment(options.s3_endpoint, options.s3_region));
     auto signing = client.signing();
+    if (!local.empty()) signing.headers.push_back("x-amz-checksum-mode: ENABLED");  // the SHA-256, when stored with one
     auto result = local.empty() ? objects::http_head(client.url_for(where), &signing)
                                 : objects::http_download(client.url_for(where), local, &signing, resume, etag_seen);
     if (!result) return std::unexpected(result.error().wrap(url));
@@ -122,7 +159,14 @@ Result<objects::ObjectInfo> download(const std::string& url, const Paths& p, con
   for (int attempt = 1; attempt <= std::max(options.attempts, 1); ++attempt) {
     std::string etag_seen;
     fetched = transfer(url, p.part, options, resume ? &*resume : nullptr, &etag_seen);
-    if (fetched) break;
+    if (fetched) {
+      auto checked = check_checksum(url, p.part, *fetched);
+      if (checked) break;
+      fetched = std::unexpected(checked.error());
+      forget_partial(p);  // corrupt on the way: the whole object again
+      resume.reset();
+      continue;
+    }
     if (fetched.error().code == ErrorCode::not_found || fetched.error().code == ErrorCode::invalid) break;
     struct stat st {};
     if (etag_seen.empty() || ::stat(p.part.c_str(), &st) != 0 || st.st_size == 0) {

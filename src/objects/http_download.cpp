@@ -19,7 +19,7 @@ namespace {
 struct Transfer {
   CURL* curl = curl_easy_init();
   SignedRequest signed_request;
-  std::string etag;
+  std::string etag, sha256_base64;
   std::string* etag_seen = nullptr;
   std::FILE* out = nullptr;            // null for a HEAD
   const Resume* resume = nullptr;
@@ -43,6 +43,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* into) {
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     t->etag = std::string(value);
     if (t->etag_seen) *t->etag_seen = t->etag;
+  } else if (colon != std::string_view::npos && util::iequals(util::trim(line.substr(0, colon)), "x-amz-checksum-sha256")) {
+    t->sha256_base64 = std::string(util::trim(line.substr(colon + 1)));
   }
   return size * n;
 }
@@ -128,7 +130,7 @@ Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing
     return fail(ErrorCode::io, fmt::format("{}: got {} bytes of {} (connection cut?)", url, received, announced));
   std::uint64_t before = t.appending ? resume->offset : 0;
   ObjectInfo info{static_cast<std::uint64_t>(out ? received : std::max<curl_off_t>(announced, 0)) + before, t.etag,
-                  t.appending};
+                  t.appending, t.appending ? "" : t.sha256_base64};  // a part's checksum is not the object's
   return info;
 }
 

@@ -32,6 +32,7 @@ struct ObjectInfo {
   std::uint64_t bytes = 0;   // the whole object's size (a resumed download counts what it had)
   std::string etag;          // as the server sent it, quotes removed; may be empty
   bool resumed = false;      // a download that appended to a partial file (206 to a Range request)
+  std::string sha256_base64{}; // the object's SHA-256 when the server sent one (x-amz-checksum-sha256)
 };
 
 // Keys for signing requests with AWS SigV4 (by libcurl); absent for plain HTTP.

@@ -230,3 +230,35 @@ TEST_F(FileSource, ADownloadThatKeepsFailingGivesUpNamingTheUrl) {
 
 }  // namespace
 }  // namespace frugal::datacache
+
+namespace frugal::datacache {
+namespace {
+
+// Serves "hello" with the x-amz-checksum-sha256 it is given.
+struct ChecksumServer {
+  std::string checksum;
+  testing::LoopbackHttp server{[this](const std::string&) {
+    return "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nx-amz-checksum-sha256: " + checksum + "\r\nContent-Length: 5\r\n\r\nhello";
+  }};
+};
+
+TEST_F(FileSource, ADownloadMatchingTheServersChecksumIsKept) {
+  ChecksumServer s{"LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="};  // SHA-256 of "hello"
+  auto got = cache.get(s.server.url("/h"));
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(read(got->path), "hello");
+}
+
+TEST_F(FileSource, ADownloadNotMatchingTheServersChecksumIsRefusedAndNotKept) {
+  ChecksumServer s{"AAAAul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="};
+  auto got = cache.get(s.server.url("/h"), {.attempts = 2});
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().message.find("x-amz-checksum-sha256"), std::string::npos) << got.error().message;
+  EXPECT_EQ(s.server.requests().size(), 2U) << "fetched again once before giving up";
+  auto stats = cache.stats();
+  EXPECT_EQ(stats->objects, 0U);
+  EXPECT_EQ(stats->partial_bytes, 0U) << "a corrupt download is not kept to resume";
+}
+
+}  // namespace
+}  // namespace frugal::datacache
