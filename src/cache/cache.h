@@ -111,6 +111,10 @@ class KeyLock {
   static Result<KeyLock> acquire(const std::string& folder, const std::string& key);
   // Empty when another process holds it.
   static Result<std::optional<KeyLock>> try_acquire(const std::string& folder, const std::string& key);
+  // Deletes the lock files nobody holds (they carry nothing; acquiring makes one again), so
+  // locks/ does not grow with every key ever used. Safe against a process opening one at the same
+  // moment: acquiring re-checks that the file it locked is still the one at locks/KEY.
+  static std::size_t remove_stale(const std::string& folder);
   KeyLock(KeyLock&& other) noexcept;
   KeyLock(const KeyLock&) = delete;
   KeyLock& operator=(const KeyLock&) = delete;

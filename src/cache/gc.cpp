@@ -52,24 +52,51 @@ std::map<std::string, ObjectFile> objects_on_disk(const std::string& folder) {
 
 }  // namespace
 
+// Whether `fd` is still the file at locks/KEY: remove_stale may unlink a lock file between our
+// open and our flock, and a lock on an unlinked file excludes nobody.
+bool still_linked(int fd, const std::string& folder, const std::string& key) {
+  struct stat held {}, now {};
+  std::string path = folder + "/locks/" + key;
+  return ::fstat(fd, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_ino == now.st_ino && held.st_dev == now.st_dev;
+}
+
 Result<KeyLock> KeyLock::acquire(const std::string& folder, const std::string& key) {
-  int fd = FRUGAL_TRY(open_lock(folder, key));
-  while (::flock(fd, LOCK_EX) != 0)
-    if (errno != EINTR) {
-      int err = errno;
-      ::close(fd);
-      return fail(ErrorCode::io, fmt::format("{}/locks/{}: lock: {}", folder, key, std::strerror(err)));
-    }
-  return KeyLock(fd);
+  for (;;) {
+    int fd = FRUGAL_TRY(open_lock(folder, key));
+    while (::flock(fd, LOCK_EX) != 0)
+      if (errno != EINTR) {
+        int err = errno;
+        ::close(fd);
+        return fail(ErrorCode::io, fmt::format("{}/locks/{}: lock: {}", folder, key, std::strerror(err)));
+      }
+    if (still_linked(fd, folder, key)) return KeyLock(fd);
+    ::close(fd);
+  }
 }
 
 Result<std::optional<KeyLock>> KeyLock::try_acquire(const std::string& folder, const std::string& key) {
-  int fd = FRUGAL_TRY(open_lock(folder, key));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  for (;;) {
+    int fd = FRUGAL_TRY(open_lock(folder, key));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return std::optional<KeyLock>{};
+    }
+    if (still_linked(fd, folder, key)) return std::optional<KeyLock>{KeyLock(fd)};
     ::close(fd);
-    return std::optional<KeyLock>{};
   }
-  return std::optional<KeyLock>{KeyLock(fd)};
+}
+
+std::size_t KeyLock::remove_stale(const std::string& folder) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  std::vector<std::string> keys;
+  for (const auto& e : fs::directory_iterator(folder + "/locks", ec)) keys.push_back(e.path().filename().string());
+  for (const auto& key : keys) {
+    auto lock = try_acquire(folder, key);
+    if (!lock || !*lock) continue;  // held: in use now
+    if (::unlink((folder + "/locks/" + key).c_str()) == 0) ++removed;  // while held: see still_linked
+  }
+  return removed;
 }
 
 KeyLock::KeyLock(KeyLock&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
@@ -136,6 +163,7 @@ Result<GcResult> ObjectStore::gc(std::uint64_t max_bytes) {
     if (references[sha] == 0 && now - o.mtime >= k_orphan_grace_s) orphans.push_back(sha);
   for (const auto& sha : orphans) delete_object(sha);
   result.bytes_used = used;
+  KeyLock::remove_stale(m_folder);
   return result;
 }
 

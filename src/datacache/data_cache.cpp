@@ -368,6 +368,7 @@ Result<GcResult> DataCache::gc(const Limits& limits) {
     ++r.evicted;
   }
   r.bytes_used = used;
+  cache::KeyLock::remove_stale(m_folder);
   return r;
 }
 
