@@ -5,8 +5,9 @@ packages=(
   build-essential make cmake ninja-build pkg-config
   libsqlite3-dev sqlite3
   libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev libre2-dev libcurl4-openssl-dev
+  libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 hyperfine procps
+  python3 hyperfine procps curl wrk nginx-light
 )
 # Node and npm install the pinned test peers (s3rver); only when the machine has none already, so
 # a newer Node from elsewhere is left alone.

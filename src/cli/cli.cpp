@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   add_bill_command(app, ctx);
   add_cache_command(app, ctx);
   add_data_command(app, ctx);
+  add_serve_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -32,7 +32,10 @@ int report_error(const Error& error) {
     case ErrorCode::quota_exceeded: return 77;
     case ErrorCode::io:
     case ErrorCode::conflict:
-    case ErrorCode::unavailable: return k_exit_failure;
+    case ErrorCode::unavailable:
+    case ErrorCode::unauthenticated:
+    case ErrorCode::forbidden:
+    case ErrorCode::too_large: return k_exit_failure;
   }
   return k_exit_failure;
 }
@@ -62,16 +65,6 @@ std::string money_text(const Money& m) {
   // Short jobs cost fractions of a cent: show them rather than a misleading 0.00.
   bool small = m != Money() && m < Money::from_units(1) && m > -Money::from_units(1);
   return m.to_fixed(small ? 4 : 2);
-}
-
-Result<std::pair<TimePoint, TimePoint>> parse_window(const std::string& since, const std::string& until,
-                                                     TimePoint now) {
-  TimePoint from = FRUGAL_TRY(parse_time_bound(since, now, "--since"));
-  // "Now" is inclusive for people: a run that started this millisecond is in the window.
-  TimePoint to = until.empty() ? now + std::chrono::milliseconds(1) : FRUGAL_TRY(parse_time_bound(until, now, "--until"));
-  if (to <= from)
-    return fail(ErrorCode::invalid, fmt::format("--until ({}) must be after --since ({})", format_utc(to), format_utc(from)));
-  return std::pair{from, to};
 }
 
 Cell money_cell(const Money& m, Format format) {

@@ -48,8 +48,6 @@ Result<Money> parse_usd(const std::string& text, std::string_view flag);
 // Splits "key=value"; the error names the flag.
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& text, std::string_view flag);
 
-// The [since, until) window of --since/--until; an empty `until` means now.
-Result<std::pair<TimePoint, TimePoint>> parse_window(const std::string& since, const std::string& until, TimePoint now);
 
 // Money for people: two decimals, four below a dollar.
 std::string money_text(const Money& m);
@@ -70,5 +68,6 @@ void add_catalog_command(CLI::App& app, Context& ctx);
 void add_bill_command(CLI::App& app, Context& ctx);
 void add_cache_command(CLI::App& app, Context& ctx);
 void add_data_command(CLI::App& app, Context& ctx);
+void add_serve_command(CLI::App& app, Context& ctx);
 
 }  // namespace frugal::cli

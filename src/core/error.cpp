@@ -10,6 +10,9 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::conflict: return "conflict";
     case ErrorCode::quota_exceeded: return "quota_exceeded";
     case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::unauthenticated: return "unauthenticated";
+    case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::too_large: return "too_large";
   }
   return "unknown";
 }

@@ -15,6 +15,9 @@ enum class ErrorCode {
   conflict,        // a concurrent or duplicate write
   quota_exceeded,  // a budget forbids the action
   unavailable,     // a peer or resource is not there now
+  unauthenticated, // no valid credentials (a server's 401)
+  forbidden,       // valid credentials, not allowed this (a server's 403)
+  too_large,       // over a size or count limit (a server's 413)
 };
 
 struct Error {

@@ -154,4 +154,13 @@ TimePoint next_month_start(TimePoint t) {
   return TimePoint{sys_days{(ymd.year() / ymd.month() / 1) + months(1)}};
 }
 
+Result<std::pair<TimePoint, TimePoint>> parse_window(const std::string& since, const std::string& until, TimePoint now) {
+  TimePoint from = FRUGAL_TRY(parse_time_bound(since, now, "--since"));
+  // "Now" is inclusive for people: a run that started this millisecond is in the window.
+  TimePoint to = until.empty() ? now + std::chrono::milliseconds(1) : FRUGAL_TRY(parse_time_bound(until, now, "--until"));
+  if (to <= from)
+    return fail(ErrorCode::invalid, fmt::format("--until ({}) must be after --since ({})", format_utc(to), format_utc(from)));
+  return std::pair{from, to};
+}
+
 }  // namespace frugal

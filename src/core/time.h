@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <string_view>
 
 #include "core/error.h"
@@ -23,6 +24,9 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 // A --since/--until value: a duration back from `now` ("30d") or an instant ("2026-11-01").
 // Errors carry an example of each form.
 Result<TimePoint> parse_time_bound(std::string_view text, TimePoint now, std::string_view flag);
+// [since, until) from two bounds as parse_time_bound reads them; an empty `until` is now
+// (inclusive). Errors name --since/--until.
+Result<std::pair<TimePoint, TimePoint>> parse_window(const std::string& since, const std::string& until, TimePoint now);
 
 // The first instant of the calendar month (UTC) holding `t`, and of the next month.
 TimePoint month_start(TimePoint t);

@@ -258,11 +258,28 @@ Result<void> SqliteStore::run(std::string_view sql, std::span<const Value> param
   if (columns_out)
     for (int i = 0; i < columns; ++i) columns_out->emplace_back(sqlite3_column_name(stmt, i));
   Row row(static_cast<std::size_t>(columns));
+  // A time limit: SQLite calls the handler every few thousand steps of its VM; non-zero stops it.
+  struct LimitGuard {
+    sqlite3* db;
+    bool set;
+    ~LimitGuard() {
+      if (set) sqlite3_progress_handler(db, 0, nullptr, nullptr);
+    }
+  } limit_guard{m_db, m_time_limit_ms > 0};
+  if (m_time_limit_ms > 0) {
+    m_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(m_time_limit_ms);
+    sqlite3_progress_handler(
+        m_db, 10000,
+        [](void* self) { return std::chrono::steady_clock::now() > static_cast<SqliteStore*>(self)->m_deadline ? 1 : 0; },
+        this);
+  }
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     for (int i = 0; i < columns; ++i) row[static_cast<std::size_t>(i)] = sqlite_column(stmt, i);
     if (!on_row(row)) return {};
   }
+  if (rc == SQLITE_INTERRUPT && m_time_limit_ms > 0)
+    return fail(ErrorCode::too_large, fmt::format("sql: stopped after the time limit of {} ms", m_time_limit_ms));
   if (rc != SQLITE_DONE) return std::unexpected(error("sql"));
   return {};
 }

@@ -1,6 +1,7 @@
 #pragma once
 // SqliteStore: the embedded backend. One sqlite3 connection in WAL mode with a busy timeout, so
 // many `frugal run` processes can write one file at once. Private to store/: others use store.h.
+#include <chrono>
 #include <string>
 
 #include "store/store.h"
@@ -22,6 +23,7 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<Statement>> prepare(std::string_view sql) override;
   Result<void> transaction(const std::function<Result<void>()>& body) override;
   Result<std::vector<std::string>> explain(std::string_view sql, std::span<const Value> params) override;
+  void set_query_time_limit(int milliseconds) override { m_time_limit_ms = milliseconds; }
   std::string describe() const override { return "sqlite:" + m_path; }
   int schema_version() const override { return m_schema_version; }
 
@@ -41,6 +43,8 @@ class SqliteStore final : public Store {
   std::string m_path;
   Access m_access;
   int m_schema_version = 0;
+  int m_time_limit_ms = 0;
+  std::chrono::steady_clock::time_point m_deadline{};
 };
 
 // Shared by SqliteStore and its prepared statements (sqlite_statement.cpp).

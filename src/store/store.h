@@ -61,6 +61,9 @@ class Store {
   // Runs a statement for its effect; returns the number of rows changed.
   virtual Result<std::int64_t> execute(std::string_view sql, std::span<const Value> params = {}) = 0;
   virtual Result<std::unique_ptr<Statement>> prepare(std::string_view sql) = 0;
+  // Queries (query, for_each_row) that run longer than this are stopped with an error naming the
+  // limit; 0 (the default) sets none. For SQL a user types in (a server's /sql).
+  virtual void set_query_time_limit(int milliseconds) = 0;
 
   // Runs `body` in one write transaction: committed if it succeeds, rolled back (leaving the
   // database exactly as before) if it fails. Not reentrant.

@@ -1,0 +1,388 @@
+// Frugal's own API under /api/v1: runs (create, finish, search, one run), their metrics in
+// batches, the leaderboard, read-only SQL, and tokens.
+#include <cmath>
+#include <fmt/format.h>
+
+#include "budget/budget.h"
+#include "catalog/catalog.h"
+#include "core/time.h"
+#include "server/routes.h"
+#include "tracking/tracking.h"
+
+namespace frugal::server {
+namespace {
+
+constexpr std::size_t k_max_metrics_per_batch = 1000;
+constexpr std::int64_t k_max_page = 1000;
+
+json value_json(const store::Value& v) {
+  if (store::is_null(v)) return nullptr;
+  if (std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
+  if (std::holds_alternative<double>(v)) return std::get<double>(v);
+  return store::as_text(v);
+}
+
+const char* const k_run_columns =
+    "id, name, experiment, username, team, project, model, dataset, command, host, instance_type, started_at, "
+    "ended_at, duration_ms, status, exit_code, cost_nanos, gpu_count, attempt";
+
+json run_json(const store::Row& r) {
+  static const char* names[] = {"id", "name", "experiment", "user", "team", "project", "model", "dataset", "command",
+                                "host", "instance_type", "started_at", "ended_at", "duration_ms", "status", "exit_code",
+                                "cost_usd", "gpu_count", "attempt"};
+  json out = json::object();
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    if (std::string_view(names[i]) == "cost_usd")  // exact, as a decimal string
+      out[names[i]] = store::is_null(r[i]) ? json(nullptr) : json(Money::from_nanos(store::as_int(r[i])).to_string());
+    else
+      out[names[i]] = value_json(r[i]);
+  }
+  return out;
+}
+
+// The run's team ("" when none), or not_found.
+Result<std::string> team_of_run(store::Store& store, std::int64_t id) {
+  store::Value p[] = {id};
+  auto rows = FRUGAL_TRY(store.query("SELECT coalesce(team, '') FROM runs WHERE id = ?", p));
+  if (rows.rows.empty()) return fail(ErrorCode::not_found, fmt::format("run {}: no such run", id));
+  return store::as_text(rows.rows[0][0]);
+}
+
+// The run, if `who` may touch it: out of scope is 403 and says nothing of the run.
+Result<std::int64_t> run_in_scope(Call& call, const std::string& id_text) {
+  auto id = FRUGAL_TRY(parse_id(id_text, "run"));
+  auto team = team_of_run(call.store, id);
+  if (!team && team.error().code == ErrorCode::not_found && call.who.role != Role::admin)
+    return fail(ErrorCode::forbidden, "this token may not see that run");
+  if (!team) return std::unexpected(team.error());
+  if (!may_touch_team(call.who, *team)) return fail(ErrorCode::forbidden, "this token may not see that run");
+  return id;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> string_map(const json& body, const std::string& name) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return out;
+  if (!it->is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object of strings", name));
+  for (const auto& [k, v] : it->items()) {
+    if (!v.is_string()) return fail(ErrorCode::invalid, fmt::format("field '{}.{}': expected a string", name, k));
+    out.emplace_back(k, v.get<std::string>());
+  }
+  return out;
+}
+
+Result<Reply> create_run(Call& call) {
+  auto body = FRUGAL_TRY(parse_body(call));
+  tracking::RunStart run;
+  run.name = FRUGAL_TRY(string_field(body, "name", "", false));
+  if (auto c = body.find("command"); c != body.end() && c->is_array()) {
+    for (std::size_t i = 0; i < c->size(); ++i) {
+      if (!(*c)[i].is_string()) return fail(ErrorCode::invalid, fmt::format("field 'command[{}]': expected a string", i));
+      run.command.push_back((*c)[i].get<std::string>());
+    }
+  } else if (c != body.end() && !c->is_null()) {
+    return fail(ErrorCode::invalid, "field 'command': expected an array of strings");
+  }
+  if (run.command.empty()) run.command = {run.name.empty() ? std::string("(remote)") : run.name};
+  run.labels.user = FRUGAL_TRY(string_field(body, "user", "", false));
+  run.labels.team = FRUGAL_TRY(string_field(body, "team", "", false));
+  run.labels.project = FRUGAL_TRY(string_field(body, "project", "", false));
+  run.labels.model = FRUGAL_TRY(string_field(body, "model", "", false));
+  run.labels.dataset = FRUGAL_TRY(string_field(body, "dataset", "", false));
+  run.labels.experiment = FRUGAL_TRY(string_field(body, "experiment", "", false));
+  if (call.who.role != Role::admin) {
+    if (!run.labels.team.empty() && run.labels.team != call.who.team)
+      return fail(ErrorCode::forbidden, fmt::format("field 'team': this token writes runs of team '{}' only", call.who.team));
+    run.labels.team = call.who.team;
+  }
+  run.host = FRUGAL_TRY(string_field(body, "host", "", false));
+  run.provider = FRUGAL_TRY(string_field(body, "provider", "", false));
+  run.region = FRUGAL_TRY(string_field(body, "region", "", false));
+  run.instance_type = FRUGAL_TRY(string_field(body, "instance_type", "", false));
+  run.instance_id = FRUGAL_TRY(string_field(body, "instance_id", "", false));
+  std::string hourly = FRUGAL_TRY(string_field(body, "hourly_usd", "", false));
+  if (!hourly.empty()) {
+    auto price = Money::parse(hourly);
+    if (!price || *price < Money()) return fail(ErrorCode::invalid, "field 'hourly_usd': expected a decimal string such as \"3.06\"");
+    run.hourly_price = *price;
+    run.price_source = "flag";
+  } else if (!run.instance_type.empty()) {
+    auto price = catalog::price_of(call.store, run.instance_type, run.region, run.provider, catalog::Pricing::on_demand);
+    if (!price) return std::unexpected(price.error().wrap("field 'instance_type'"));
+    run.hourly_price = price->hourly;
+    run.price_source = price->source;
+    run.instance_gpu_count = price->instance_gpu_count;
+  }
+  run.gpu_count = static_cast<int>(FRUGAL_TRY(integer_field(body, "gpu_count", "", false)).value_or(run.instance_gpu_count));
+  if (auto n = FRUGAL_TRY(integer_field(body, "instance_gpu_count", "", false))) run.instance_gpu_count = static_cast<int>(*n);
+  std::string started = FRUGAL_TRY(string_field(body, "started_at", "", false));
+  run.started = call.now;
+  if (!started.empty()) {
+    auto t = parse_utc(started);
+    if (!t) return fail(ErrorCode::invalid, fmt::format("field 'started_at': {}", t.error().message));
+    run.started = *t;
+  }
+  run.params = FRUGAL_TRY(string_map(body, "params"));
+  run.tags = FRUGAL_TRY(string_map(body, "tags"));
+  auto id = FRUGAL_TRY(tracking::start_run(call.store, run));
+  return Reply{201, {{"id", id}}};
+}
+
+Result<Reply> finish_run(Call& call) {
+  auto id = FRUGAL_TRY(run_in_scope(call, call.path_params.at(0)));
+  auto body = FRUGAL_TRY(parse_body(call));
+  tracking::RunEnd end;
+  std::string status = FRUGAL_TRY(string_field(body, "status", "", true));
+  auto parsed = tracking::parse_status(status);
+  if (!parsed || *parsed == tracking::RunStatus::running)
+    return fail(ErrorCode::invalid, fmt::format("field 'status': '{}' is not how a run ends (finished, failed, killed, ...)", status));
+  end.status = *parsed;
+  if (auto code = FRUGAL_TRY(integer_field(body, "exit_code", "", false))) end.exit_code = static_cast<int>(*code);
+  std::string ended = FRUGAL_TRY(string_field(body, "ended_at", "", false));
+  end.ended = call.now;
+  if (!ended.empty()) {
+    auto t = parse_utc(ended);
+    if (!t) return fail(ErrorCode::invalid, fmt::format("field 'ended_at': {}", t.error().message));
+    end.ended = *t;
+  }
+  store::Value p[] = {id};
+  auto state = FRUGAL_TRY(call.store.query("SELECT status FROM runs WHERE id = ?", p));
+  if (store::as_text(state.rows.at(0)[0]) != "running")
+    return fail(ErrorCode::conflict, fmt::format("run {} has already ended", id));
+  auto summary = FRUGAL_TRY(tracking::finish_run(call.store, id, end));
+  return Reply{200, {{"id", id}, {"status", tracking::status_name(summary.status)}, {"duration_ms", summary.duration_ms},
+                     {"cost_usd", summary.cost ? json(summary.cost->to_string()) : json(nullptr)}}};
+}
+
+Result<Reply> search_runs(Call& call) {
+  std::string sql = fmt::format("SELECT {} FROM runs WHERE 1 = 1", k_run_columns);
+  std::vector<store::Value> params;
+  static const std::pair<const char*, const char*> filters[] = {
+      {"team", "team"},   {"user", "username"}, {"project", "project"},       {"model", "model"},
+      {"dataset", "dataset"}, {"experiment", "experiment"}, {"status", "status"}, {"instance_type", "instance_type"}};
+  for (const auto& [name, column] : filters)
+    if (auto it = call.query.find(name); it != call.query.end()) {
+      sql += fmt::format(" AND {} = ?", column);
+      params.emplace_back(it->second);
+    }
+  if (call.who.role != Role::admin) {  // a member sees its team's runs only, whatever it asks
+    sql += " AND team = ?";
+    params.emplace_back(call.who.team);
+  }
+  for (const auto& [name, op] : {std::pair{"since", ">="}, std::pair{"until", "<"}})
+    if (auto it = call.query.find(name); it != call.query.end()) {
+      auto t = parse_time_bound(it->second, call.now, name);
+      if (!t) return fail(ErrorCode::invalid, fmt::format("query '{}': {}", name, t.error().message));
+      sql += fmt::format(" AND started_at {} ?", op);
+      params.emplace_back(format_utc(*t));
+    }
+  std::int64_t limit = 100;
+  if (auto it = call.query.find("limit"); it != call.query.end()) {
+    auto n = parse_id(it->second, "query 'limit'");
+    if (!n || *n > k_max_page) return fail(ErrorCode::invalid, fmt::format("query 'limit': expected 1 to {}", k_max_page));
+    limit = *n;
+  }
+  if (auto it = call.query.find("page_token"); it != call.query.end()) {
+    auto after = FRUGAL_TRY(parse_id(it->second, "query 'page_token'"));
+    sql += " AND id < ?";
+    params.emplace_back(after);
+  }
+  sql += fmt::format(" ORDER BY id DESC LIMIT {}", limit + 1);
+  auto rows = FRUGAL_TRY(call.store.query(sql, params));
+  json runs = json::array();
+  for (std::size_t i = 0; i < rows.rows.size() && static_cast<std::int64_t>(i) < limit; ++i) runs.push_back(run_json(rows.rows[i]));
+  json out = {{"runs", runs}};
+  if (static_cast<std::int64_t>(rows.rows.size()) > limit) out["next_page_token"] = std::to_string(runs.back()["id"].get<std::int64_t>());
+  return Reply{200, out};
+}
+
+Result<Reply> get_run(Call& call) {
+  auto id = FRUGAL_TRY(run_in_scope(call, call.path_params.at(0)));
+  store::Value p[] = {id};
+  auto rows = FRUGAL_TRY(call.store.query(fmt::format("SELECT {} FROM runs WHERE id = ?", k_run_columns), p));
+  json run = run_json(rows.rows.at(0));
+  for (const char* table : {"params", "tags"}) {
+    json kv = json::object();
+    auto r = FRUGAL_TRY(call.store.query(fmt::format("SELECT key, value FROM {} WHERE run_id = ? ORDER BY key", table), p));
+    for (const auto& row : r.rows) kv[store::as_text(row[0])] = store::as_text(row[1]);
+    run[table] = kv;
+  }
+  json latest = json::object();
+  auto m = FRUGAL_TRY(call.store.query(
+      "SELECT key, value, step FROM metrics m WHERE run_id = ?1 AND step = (SELECT max(step) FROM metrics WHERE run_id = ?1 AND key = m.key) "
+      "GROUP BY key ORDER BY key",
+      p));
+  for (const auto& row : m.rows) latest[store::as_text(row[0])] = {{"value", value_json(row[1])}, {"step", value_json(row[2])}};
+  run["latest_metrics"] = latest;
+  json checkpoints = json::array();
+  auto c = FRUGAL_TRY(call.store.query("SELECT * FROM checkpoints WHERE run_id = ? ORDER BY rowid", p));
+  for (const auto& row : c.rows) {
+    json one = json::object();
+    for (std::size_t i = 0; i < c.columns.size(); ++i) one[c.columns[i]] = value_json(row[i]);
+    checkpoints.push_back(one);
+  }
+  run["checkpoints"] = checkpoints;
+  return Reply{200, run};
+}
+
+Result<Reply> log_metrics(Call& call) {
+  auto id = FRUGAL_TRY(run_in_scope(call, call.path_params.at(0)));
+  auto body = FRUGAL_TRY(parse_body(call));
+  auto it = body.find("metrics");
+  if (it == body.end() || !it->is_array()) return fail(ErrorCode::invalid, "field 'metrics': expected an array");
+  if (it->size() > k_max_metrics_per_batch)
+    return fail(ErrorCode::too_large, fmt::format("field 'metrics': {} points; at most {} a batch", it->size(), k_max_metrics_per_batch));
+  struct Point {
+    std::string key;
+    double value;
+    std::int64_t step;
+    std::string time;
+  };
+  std::vector<Point> points;
+  points.reserve(it->size());
+  std::string now = format_utc(call.now);
+  for (std::size_t i = 0; i < it->size(); ++i) {  // all checked before anything is written
+    const json& m = (*it)[i];
+    std::string path = fmt::format("metrics[{}]", i);
+    if (!m.is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
+    Point p;
+    p.key = FRUGAL_TRY(string_field(m, "key", path, true));
+    p.value = *FRUGAL_TRY(number_field(m, "value", path, true));
+    p.step = FRUGAL_TRY(integer_field(m, "step", path, false)).value_or(0);
+    p.time = FRUGAL_TRY(string_field(m, "time", path, false));
+    if (p.time.empty()) p.time = now;
+    else if (!parse_utc(p.time)) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
+    points.push_back(std::move(p));
+  }
+  auto insert = FRUGAL_TRY(call.store.prepare("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)"));
+  FRUGAL_CHECK(call.store.transaction([&]() -> Result<void> {
+    for (const auto& p : points) {
+      store::Value v[] = {id, p.key, p.step, p.time, std::isnan(p.value) ? store::Value{} : store::Value{p.value}};
+      FRUGAL_TRY(insert->execute(v));
+    }
+    return {};
+  }));
+  return Reply{200, {{"count", points.size()}}};
+}
+
+Result<Reply> metric_history(Call& call) {
+  auto id = FRUGAL_TRY(run_in_scope(call, call.path_params.at(0)));
+  std::string sql = "SELECT key, step, time, value FROM metrics WHERE run_id = ?";
+  std::vector<store::Value> params = {id};
+  if (auto it = call.query.find("key"); it != call.query.end()) {
+    sql += " AND key = ?";
+    params.emplace_back(it->second);
+  }
+  sql += " ORDER BY key, step, time";
+  json points = json::array();
+  FRUGAL_CHECK(call.store.for_each_row(sql, params, [&](const store::Row& r) {
+    points.push_back({{"key", store::as_text(r[0])}, {"step", store::as_int(r[1])}, {"time", store::as_text(r[2])},
+                      {"value", value_json(r[3])}});
+    return true;
+  }));
+  return Reply{200, {{"metrics", points}}};
+}
+
+Result<Reply> top(Call& call) {
+  budget::LeaderboardQuery q;
+  auto get = [&](const char* name, const char* fallback) {
+    auto it = call.query.find(name);
+    return it == call.query.end() ? std::string(fallback) : it->second;
+  };
+  q.by = FRUGAL_TRY(budget::parse_dimension(get("by", "team")));
+  q.metric = FRUGAL_TRY(budget::parse_metric(get("metric", "cost")));
+  auto window = parse_window(get("since", "30d"), get("until", ""), call.now);
+  if (!window) return fail(ErrorCode::invalid, fmt::format("query 'since'/'until': {}", window.error().message));
+  std::tie(q.since, q.until) = *window;
+  auto board = FRUGAL_TRY(budget::leaderboard(call.store, q));
+  json rows = json::array();
+  auto row_json = [](const budget::LeaderboardRow& r) {
+    return json{{"key", r.key},         {"cost_usd", r.cost.to_string()}, {"share", r.share},
+                {"gpu_hours", r.gpu_hours}, {"runs", r.runs},             {"failures", r.failures},
+                {"hours", static_cast<double>(r.duration_ms) / 3.6e6},   {"saved_by_cache_usd", r.saved_by_cache.to_string()}};
+  };
+  for (const auto& r : board.rows) rows.push_back(row_json(r));
+  return Reply{200, {{"by", budget::dimension_name(q.by)}, {"since", format_utc(q.since)}, {"until", format_utc(q.until)},
+                     {"rows", rows}, {"total", row_json(board.total)}}};
+}
+
+Result<Reply> sql(Call& call) {
+  auto body = FRUGAL_TRY(parse_body(call));
+  std::string text = FRUGAL_TRY(string_field(body, "sql", "", true));
+  auto max_rows = FRUGAL_TRY(integer_field(body, "max_rows", "", false)).value_or(call.options.max_sql_rows);
+  if (max_rows < 1 || max_rows > call.options.max_sql_rows)
+    return fail(ErrorCode::invalid, fmt::format("field 'max_rows': expected 1 to {}", call.options.max_sql_rows));
+  // Its own read-only connection: the same guard as `frugal sql` (writes, ATTACH, pragmas refused).
+  auto reader = FRUGAL_TRY(store::open_store(call.options.database, store::Access::read_only));
+  reader->set_query_time_limit(call.options.sql_timeout_ms);
+  json rows = json::array(), columns = json::array();
+  bool truncated = false;
+  auto result = reader->query(text);  // columns come with the result
+  if (!result) return std::unexpected(result.error());
+  for (const auto& c : result->columns) columns.push_back(c);
+  for (const auto& r : result->rows) {
+    if (static_cast<std::int64_t>(rows.size()) >= max_rows) {
+      truncated = true;
+      break;
+    }
+    json row = json::array();
+    for (const auto& v : r) row.push_back(value_json(v));
+    rows.push_back(row);
+  }
+  return Reply{200, {{"columns", columns}, {"rows", rows}, {"truncated", truncated}}};
+}
+
+Result<Reply> create_token_route(Call& call) {
+  auto body = FRUGAL_TRY(parse_body(call));
+  NewToken t;
+  t.name = FRUGAL_TRY(string_field(body, "name", "", false));
+  t.team = FRUGAL_TRY(string_field(body, "team", "", false));
+  t.role = FRUGAL_TRY(parse_role(FRUGAL_TRY(string_field(body, "role", "", true))));
+  std::string expires = FRUGAL_TRY(string_field(body, "expires", "", false));
+  if (!expires.empty()) {
+    auto d = parse_duration(expires);
+    if (!d) return fail(ErrorCode::invalid, fmt::format("field 'expires': {}", d.error().message));
+    t.expires = call.now + *d;
+  }
+  auto token = FRUGAL_TRY(create_token(call.store, t, call.now));
+  return Reply{201, {{"token", token}, {"note", "shown once: store it now"}}};
+}
+
+Result<Reply> list_tokens_route(Call& call) {
+  json out = json::array();
+  for (const auto& t : FRUGAL_TRY(list_tokens(call.store)))
+    out.push_back({{"id", t.id}, {"name", t.name}, {"prefix", t.prefix}, {"team", t.team}, {"role", role_name(t.role)},
+                   {"created_at", t.created_at}, {"expires_at", t.expires_at}, {"revoked_at", t.revoked_at}});
+  return Reply{200, {{"tokens", out}}};
+}
+
+Result<Reply> revoke_token_route(Call& call) {
+  auto id = FRUGAL_TRY(parse_id(call.path_params.at(0), "token"));
+  FRUGAL_CHECK(revoke_token(call.store, id, call.now));
+  return Reply{200, {{"id", id}, {"revoked", true}}};
+}
+
+}  // namespace
+
+void add_api_routes(std::vector<Route>& routes) {
+  routes.push_back({"GET", "/healthz", Access::open, "liveness: 200 while the server answers",
+                    [](Call&) -> Result<Reply> { return Reply{200, {{"status", "ok"}}}; }});
+  routes.push_back({"GET", "/api/openapi.json", Access::open, "this document", [](Call&) -> Result<Reply> {
+                      return fail(ErrorCode::io, "served by the dispatcher");
+                    }});
+  routes.push_back({"POST", "/api/v1/runs", Access::agent, "start a run (an agent's team is its token's)", create_run});
+  routes.push_back({"GET", "/api/v1/runs", Access::member,
+                    "search runs: team, user, project, model, dataset, experiment, status, instance_type, since, until, limit, page_token",
+                    search_runs});
+  routes.push_back({"GET", "/api/v1/runs/{id}", Access::member, "one run with params, tags, latest metrics, checkpoints", get_run});
+  routes.push_back({"PATCH", "/api/v1/runs/{id}", Access::agent, "end a run: status, exit_code, ended_at", finish_run});
+  routes.push_back({"POST", "/api/v1/runs/{id}/metrics", Access::agent, "log up to 1000 metric points", log_metrics});
+  routes.push_back({"GET", "/api/v1/runs/{id}/metrics", Access::member, "a run's metric history (?key=)", metric_history});
+  routes.push_back({"GET", "/api/v1/top", Access::admin, "leaderboard: by, metric, since, until", top});
+  routes.push_back({"POST", "/api/v1/sql", Access::admin, "read-only SQL over the documented schema, with row and time limits", sql});
+  routes.push_back({"POST", "/api/v1/tokens", Access::admin, "create a token: role, team, name, expires (shown once)", create_token_route});
+  routes.push_back({"GET", "/api/v1/tokens", Access::admin, "list tokens (never the tokens themselves)", list_tokens_route});
+  routes.push_back({"DELETE", "/api/v1/tokens/{id}", Access::admin, "revoke a token", revoke_token_route});
+}
+
+}  // namespace frugal::server

@@ -1,0 +1,120 @@
+#include <charconv>
+#include <fmt/format.h>
+
+#include "server/routes.h"
+
+namespace frugal::server {
+
+Result<json> parse_body(const Call& call) {
+  if (call.body.empty()) return json::object();
+  json parsed = json::parse(call.body, nullptr, false);
+  if (parsed.is_discarded()) {
+    // Parse again for the position of the error (rare: only bad requests pay for it).
+    try {
+      json again = json::parse(call.body);
+    } catch (const json::parse_error& e) {
+      return fail(ErrorCode::invalid, fmt::format("malformed JSON at byte {}", e.byte));
+    }
+    return fail(ErrorCode::invalid, "malformed JSON");
+  }
+  if (!parsed.is_object()) return fail(ErrorCode::invalid, "the body must be a JSON object");
+  return parsed;
+}
+
+namespace {
+
+std::string where(const std::string& path, const std::string& name) { return path.empty() ? name : path + "." + name; }
+
+}  // namespace
+
+Result<std::string> string_field(const json& object, const std::string& name, const std::string& path, bool required) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) {
+    if (required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
+    return std::string();
+  }
+  if (!it->is_string()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected a string", where(path, name)));
+  return it->get<std::string>();
+}
+
+Result<std::optional<double>> number_field(const json& object, const std::string& name, const std::string& path, bool required) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) {
+    if (required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
+    return std::optional<double>{};
+  }
+  if (it->is_number()) return std::optional<double>{it->get<double>()};
+  // MLflow clients send NaN and infinities as strings.
+  if (it->is_string()) {
+    std::string s = it->get<std::string>();
+    if (s == "NaN" || s == "nan") return std::optional<double>{std::numeric_limits<double>::quiet_NaN()};
+    if (s == "Infinity" || s == "inf") return std::optional<double>{std::numeric_limits<double>::infinity()};
+    if (s == "-Infinity" || s == "-inf") return std::optional<double>{-std::numeric_limits<double>::infinity()};
+  }
+  return fail(ErrorCode::invalid, fmt::format("field '{}': expected a number", where(path, name)));
+}
+
+Result<std::optional<std::int64_t>> integer_field(const json& object, const std::string& name, const std::string& path,
+                                                  bool required) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) {
+    if (required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
+    return std::optional<std::int64_t>{};
+  }
+  if (it->is_number_integer()) return std::optional<std::int64_t>{it->get<std::int64_t>()};
+  if (it->is_string()) {  // MLflow's proto3 JSON writes int64 as strings
+    std::string s = it->get<std::string>();
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && end == s.data() + s.size()) return std::optional<std::int64_t>{v};
+  }
+  return fail(ErrorCode::invalid, fmt::format("field '{}': expected an integer", where(path, name)));
+}
+
+bool may_touch_team(const Principal& who, const std::string& team) { return who.role == Role::admin || who.team == team; }
+
+Result<std::int64_t> parse_id(const std::string& text, std::string_view what) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v <= 0)
+    return fail(ErrorCode::invalid, fmt::format("{} '{}': expected a positive integer id", what, text));
+  return v;
+}
+
+json openapi_document(const std::vector<Route>& routes) {
+  json paths = json::object();
+  for (const auto& r : routes) {
+    std::string method = r.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    json op = {{"summary", r.summary},
+               {"x-frugal-access", r.access == Access::open     ? "open"
+                                   : r.access == Access::agent  ? "agent"
+                                   : r.access == Access::member ? "member"
+                                                                : "admin"},
+               {"responses",
+                {{"200", {{"description", "success"}}},
+                 {"400", {{"description", "bad input: {error_code, message} naming the field"}}},
+                 {"401", {{"description", "no valid token"}}},
+                 {"403", {{"description", "the token's role or team does not allow it"}}}}}};
+    if (r.access != Access::open)
+      op["security"] = json::array({json{{r.auth_header == "authorization" ? "bearer" : "apiKey", json::array()}}});
+    json parameters = json::array();
+    for (std::size_t at = r.path.find('{'); at != std::string::npos; at = r.path.find('{', at + 1)) {
+      auto end = r.path.find('}', at);
+      parameters.push_back({{"name", r.path.substr(at + 1, end - at - 1)}, {"in", "path"}, {"required", true},
+                            {"schema", {{"type", "string"}}}});
+    }
+    if (!parameters.empty()) op["parameters"] = parameters;
+    paths[r.path][method] = op;
+  }
+  return {{"openapi", "3.0.3"},
+          {"info", {{"title", "Frugal"}, {"version", "0.1.0"},
+                    {"description", "What every ML job costs: runs, metrics, leaderboards, and MLflow-compatible ingest."}}},
+          {"paths", paths},
+          {"components",
+           {{"securitySchemes",
+             {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
+              {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "x-api-key"}}}}}}}};
+}
+
+}  // namespace frugal::server

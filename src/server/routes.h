@@ -1,0 +1,72 @@
+#pragma once
+// Private to src/server: the route table every part of the API registers into. The OpenAPI
+// document is generated from the same table, so the documentation cannot drift from the server.
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "server/server.h"
+
+namespace frugal::server {
+
+using nlohmann::json;
+
+// Who may call a route. Agent routes take agent and admin tokens; member routes member and admin.
+enum class Access { open, agent, member, admin };
+
+// One request as a handler sees it.
+struct Call {
+  const std::string& method;
+  const std::string& body;
+  std::vector<std::string> path_params;        // the route pattern's groups, in order
+  std::map<std::string, std::string> query;    // ?a=b (last value wins)
+  std::map<std::string, std::string> headers;  // lower-case names
+  Principal who;                               // empty for open routes
+  store::Store& store;
+  TimePoint now;
+  const ServeOptions& options;
+};
+
+struct Reply {
+  int status = 200;
+  json body = json::object();
+  std::string text{};        // sent instead of body when not empty
+  std::string content_type{};  // for text; JSON otherwise
+};
+
+using Handler = std::function<Result<Reply>(Call&)>;
+
+struct Route {
+  std::string method;        // GET, POST, PATCH, PUT, DELETE
+  std::string path;          // OpenAPI form: /api/v1/runs/{id}
+  Access access;
+  std::string summary;
+  Handler handler;
+  std::string auth_header = "authorization";  // arcee clients send x-api-key
+};
+
+// What each part of the API adds to the table.
+void add_api_routes(std::vector<Route>& routes);
+void add_mlflow_routes(std::vector<Route>& routes);
+void add_metrics_routes(std::vector<Route>& routes);
+
+// The OpenAPI 3 document of `routes`.
+json openapi_document(const std::vector<Route>& routes);
+
+// ---- helpers for handlers --------------------------------------------------------------------
+
+// The body as JSON; invalid → an error naming the position.
+Result<json> parse_body(const Call& call);
+// A field of `object` (named `path` in errors, "metrics[2].value"): a string, a number, an integer.
+Result<std::string> string_field(const json& object, const std::string& name, const std::string& path, bool required);
+Result<std::optional<double>> number_field(const json& object, const std::string& name, const std::string& path, bool required);
+Result<std::optional<std::int64_t>> integer_field(const json& object, const std::string& name, const std::string& path, bool required);
+
+// Whether `who` may see or write data of `team` (admin: any; agent/member: their own).
+bool may_touch_team(const Principal& who, const std::string& team);
+Result<std::int64_t> parse_id(const std::string& text, std::string_view what);
+
+}  // namespace frugal::server

@@ -1,0 +1,73 @@
+#pragma once
+// Server: `frugal serve`, one process that a whole team's machines send runs to and read costs
+// from: JSON over HTTP/1.1 (keep-alive) with an OpenAPI document, bearer tokens with roles and
+// teams, an MLflow-compatible tracking API, and Prometheus /metrics. httplib and JSON stay inside
+// this folder's .cpp files.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "store/store.h"
+
+namespace frugal::server {
+
+// ---- Tokens ----------------------------------------------------------------------------------
+
+enum class Role { agent, member, admin };
+Result<Role> parse_role(std::string_view name);
+std::string_view role_name(Role role);
+
+struct TokenInfo {
+  std::int64_t id = 0;
+  std::string name, prefix;
+  std::string team;  // "" for admin tokens
+  Role role = Role::member;
+  std::string created_at, expires_at, revoked_at;  // UTC; "" when unset
+};
+
+struct NewToken {
+  std::string name;
+  std::string team;                    // REQUIRED for agent and member
+  Role role = Role::member;
+  std::optional<TimePoint> expires;
+};
+
+// Makes a token and returns it in clear, the only time it exists outside the caller: the store
+// keeps its SHA-256. Errors: a missing team for agent/member.
+Result<std::string> create_token(store::Store& store, const NewToken& token, TimePoint now);
+Result<std::vector<TokenInfo>> list_tokens(store::Store& store);
+// not_found when there is no such token.
+Result<void> revoke_token(store::Store& store, std::int64_t id, TimePoint now);
+
+// Who a request is: the token's role and team. Errors: unauthenticated (no such token, revoked,
+// expired) without saying which, so a caller learns nothing about other tokens.
+struct Principal {
+  std::int64_t token_id = 0;
+  Role role = Role::member;
+  std::string team;
+};
+Result<Principal> authenticate(store::Store& store, const std::string& token, TimePoint now);
+
+// ---- Serving ---------------------------------------------------------------------------------
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                      // 0: any free port (told through on_listening)
+  std::string database;                 // the store every request uses
+  std::size_t max_body_bytes = 16 << 20;
+  int requests_per_second = 1000;       // per token, with bursts of 2 s worth; 0: no limit
+  int max_sql_rows = 10000;
+  int sql_timeout_ms = 5000;
+  int threads = 8;
+  std::function<void(int port)> on_listening;  // once bound, before the first request
+};
+
+// Serves until SIGTERM or SIGINT: then stops accepting, lets requests in flight finish, and
+// closes the store. Errors: the address cannot be bound, the store cannot be opened.
+Result<void> serve(const ServeOptions& options);
+
+}  // namespace frugal::server

@@ -1,0 +1,179 @@
+"""Checks `frugal serve` over HTTP: auth on every documented route, the native and MLflow APIs,
+limits and Prometheus output. Needs FRUGAL_URL and the tokens ADMIN, AGENT, MEMBER (team vision),
+OUTSIDER (member of nlp), EXPIRED and REVOKED in the environment. Exits non-zero naming what failed."""
+import http.client, json, os, re, sys, urllib.parse
+
+URL = urllib.parse.urlparse(os.environ["FRUGAL_URL"])
+T = {k: os.environ[k] for k in ("ADMIN", "AGENT", "MEMBER", "OUTSIDER", "EXPIRED", "REVOKED")}
+failures = []
+
+
+def call(method, path, body=None, token=None, raw=None, headers=None):
+    conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=10)
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = "Bearer " + token
+    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+    conn.request(method, path, body=data, headers=h)
+    r = conn.getresponse()
+    text = r.read().decode()
+    conn.close()
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = text
+    return r.status, parsed
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def is_error_only(body):
+    return isinstance(body, dict) and set(body) == {"error_code", "message"}
+
+
+# ---- every documented route refuses bad tokens, and out-of-scope roles ----
+status, doc = call("GET", "/api/openapi.json")
+check(status == 200 and doc.get("openapi", "").startswith("3."), "the OpenAPI document is served")
+check(call("GET", "/healthz")[0] == 200, "/healthz needs no token")
+allowed = {"agent": {"agent", "admin"}, "member": {"member", "admin"}, "admin": {"admin"}}
+role_of = {"AGENT": "agent", "MEMBER": "member", "ADMIN": "admin"}
+routes = 0
+for path, ops in doc["paths"].items():
+    for method, op in ops.items():
+        access = op["x-frugal-access"]
+        if access == "open":
+            continue
+        routes += 1
+        concrete = path.replace("{id}", "1")
+        for name, token in (("no", None), ("wrong", "frugal_" + "0" * 40), ("expired", T["EXPIRED"]), ("revoked", T["REVOKED"])):
+            s, b = call(method.upper(), concrete, {}, token)
+            check(s == 401 and is_error_only(b), f"{method.upper()} {path} with {name} token: got {s} {str(b)[:80]}")
+        for who in ("AGENT", "MEMBER"):
+            if role_of[who] not in allowed[access]:
+                s, b = call(method.upper(), concrete, {}, T[who])
+                check(s == 403 and is_error_only(b), f"{method.upper()} {path} with a {role_of[who]} token: got {s}")
+check(routes >= 20, f"the document lists the API ({routes} routes)")
+
+# ---- native API: an agent writes its team's runs; members read their own team only ----
+s, b = call("POST", "/api/v1/runs", {"name": "train", "command": ["python", "train.py"], "hourly_usd": "3.60",
+                                      "gpu_count": 1, "params": {"lr": "0.1"}, "user": "ana"}, T["AGENT"])
+check(s == 201 and isinstance(b.get("id"), int), f"an agent starts a run: {s} {b}")
+run = b.get("id")
+s, b = call("POST", "/api/v1/runs", {"name": "x", "team": "nlp"}, T["AGENT"])
+check(s == 403 and is_error_only(b), f"an agent cannot write another team's run: {s}")
+s, b = call("POST", f"/api/v1/runs/{run}/metrics", {"metrics": [{"key": "loss", "value": 0.5, "step": 1},
+                                                                 {"key": "loss", "value": 0.25, "step": 2}]}, T["AGENT"])
+check(s == 200 and b.get("count") == 2, f"metrics in a batch: {s} {b}")
+s, b = call("POST", f"/api/v1/runs/{run}/metrics", {"metrics": [{"key": "loss", "value": 0.1}, {"key": "loss", "value": "x"}]}, T["AGENT"])
+check(s == 400 and "metrics[1].value" in b.get("message", ""), f"a bad point names its field: {s} {b}")
+s, b = call("GET", f"/api/v1/runs/{run}/metrics?key=loss", None, T["MEMBER"])
+check(s == 200 and [m["value"] for m in b["metrics"]] == [0.5, 0.25], f"nothing of a rejected batch was written: {b}")
+s, b = call("POST", f"/api/v1/runs/{run}/metrics", {"metrics": [{"key": "k", "value": 1}] * 1001}, T["AGENT"])
+check(s == 413, f"a batch over 1000 points: {s}")
+s, b = call("POST", "/api/v1/runs", raw="{\"name\": ", token=T["AGENT"])
+check(s == 400 and "malformed JSON" in b.get("message", ""), f"malformed JSON: {s} {b}")
+s, b = call("POST", "/api/v1/runs", raw="x" * (2 << 20), token=T["AGENT"])
+check(s == 413, f"a body over --max-body-mb: {s}")
+s, b = call("PATCH", f"/api/v1/runs/{run}", {"status": "finished", "exit_code": 0}, T["AGENT"])
+check(s == 200 and b.get("status") == "finished" and b.get("cost_usd"), f"an agent ends its run: {s} {b}")
+s, b = call("PATCH", f"/api/v1/runs/{run}", {"status": "finished"}, T["AGENT"])
+check(s == 409, f"a run ends once: {s}")
+s, b = call("GET", f"/api/v1/runs/{run}", None, T["MEMBER"])
+check(s == 200 and b["params"] == {"lr": "0.1"} and b["latest_metrics"]["loss"]["value"] == 0.25, f"a member reads its team's run: {b}")
+s, b = call("GET", f"/api/v1/runs/{run}", None, T["OUTSIDER"])
+check(s == 403 and is_error_only(b), f"another team's member gets 403 and no data: {s} {b}")
+s, b = call("GET", "/api/v1/runs?limit=10", None, T["OUTSIDER"])
+check(s == 200 and b["runs"] == [], f"another team's search sees nothing: {b}")
+for i in range(3):
+    call("POST", "/api/v1/runs", {"name": f"page{i}"}, T["AGENT"])
+s, b = call("GET", "/api/v1/runs?limit=2", None, T["MEMBER"])
+check(s == 200 and len(b["runs"]) == 2 and "next_page_token" in b, f"paging: {b}")
+s, b2 = call("GET", f"/api/v1/runs?limit=2&page_token={b.get('next_page_token')}", None, T["MEMBER"])
+check(s == 200 and len(b2["runs"]) == 2 and b2["runs"][0]["id"] < b["runs"][-1]["id"], f"the next page: {b2}")
+s, b = call("GET", "/api/v1/top?by=team&since=30d", None, T["ADMIN"])
+check(s == 200 and b["rows"] and b["rows"][0]["key"] == "vision", f"the leaderboard: {b}")
+s, b = call("POST", "/api/v1/sql", {"sql": "SELECT count(*) AS n FROM runs"}, T["ADMIN"])
+check(s == 200 and b["rows"] == [[4]], f"read-only SQL: {b}")
+s, b = call("POST", "/api/v1/sql", {"sql": "DELETE FROM runs"}, T["ADMIN"])
+check(s == 400 and "read-only" in b.get("message", ""), f"SQL writes are refused: {s} {b}")
+s, b = call("POST", "/api/v1/sql", {"sql": "SELECT id FROM runs", "max_rows": 2}, T["ADMIN"])
+check(s == 200 and len(b["rows"]) == 2 and b["truncated"], f"the row limit: {b}")
+s, b = call("POST", "/api/v1/sql", {"sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"}, T["ADMIN"])
+check(s == 413 and "time limit" in b.get("message", ""), f"the time limit stops a runaway query: {s} {b}")
+check(call("GET", "/api/v1/nope", None, T["ADMIN"])[0] == 404, "an unknown route is 404")
+check(call("PUT", "/api/v1/runs", {}, T["ADMIN"])[0] == 405, "a known route, wrong method, is 405")
+
+# ---- MLflow REST: the calls a logger makes ----
+M = "/api/2.0/mlflow"
+s, b = call("POST", M + "/experiments/create", {"name": "detector"}, T["AGENT"])
+check(s == 200 and b.get("experiment_id"), f"experiments/create: {s} {b}")
+exp = b.get("experiment_id")
+s, b = call("POST", M + "/experiments/create", {"name": "detector"}, T["AGENT"])
+check(s == 409 and b.get("error_code") == "RESOURCE_ALREADY_EXISTS", f"a duplicate experiment: {s} {b}")
+s, b = call("GET", M + "/experiments/get-by-name?experiment_name=detector", None, T["MEMBER"])
+check(s == 200 and b["experiment"]["experiment_id"] == exp, f"get-by-name: {b}")
+s, b = call("GET", M + "/experiments/get-by-name?experiment_name=nope", None, T["MEMBER"])
+check(s == 404 and b.get("error_code") == "RESOURCE_DOES_NOT_EXIST", f"a missing experiment: {s} {b}")
+s, b = call("POST", M + "/runs/create", {"experiment_id": exp, "start_time": 1764000000000, "run_name": "yolo-a",
+                                         "tags": [{"key": "mlflow.user", "value": "ana"}, {"key": "frugal.project", "value": "detect"}]}, T["AGENT"])
+check(s == 200 and b["run"]["info"]["status"] == "RUNNING", f"runs/create: {s} {b}")
+mrun = b["run"]["info"]["run_id"]
+s, b = call("POST", M + "/runs/log-batch", {"run_id": mrun,
+                                            "metrics": [{"key": "loss", "value": 0.9 - i / 10, "timestamp": 1764000000000 + i, "step": i} for i in range(5)],
+                                            "params": [{"key": "lr", "value": "0.01"}], "tags": [{"key": "stage", "value": "dev"}]}, T["AGENT"])
+check(s == 200, f"log-batch: {s} {b}")
+s, b = call("POST", M + "/runs/log-batch", {"run_id": mrun, "params": [{"key": "lr", "value": "0.02"}]}, T["AGENT"])
+check(s == 400 and "params cannot change" in b.get("message", ""), f"params are immutable: {s} {b}")
+s, b = call("POST", M + "/runs/log-batch", {"run_id": mrun, "metrics": [{"key": "m", "value": 1, "timestamp": 1, "step": 0}] * 1001}, T["AGENT"])
+check(s == 400 and b.get("error_code") == "INVALID_PARAMETER_VALUE", f"log-batch over MLflow's 1000 metrics: {s}")
+s, b = call("POST", M + "/runs/log-metric", {"run_id": mrun, "key": "acc", "value": 0.7, "timestamp": 1764000000100, "step": 4}, T["AGENT"])
+check(s == 200, f"log-metric: {s} {b}")
+s, b = call("POST", M + "/runs/log-parameter", {"run_id": mrun, "key": "batch", "value": "32"}, T["AGENT"])
+check(s == 200, f"log-parameter: {s} {b}")
+s, b = call("POST", M + "/runs/set-tag", {"run_id": mrun, "key": "frugal.model", "value": "yolo"}, T["AGENT"])
+check(s == 200, f"set-tag: {s} {b}")
+s, b = call("GET", M + f"/runs/get?run_id={mrun}", None, T["MEMBER"])
+data = b.get("run", {}).get("data", {})
+check(s == 200 and {"key": "lr", "value": "0.01"} in data.get("params", []) and
+      any(m["key"] == "loss" and abs(m["value"] - 0.5) < 1e-9 and m["step"] == 4 for m in data.get("metrics", [])),
+      f"runs/get shows params and the latest metrics: {b}")
+s, b = call("GET", M + f"/metrics/get-history?run_id={mrun}&metric_key=loss", None, T["MEMBER"])
+check(s == 200 and [m["step"] for m in b["metrics"]] == [0, 1, 2, 3, 4] and b["metrics"][0]["timestamp"] == 1764000000000,
+      f"get-history: {b}")
+s, b = call("POST", "/api/v1/sql", {"sql": f"SELECT username, team, project, model, experiment FROM runs WHERE id = {mrun}"}, T["ADMIN"])
+check(b.get("rows") == [["ana", "vision", "detect", "yolo", "detector"]], f"MLflow tags fill the run's labels: {b}")
+s, b = call("POST", M + "/runs/search", {"experiment_ids": [exp], "filter": "metrics.loss < 0.6 AND params.lr = '0.01'"}, T["MEMBER"])
+check(s == 200 and [r["info"]["run_id"] for r in b["runs"]] == [mrun], f"search with a filter: {b}")
+s, b = call("POST", M + "/runs/search", {"experiment_ids": [exp], "filter": "metrics.loss > 0.6"}, T["MEMBER"])
+check(s == 200 and b["runs"] == [], f"a filter that matches nothing: {b}")
+s, b = call("POST", M + "/runs/search", {"experiment_ids": [exp], "filter": "metrics.loss <"}, T["MEMBER"])
+check(s == 400 and b.get("error_code") == "INVALID_PARAMETER_VALUE", f"a malformed filter: {s} {b}")
+s, b = call("POST", M + "/runs/search", {"experiment_ids": [exp]}, T["OUTSIDER"])
+check(s == 200 and b["runs"] == [], f"another team's search sees nothing: {b}")
+s, b = call("POST", M + "/runs/update", {"run_id": mrun, "status": "FINISHED", "end_time": 1764000060000}, T["AGENT"])
+check(s == 200 and b["run_info"]["status"] == "FINISHED" and b["run_info"]["end_time"] == 1764000060000, f"runs/update: {s} {b}")
+s, b = call("POST", M + "/runs/search", {"experiment_ids": [exp], "filter": "attributes.status = 'FINISHED'",
+                                         "order_by": ["metrics.loss ASC"], "max_results": 1}, T["MEMBER"])
+check(s == 200 and len(b["runs"]) == 1, f"search by status with order_by: {b}")
+
+# ---- Prometheus ----
+s, text = call("GET", "/metrics", None, T["ADMIN"])
+line_re = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? [-+]?([0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?|NaN|[-+]Inf)$')
+families, samples = set(), 0
+for line in text.splitlines():
+    if line.startswith("# HELP ") or line.startswith("# TYPE "):
+        families.add(line.split()[2])
+        continue
+    check(line_re.match(line) is not None, f"a malformed /metrics line: {line!r}")
+    name = line.split("{")[0].split(" ")[0]
+    check(name in families, f"a sample before its # TYPE: {line!r}")
+    samples += 1
+check(s == 200 and 'frugal_cost_usd{team="vision",project="",period="month"}' in text, f"cost per team in /metrics: {text[:300]}")
+check({"frugal_cost_usd", "frugal_quota_used_ratio", "frugal_active_runs", "frugal_run_gpu_utilization_percent",
+       "frugal_cache_saved_usd_total"} <= families, f"the metric families: {families}")
+
+sys.exit(1 if failures else 0)
