@@ -124,7 +124,11 @@ Result<Reply> create_run(Call& call) {
   }
   run.params = FRUGAL_TRY(string_map(body, "params"));
   run.tags = FRUGAL_TRY(string_map(body, "tags"));
-  auto id = FRUGAL_TRY(tracking::start_run(call.store, run));
+  std::int64_t id = 0;
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    id = FRUGAL_TRY(tracking::start_run(s, run));
+    return {};
+  }));
   return Reply{201, {{"id", id}}};
 }
 
@@ -145,11 +149,15 @@ Result<Reply> finish_run(Call& call) {
     if (!t) return fail(ErrorCode::invalid, fmt::format("field 'ended_at': {}", t.error().message));
     end.ended = *t;
   }
-  store::Value p[] = {id};
-  auto state = FRUGAL_TRY(call.store.query("SELECT status FROM runs WHERE id = ?", p));
-  if (store::as_text(state.rows.at(0)[0]) != "running")
-    return fail(ErrorCode::conflict, fmt::format("run {} has already ended", id));
-  auto summary = FRUGAL_TRY(tracking::finish_run(call.store, id, end));
+  tracking::RunSummary summary;
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {  // checked and ended in one transaction
+    store::Value p[] = {id};
+    auto state = FRUGAL_TRY(s.query("SELECT status FROM runs WHERE id = ?", p));
+    if (store::as_text(state.rows.at(0)[0]) != "running")
+      return fail(ErrorCode::conflict, fmt::format("run {} has already ended", id));
+    summary = FRUGAL_TRY(tracking::finish_run(s, id, end));
+    return {};
+  }));
   return Reply{200, {{"id", id}, {"status", tracking::status_name(summary.status)}, {"duration_ms", summary.duration_ms},
                      {"cost_usd", summary.cost ? json(summary.cost->to_string()) : json(nullptr)}}};
 }
@@ -254,8 +262,8 @@ Result<Reply> log_metrics(Call& call) {
     else if (!parse_utc(p.time)) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
     points.push_back(std::move(p));
   }
-  auto insert = FRUGAL_TRY(call.store.prepare("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)"));
-  FRUGAL_CHECK(call.store.transaction([&]() -> Result<void> {
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    auto insert = FRUGAL_TRY(s.prepare("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)"));
     for (const auto& p : points) {
       store::Value v[] = {id, p.key, p.step, p.time, std::isnan(p.value) ? store::Value{} : store::Value{p.value}};
       FRUGAL_TRY(insert->execute(v));
@@ -344,7 +352,11 @@ Result<Reply> create_token_route(Call& call) {
     if (!d) return fail(ErrorCode::invalid, fmt::format("field 'expires': {}", d.error().message));
     t.expires = call.now + *d;
   }
-  auto token = FRUGAL_TRY(create_token(call.store, t, call.now));
+  std::string token;
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    token = FRUGAL_TRY(create_token(s, t, call.now));
+    return {};
+  }));
   return Reply{201, {{"token", token}, {"note", "shown once: store it now"}}};
 }
 
@@ -358,7 +370,7 @@ Result<Reply> list_tokens_route(Call& call) {
 
 Result<Reply> revoke_token_route(Call& call) {
   auto id = FRUGAL_TRY(parse_id(call.path_params.at(0), "token"));
-  FRUGAL_CHECK(revoke_token(call.store, id, call.now));
+  FRUGAL_CHECK(call.write([&](store::Store& s) { return revoke_token(s, id, call.now); }));
   return Reply{200, {{"id", id}, {"revoked", true}}};
 }
 

@@ -131,8 +131,8 @@ std::string bearer_token(const httplib::Request& req, const std::string& header)
 
 class Dispatcher {
  public:
-  Dispatcher(const ServeOptions& options, StorePool& pool, std::vector<Route> routes)
-      : m_options(options), m_pool(pool), m_routes(std::move(routes)), m_limiter(options.requests_per_second) {
+  Dispatcher(const ServeOptions& options, StorePool& pool, GroupCommit& writer, std::vector<Route> routes)
+      : m_options(options), m_pool(pool), m_writer(writer), m_routes(std::move(routes)), m_limiter(options.requests_per_second) {
     for (const auto& r : m_routes) m_compiled.push_back({&r, [&] {
                                                             std::vector<std::string> parts;
                                                             for (auto s : segments(r.path)) parts.emplace_back(s);
@@ -168,7 +168,10 @@ class Dispatcher {
       auto principal = token.empty() ? fail(ErrorCode::unauthenticated, "a valid token is required")
                                      : authenticate(**store, token, now);
       if (!principal) {
-        if (principal.error().code != ErrorCode::unauthenticated) return send_error(res, 503, "INTERNAL_ERROR", "store error");
+        if (principal.error().code != ErrorCode::unauthenticated) {
+          fmt::print(stderr, "frugal: serve: {} {}: {}\n", req.method, req.path, principal.error().message);
+          return send_error(res, 503, "INTERNAL_ERROR", "the store did not answer; retry");
+        }
         res.set_header("WWW-Authenticate", "Bearer");
         return send_error(res, 401, "UNAUTHENTICATED", "a valid token is required");
       }
@@ -183,7 +186,7 @@ class Dispatcher {
         return send_error(res, 429, "REQUEST_LIMIT_EXCEEDED", "too many requests for this token; retry after 1 s");
       }
     }
-    Call call{req.method, req.body, std::move(params), {}, {}, who, **store, now, m_options};
+    Call call{req.method, req.body, std::move(params), {}, {}, who, **store, now, m_options, m_writer};
     for (const auto& [k, v] : req.params) call.query[k] = v;
     for (const auto& [k, v] : req.headers) {
       std::string lower(k);
@@ -205,6 +208,7 @@ class Dispatcher {
  private:
   const ServeOptions& m_options;
   StorePool& m_pool;
+  GroupCommit& m_writer;
   std::vector<Route> m_routes;
   std::vector<CompiledRoute> m_compiled;
   RateLimiter m_limiter;
@@ -215,22 +219,26 @@ class Dispatcher {
 }  // namespace
 
 Result<void> serve(const ServeOptions& options) {
-  {  // Open (and migrate) the store once before listening: a bad --db fails now, not per request.
-    auto check = FRUGAL_TRY(store::open_store(options.database, store::Access::read_write));
-  }
-  std::vector<Route> routes;
-  add_api_routes(routes);
-  add_mlflow_routes(routes);
-  add_metrics_routes(routes);
-  StorePool pool(options.database);
-  Dispatcher dispatcher(options, pool, std::move(routes));
-
-  // SIGTERM and SIGINT go to one thread that stops the server; every other thread blocks them.
+  // SIGTERM and SIGINT go to one thread that stops the server; every other thread (the writer and
+  // the workers inherit this mask, so it comes first) blocks them.
   sigset_t stop_signals, previous;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  struct RestoreMask {
+    sigset_t* previous;
+    ~RestoreMask() { pthread_sigmask(SIG_SETMASK, previous, nullptr); }
+  } restore{&previous};
+  // Open (and migrate) the store before listening: a bad --db fails now, not per request.
+  GroupCommit writer(FRUGAL_TRY(store::open_store(options.database, store::Access::read_write)));
+  std::vector<Route> routes;
+  add_api_routes(routes);
+  add_mlflow_routes(routes);
+  add_metrics_routes(routes);
+  StorePool pool(options.database);
+  Dispatcher dispatcher(options, pool, writer, std::move(routes));
+
 
   httplib::Server http;
   http.new_task_queue = [threads = options.threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
@@ -257,7 +265,6 @@ Result<void> serve(const ServeOptions& options) {
   if (port == 0) port = http.bind_to_any_port(options.host);
   else if (!http.bind_to_port(options.host, port)) port = -1;
   if (port < 0) {
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return fail(ErrorCode::unavailable, fmt::format("--listen {}:{}: cannot bind", options.host, options.port));
   }
   std::atomic<bool> stopping{false};
@@ -275,7 +282,6 @@ Result<void> serve(const ServeOptions& options) {
   bool ok = http.listen_after_bind();
   stopping = true;
   signal_waiter.join();
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (!ok) return fail(ErrorCode::unavailable, "the server stopped with an error");
   return {};
 }

@@ -74,10 +74,17 @@ Result<Reply> create_experiment(Call& call) {
   std::string artifacts = FRUGAL_TRY(string_field(body, "artifact_location", "", false));
   if (FRUGAL_TRY(experiment_by(call.store, "name", name)))
     return fail(ErrorCode::conflict, fmt::format("experiment '{}' already exists", name));
-  store::Value p[] = {name, artifacts.empty() ? store::Value{} : store::Value{artifacts}, format_utc(call.now)};
-  FRUGAL_TRY(call.store.execute("INSERT INTO experiments (name, artifact_location, created_at) VALUES (?, ?, ?)", p));
-  auto row = FRUGAL_TRY(experiment_by(call.store, "name", name));
-  return Reply{200, {{"experiment_id", std::to_string(store::as_int((*row)[0]))}}};
+  std::int64_t id = 0;
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    if (FRUGAL_TRY(experiment_by(s, "name", name))) return fail(ErrorCode::conflict, fmt::format("experiment '{}' already exists", name));
+    store::Value p[] = {name, artifacts.empty() ? store::Value{} : store::Value{artifacts}, format_utc(call.now)};
+    FRUGAL_TRY(s.execute("INSERT INTO experiments (name, artifact_location, created_at) VALUES (?, ?, ?)", p));
+    store::Value q[] = {name};
+    auto created = FRUGAL_TRY(s.query("SELECT id FROM experiments WHERE name = ?", q));
+    id = store::as_int(created.rows.at(0)[0]);
+    return {};
+  }));
+  return Reply{200, {{"experiment_id", std::to_string(id)}}};
 }
 
 Result<Reply> get_experiment_by_name(Call& call) {
@@ -88,9 +95,12 @@ Result<Reply> get_experiment_by_name(Call& call) {
     store::Value p[] = {name};
     auto used = FRUGAL_TRY(call.store.query("SELECT 1 FROM runs WHERE experiment = ? LIMIT 1", p));
     if (used.rows.empty()) return fail(ErrorCode::not_found, fmt::format("experiment '{}' does not exist", name));
-    store::Value q[] = {name, format_utc(call.now)};
-    FRUGAL_TRY(call.store.execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", q));
-    row = FRUGAL_TRY(experiment_by(call.store, "name", name));
+    FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+      store::Value q[] = {name, format_utc(call.now)};
+      FRUGAL_TRY(s.execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", q));
+      return {};
+    }));
+    row = FRUGAL_TRY(experiment_by(call.store, "name", name));  // committed: this thread's connection sees it
   }
   return Reply{200, {{"experiment", experiment_json(*row)}}};
 }
@@ -227,8 +237,13 @@ Result<Reply> create_run(Call& call) {
     if (k == "mlflow.source.name" && !v.empty()) source = v;
   run.command = {source};
   if (run.name.empty()) run.name = "mlflow-run";
-  auto id = FRUGAL_TRY(tracking::start_run(call.store, run));
-  return Reply{200, {{"run", FRUGAL_TRY(run_json(call.store, id))}}};
+  json out;
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    auto id = FRUGAL_TRY(tracking::start_run(s, run));
+    out = FRUGAL_TRY(run_json(s, id));
+    return {};
+  }));
+  return Reply{200, {{"run", out}}};
 }
 
 Result<Reply> update_run(Call& call) {
@@ -236,23 +251,26 @@ Result<Reply> update_run(Call& call) {
   auto id = FRUGAL_TRY(run_field(call, body));
   std::string status = FRUGAL_TRY(string_field(body, "status", "", false));
   std::string name = FRUGAL_TRY(string_field(body, "run_name", "", false));
-  if (!name.empty()) {
-    store::Value p[] = {name, id};
-    FRUGAL_TRY(call.store.execute("UPDATE runs SET name = ? WHERE id = ?", p));
-  }
-  if (!status.empty()) {
-    auto ours = FRUGAL_TRY(our_status(status));
-    store::Value p[] = {id};
-    auto now = FRUGAL_TRY(call.store.query("SELECT status FROM runs WHERE id = ?", p));
-    if (ours != tracking::RunStatus::running && store::as_text(now.rows.at(0)[0]) == "running") {
-      tracking::RunEnd end;
-      end.status = ours;
-      end.ended = call.now;
-      if (auto t = FRUGAL_TRY(integer_field(body, "end_time", "", false))) end.ended = from_ms(*t);
-      FRUGAL_TRY(tracking::finish_run(call.store, id, end));
+  std::optional<tracking::RunStatus> ours;
+  if (!status.empty()) ours = FRUGAL_TRY(our_status(status));
+  auto end_time = FRUGAL_TRY(integer_field(body, "end_time", "", false));
+  json run;
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    if (!name.empty()) {
+      store::Value p[] = {name, id};
+      FRUGAL_TRY(s.execute("UPDATE runs SET name = ? WHERE id = ?", p));
     }
-  }
-  auto run = FRUGAL_TRY(run_json(call.store, id));
+    store::Value p[] = {id};
+    auto now = FRUGAL_TRY(s.query("SELECT status FROM runs WHERE id = ?", p));
+    if (ours && *ours != tracking::RunStatus::running && store::as_text(now.rows.at(0)[0]) == "running") {
+      tracking::RunEnd end;
+      end.status = *ours;
+      end.ended = end_time ? from_ms(*end_time) : call.now;
+      FRUGAL_TRY(tracking::finish_run(s, id, end));
+    }
+    run = FRUGAL_TRY(run_json(s, id));
+    return {};
+  }));
   return Reply{200, {{"run_info", run["info"]}}};
 }
 
@@ -285,9 +303,9 @@ Result<void> write_batch(Call& call, std::int64_t id, const std::vector<MetricPo
   for (const auto& [key, value] : tags)
     if (key == "frugal.team" && call.who.role != Role::admin && value != call.who.team)
       return fail(ErrorCode::forbidden, fmt::format("tag 'frugal.team': this token writes runs of team '{}' only", call.who.team));
-  return call.store.transaction([&]() -> Result<void> {
+  return call.write([&](store::Store& store) -> Result<void> {
     if (!metrics.empty()) {
-      auto insert = FRUGAL_TRY(call.store.prepare("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)"));
+      auto insert = FRUGAL_TRY(store.prepare("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)"));
       for (const auto& m : metrics) {
         store::Value v[] = {id, m.key, m.step, format_utc(from_ms(m.timestamp)), std::isnan(m.value) ? store::Value{} : store::Value{m.value}};
         FRUGAL_TRY(insert->execute(v));
@@ -295,7 +313,7 @@ Result<void> write_batch(Call& call, std::int64_t id, const std::vector<MetricPo
     }
     for (const auto& [key, value] : params) {  // MLflow params are immutable: the same value again is fine
       store::Value p[] = {id, key};
-      auto old = FRUGAL_TRY(call.store.query("SELECT value FROM params WHERE run_id = ? AND key = ?", p));
+      auto old = FRUGAL_TRY(store.query("SELECT value FROM params WHERE run_id = ? AND key = ?", p));
       if (!old.rows.empty()) {
         if (store::as_text(old.rows[0][0]) != value)
           return fail(ErrorCode::invalid, fmt::format("param '{}' was already logged as '{}'; params cannot change", key,
@@ -303,16 +321,16 @@ Result<void> write_batch(Call& call, std::int64_t id, const std::vector<MetricPo
         continue;
       }
       store::Value v[] = {id, key, value};
-      FRUGAL_TRY(call.store.execute("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)", v));
+      FRUGAL_TRY(store.execute("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)", v));
     }
     for (const auto& [key, value] : tags) {
       store::Value del[] = {id, key};
-      FRUGAL_TRY(call.store.execute("DELETE FROM tags WHERE run_id = ? AND key = ?", del));
+      FRUGAL_TRY(store.execute("DELETE FROM tags WHERE run_id = ? AND key = ?", del));
       store::Value v[] = {id, key, value};
-      FRUGAL_TRY(call.store.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", v));
+      FRUGAL_TRY(store.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", v));
       if (const char* column = label_column(key)) {
         store::Value set[] = {value, id};
-        FRUGAL_TRY(call.store.execute(fmt::format("UPDATE runs SET {} = ? WHERE id = ?", column), set));
+        FRUGAL_TRY(store.execute(fmt::format("UPDATE runs SET {} = ? WHERE id = ?", column), set));
       }
     }
     return {};

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "server/group_commit.h"
 #include "server/server.h"
 
 namespace frugal::server {
@@ -25,9 +26,13 @@ struct Call {
   std::map<std::string, std::string> query;    // ?a=b (last value wins)
   std::map<std::string, std::string> headers;  // lower-case names
   Principal who;                               // empty for open routes
-  store::Store& store;
+  store::Store& store;                         // this thread's connection: for reads
   TimePoint now;
   const ServeOptions& options;
+  GroupCommit& writer;
+
+  // Every write goes here: run on the writer's connection, answered once committed.
+  Result<void> write(const GroupCommit::Job& job) { return writer.run(job); }
 };
 
 struct Reply {

@@ -71,7 +71,7 @@ Error SqliteStore::error(std::string_view what) const {
   else if (rc == SQLITE_CONSTRAINT) code = ErrorCode::conflict;
   else if (rc == SQLITE_AUTH || rc == SQLITE_ERROR || rc == SQLITE_READONLY || rc == SQLITE_MISMATCH)
     code = ErrorCode::invalid;
-  return Error{code, fmt::format("{}: {}", what, sqlite3_errmsg(m_db))};
+  return Error{code, fmt::format("{}: {} (sqlite {})", what, sqlite3_errmsg(m_db), sqlite3_extended_errcode(m_db))};
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, Access access) {
@@ -300,6 +300,16 @@ Result<std::unique_ptr<Statement>> SqliteStore::prepare(std::string_view sql) {
 }
 
 Result<void> SqliteStore::transaction(const std::function<Result<void>()>& body) {
+  // Inside another transaction (a server's group commit): a savepoint, so this body is still all
+  // or nothing while the outer transaction decides when to commit.
+  if (!sqlite3_get_autocommit(m_db)) {
+    FRUGAL_CHECK(exec_script("SAVEPOINT frugal_nested"));
+    auto r = body();
+    if (!r) (void)exec_script("ROLLBACK TO frugal_nested");  // the failure being reported matters more
+    auto released = exec_script("RELEASE frugal_nested");
+    if (!r) return r;
+    return released;
+  }
   // IMMEDIATE takes the write lock now, so two writers queue at BEGIN instead of deadlocking.
   FRUGAL_CHECK(exec_script("BEGIN IMMEDIATE"));
   auto r = body();

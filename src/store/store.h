@@ -66,7 +66,8 @@ class Store {
   virtual void set_query_time_limit(int milliseconds) = 0;
 
   // Runs `body` in one write transaction: committed if it succeeds, rolled back (leaving the
-  // database exactly as before) if it fails. Not reentrant.
+  // database exactly as before) if it fails. Called inside another transaction (a server's group
+  // commit), it is a savepoint of that one: rolled back alone on failure, committed with it.
   virtual Result<void> transaction(const std::function<Result<void>()>& body) = 0;
 
   // The engine's plan for a query, one line per step (for benchmarks and `frugal sql --explain`).
