@@ -12,3 +12,4 @@ echo; echo "== early stopping on real learning curves =="; "$build/bench/replay_
 echo; echo "== the runner's own costs =="; "$here/runner/run.sh" "$build"
 echo; echo "== the computation cache: hashing, restoring a hit =="; "$here/cache/run.sh" "$build"
 echo; echo "== the data cache: a download against curl, a hit =="; "$here/data/run.sh" "$build"
+echo; echo "== the server: wrk against frugal serve, beside nginx =="; "$here/server/run.sh" "$build"

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "store/store.h"
@@ -85,6 +86,42 @@ TEST(SqliteStore, FailedTransactionLeavesNoTrace) {
   EXPECT_EQ(r.error().message, "row 2 is malformed");
   auto count = (*store)->query("SELECT count(*) FROM quotas");
   EXPECT_EQ(as_int(count->rows.at(0).at(0)), 0);
+}
+
+TEST(SqliteStore, ANestedTransactionIsASavepointRolledBackAlone) {
+  testing::TestDir dir;
+  auto store = open_store(dir.file("f.db"));
+  ASSERT_TRUE(store);
+  auto insert = [&](const char* name) {
+    return (*store)->execute(fmt::format(
+        "INSERT INTO quotas (scope, name, period, updated_at) VALUES ('team', '{}', 'monthly', 'x')", name));
+  };
+  auto outer = (*store)->transaction([&]() -> Result<void> {
+    FRUGAL_TRY(insert("kept"));
+    auto inner = (*store)->transaction([&]() -> Result<void> {
+      FRUGAL_TRY(insert("dropped"));
+      return fail(ErrorCode::invalid, "inner fails");
+    });
+    EXPECT_FALSE(inner);
+    return (*store)->transaction([&]() -> Result<void> {
+      FRUGAL_TRY(insert("also kept"));
+      return {};
+    });
+  });
+  ASSERT_TRUE(outer) << outer.error().message;
+  auto names = (*store)->query("SELECT group_concat(name, ',') FROM (SELECT name FROM quotas ORDER BY name)");
+  EXPECT_EQ(as_text(names->rows.at(0).at(0)), "also kept,kept");
+}
+
+TEST(SqliteStore, AQueryPastItsTimeLimitIsStopped) {
+  testing::TestDir dir;
+  auto store = open_store(dir.file("f.db"));
+  ASSERT_TRUE(store);
+  (*store)->set_query_time_limit(50);
+  auto r = (*store)->query("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("time limit of 50 ms"), std::string::npos) << r.error().message;
+  EXPECT_TRUE((*store)->query("SELECT 1")) << "the connection still works";
 }
 
 TEST(SqliteStore, ReadOnlyConnectionRefusesWritesAttachAndSettingPragmas) {
