@@ -8,11 +8,14 @@ T = {k: os.environ[k] for k in ("ADMIN", "AGENT", "MEMBER", "OUTSIDER", "EXPIRED
 failures = []
 
 
-def call(method, path, body=None, token=None, raw=None, headers=None):
+def call(method, path, body=None, token=None, raw=None, headers=None, api_key=False):
     conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=10)
     h = dict(headers or {})
     if token:
-        h["Authorization"] = "Bearer " + token
+        if api_key:
+            h["x-api-key"] = token
+        else:
+            h["Authorization"] = "Bearer " + token
     data = raw if raw is not None else (json.dumps(body) if body is not None else None)
     conn.request(method, path, body=data, headers=h)
     r = conn.getresponse()
@@ -48,13 +51,14 @@ for path, ops in doc["paths"].items():
         if access == "open":
             continue
         routes += 1
-        concrete = path.replace("{id}", "1")
+        concrete = re.sub(r"\{[a-z_]+\}", "1", path)
+        api_key = "apiKey" in op["security"][0]
         for name, token in (("no", None), ("wrong", "frugal_" + "0" * 40), ("expired", T["EXPIRED"]), ("revoked", T["REVOKED"])):
-            s, b = call(method.upper(), concrete, {}, token)
+            s, b = call(method.upper(), concrete, {}, token, api_key=api_key)
             check(s == 401 and is_error_only(b), f"{method.upper()} {path} with {name} token: got {s} {str(b)[:80]}")
         for who in ("AGENT", "MEMBER"):
             if role_of[who] not in allowed[access]:
-                s, b = call(method.upper(), concrete, {}, T[who])
+                s, b = call(method.upper(), concrete, {}, T[who], api_key=api_key)
                 check(s == 403 and is_error_only(b), f"{method.upper()} {path} with a {role_of[who]} token: got {s}")
 check(routes >= 20, f"the document lists the API ({routes} routes)")
 
@@ -175,5 +179,24 @@ for line in text.splitlines():
 check(s == 200 and 'frugal_cost_usd{team="vision",project="",period="month"}' in text, f"cost per team in /metrics: {text[:300]}")
 check({"frugal_cost_usd", "frugal_quota_used_ratio", "frugal_active_runs", "frugal_run_gpu_utilization_percent",
        "frugal_cache_saved_usd_total"} <= families, f"the metric families: {families}")
+
+# ---- OptScale arcee v2: the calls of the optscale_arcee client, from fixtures ----
+fixtures = json.load(open(os.path.join(os.path.dirname(__file__), "arcee_fixtures.json")))
+arcee_run = None
+for step in fixtures["calls"]:
+    path = step["path"].replace("{run}", str(arcee_run))
+    body = json.loads(json.dumps(step.get("body", {})).replace('"{run}"', json.dumps(str(arcee_run))))
+    s, b = call(step["method"], "/arcee/v2" + path, body, T[step.get("token", "AGENT")], api_key=True)
+    check(s == step["status"], f"arcee {step['method']} {path}: expected {step['status']}, got {s} {b}")
+    if "id" in step.get("keep", []):
+        arcee_run = b.get("id")
+s, b = call("POST", "/api/v1/sql", {"sql": f"SELECT experiment, team, status, dataset, model, instance_id, exit_code IS NULL FROM runs WHERE id = {arcee_run}"}, T["ADMIN"])
+check(b.get("rows") == [fixtures["run_row"]], f"the arcee run as stored: {b.get('rows')}")
+s, b = call("POST", "/api/v1/sql", {"sql": f"SELECT key, step, value FROM metrics WHERE run_id = {arcee_run} ORDER BY key, step"}, T["ADMIN"])
+check(b.get("rows") == fixtures["metrics"], f"arcee data became metrics: {b.get('rows')}")
+s, b = call("POST", "/api/v1/sql", {"sql": f"SELECT gpu_index, cpu_pct, rss_bytes, gpu_util_pct, gpu_mem_bytes FROM samples WHERE run_id = {arcee_run} ORDER BY gpu_index IS NOT NULL"}, T["ADMIN"])
+check(b.get("rows") == fixtures["samples"], f"arcee proc_stats became samples: {b.get('rows')}")
+s, b = call("POST", "/api/v1/sql", {"sql": f"SELECT key, value FROM tags WHERE run_id = {arcee_run} UNION ALL SELECT 'param:' || key, value FROM params WHERE run_id = {arcee_run} ORDER BY 1"}, T["ADMIN"])
+check(b.get("rows") == fixtures["tags_and_params"], f"arcee tags, milestones, stages, hyperparameters: {b.get('rows')}")
 
 sys.exit(1 if failures else 0)

@@ -1,0 +1,252 @@
+// OptScale's arcee v2 API (/arcee/v2/..., token in `x-api-key`), so a team's `optscale_arcee`
+// Python client can send to Frugal: OptScale's open-source ML back end was removed upstream, the
+// client remains. A task (or "application") key is the run's experiment, `data` are metrics,
+// `proc_stats` samples, `hyperparameters` params, state codes 1–4 statuses. Milestones and stages
+// become tags (arcee.milestone.N, arcee.stage.N); a registered dataset or model labels the run.
+#include <cmath>
+#include <fmt/format.h>
+
+#include "core/time.h"
+#include "server/routes.h"
+#include "tracking/tracking.h"
+
+namespace frugal::server {
+namespace {
+
+// The run in the path, when the token may write it.
+Result<std::int64_t> path_run(Call& call, std::size_t index = 0) {
+  auto id = parse_id(call.path_params.at(index), "run");
+  if (!id) return fail(ErrorCode::not_found, fmt::format("run '{}' does not exist", call.path_params.at(index)));
+  store::Value p[] = {*id};
+  auto rows = FRUGAL_TRY(call.store.query("SELECT coalesce(team, ''), status FROM runs WHERE id = ?", p));
+  if (rows.rows.empty() || !may_touch_team(call.who, store::as_text(rows.rows[0][0])))
+    return fail(rows.rows.empty() && call.who.role == Role::admin ? ErrorCode::not_found : ErrorCode::forbidden,
+                "this token may not write that run");
+  return *id;
+}
+
+std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+Result<Reply> start_run(Call& call) {
+  auto body = FRUGAL_TRY(parse_body(call));
+  tracking::RunStart run;
+  run.labels.experiment = call.path_params.at(0);
+  run.labels.team = call.who.team;
+  run.name = FRUGAL_TRY(string_field(body, "name", "", false));
+  if (auto c = body.find("command"); c != body.end() && c->is_string() && !c->get<std::string>().empty())
+    run.command = {c->get<std::string>()};
+  else
+    run.command = {"arcee"};
+  if (run.name.empty()) run.name = "arcee-run";
+  if (auto git = body.find("git"); git != body.end() && git->is_object())
+    for (const auto& [k, v] : git->items()) run.tags.emplace_back("arcee.git." + k, text_of(v));
+  run.started = call.now;
+  std::int64_t id = 0;
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    id = FRUGAL_TRY(tracking::start_run(s, run));
+    return {};
+  }));
+  return Reply{200, {{"id", std::to_string(id)}}};
+}
+
+// {run, data: {metric: value}, platform}: one point per metric, at the next step of each.
+Result<Reply> collect(Call& call) {
+  auto body = FRUGAL_TRY(parse_body(call));
+  auto run_field = body.find("run");
+  if (run_field == body.end() || (!run_field->is_string() && !run_field->is_number_integer()))
+    return fail(ErrorCode::invalid, "field 'run' is required");
+  call.path_params = {text_of(*run_field)};
+  auto id = FRUGAL_TRY(path_run(call));
+  auto data = body.find("data");
+  if (data == body.end() || !data->is_object()) return fail(ErrorCode::invalid, "field 'data': expected an object of metrics");
+  std::vector<std::pair<std::string, double>> points;
+  for (const auto& [key, value] : data->items()) {
+    if (!value.is_number()) return fail(ErrorCode::invalid, fmt::format("field 'data.{}': expected a number", key));
+    points.emplace_back(key, value.get<double>());
+  }
+  std::string instance_type, instance_id;
+  if (auto platform = body.find("platform"); platform != body.end() && platform->is_object()) {
+    instance_type = FRUGAL_TRY(string_field(*platform, "flavor", "platform", false));
+    instance_id = FRUGAL_TRY(string_field(*platform, "instance_id", "platform", false));
+  }
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    for (const auto& [key, value] : points) {
+      store::Value p[] = {id, key};
+      auto step = FRUGAL_TRY(s.query("SELECT coalesce(max(step) + 1, 0) FROM metrics WHERE run_id = ? AND key = ?", p));
+      store::Value v[] = {id, key, store::as_int(step.rows.at(0)[0]), format_utc(call.now),
+                          std::isnan(value) ? store::Value{} : store::Value{value}};
+      FRUGAL_TRY(s.execute("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)", v));
+    }
+    if (!instance_id.empty() || !instance_type.empty()) {  // where it runs: joins it to bills
+      store::Value v[] = {instance_id, instance_type, id};
+      FRUGAL_TRY(s.execute("UPDATE runs SET instance_id = coalesce(nullif(?, ''), instance_id), "
+                           "instance_type = coalesce(instance_type, nullif(?, '')) WHERE id = ?",
+                           v));
+    }
+    return {};
+  }));
+  return Reply{200, {{"received", points.size()}}};
+}
+
+// {proc_stats: {ps_stats, gpu_stats, proc: {cpu, mem: {rss: {t}}}}}: one sample of the run.
+Result<Reply> proc(Call& call) {
+  auto id = FRUGAL_TRY(path_run(call));
+  auto body = FRUGAL_TRY(parse_body(call));
+  auto stats = body.find("proc_stats");
+  if (stats == body.end() || !stats->is_object()) return fail(ErrorCode::invalid, "field 'proc_stats': expected an object");
+  double cpu = 0;
+  std::int64_t rss = 0;
+  if (auto p = stats->find("proc"); p != stats->end() && p->is_object()) {
+    cpu = FRUGAL_TRY(number_field(*p, "cpu", "proc_stats.proc", false)).value_or(0);
+    if (auto mem = p->find("mem"); mem != p->end() && mem->is_object())
+      if (auto r = mem->find("rss"); r != mem->end() && r->is_object())
+        rss = static_cast<std::int64_t>(FRUGAL_TRY(number_field(*r, "t", "proc_stats.proc.mem.rss", false)).value_or(0));
+  }
+  std::optional<double> gpu_load, gpu_mem_mb;
+  if (auto g = stats->find("gpu_stats"); g != stats->end() && g->is_object()) {
+    gpu_load = FRUGAL_TRY(number_field(*g, "avg_gpu_load", "proc_stats.gpu_stats", false));
+    gpu_mem_mb = FRUGAL_TRY(number_field(*g, "avg_gpu_memory_used", "proc_stats.gpu_stats", false));
+  }
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    std::string time = format_utc(call.now);
+    store::Value host[] = {id, time, cpu, rss};
+    FRUGAL_TRY(s.execute("INSERT INTO samples (run_id, time, cpu_pct, rss_bytes) VALUES (?, ?, ?, ?)", host));
+    if (gpu_load || gpu_mem_mb) {  // arcee averages the GPUs: one row, index 0
+      store::Value gpu[] = {id, time, gpu_load ? store::Value{*gpu_load} : store::Value{},
+                            gpu_mem_mb ? store::Value{static_cast<std::int64_t>(*gpu_mem_mb * 1024 * 1024)} : store::Value{}};
+      FRUGAL_TRY(s.execute("INSERT INTO samples (run_id, time, gpu_index, gpu_util_pct, gpu_mem_bytes) VALUES (?, ?, 0, ?, ?)", gpu));
+    }
+    return {};
+  }));
+  return Reply{200, json::object()};
+}
+
+Result<tracking::RunStatus> status_of_state(std::int64_t state) {
+  switch (state) {
+    case 1: return tracking::RunStatus::running;
+    case 2: return tracking::RunStatus::finished;
+    case 3: return tracking::RunStatus::failed;
+    case 4: return tracking::RunStatus::killed;
+  }
+  return fail(ErrorCode::invalid, fmt::format("field 'state': {} is not 1 (running), 2 (finished), 3 (error) or 4 (aborted)", state));
+}
+
+// {tags, hyperparameters, state, finish, reason}
+Result<Reply> update(Call& call) {
+  auto id = FRUGAL_TRY(path_run(call));
+  auto body = FRUGAL_TRY(parse_body(call));
+  std::vector<std::pair<std::string, std::string>> tags, params;
+  for (const auto& [field, into] : {std::pair{"tags", &tags}, std::pair{"hyperparameters", &params}}) {
+    auto it = body.find(field);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", field));
+    for (const auto& [k, v] : it->items()) into->emplace_back(k, text_of(v));
+  }
+  std::optional<tracking::RunStatus> status;
+  if (auto state = FRUGAL_TRY(integer_field(body, "state", "", false))) status = FRUGAL_TRY(status_of_state(*state));
+  bool finish = false;
+  if (auto f = body.find("finish"); f != body.end() && f->is_boolean()) finish = f->get<bool>();
+  std::string reason = FRUGAL_TRY(string_field(body, "reason", "", false));
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    for (const auto& [k, v] : tags) {
+      store::Value del[] = {id, k};
+      FRUGAL_TRY(s.execute("DELETE FROM tags WHERE run_id = ? AND key = ?", del));
+      store::Value row[] = {id, k, v};
+      FRUGAL_TRY(s.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", row));
+    }
+    for (const auto& [k, v] : params) {
+      store::Value row[] = {id, k, v};
+      FRUGAL_TRY(s.execute("INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)", row));
+    }
+    store::Value p[] = {id};
+    auto now = FRUGAL_TRY(s.query("SELECT status FROM runs WHERE id = ?", p));
+    bool running = store::as_text(now.rows.at(0)[0]) == "running";
+    if (running && ((status && *status != tracking::RunStatus::running) || finish)) {
+      tracking::RunEnd end;
+      end.status = status && *status != tracking::RunStatus::running ? *status : tracking::RunStatus::finished;
+      end.ended = call.now;
+      end.stop_reason = reason;
+      FRUGAL_TRY(tracking::finish_run(s, id, end));
+    }
+    return {};
+  }));
+  return Reply{200, json::object()};
+}
+
+// Milestones and stages: numbered tags, in the order they came.
+Handler numbered_tag(std::string field, std::string prefix) {
+  return [field, prefix](Call& call) -> Result<Reply> {
+    auto id = FRUGAL_TRY(path_run(call));
+    auto body = FRUGAL_TRY(parse_body(call));
+    std::string value = FRUGAL_TRY(string_field(body, field, "", true));
+    FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+      store::Value p[] = {id, prefix + ".%"};
+      auto n = FRUGAL_TRY(s.query("SELECT count(*) FROM tags WHERE run_id = ? AND key LIKE ?", p));
+      store::Value row[] = {id, fmt::format("{}.{}", prefix, store::as_int(n.rows.at(0)[0]) + 1), value};
+      FRUGAL_TRY(s.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", row));
+      return {};
+    }));
+    return Reply{200, json::object()};
+  };
+}
+
+// A run's label from a field of the body (dataset_register: name or path) or of the path (model).
+Result<Reply> label_run(Call& call, const char* column, const std::string& value) {
+  auto id = FRUGAL_TRY(path_run(call));
+  if (value.empty()) return fail(ErrorCode::invalid, fmt::format("a {} name is required", column));
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    store::Value v[] = {value, id};
+    FRUGAL_TRY(s.execute(fmt::format("UPDATE runs SET {} = ? WHERE id = ?", column), v));
+    return {};
+  }));
+  return Reply{200, json::object()};
+}
+
+Result<Reply> dataset_register(Call& call) {
+  auto body = FRUGAL_TRY(parse_body(call));
+  std::string name = FRUGAL_TRY(string_field(body, "name", "", false));
+  if (name.empty()) name = FRUGAL_TRY(string_field(body, "path", "", true));
+  return label_run(call, "dataset", name);
+}
+
+Result<Reply> model_version(Call& call) { return label_run(call, "model", call.path_params.at(1)); }
+
+// Console output and artifacts are not kept (Frugal tracks cost, not files); the calls succeed so
+// the client goes on.
+Result<Reply> accepted(Call& call) {
+  FRUGAL_TRY(parse_body(call));
+  return Reply{200, json::object()};
+}
+
+Result<Reply> model_or_artifact(Call& call) {
+  auto body = FRUGAL_TRY(parse_body(call));
+  std::string key = FRUGAL_TRY(string_field(body, "key", "", false));
+  if (key.empty() && !call.path_params.empty()) key = call.path_params.back();
+  return Reply{200, {{"_id", key.empty() ? std::string("artifact") : key}, {"key", key}}};
+}
+
+void add(std::vector<Route>& routes, std::string method, std::string path, std::string summary, Handler handler) {
+  routes.push_back({std::move(method), "/arcee/v2" + path, Access::agent, "OptScale arcee: " + summary, std::move(handler),
+                    "x-api-key"});
+}
+
+}  // namespace
+
+void add_arcee_routes(std::vector<Route>& routes) {
+  add(routes, "POST", "/tasks/{task_key}/run", "start a run of a task (the run's experiment)", start_run);
+  add(routes, "POST", "/applications/{task_key}/run", "start a run (newer clients' name for tasks)", start_run);
+  add(routes, "POST", "/collect", "metrics of a run: data {name: value}", collect);
+  add(routes, "POST", "/run/{id}/proc", "a resource sample: proc_stats", proc);
+  add(routes, "PATCH", "/run/{id}", "tags, hyperparameters, state 1–4, finish", update);
+  add(routes, "POST", "/run/{id}/milestones", "a milestone (tag arcee.milestone.N)", numbered_tag("milestone", "arcee.milestone"));
+  add(routes, "POST", "/run/{id}/stages", "a stage (tag arcee.stage.N)", numbered_tag("stage", "arcee.stage"));
+  add(routes, "POST", "/run/{id}/dataset_register", "the dataset a run reads (its dataset label)", dataset_register);
+  add(routes, "POST", "/run/{id}/consoles", "console output (accepted, not kept)", accepted);
+  add(routes, "POST", "/models", "a model key (accepted)", model_or_artifact);
+  add(routes, "POST", "/runs/{id}/models/{model}/version", "the model a run trains (its model label)", model_version);
+  add(routes, "PATCH", "/runs/{id}/models/{model}/version", "the model a run trains (its model label)", model_version);
+  add(routes, "POST", "/artifacts", "an artifact (accepted, not kept)", model_or_artifact);
+  add(routes, "PATCH", "/artifacts/{artifact}", "an artifact (accepted, not kept)", model_or_artifact);
+}
+
+}  // namespace frugal::server
