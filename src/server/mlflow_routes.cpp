@@ -123,6 +123,14 @@ Result<Reply> get_experiment(Call& call) {
   return Reply{200, {{"experiment", experiment_json(*row)}}};
 }
 
+Result<Reply> list_experiments(Call& call) {
+  json out = json::array();
+  auto rows = FRUGAL_TRY(call.store.query(
+      "SELECT id, name, coalesce(artifact_location, ''), lifecycle_stage, created_at FROM experiments ORDER BY id"));
+  for (const auto& r : rows.rows) out.push_back(experiment_json(r));
+  return Reply{200, {{"experiments", out}}};
+}
+
 // ---- runs ----------------------------------------------------------------------------------
 
 // The run named by `run_id` (or MLflow's older `run_uuid`), when `who` may touch it.
@@ -606,6 +614,7 @@ void add_mlflow_routes(std::vector<Route>& routes) {
   routes.push_back({"POST", base + "/experiments/create", Access::agent, "MLflow: create an experiment", create_experiment});
   routes.push_back({"GET", base + "/experiments/get-by-name", Access::member, "MLflow: an experiment by name", get_experiment_by_name});
   routes.push_back({"GET", base + "/experiments/get", Access::member, "MLflow: an experiment by id", get_experiment});
+  routes.push_back({"GET", base + "/experiments/list", Access::member, "MLflow (before 2.0): every experiment", list_experiments});
   routes.push_back({"POST", base + "/runs/create", Access::agent, "MLflow: start a run (tags frugal.team etc. label it)", create_run});
   routes.push_back({"POST", base + "/runs/update", Access::agent, "MLflow: end or rename a run", update_run});
   routes.push_back({"GET", base + "/runs/get", Access::member, "MLflow: one run", get_run});
