@@ -7,6 +7,7 @@
 
 #include "cli/context.h"
 #include "cli/repeatable_option.h"
+#include "agent/agent.h"
 #include "runner/runner.h"
 #include "util/strings.h"
 
@@ -29,6 +30,7 @@ struct RunFlags {
                              planned_duration;
   bool spot = false;
   bool allow_over_quota = false;
+  std::string server, token;
   std::vector<std::string> tags, params, command;
 };
 
@@ -57,6 +59,18 @@ void report_status(const Result<runner::RunOutcome>& outcome) {
                     : "");
 }
 
+// Sends a spool; on failure it stays for `frugal sync`, and the job's status is not touched.
+void send_spool(const std::string& spool, const agent::Target& target) {
+  auto sent = agent::sync_spool(spool, target);
+  if (!sent) {
+    fmt::print(stderr, "frugal: warning: the run is kept in {} and sent by `frugal sync`: {}\n", spool, sent.error().message);
+    return;
+  }
+  if (isatty(STDERR_FILENO))
+    fmt::print(stderr, "frugal: sent to {}: {} run(s), {} metric points, {} samples\n", target.server, sent->runs_sent,
+               sent->metrics, sent->samples);
+}
+
 int execute(Context& ctx, const RunFlags& f) {
   // Labels from flags win over FRUGAL_* and the config files (Config's precedence).
   const std::pair<const char*, const std::string*> labels[] = {{"user", &f.user},
@@ -68,7 +82,9 @@ int execute(Context& ctx, const RunFlags& f) {
                                                                {"provider", &f.provider},
                                                                {"region", &f.region},
                                                                {"instance_type", &f.instance_type},
-                                                               {"instance_id", &f.instance_id}};
+                                                               {"instance_id", &f.instance_id},
+                                                               {"server", &f.server},
+                                                               {"token", &f.token}};
   for (const auto& [key, value] : labels)
     if (!value->empty()) ctx.flags[key] = *value;
   ctx.config.reset();
@@ -167,12 +183,28 @@ int execute(Context& ctx, const RunFlags& f) {
   if (f.warmup_steps < 0 || f.startup_runs < 0 || (f.max_steps && *f.max_steps <= 0))
     return report_error(
         {ErrorCode::invalid, "--warmup-steps, --startup-runs and --max-steps must not be negative"});
-  auto store = ctx.open_store(store::Access::read_write);
+  // With a server, the run is recorded into a spool of its own and sent when it ends: the job
+  // neither waits on nor fails with the network (agent/agent.h).
+  agent::Target target{c.get("server"), c.get("token")};
+  std::string spool;
+  if (!target.server.empty()) {
+    if (target.token.empty()) return report_error({ErrorCode::invalid, "--server needs --token (or FRUGAL_TOKEN)"});
+    if (!target.server.starts_with("http://") && !target.server.starts_with("https://"))
+      return report_error({ErrorCode::invalid, fmt::format("--server '{}': expected http://host:port or https://host", target.server)});
+    auto path = agent::new_spool(c.home_dir());
+    if (!path) return report_error(path.error());
+    spool = *path;
+  }
+  auto store = spool.empty() ? ctx.open_store(store::Access::read_write) : store::open_store(spool, store::Access::read_write);
   if (!store) return report_error(store.error());
   // The runner writes little at a time: a small page cache keeps it lean beside the job (the
   // 64 MiB default serves bulk imports). Backends without the pragma simply refuse it.
   (void)(*store)->execute("PRAGMA cache_size = -2048");
   auto outcome = runner::run_tracked(**store, request, ctx.clock);
+  if (!spool.empty()) {
+    store->reset();  // closed before it is read and sent
+    send_spool(spool, target);
+  }
   if (!outcome) {
     const Error& e = outcome.error();
     if (e.code == ErrorCode::quota_exceeded) {
@@ -234,6 +266,8 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--gpus", flags->gpus, "GPUs the job holds, when it shares the instance");
   add_repeatable(cmd, "--tag", flags->tags, "label KEY=VALUE (repeatable)");
   add_repeatable(cmd, "--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)");
+  cmd->add_option("--server", flags->server, "send the run to this frugal serve (http://host:port; or FRUGAL_SERVER)");
+  cmd->add_option("--token", flags->token, "token for --server (or FRUGAL_TOKEN)");
   cmd->add_flag("--allow-over-quota", flags->allow_over_quota,
                 "run even when a quota is exhausted (recorded)");
   cmd->add_option("--max-usd", flags->max_usd,

@@ -24,6 +24,8 @@ const std::vector<ConfigKey> k_keys = {
     {"instance_type", "FRUGAL_INSTANCE_TYPE", "", "instance type the job runs on (prices it)"},
     {"instance_id", "FRUGAL_INSTANCE_ID", "", "cloud instance id the job runs on (joins runs to bill charges)"},
     {"format", "FRUGAL_FORMAT", "table", "output format: table, csv or json"},
+    {"server", "FRUGAL_SERVER", "", "frugal serve to send runs to (http://host:port); unset: the local database"},
+    {"token", "FRUGAL_TOKEN", "", "token for --server (an agent token of the team)"},
     {"cache_max_size", "FRUGAL_CACHE_MAX_SIZE", "", "bound of the computation cache (50G, 512Mi); default unbounded"},
     {"data_max_size", "FRUGAL_DATA_MAX_SIZE", "", "bound of the data cache (50G, 512Mi); default unbounded"},
     {"data_min_free", "FRUGAL_DATA_MIN_FREE", "5%", "share of the data cache's file system kept free, evicting least recently used objects"},

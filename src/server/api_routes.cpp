@@ -40,6 +40,26 @@ json run_json(const store::Row& r) {
   return out;
 }
 
+// Claims `call`'s Idempotency-Key for `run_id` inside a write job: false when the key was seen
+// before (the request was applied then, and must not be again). No key: always true.
+Result<bool> claim_key(const Call& call, store::Store& s, std::int64_t run_id) {
+  auto it = call.headers.find("idempotency-key");
+  if (it == call.headers.end() || it->second.empty()) return true;
+  if (it->second.size() > 200) return fail(ErrorCode::invalid, "header 'Idempotency-Key': at most 200 characters");
+  store::Value v[] = {it->second, run_id, format_utc(call.now)};
+  return FRUGAL_TRY(s.execute("INSERT OR IGNORE INTO request_keys (key, run_id, created_at) VALUES (?, ?, ?)", v)) == 1;
+}
+
+// The run a seen Idempotency-Key created, if any.
+Result<std::optional<std::int64_t>> run_of_key(const Call& call, store::Store& s) {
+  auto it = call.headers.find("idempotency-key");
+  if (it == call.headers.end() || it->second.empty()) return std::optional<std::int64_t>{};
+  store::Value v[] = {it->second};
+  auto rows = FRUGAL_TRY(s.query("SELECT run_id FROM request_keys WHERE key = ?", v));
+  if (rows.rows.empty()) return std::optional<std::int64_t>{};
+  return std::optional<std::int64_t>{store::as_int(rows.rows[0][0])};
+}
+
 // The run's team ("" when none), or not_found.
 Result<std::string> team_of_run(store::Store& store, std::int64_t id) {
   store::Value p[] = {id};
@@ -125,11 +145,18 @@ Result<Reply> create_run(Call& call) {
   run.params = FRUGAL_TRY(string_map(body, "params"));
   run.tags = FRUGAL_TRY(string_map(body, "tags"));
   std::int64_t id = 0;
+  bool repeated = false;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    if (auto earlier = FRUGAL_TRY(run_of_key(call, s))) {  // sent again: the run it made then
+      id = *earlier;
+      repeated = true;
+      return {};
+    }
     id = FRUGAL_TRY(tracking::start_run(s, run));
+    FRUGAL_TRY(claim_key(call, s, id));
     return {};
   }));
-  return Reply{201, {{"id", id}}};
+  return Reply{repeated ? 200 : 201, {{"id", id}}};
 }
 
 Result<Reply> finish_run(Call& call) {
@@ -142,6 +169,7 @@ Result<Reply> finish_run(Call& call) {
     return fail(ErrorCode::invalid, fmt::format("field 'status': '{}' is not how a run ends (finished, failed, killed, ...)", status));
   end.status = *parsed;
   if (auto code = FRUGAL_TRY(integer_field(body, "exit_code", "", false))) end.exit_code = static_cast<int>(*code);
+  end.stop_reason = FRUGAL_TRY(string_field(body, "stop_reason", "", false));
   std::string ended = FRUGAL_TRY(string_field(body, "ended_at", "", false));
   end.ended = call.now;
   if (!ended.empty()) {
@@ -152,6 +180,14 @@ Result<Reply> finish_run(Call& call) {
   tracking::RunSummary summary;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {  // checked and ended in one transaction
     store::Value p[] = {id};
+    if (!FRUGAL_TRY(claim_key(call, s, id))) {  // sent again: report how it ended then
+      auto r = FRUGAL_TRY(s.query("SELECT status, coalesce(duration_ms, 0), cost_nanos FROM runs WHERE id = ?", p));
+      summary.id = id;
+      summary.status = *tracking::parse_status(store::as_text(r.rows.at(0)[0]));
+      summary.duration_ms = store::as_int(r.rows.at(0)[1]);
+      if (!store::is_null(r.rows.at(0)[2])) summary.cost = Money::from_nanos(store::as_int(r.rows.at(0)[2]));
+      return {};
+    }
     auto state = FRUGAL_TRY(s.query("SELECT status FROM runs WHERE id = ?", p));
     if (store::as_text(state.rows.at(0)[0]) != "running")
       return fail(ErrorCode::conflict, fmt::format("run {} has already ended", id));
@@ -262,7 +298,12 @@ Result<Reply> log_metrics(Call& call) {
     else if (!parse_utc(p.time)) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
     points.push_back(std::move(p));
   }
+  bool repeated = false;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    if (!FRUGAL_TRY(claim_key(call, s, id))) {  // this batch arrived before
+      repeated = true;
+      return {};
+    }
     auto insert = FRUGAL_TRY(s.prepare("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)"));
     for (const auto& p : points) {
       store::Value v[] = {id, p.key, p.step, p.time, std::isnan(p.value) ? store::Value{} : store::Value{p.value}};
@@ -270,7 +311,46 @@ Result<Reply> log_metrics(Call& call) {
     }
     return {};
   }));
-  return Reply{200, {{"count", points.size()}}};
+  return Reply{200, {{"count", repeated ? 0 : points.size()}, {"repeated", repeated}}};
+}
+
+// Resource samples of a run, as `frugal run` takes them: up to 1000, all or nothing.
+Result<Reply> log_samples(Call& call) {
+  auto id = FRUGAL_TRY(run_in_scope(call, call.path_params.at(0)));
+  auto body = FRUGAL_TRY(parse_body(call));
+  auto it = body.find("samples");
+  if (it == body.end() || !it->is_array()) return fail(ErrorCode::invalid, "field 'samples': expected an array");
+  if (it->size() > k_max_metrics_per_batch)
+    return fail(ErrorCode::too_large, fmt::format("field 'samples': {} samples; at most {} a batch", it->size(), k_max_metrics_per_batch));
+  std::vector<std::vector<store::Value>> rows;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const json& m = (*it)[i];
+    std::string path = fmt::format("samples[{}]", i);
+    if (!m.is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
+    std::string time = FRUGAL_TRY(string_field(m, "time", path, true));
+    if (!parse_utc(time)) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
+    auto opt_int = [](const std::optional<std::int64_t>& v) { return v ? store::Value{*v} : store::Value{}; };
+    auto opt_num = [](const std::optional<double>& v) { return v ? store::Value{*v} : store::Value{}; };
+    rows.push_back({id, time, opt_int(FRUGAL_TRY(integer_field(m, "gpu_index", path, false))),
+                    opt_num(FRUGAL_TRY(number_field(m, "gpu_util_pct", path, false))),
+                    opt_int(FRUGAL_TRY(integer_field(m, "gpu_mem_bytes", path, false))),
+                    opt_num(FRUGAL_TRY(number_field(m, "power_w", path, false))),
+                    opt_num(FRUGAL_TRY(number_field(m, "cpu_pct", path, false))),
+                    opt_int(FRUGAL_TRY(integer_field(m, "rss_bytes", path, false)))});
+  }
+  bool repeated = false;
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    if (!FRUGAL_TRY(claim_key(call, s, id))) {
+      repeated = true;
+      return {};
+    }
+    auto insert = FRUGAL_TRY(s.prepare(
+        "INSERT INTO samples (run_id, time, gpu_index, gpu_util_pct, gpu_mem_bytes, power_w, cpu_pct, rss_bytes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    for (const auto& r : rows) FRUGAL_TRY(insert->execute(r));
+    return {};
+  }));
+  return Reply{200, {{"count", repeated ? 0 : rows.size()}, {"repeated", repeated}}};
 }
 
 Result<Reply> metric_history(Call& call) {
@@ -390,6 +470,9 @@ void add_api_routes(std::vector<Route>& routes) {
   routes.push_back({"PATCH", "/api/v1/runs/{id}", Access::agent, "end a run: status, exit_code, ended_at", finish_run});
   routes.push_back({"POST", "/api/v1/runs/{id}/metrics", Access::agent, "log up to 1000 metric points", log_metrics});
   routes.push_back({"GET", "/api/v1/runs/{id}/metrics", Access::member, "a run's metric history (?key=)", metric_history});
+  routes.push_back({"POST", "/api/v1/runs/{id}/samples", Access::agent,
+                    "log up to 1000 resource samples {time, cpu_pct, rss_bytes, gpu_index, gpu_util_pct, gpu_mem_bytes, power_w}",
+                    log_samples});
   routes.push_back({"GET", "/api/v1/top", Access::admin, "leaderboard: by, metric, since, until", top});
   routes.push_back({"POST", "/api/v1/sql", Access::admin, "read-only SQL over the documented schema, with row and time limits", sql});
   routes.push_back({"POST", "/api/v1/tokens", Access::admin, "create a token: role, team, name, expires (shown once)", create_token_route});

@@ -1,0 +1,40 @@
+#pragma once
+// Agent: `frugal run --server URL` on a machine of a team. The run is recorded as always, into a
+// spool file of its own (a Frugal store under $FRUGAL_HOME/spool), so the job never waits on or
+// fails with the network; then the spool is sent to the server: the run, its metrics and samples
+// in batches of 1000, and how it ended. Every request carries an Idempotency-Key made of the
+// spool's name and what it sends, so a spool sent again after a failure (`frugal sync`) never
+// counts anything twice. A spool whose runs all arrived is deleted.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace frugal::agent {
+
+struct Target {
+  std::string server;  // http(s)://host:port
+  std::string token;   // an agent (or admin) token
+};
+
+// A new spool path under `home` (home/spool/<random>.db); the folder is made.
+Result<std::string> new_spool(const std::string& home);
+// Spools under `home` waiting to be sent, oldest first.
+std::vector<std::string> pending_spools(const std::string& home);
+
+struct SyncReport {
+  std::int64_t runs_sent = 0;      // runs the server has now (created or found)
+  std::int64_t runs_running = 0;   // still running here: left for a later sync
+  std::int64_t metrics = 0, samples = 0;
+  bool deleted = false;            // the spool is gone: everything in it arrived
+};
+
+// Sends what `spool` holds to `target`. Errors: the server cannot be reached or refused a
+// request (the message names it); the spool stays for a later try.
+Result<SyncReport> sync_spool(const std::string& spool, const Target& target);
+
+// Splits a command line as quote_command writes it ('...' quoting, \' escapes) back into argv.
+std::vector<std::string> split_command(const std::string& line);
+
+}  // namespace frugal::agent

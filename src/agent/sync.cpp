@@ -1,0 +1,219 @@
+#include <curl/curl.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "agent/agent.h"
+#include "core/money.h"
+#include "store/store.h"
+
+namespace frugal::agent {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t k_batch = 1000;
+
+std::size_t to_string(char* data, std::size_t size, std::size_t n, void* into) {
+  static_cast<std::string*>(into)->append(data, size * n);
+  return size * n;
+}
+
+// One JSON request to the server; the answer's JSON, or an error naming the request.
+Result<json> send(const Target& t, const char* method, const std::string& path, const json& body, const std::string& key) {
+  CURL* curl = curl_easy_init();
+  if (!curl) return fail(ErrorCode::unavailable, "libcurl could not be loaded");
+  std::string url = t.server + path, payload = body.dump(), answer;
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, ("Authorization: Bearer " + t.token).c_str());
+  headers = curl_slist_append(headers, "Content-Type: application/json");
+  headers = curl_slist_append(headers, ("Idempotency-Key: " + key).c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, to_string);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) return fail(ErrorCode::unavailable, fmt::format("{} {}: {}", method, url, curl_easy_strerror(rc)));
+  json parsed = json::parse(answer, nullptr, false);
+  if (status / 100 != 2) {
+    std::string message = parsed.is_object() && parsed.contains("message") ? parsed["message"].get<std::string>() : answer.substr(0, 200);
+    return fail(status == 401 || status == 403 ? ErrorCode::forbidden : ErrorCode::unavailable,
+                fmt::format("{} {}: HTTP {}: {}", method, url, status, message));
+  }
+  return parsed.is_discarded() ? json::object() : parsed;
+}
+
+json value_json(const store::Value& v) {
+  if (store::is_null(v)) return nullptr;
+  if (std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
+  if (std::holds_alternative<double>(v)) return std::get<double>(v);
+  return store::as_text(v);
+}
+
+std::string text(const store::Value& v) { return store::is_null(v) ? std::string() : store::as_text(v); }
+
+json pairs(store::Store& s, const char* table, std::int64_t run) {
+  store::Value p[] = {run};
+  json out = json::object();
+  auto rows = s.query(fmt::format("SELECT key, value FROM {} WHERE run_id = ?", table), p);
+  if (rows)
+    for (const auto& r : rows->rows) out[store::as_text(r[0])] = store::as_text(r[1]);
+  return out;
+}
+
+// Sends `sql`'s rows (one object each, built by `row_json`) in batches of 1000.
+Result<std::int64_t> send_in_batches(store::Store& s, const Target& t, const std::string& path, const char* field,
+                                     const std::string& key_prefix, const std::string& sql, std::int64_t run,
+                                     const std::function<json(const store::Row&)>& row_json) {
+  store::Value p[] = {run};
+  std::int64_t sent = 0, batch_no = 0;
+  json batch = json::array();
+  auto flush = [&]() -> Result<void> {
+    if (batch.empty()) return {};
+    FRUGAL_TRY(send(t, "POST", path, json{{field, batch}}, fmt::format("{}/{}", key_prefix, batch_no++)));
+    sent += static_cast<std::int64_t>(batch.size());
+    batch = json::array();
+    return {};
+  };
+  Result<void> failed = {};
+  FRUGAL_CHECK(s.for_each_row(sql, p, [&](const store::Row& r) {
+    batch.push_back(row_json(r));
+    if (batch.size() == k_batch) failed = flush();
+    return static_cast<bool>(failed);
+  }));
+  FRUGAL_CHECK(failed);
+  FRUGAL_CHECK(flush());
+  return sent;
+}
+
+}  // namespace
+
+Result<std::string> new_spool(const std::string& home) {
+  std::error_code ec;
+  fs::create_directories(home + "/spool", ec);
+  if (ec) return fail(ErrorCode::io, fmt::format("{}/spool: {}", home, ec.message()));
+  unsigned char random[12];
+  if (RAND_bytes(random, sizeof random) != 1) return fail(ErrorCode::unavailable, "no randomness for a spool name");
+  std::string name;
+  for (unsigned char b : random) name += fmt::format("{:02x}", b);
+  return fmt::format("{}/spool/{}.db", home, name);
+}
+
+std::vector<std::string> pending_spools(const std::string& home) {
+  std::vector<std::pair<fs::file_time_type, std::string>> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(home + "/spool", ec))
+    if (e.path().extension() == ".db") found.emplace_back(e.last_write_time(ec), e.path().string());
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& [when, path] : found) out.push_back(std::move(path));
+  return out;
+}
+
+std::vector<std::string> split_command(const std::string& line) {
+  std::vector<std::string> out;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '\'') {  // a quoted stretch, up to the next quote
+      in_word = true;
+      auto end = line.find('\'', i + 1);
+      word += line.substr(i + 1, end == std::string::npos ? std::string::npos : end - i - 1);
+      if (end == std::string::npos) break;
+      i = end;
+    } else if (c == '\\' && i + 1 < line.size()) {
+      word += line[++i];
+      in_word = true;
+    } else if (c == ' ') {
+      if (in_word) out.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (in_word) out.push_back(std::move(word));
+  return out;
+}
+
+Result<SyncReport> sync_spool(const std::string& spool, const Target& target) {
+  SyncReport report;
+  std::string name = fs::path(spool).stem().string();
+  {
+    auto store = FRUGAL_TRY(store::open_store(spool, store::Access::read_write));
+    auto runs = FRUGAL_TRY(store->query(
+        "SELECT id, name, command, username, team, project, model, dataset, experiment, host, provider, region, "
+        "instance_type, instance_id, hourly_price_nanos, gpu_count, instance_gpu_count, started_at, status, exit_code, "
+        "ended_at, stop_reason FROM runs ORDER BY id"));
+    for (const auto& r : runs.rows) {
+      std::int64_t local = store::as_int(r[0]);
+      if (store::as_text(r[18]) == "running") {
+        ++report.runs_running;
+        continue;
+      }
+      json body = {{"name", text(r[1])},         {"command", split_command(text(r[2]))}, {"user", text(r[3])},
+                   {"team", text(r[4])},         {"project", text(r[5])},                {"model", text(r[6])},
+                   {"dataset", text(r[7])},      {"experiment", text(r[8])},             {"host", text(r[9])},
+                   {"provider", text(r[10])},    {"region", text(r[11])},
+                   {"instance_id", text(r[13])}, {"gpu_count", store::as_int(r[15])},
+                   {"instance_gpu_count", store::as_int(r[16])}, {"started_at", text(r[17])},
+                   {"params", pairs(*store, "params", local)},    {"tags", pairs(*store, "tags", local)}};
+      // The price it was metered at here travels with it, so the server meters the same cost.
+      // (With the price given, the server does not look the instance type up in its own catalog.)
+      if (!store::is_null(r[14])) {
+        body["hourly_usd"] = Money::from_nanos(store::as_int(r[14])).to_string(9);
+        body["instance_type"] = text(r[12]);
+      }
+      auto created = FRUGAL_TRY(send(target, "POST", "/api/v1/runs", body, fmt::format("{}/run/{}", name, local)));
+      std::int64_t id = created.value("id", std::int64_t{0});
+      if (id <= 0) return fail(ErrorCode::unavailable, fmt::format("{}: the server gave no run id", target.server));
+      report.metrics += FRUGAL_TRY(send_in_batches(
+          *store, target, fmt::format("/api/v1/runs/{}/metrics", id), "metrics", fmt::format("{}/metrics/{}", name, local),
+          "SELECT key, step, time, value FROM metrics WHERE run_id = ? ORDER BY rowid", local, [](const store::Row& m) {
+            return json{{"key", store::as_text(m[0])}, {"step", store::as_int(m[1])}, {"time", store::as_text(m[2])},
+                        {"value", store::is_null(m[3]) ? json("NaN") : value_json(m[3])}};
+          }));
+      report.samples += FRUGAL_TRY(send_in_batches(
+          *store, target, fmt::format("/api/v1/runs/{}/samples", id), "samples", fmt::format("{}/samples/{}", name, local),
+          "SELECT time, gpu_index, gpu_util_pct, gpu_mem_bytes, power_w, cpu_pct, rss_bytes FROM samples WHERE run_id = ? "
+          "ORDER BY rowid",
+          local, [](const store::Row& m) {
+            json s = {{"time", store::as_text(m[0])}};
+            const char* names[] = {"", "gpu_index", "gpu_util_pct", "gpu_mem_bytes", "power_w", "cpu_pct", "rss_bytes"};
+            for (int i = 1; i < 7; ++i)
+              if (!store::is_null(m[static_cast<std::size_t>(i)])) s[names[i]] = value_json(m[static_cast<std::size_t>(i)]);
+            return s;
+          }));
+      json end = {{"status", text(r[18])}, {"ended_at", text(r[20])}, {"stop_reason", text(r[21])}};
+      if (!store::is_null(r[19])) end["exit_code"] = store::as_int(r[19]);
+      auto ended = send(target, "PATCH", fmt::format("/api/v1/runs/{}", id), end, fmt::format("{}/end/{}", name, local));
+      if (!ended && ended.error().message.find("HTTP 409") == std::string::npos) return std::unexpected(ended.error());
+      ++report.runs_sent;
+    }
+  }
+  if (report.runs_running == 0) {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(spool + suffix, ec);
+    report.deleted = true;
+  }
+  return report;
+}
+
+}  // namespace frugal::agent

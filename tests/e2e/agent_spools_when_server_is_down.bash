@@ -1,0 +1,55 @@
+# `frugal run --server`: the job never waits on or fails with the tracking server. Stopped mid-run,
+# the server gets nothing; the run waits in a spool and `frugal sync` sends it later: once, even
+# when the same spool is sent again (idempotency keys), with every metric point.
+source "$(dirname "$0")/lib.bash"
+server_home="$WORK/server-home"
+agent=$(FRUGAL_HOME="$server_home" "$FRUGAL" token create --role agent --team vision 2>/dev/null)
+start_server() {
+  FRUGAL_HOME="$server_home" "$FRUGAL" serve --listen "127.0.0.1:${port:-0}" 2>>server.log &
+  server=$!
+  for _ in $(seq 100); do [[ "$(grep -c serving server.log 2>/dev/null)" -ge "${1:-1}" ]] && break; sleep 0.05; done
+  port=$(sed -n 's/.*http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' server.log | tail -1)
+}
+start_server 1
+trap 'kill $server 2>/dev/null || true; rm -rf "$WORK"' EXIT
+export FRUGAL_SERVER="http://127.0.0.1:$port" FRUGAL_TOKEN="$agent"
+server_sql() { FRUGAL_HOME="$server_home" "$FRUGAL" sql --format csv "$1" | tail -1; }
+
+# The server goes away while the job runs: the job finishes as if nothing happened.
+( sleep 0.6; kill -TERM "$server" ) &
+run_status "$FRUGAL" run --hourly-usd 36 --metric 'loss=loss ([0-9.]+)' -- \
+  sh -c 'for i in $(seq 1 20); do echo "loss 0.$i"; sleep 0.05; done'
+expect_eq "$STATUS" 0 "the job's status, server or not"
+expect_contains "$ERR" "sent by \`frugal sync\`" "the user is told the run waits in a spool"
+wait "$server" || true
+spool=$(ls "$FRUGAL_HOME"/spool/*.db)
+[[ -f "$spool" ]] || fail "a spool is kept"
+cp "$spool" spool-copy.db
+
+start_server 2
+run_status "$FRUGAL" sync
+expect_eq "$STATUS" 0 "sync: $ERR"
+expect_contains "$ERR" "1 run(s) sent (20 metric points" "sync reports what it sent"
+[[ ! -e "$spool" ]] || fail "a sent spool is deleted"
+expect_eq "$(server_sql "SELECT count(*), min(status), min(team) FROM runs")" "1,finished,vision" "the run arrived, ended"
+expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "20" "every point arrived"
+
+# The same spool again (as if the first sync's answers were lost): nothing is counted twice.
+cp spool-copy.db "$spool"
+run_status "$FRUGAL" sync
+expect_eq "$STATUS" 0 "a second sync: $ERR"
+expect_eq "$(server_sql "SELECT count(*) FROM runs")" "1" "no second run"
+expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "20" "no point twice"
+expect_eq "$(server_sql "SELECT cost_nanos FROM runs")" "$("$FRUGAL" --db spool-copy.db sql --format csv "SELECT cost_nanos FROM runs" | tail -1)" \
+  "the server meters the cost the agent metered"
+
+# A server down from the start, and a bad token: the job still runs; the spool waits.
+kill -TERM "$server"; wait "$server" || true
+run_status "$FRUGAL" run -- true
+expect_eq "$STATUS" 0 "no server at all"
+run_status env FRUGAL_TOKEN=frugal_0000000000000000000000000000000000000000 "$FRUGAL" run -- true
+expect_eq "$STATUS" 0 "a refused token"
+expect_eq "$(ls "$FRUGAL_HOME"/spool/*.db | wc -l)" "2" "both runs wait"
+run_status "$FRUGAL" run --server localhost:1 -- true
+expect_eq "$STATUS" 2 "a server URL without a scheme is a usage error"
+echo ok
