@@ -237,6 +237,7 @@ Result<void> serve(const ServeOptions& options) {
   add_mlflow_routes(routes);
   add_metrics_routes(routes);
   add_arcee_routes(routes);
+  add_more_routes(routes);
   StorePool pool(options.database);
   Dispatcher dispatcher(options, pool, writer, std::move(routes));
 

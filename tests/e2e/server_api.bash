@@ -46,10 +46,18 @@ expect_contains "$heads" "Retry-After: 1" "a 429 says when to retry"
 run_status curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $admin" "$FRUGAL_URL/api/v1/runs?limit=1"
 expect_eq "$OUT" "200" "another token is not limited by the flood"
 
-# SIGTERM: stops cleanly, exit 0.
+# SIGTERM: a request in flight is answered, then the server stops cleanly with exit 0.
+slow='{"sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c"}'
+curl -s -H "Authorization: Bearer $admin" -d "$slow" "$FRUGAL_URL/api/v1/sql" >inflight.json &
+client=$!
+sleep 0.3
 kill -TERM "$server"
+wait "$client" || fail "the request in flight was cut"
+expect_contains "$(cat inflight.json)" '"rows":[[2000000]]' "the request in flight got its answer"
 wait "$server" || fail "serve exited non-zero after SIGTERM: $(cat server.log)"
 expect_contains "$(cat server.log)" "server stopped" "a clean stop is reported"
+run_status curl -s --max-time 2 "$FRUGAL_URL/healthz"
+[[ "$STATUS" != 0 ]] || fail "a stopped server accepts nothing"
 
 # kill -9 in the middle of a stream of writes: every acknowledged write is there after restart.
 start_server

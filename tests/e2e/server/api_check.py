@@ -111,6 +111,28 @@ check(s == 413 and "time limit" in b.get("message", ""), f"the time limit stops 
 check(call("GET", "/api/v1/nope", None, T["ADMIN"])[0] == 404, "an unknown route is 404")
 check(call("PUT", "/api/v1/runs", {}, T["ADMIN"])[0] == 405, "a known route, wrong method, is 405")
 
+# ---- the rest of the CLI over HTTP ----
+s, b = call("GET", "/api/v1/report?since=30d", None, T["ADMIN"])
+check(s == 200 and b["runs"] >= 4 and b["costliest_jobs"] and "cache" in b, f"the report: {s} {str(b)[:200]}")
+s, b = call("GET", "/api/v1/costs?by=team&since=30d", None, T["ADMIN"])
+check(s == 200 and b["lines"] == [], f"costs with no bill imported: {s} {b}")
+s, b = call("GET", "/api/v1/costs?by=nonsense", None, T["ADMIN"])
+check(s == 400, f"costs by an unknown key: {s} {b}")
+s, b = call("PUT", "/api/v1/quotas", {"scope": "team", "name": "vision", "limit_usd": "5000"}, T["ADMIN"])
+check(s == 200, f"an admin sets a quota: {s} {b}")
+s, b = call("PUT", "/api/v1/quotas", {"scope": "team", "name": "nlp", "limit_usd": "-1"}, T["ADMIN"])
+check(s == 400 and "limit_usd" in b.get("message", ""), f"a negative quota: {s} {b}")
+call("PUT", "/api/v1/quotas", {"scope": "team", "name": "nlp", "limit_gpu_hours": 10}, T["ADMIN"])
+s, b = call("GET", "/api/v1/quotas", None, T["MEMBER"])
+check(s == 200 and [q["name"] for q in b["quotas"]] == ["vision"] and b["quotas"][0]["limit_usd"] == "5000.00",
+      f"a member sees its team's quota only: {b}")
+s, b = call("GET", "/api/v1/catalog/cheapest?gpu=H100&count=8", None, T["MEMBER"])
+check(s == 200 and b["offers"] and all(o["gpu_count"] >= 8 for o in b["offers"]), f"cheapest H100s: {s} {str(b)[:200]}")
+s, b = call("GET", "/api/v1/catalog/price?instance_type=p4d.24xlage", None, T["MEMBER"])
+check(s == 404 and "p4d.24xlarge" in b.get("message", ""), f"an unknown type suggests a close one: {s} {b}")
+s, b = call("GET", "/api/v1/cache/stats", None, T["MEMBER"])
+check(s == 200 and b["computation"]["hits"] == 0 and "egress_avoided_usd" in b["data"], f"cache stats: {s} {b}")
+
 # ---- MLflow REST: the calls a logger makes ----
 M = "/api/2.0/mlflow"
 s, b = call("POST", M + "/experiments/create", {"name": "detector"}, T["AGENT"])

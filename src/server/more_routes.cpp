@@ -1,0 +1,184 @@
+// The rest of what the CLI can do, over HTTP: the report, bill costs, quotas, the catalog and
+// what the caches saved. Reports and costs span every team: admin. Quotas: members read their
+// team's, admins set them.
+#include <fmt/format.h>
+
+#include "billing/billing.h"
+#include "budget/budget.h"
+#include "catalog/catalog.h"
+#include "core/time.h"
+#include "server/routes.h"
+
+namespace frugal::server {
+namespace {
+
+std::string query_or(const Call& call, const char* name, const char* fallback) {
+  auto it = call.query.find(name);
+  return it == call.query.end() ? std::string(fallback) : it->second;
+}
+
+Result<std::pair<TimePoint, TimePoint>> window(const Call& call) {
+  auto w = parse_window(query_or(call, "since", "30d"), query_or(call, "until", ""), call.now);
+  if (!w) return fail(ErrorCode::invalid, fmt::format("query 'since'/'until': {}", w.error().message));
+  return *w;
+}
+
+json job_json(const budget::JobLine& j) {
+  return {{"run_id", j.run_id}, {"name", j.name}, {"user", j.user}, {"team", j.team}, {"project", j.project},
+          {"instance_type", j.instance_type}, {"status", j.status}, {"started_at", j.started_at},
+          {"duration_ms", j.duration_ms}, {"cost_usd", j.cost ? json(j.cost->to_string()) : json(nullptr)}};
+}
+
+Result<Reply> report(Call& call) {
+  auto [since, until] = FRUGAL_TRY(window(call));
+  auto r = FRUGAL_TRY(budget::report(call.store, {since, until, 10}));
+  json costliest = json::array(), longest = json::array(), failures = json::array();
+  for (const auto& j : r.costliest) costliest.push_back(job_json(j));
+  for (const auto& j : r.longest) longest.push_back(job_json(j));
+  for (const auto& f : r.failures)
+    failures.push_back({{"team", f.team}, {"project", f.project}, {"runs", f.runs}, {"failures", f.failures},
+                        {"failure_rate", f.failure_rate}, {"failed_cost_usd", f.failed_cost.to_string()},
+                        {"total_cost_usd", f.total_cost.to_string()}});
+  return Reply{200,
+               {{"since", format_utc(since)},
+                {"until", format_utc(until)},
+                {"runs", r.runs},
+                {"failed_runs", r.failed_runs},
+                {"cost_usd", r.total_cost.to_string()},
+                {"failed_cost_usd", r.failed_cost.to_string()},
+                {"cache", {{"hits", r.cache_hits}, {"saved_hours", static_cast<double>(r.cache_saved_ms) / 3.6e6},
+                           {"saved_usd", r.cache_saved.to_string()}, {"data_hits", r.data_hits},
+                           {"egress_avoided_usd", r.egress_avoided.to_string()}}},
+                {"costliest_jobs", costliest},
+                {"longest_jobs", longest},
+                {"failures", failures}}};
+}
+
+Result<Reply> costs(Call& call) {
+  billing::CostQuery q;
+  q.by = query_or(call, "by", "service");
+  q.metric = FRUGAL_TRY(billing::parse_cost_metric(query_or(call, "metric", "billed")));
+  std::tie(q.since, q.until) = FRUGAL_TRY(window(call));
+  json lines = json::array();
+  for (const auto& l : FRUGAL_TRY(billing::costs(call.store, q)))
+    lines.push_back({{"key", l.key}, {"currency", l.currency}, {"rows", l.rows}, {"cost", l.cost.to_string()}, {"share", l.share}});
+  return Reply{200, {{"by", q.by}, {"lines", lines}}};
+}
+
+json usage_json(const budget::QuotaUsage& u) {
+  return {{"scope", budget::scope_name(u.quota.scope)},
+          {"name", u.quota.name},
+          {"period", budget::period_name(u.quota.period)},
+          {"limit_usd", u.quota.limit ? json(u.quota.limit->to_string()) : json(nullptr)},
+          {"limit_gpu_hours", u.quota.gpu_hours ? json(*u.quota.gpu_hours) : json(nullptr)},
+          {"spent_usd", u.spent.to_string()},
+          {"gpu_hours", u.gpu_hours},
+          {"exceeded", u.exceeded},
+          {"period_start", format_utc(u.period_start)},
+          {"period_end", format_utc(u.period_end)}};
+}
+
+Result<Reply> list_quotas(Call& call) {
+  json out = json::array();
+  for (const auto& u : FRUGAL_TRY(budget::quota_usage(call.store, call.now))) {
+    // A member sees its own team's quotas; user and project quotas may span teams: admin only.
+    if (call.who.role != Role::admin && !(u.quota.scope == budget::Scope::team && u.quota.name == call.who.team)) continue;
+    out.push_back(usage_json(u));
+  }
+  return Reply{200, {{"quotas", out}}};
+}
+
+Result<Reply> set_quota(Call& call) {
+  auto body = FRUGAL_TRY(parse_body(call));
+  budget::Quota q;
+  q.scope = FRUGAL_TRY(budget::parse_scope(FRUGAL_TRY(string_field(body, "scope", "", true))));
+  q.name = FRUGAL_TRY(string_field(body, "name", "", true));
+  std::string period = FRUGAL_TRY(string_field(body, "period", "", false));
+  q.period = FRUGAL_TRY(budget::parse_period(period.empty() ? "monthly" : period));
+  std::string limit = FRUGAL_TRY(string_field(body, "limit_usd", "", false));
+  if (!limit.empty()) {
+    auto m = Money::parse(limit);
+    if (!m || *m <= Money()) return fail(ErrorCode::invalid, "field 'limit_usd': expected a positive decimal string such as \"5000\"");
+    q.limit = *m;
+  }
+  q.gpu_hours = FRUGAL_TRY(number_field(body, "limit_gpu_hours", "", false));
+  if (!q.limit && !q.gpu_hours) return fail(ErrorCode::invalid, "give 'limit_usd' or 'limit_gpu_hours'");
+  FRUGAL_CHECK(call.write([&](store::Store& s) { return budget::set_quota(s, q, call.now); }));
+  return Reply{200, {{"scope", budget::scope_name(q.scope)}, {"name", q.name}, {"period", budget::period_name(q.period)}}};
+}
+
+Result<Reply> remove_quota(Call& call) {
+  auto body = FRUGAL_TRY(parse_body(call));
+  auto scope = FRUGAL_TRY(budget::parse_scope(FRUGAL_TRY(string_field(body, "scope", "", true))));
+  std::string name = FRUGAL_TRY(string_field(body, "name", "", true));
+  auto period = FRUGAL_TRY(budget::parse_period(FRUGAL_TRY(string_field(body, "period", "", true))));
+  FRUGAL_CHECK(call.write([&](store::Store& s) { return budget::remove_quota(s, scope, name, period); }));
+  return Reply{200, {{"removed", true}}};
+}
+
+Result<Reply> cheapest(Call& call) {
+  std::string gpu = query_or(call, "gpu", "");
+  if (gpu.empty()) return fail(ErrorCode::invalid, "query 'gpu' is required (H100, A100, ...)");
+  char* end = nullptr;
+  std::string count_text = query_or(call, "count", "1");
+  double count = std::strtod(count_text.c_str(), &end);
+  if (end != count_text.c_str() + count_text.size() || count <= 0) return fail(ErrorCode::invalid, "query 'count': expected a positive number");
+  auto pricing = query_or(call, "pricing", "on_demand") == "spot" ? catalog::Pricing::spot : catalog::Pricing::on_demand;
+  json out = json::array();
+  auto offers = FRUGAL_TRY(catalog::cheapest(call.store, gpu, count, pricing));
+  for (std::size_t i = 0; i < offers.size() && i < 20; ++i) {
+    const auto& o = offers[i];
+    out.push_back({{"provider", o.provider}, {"region", o.region}, {"instance_type", o.instance_type}, {"vcpus", o.vcpus},
+                   {"memory_gib", o.memory_gib}, {"gpu_model", o.gpu_model}, {"gpu_count", o.gpu_count},
+                   {"on_demand_usd_per_hour", o.on_demand.to_string()},
+                   {"spot_usd_per_hour", o.spot ? json(o.spot->to_string()) : json(nullptr)}, {"source", o.source}});
+  }
+  return Reply{200, {{"offers", out}}};
+}
+
+Result<Reply> price(Call& call) {
+  std::string type = query_or(call, "instance_type", "");
+  if (type.empty()) return fail(ErrorCode::invalid, "query 'instance_type' is required");
+  auto pricing = query_or(call, "pricing", "on_demand") == "spot" ? catalog::Pricing::spot : catalog::Pricing::on_demand;
+  auto p = FRUGAL_TRY(catalog::price_of(call.store, type, query_or(call, "region", ""), query_or(call, "provider", ""), pricing));
+  return Reply{200, {{"instance_type", type}, {"usd_per_hour", p.hourly.to_string()}, {"gpus", p.instance_gpu_count},
+                     {"provider", p.provider}, {"region", p.region}, {"source", p.source}}};
+}
+
+Result<Reply> cache_stats(Call& call) {
+  auto [since, until] = FRUGAL_TRY(window(call));
+  store::Value p[] = {format_utc(since), format_utc(until)};
+  auto compute = FRUGAL_TRY(call.store.query(
+      "SELECT count(*) FILTER (WHERE kind = 'hit'), count(*) FILTER (WHERE kind = 'store'), coalesce(sum(compute_ms) FILTER "
+      "(WHERE kind = 'hit'), 0), coalesce(sum(saved_nanos), 0) FROM cache_events WHERE at >= ? AND at < ?",
+      p));
+  auto data = FRUGAL_TRY(call.store.query(
+      "SELECT count(*) FILTER (WHERE kind = 'hit'), coalesce(sum(bytes) FILTER (WHERE kind = 'hit'), 0), count(*) FILTER "
+      "(WHERE kind <> 'hit'), coalesce(sum(avoided_nanos), 0) FROM data_events WHERE at >= ? AND at < ?",
+      p));
+  const auto& c = compute.rows.at(0);
+  const auto& d = data.rows.at(0);
+  return Reply{200,
+               {{"since", format_utc(since)},
+                {"until", format_utc(until)},
+                {"computation", {{"hits", store::as_int(c[0])}, {"stores", store::as_int(c[1])},
+                                 {"saved_hours", static_cast<double>(store::as_int(c[2])) / 3.6e6},
+                                 {"saved_usd", Money::from_nanos(store::as_int(c[3])).to_string()}}},
+                {"data", {{"hits", store::as_int(d[0])}, {"hit_bytes", store::as_int(d[1])}, {"downloads", store::as_int(d[2])},
+                          {"egress_avoided_usd", Money::from_nanos(store::as_int(d[3])).to_string()}}}}};
+}
+
+}  // namespace
+
+void add_more_routes(std::vector<Route>& routes) {
+  routes.push_back({"GET", "/api/v1/report", Access::admin, "the report of `frugal report`: since, until", report});
+  routes.push_back({"GET", "/api/v1/costs", Access::admin, "bill costs: by, metric (billed|effective|list), since, until", costs});
+  routes.push_back({"GET", "/api/v1/quotas", Access::member, "quotas and their use this period (a member: its team's)", list_quotas});
+  routes.push_back({"PUT", "/api/v1/quotas", Access::admin, "set a quota: scope, name, period, limit_usd, limit_gpu_hours", set_quota});
+  routes.push_back({"DELETE", "/api/v1/quotas", Access::admin, "remove a quota: scope, name, period", remove_quota});
+  routes.push_back({"GET", "/api/v1/catalog/cheapest", Access::member, "cheapest offers: gpu, count, pricing", cheapest});
+  routes.push_back({"GET", "/api/v1/catalog/price", Access::member, "the price that meters a run: instance_type, region, provider", price});
+  routes.push_back({"GET", "/api/v1/cache/stats", Access::member, "what the caches saved: since, until", cache_stats});
+}
+
+}  // namespace frugal::server
