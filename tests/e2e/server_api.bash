@@ -35,6 +35,9 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 export ADMIN=$admin AGENT=$agent MEMBER=$member OUTSIDER=$outsider EXPIRED=$expired REVOKED=$revoked
 python3 "$here/server/api_check.py" || fail "API checks (above)"
+if command -v promtool >/dev/null; then  # Debian's prometheus package, when installed
+  curl -sf -H "Authorization: Bearer $admin" "$FRUGAL_URL/metrics" | promtool check metrics || fail "promtool rejects /metrics"
+fi
 
 # A flood from one token gets 429 with Retry-After, and other tokens are not slowed by it.
 kill -TERM "$server"; wait "$server" || true
