@@ -6,6 +6,7 @@
 // spool's name and what it sends, so a spool sent again after a failure (`frugal sync`) never
 // counts anything twice. A spool whose runs all arrived is deleted.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,9 +31,24 @@ struct SyncReport {
   bool deleted = false;            // the spool is gone: everything in it arrived
 };
 
-// Sends what `spool` holds to `target`. Errors: the server cannot be reached or refused a
-// request (the message names it); the spool stays for a later try.
-Result<SyncReport> sync_spool(const std::string& spool, const Target& target);
+// What of a spool has reached the server, kept by a process that sends it more than once.
+struct RunProgress {
+  std::int64_t server_id = 0;       // 0: not created there yet
+  std::int64_t metric_batches = 0;  // batches below this index acknowledged
+  std::int64_t sample_batches = 0;
+  bool ended = false;
+};
+struct Progress {
+  bool live = false;  // the job still runs: send its runs and their full batches, not their ends
+  std::map<std::int64_t, RunProgress> runs;  // by the spool's run id
+};
+
+// Sends what `spool` holds to `target`: ended runs whole; with `progress->live`, running runs too
+// (created on the server, full batches of their metrics and samples), so the server shows them as
+// they go. Without `progress` (or once not live) a spool whose runs all arrived is deleted.
+// Errors: the server cannot be reached or refused a request (the message names it); the spool
+// stays for a later try, and what arrived is not sent twice.
+Result<SyncReport> sync_spool(const std::string& spool, const Target& target, Progress* progress = nullptr);
 
 // Splits a command line as quote_command writes it ('...' quoting, \' escapes) back into argv.
 std::vector<std::string> split_command(const std::string& line);

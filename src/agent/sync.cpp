@@ -76,29 +76,46 @@ json pairs(store::Store& s, const char* table, std::int64_t run) {
   return out;
 }
 
-// Sends `sql`'s rows (one object each, built by `row_json`) in batches of 1000.
-Result<std::int64_t> send_in_batches(store::Store& s, const Target& t, const std::string& path, const char* field,
-                                     const std::string& key_prefix, const std::string& sql, std::int64_t run,
-                                     const std::function<json(const store::Row&)>& row_json) {
-  store::Value p[] = {run};
-  std::int64_t sent = 0, batch_no = 0;
+// Sends a run's rows of `table` in batches keyed by rowid: batch k holds the rowids
+// (1000k, 1000(k+1)], so a batch is the same whenever and however often it is sent, and the server
+// drops a repeat by its key. While rows may still come (a live send of a running run), only
+// batches no later row can join are sent: those below the table's last rowid. `sent` remembers
+// the batches already acknowledged.
+Result<std::int64_t> send_batches(store::Store& s, const Target& t, const std::string& path, const char* field,
+                                  const std::string& key_prefix, const std::string& columns, const char* table,
+                                  std::int64_t run, bool run_ended, std::int64_t& sent,
+                                  const std::function<json(const store::Row&)>& row_json) {
+  auto last = FRUGAL_TRY(s.query(fmt::format("SELECT coalesce(max(rowid), 0) FROM {}", table)));
+  std::int64_t last_rowid = store::as_int(last.rows.at(0)[0]);
+  store::Value p[] = {run, sent * static_cast<std::int64_t>(k_batch)};
+  std::int64_t points = 0, current = -1;
   json batch = json::array();
+  Result<void> failed = {};
   auto flush = [&]() -> Result<void> {
     if (batch.empty()) return {};
-    FRUGAL_TRY(send(t, "POST", path, json{{field, batch}}, fmt::format("{}/{}", key_prefix, batch_no++)));
-    sent += static_cast<std::int64_t>(batch.size());
+    bool sealed = run_ended || last_rowid > (current + 1) * static_cast<std::int64_t>(k_batch);
+    if (!sealed) return {};
+    FRUGAL_TRY(send(t, "POST", path, json{{field, batch}}, fmt::format("{}/{}", key_prefix, current)));
+    points += static_cast<std::int64_t>(batch.size());
+    sent = current + 1;
     batch = json::array();
     return {};
   };
-  Result<void> failed = {};
-  FRUGAL_CHECK(s.for_each_row(sql, p, [&](const store::Row& r) {
-    batch.push_back(row_json(r));
-    if (batch.size() == k_batch) failed = flush();
-    return static_cast<bool>(failed);
-  }));
+  FRUGAL_CHECK(s.for_each_row(
+      fmt::format("SELECT rowid, {} FROM {} WHERE run_id = ? AND rowid > ? ORDER BY rowid", columns, table), p,
+      [&](const store::Row& r) {
+        std::int64_t k = (store::as_int(r[0]) - 1) / static_cast<std::int64_t>(k_batch);
+        if (k != current) {
+          failed = flush();
+          if (!failed || !batch.empty()) return false;  // an error, or a batch still open: stop here
+          current = k;
+        }
+        batch.push_back(row_json(store::Row(r.begin() + 1, r.end())));
+        return true;
+      }));
   FRUGAL_CHECK(failed);
   FRUGAL_CHECK(flush());
-  return sent;
+  return points;
 }
 
 }  // namespace
@@ -153,8 +170,11 @@ std::vector<std::string> split_command(const std::string& line) {
   return out;
 }
 
-Result<SyncReport> sync_spool(const std::string& spool, const Target& target) {
+Result<SyncReport> sync_spool(const std::string& spool, const Target& target, Progress* progress) {
   SyncReport report;
+  Progress local;
+  Progress& done = progress ? *progress : local;
+  bool live = progress && progress->live;
   std::string name = fs::path(spool).stem().string();
   {
     auto store = FRUGAL_TRY(store::open_store(spool, store::Access::read_write));
@@ -163,52 +183,66 @@ Result<SyncReport> sync_spool(const std::string& spool, const Target& target) {
         "instance_type, instance_id, hourly_price_nanos, gpu_count, instance_gpu_count, started_at, status, exit_code, "
         "ended_at, stop_reason FROM runs ORDER BY id"));
     for (const auto& r : runs.rows) {
-      std::int64_t local = store::as_int(r[0]);
-      if (store::as_text(r[18]) == "running") {
+      std::int64_t local_id = store::as_int(r[0]);
+      bool ended = store::as_text(r[18]) != "running";
+      if (!ended && !live) {
         ++report.runs_running;
         continue;
       }
-      json body = {{"name", text(r[1])},         {"command", split_command(text(r[2]))}, {"user", text(r[3])},
-                   {"team", text(r[4])},         {"project", text(r[5])},                {"model", text(r[6])},
-                   {"dataset", text(r[7])},      {"experiment", text(r[8])},             {"host", text(r[9])},
-                   {"provider", text(r[10])},    {"region", text(r[11])},
-                   {"instance_id", text(r[13])}, {"gpu_count", store::as_int(r[15])},
-                   {"instance_gpu_count", store::as_int(r[16])}, {"started_at", text(r[17])},
-                   {"params", pairs(*store, "params", local)},    {"tags", pairs(*store, "tags", local)}};
-      // The price it was metered at here travels with it, so the server meters the same cost.
-      // (With the price given, the server does not look the instance type up in its own catalog.)
-      if (!store::is_null(r[14])) {
-        body["hourly_usd"] = Money::from_nanos(store::as_int(r[14])).to_string(9);
-        body["instance_type"] = text(r[12]);
+      RunProgress& rp = done.runs[local_id];
+      if (rp.ended) {
+        ++report.runs_sent;
+        continue;
       }
-      auto created = FRUGAL_TRY(send(target, "POST", "/api/v1/runs", body, fmt::format("{}/run/{}", name, local)));
-      std::int64_t id = created.value("id", std::int64_t{0});
-      if (id <= 0) return fail(ErrorCode::unavailable, fmt::format("{}: the server gave no run id", target.server));
-      report.metrics += FRUGAL_TRY(send_in_batches(
-          *store, target, fmt::format("/api/v1/runs/{}/metrics", id), "metrics", fmt::format("{}/metrics/{}", name, local),
-          "SELECT key, step, time, value FROM metrics WHERE run_id = ? ORDER BY rowid", local, [](const store::Row& m) {
+      if (rp.server_id == 0) {
+        json body = {{"name", text(r[1])},         {"command", split_command(text(r[2]))}, {"user", text(r[3])},
+                     {"team", text(r[4])},         {"project", text(r[5])},                {"model", text(r[6])},
+                     {"dataset", text(r[7])},      {"experiment", text(r[8])},             {"host", text(r[9])},
+                     {"provider", text(r[10])},    {"region", text(r[11])},                {"instance_id", text(r[13])},
+                     {"gpu_count", store::as_int(r[15])}, {"instance_gpu_count", store::as_int(r[16])},
+                     {"started_at", text(r[17])},  {"params", pairs(*store, "params", local_id)},
+                     {"tags", pairs(*store, "tags", local_id)}};
+        // The price it was metered at here travels with it, so the server meters the same cost.
+        // (With the price given, the server does not look the instance type up in its own catalog.)
+        if (!store::is_null(r[14])) {
+          body["hourly_usd"] = Money::from_nanos(store::as_int(r[14])).to_string(9);
+          body["instance_type"] = text(r[12]);
+        }
+        auto created = FRUGAL_TRY(send(target, "POST", "/api/v1/runs", body, fmt::format("{}/run/{}", name, local_id)));
+        rp.server_id = created.value("id", std::int64_t{0});
+        if (rp.server_id <= 0) return fail(ErrorCode::unavailable, fmt::format("{}: the server gave no run id", target.server));
+      }
+      report.metrics += FRUGAL_TRY(send_batches(
+          *store, target, fmt::format("/api/v1/runs/{}/metrics", rp.server_id), "metrics",
+          fmt::format("{}/metrics/{}", name, local_id), "key, step, time, value", "metrics", local_id, ended, rp.metric_batches,
+          [](const store::Row& m) {
             return json{{"key", store::as_text(m[0])}, {"step", store::as_int(m[1])}, {"time", store::as_text(m[2])},
                         {"value", store::is_null(m[3]) ? json("NaN") : value_json(m[3])}};
           }));
-      report.samples += FRUGAL_TRY(send_in_batches(
-          *store, target, fmt::format("/api/v1/runs/{}/samples", id), "samples", fmt::format("{}/samples/{}", name, local),
-          "SELECT time, gpu_index, gpu_util_pct, gpu_mem_bytes, power_w, cpu_pct, rss_bytes FROM samples WHERE run_id = ? "
-          "ORDER BY rowid",
-          local, [](const store::Row& m) {
+      report.samples += FRUGAL_TRY(send_batches(
+          *store, target, fmt::format("/api/v1/runs/{}/samples", rp.server_id), "samples",
+          fmt::format("{}/samples/{}", name, local_id),
+          "time, gpu_index, gpu_util_pct, gpu_mem_bytes, power_w, cpu_pct, rss_bytes", "samples", local_id, ended,
+          rp.sample_batches, [](const store::Row& m) {
             json s = {{"time", store::as_text(m[0])}};
             const char* names[] = {"", "gpu_index", "gpu_util_pct", "gpu_mem_bytes", "power_w", "cpu_pct", "rss_bytes"};
             for (int i = 1; i < 7; ++i)
               if (!store::is_null(m[static_cast<std::size_t>(i)])) s[names[i]] = value_json(m[static_cast<std::size_t>(i)]);
             return s;
           }));
+      if (!ended) {
+        ++report.runs_running;
+        continue;
+      }
       json end = {{"status", text(r[18])}, {"ended_at", text(r[20])}, {"stop_reason", text(r[21])}};
       if (!store::is_null(r[19])) end["exit_code"] = store::as_int(r[19]);
-      auto ended = send(target, "PATCH", fmt::format("/api/v1/runs/{}", id), end, fmt::format("{}/end/{}", name, local));
-      if (!ended && ended.error().message.find("HTTP 409") == std::string::npos) return std::unexpected(ended.error());
+      auto finished = send(target, "PATCH", fmt::format("/api/v1/runs/{}", rp.server_id), end, fmt::format("{}/end/{}", name, local_id));
+      if (!finished && finished.error().message.find("HTTP 409") == std::string::npos) return std::unexpected(finished.error());
+      rp.ended = true;
       ++report.runs_sent;
     }
   }
-  if (report.runs_running == 0) {
+  if (report.runs_running == 0 && !live) {
     std::error_code ec;
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(spool + suffix, ec);
     report.deleted = true;

@@ -4,6 +4,11 @@
 #include <charconv>
 #include <csignal>
 #include <tuple>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <chrono>
+#include <optional>
 
 #include "cli/context.h"
 #include "cli/repeatable_option.h"
@@ -30,7 +35,7 @@ struct RunFlags {
                              planned_duration;
   bool spot = false;
   bool allow_over_quota = false;
-  std::string server, token;
+  std::string server, token, send_every = "5s";
   std::vector<std::string> tags, params, command;
 };
 
@@ -59,9 +64,52 @@ void report_status(const Result<runner::RunOutcome>& outcome) {
                     : "");
 }
 
+// While the job runs, sends its spool every `every`: the server shows the run as it goes. Errors
+// are left for the final send to report (the job is never slowed by them).
+class LiveSender {
+ public:
+  LiveSender(std::string spool, agent::Target target, std::chrono::milliseconds every)
+      : m_spool(std::move(spool)), m_target(std::move(target)), m_every(every) {
+    m_progress.live = true;
+    m_thread = std::thread([this] {
+      std::unique_lock lock(m_mutex);
+      while (!m_stop) {
+        if (m_wake.wait_for(lock, m_every, [&] { return m_stop; })) break;
+        lock.unlock();
+        (void)agent::sync_spool(m_spool, m_target, &m_progress);
+        lock.lock();
+      }
+    });
+  }
+  // Stops the thread; what it sent is not sent again.
+  agent::Progress finish() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+    m_progress.live = false;
+    return m_progress;
+  }
+  ~LiveSender() {
+    if (m_thread.joinable()) finish();
+  }
+
+ private:
+  std::string m_spool;
+  agent::Target m_target;
+  std::chrono::milliseconds m_every;
+  agent::Progress m_progress;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stop = false;
+  std::thread m_thread;
+};
+
 // Sends a spool; on failure it stays for `frugal sync`, and the job's status is not touched.
-void send_spool(const std::string& spool, const agent::Target& target) {
-  auto sent = agent::sync_spool(spool, target);
+void send_spool(const std::string& spool, const agent::Target& target, agent::Progress progress) {
+  auto sent = agent::sync_spool(spool, target, &progress);
   if (!sent) {
     fmt::print(stderr, "frugal: warning: the run is kept in {} and sent by `frugal sync`: {}\n", spool, sent.error().message);
     return;
@@ -187,10 +235,15 @@ int execute(Context& ctx, const RunFlags& f) {
   // neither waits on nor fails with the network (agent/agent.h).
   agent::Target target{c.get("server"), c.get("token")};
   std::string spool;
+  std::chrono::milliseconds send_every{5000};
   if (!target.server.empty()) {
     if (target.token.empty()) return report_error({ErrorCode::invalid, "--server needs --token (or FRUGAL_TOKEN)"});
     if (!target.server.starts_with("http://") && !target.server.starts_with("https://"))
       return report_error({ErrorCode::invalid, fmt::format("--server '{}': expected http://host:port or https://host", target.server)});
+    auto every = parse_duration(f.send_every);
+    if (!every || every->count() < 100)
+      return report_error({ErrorCode::invalid, fmt::format("--send-every '{}': expected a duration of 100ms or more", f.send_every)});
+    send_every = *every;
     auto path = agent::new_spool(c.home_dir());
     if (!path) return report_error(path.error());
     spool = *path;
@@ -200,10 +253,13 @@ int execute(Context& ctx, const RunFlags& f) {
   // The runner writes little at a time: a small page cache keeps it lean beside the job (the
   // 64 MiB default serves bulk imports). Backends without the pragma simply refuse it.
   (void)(*store)->execute("PRAGMA cache_size = -2048");
+  std::optional<LiveSender> live;
+  if (!spool.empty()) live.emplace(spool, target, send_every);
   auto outcome = runner::run_tracked(**store, request, ctx.clock);
   if (!spool.empty()) {
+    auto progress = live->finish();
     store->reset();  // closed before it is read and sent
-    send_spool(spool, target);
+    send_spool(spool, target, std::move(progress));
   }
   if (!outcome) {
     const Error& e = outcome.error();
@@ -268,6 +324,8 @@ void add_run_command(CLI::App& app, Context& ctx) {
   add_repeatable(cmd, "--param", flags->params, "hyper-parameter KEY=VALUE (repeatable)");
   cmd->add_option("--server", flags->server, "send the run to this frugal serve (http://host:port; or FRUGAL_SERVER)");
   cmd->add_option("--token", flags->token, "token for --server (or FRUGAL_TOKEN)");
+  cmd->add_option("--send-every", flags->send_every, "with --server: how often the running job's progress is sent")
+      ->capture_default_str();
   cmd->add_flag("--allow-over-quota", flags->allow_over_quota,
                 "run even when a quota is exhausted (recorded)");
   cmd->add_option("--max-usd", flags->max_usd,

@@ -15,6 +15,22 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export FRUGAL_SERVER="http://127.0.0.1:$port" FRUGAL_TOKEN="$agent"
 server_sql() { FRUGAL_HOME="$server_home" "$FRUGAL" sql --format csv "$1" | tail -1; }
 
+# While the job runs, the server shows it running, with its full batches of points.
+"$FRUGAL" run --send-every 200ms --sample-every 200ms --metric 'loss=loss ([0-9.]+)' -- \
+  sh -c 'i=0; while [ $i -lt 1500 ]; do i=$((i+1)); echo "loss 0.$i"; done; sleep 2' >/dev/null 2>live.err &
+job=$!
+for _ in $(seq 60); do
+  [[ "$(server_sql "SELECT count(*) FROM metrics")" -ge 1000 ]] && break
+  sleep 0.05
+done
+expect_eq "$(server_sql "SELECT status FROM runs")" "running" "the running job is on the server"
+expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "1000" "its first full batch arrived while it runs"
+wait "$job" || fail "the live job: $(cat live.err)"
+expect_eq "$(server_sql "SELECT count(*), min(status) FROM runs")" "1,finished" "then it ended there"
+expect_eq "$(server_sql "SELECT count(*), count(DISTINCT step) FROM metrics")" "1500,1500" "every point once"
+[[ -z "$(ls "$FRUGAL_HOME"/spool/ 2>/dev/null)" ]] || fail "the sent spool is gone"
+base_runs=1 base_points=1500
+
 # The server goes away while the job runs: the job finishes as if nothing happened.
 ( sleep 0.6; kill -TERM "$server" ) &
 run_status "$FRUGAL" run --hourly-usd 36 --metric 'loss=loss ([0-9.]+)' -- \
@@ -31,16 +47,16 @@ run_status "$FRUGAL" sync
 expect_eq "$STATUS" 0 "sync: $ERR"
 expect_contains "$ERR" "1 run(s) sent (20 metric points" "sync reports what it sent"
 [[ ! -e "$spool" ]] || fail "a sent spool is deleted"
-expect_eq "$(server_sql "SELECT count(*), min(status), min(team) FROM runs")" "1,finished,vision" "the run arrived, ended"
-expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "20" "every point arrived"
+expect_eq "$(server_sql "SELECT count(*), min(status), min(team) FROM runs WHERE id > $base_runs")" "1,finished,vision" "the run arrived, ended"
+expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "$((base_points + 20))" "every point arrived"
 
 # The same spool again (as if the first sync's answers were lost): nothing is counted twice.
 cp spool-copy.db "$spool"
 run_status "$FRUGAL" sync
 expect_eq "$STATUS" 0 "a second sync: $ERR"
-expect_eq "$(server_sql "SELECT count(*) FROM runs")" "1" "no second run"
-expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "20" "no point twice"
-expect_eq "$(server_sql "SELECT cost_nanos FROM runs")" "$("$FRUGAL" --db spool-copy.db sql --format csv "SELECT cost_nanos FROM runs" | tail -1)" \
+expect_eq "$(server_sql "SELECT count(*) FROM runs")" "$((base_runs + 1))" "no second run"
+expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "$((base_points + 20))" "no point twice"
+expect_eq "$(server_sql "SELECT cost_nanos FROM runs WHERE id > $base_runs")" "$("$FRUGAL" --db spool-copy.db sql --format csv "SELECT cost_nanos FROM runs" | tail -1)" \
   "the server meters the cost the agent metered"
 
 # A server down from the start, and a bad token: the job still runs; the spool waits.
