@@ -8,6 +8,7 @@ packages=(
   libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 hyperfine procps curl wrk nginx-light
+  chromium
 )
 # Node and npm install the pinned test peers (s3rver); only when the machine has none already, so
 # a newer Node from elsewhere is left alone.

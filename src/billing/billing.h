@@ -89,6 +89,15 @@ struct CostLine {
 // their own, never dropped.
 Result<std::vector<CostLine>> costs(store::Store& store, const CostQuery& query);
 
+// Cost per UTC day and key (whole days of the window; for a dashboard's chart over time).
+struct DailyCost {
+  std::string day;  // 2026-11-20
+  std::string key;  // "" = unallocated / none
+  std::string currency;
+  Money cost;
+};
+Result<std::vector<DailyCost>> daily_costs(store::Store& store, const CostQuery& query);
+
 }  // namespace frugal::billing
 
 namespace frugal::billing {

@@ -127,3 +127,38 @@ Result<std::vector<ImportRecord>> list_imports(store::Store& store) {
 }
 
 }  // namespace frugal::billing
+
+namespace frugal::billing {
+
+Result<std::vector<DailyCost>> daily_costs(store::Store& store, const CostQuery& query) {
+  std::string_view column = metric_column(query.metric);
+  std::string sql;
+  std::vector<store::Value> params;
+  if (query.by.starts_with("tag:")) {
+    std::string key = query.by.substr(4);
+    if (key.empty()) return fail(ErrorCode::invalid, "by tag:KEY needs a key, e.g. tag:team");
+    sql = fmt::format(
+        "SELECT substr(charge_period_start, 1, 10), coalesce(json_extract(tags, ?), ''), billing_currency, sum({0}_nanos), "
+        "sum({0}_attos) FROM charges WHERE charge_period_start >= ? AND charge_period_start < ? GROUP BY 1, 2, 3 ORDER BY 1, 2",
+        column);
+    params = {tag_path(key), format_utc(query.since), format_utc(query.until)};
+  } else {
+    if (!dimension_expression(query.by))
+      return fail(ErrorCode::invalid, fmt::format("by '{}': expected service, region, provider, account, team, project, "
+                                                  "user, model, dataset or tag:KEY", query.by));
+    // Whole days, from the rollups: a day is the unit of the chart.
+    sql = fmt::format("SELECT day, key, billing_currency, sum({0}_nanos), sum({0}_attos) FROM charge_rollups "
+                      "WHERE dimension = ? AND day >= ? AND day < ? GROUP BY 1, 2, 3 ORDER BY 1, 2",
+                      column);
+    params = {query.by, format_utc(query.since).substr(0, 10), format_utc(query.until).substr(0, 10)};
+  }
+  std::vector<DailyCost> out;
+  FRUGAL_CHECK(store.for_each_row(sql, params, [&](const store::Row& r) {
+    out.push_back({store::as_text(r[0]), store::as_text(r[1]), store::as_text(r[2]),
+                   Money::from_nanos(store::as_int(r[3])) + Money::from_attos(store::as_int(r[4]))});
+    return true;
+  }));
+  return out;
+}
+
+}  // namespace frugal::billing

@@ -266,6 +266,44 @@ Result<Reply> get_run(Call& call) {
     checkpoints.push_back(one);
   }
   run["checkpoints"] = checkpoints;
+  auto extra = FRUGAL_TRY(call.store.query(
+      "SELECT stop_reason, hourly_price_nanos, gpu_count, instance_gpu_count, started_at, ended_at FROM runs WHERE id = ?", p));
+  const auto& e = extra.rows.at(0);
+  run["stop_reason"] = value_json(e[0]);
+  json keys = json::array();
+  FRUGAL_CHECK(call.store.for_each_row("SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key", p, [&](const store::Row& r) {
+    keys.push_back(store::as_text(r[0]));
+    return true;
+  }));
+  run["metric_keys"] = keys;
+  // Attempts: the chain of retries this run belongs to, first to last.
+  json attempts = json::array();
+  FRUGAL_CHECK(call.store.for_each_row(
+      "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_run_id FROM runs WHERE id = ?1 "
+      "UNION ALL SELECT r.id, r.parent_run_id FROM runs r JOIN up ON r.id = up.parent), "
+      "root(id) AS (SELECT id FROM up WHERE parent IS NULL), "
+      "down(id) AS (SELECT id FROM root UNION ALL SELECT r.id FROM runs r JOIN down ON r.parent_run_id = down.id) "
+      "SELECT r.id, r.attempt, r.status, r.started_at, r.duration_ms, r.cost_nanos FROM runs r JOIN down USING (id) ORDER BY r.attempt",
+      p, [&](const store::Row& r) {
+        attempts.push_back({{"id", store::as_int(r[0])}, {"attempt", store::as_int(r[1])}, {"status", store::as_text(r[2])},
+                            {"started_at", store::as_text(r[3])}, {"duration_ms", value_json(r[4])},
+                            {"cost_usd", store::is_null(r[5]) ? json(nullptr) : json(Money::from_nanos(store::as_int(r[5])).to_string())}});
+        return true;
+      }));
+  run["attempts"] = attempts;
+  // Cost accrues linearly over a run (one price, fixed GPUs): its start, and its end or now.
+  json accrual = json::array();
+  if (!store::is_null(e[1])) {
+    auto started = parse_utc(store::as_text(e[4]));
+    TimePoint until = store::is_null(e[5]) ? call.now : parse_utc(store::as_text(e[5])).value_or(call.now);
+    if (started) {
+      Money total = tracking::estimate_cost(Money::from_nanos(store::as_int(e[1])), (until - *started).count(),
+                                            static_cast<int>(store::as_int(e[2])), static_cast<int>(store::as_int(e[3])));
+      accrual.push_back({{"time", format_utc(*started)}, {"cost_usd", "0.00"}});
+      accrual.push_back({{"time", format_utc(until)}, {"cost_usd", total.to_string()}});
+    }
+  }
+  run["cost_accrual"] = accrual;
   return Reply{200, run};
 }
 

@@ -142,6 +142,10 @@ class Dispatcher {
   }
 
   void handle(const httplib::Request& req, httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    // The dashboard loads only its own script; styles may be set inline by its charts.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
     if (req.method == "GET" && req.path == "/api/openapi.json") return res.set_content(m_openapi, "application/json");
     auto path = segments(req.path);
     std::vector<std::string> params;
@@ -238,6 +242,7 @@ Result<void> serve(const ServeOptions& options) {
   add_metrics_routes(routes);
   add_arcee_routes(routes);
   add_more_routes(routes);
+  add_dashboard_routes(routes);
   StorePool pool(options.database);
   Dispatcher dispatcher(options, pool, writer, std::move(routes));
 

@@ -59,6 +59,7 @@ void add_mlflow_routes(std::vector<Route>& routes);
 void add_metrics_routes(std::vector<Route>& routes);
 void add_arcee_routes(std::vector<Route>& routes);
 void add_more_routes(std::vector<Route>& routes);
+void add_dashboard_routes(std::vector<Route>& routes);
 
 // The OpenAPI 3 document of `routes`.
 json openapi_document(const std::vector<Route>& routes);

@@ -133,6 +133,33 @@ check(s == 404 and "p4d.24xlarge" in b.get("message", ""), f"an unknown type sug
 s, b = call("GET", "/api/v1/cache/stats", None, T["MEMBER"])
 check(s == 200 and b["computation"]["hits"] == 0 and "egress_avoided_usd" in b["data"], f"cache stats: {s} {b}")
 
+# ---- what the dashboard reads ----
+s, b = call("GET", "/api/v1/overview?since=30d", None, T["ADMIN"])
+check(s == 200 and b["by_team"] and b["by_team"][0]["team"] == "vision" and b["spend_usd"] == b["by_team"][0]["cost_usd"],
+      f"overview: spend is the sum by team: {str(b)[:300]}")
+check(b.get("daily") and b["costliest_runs"][0]["id"] == run, f"overview: days and the costliest run: {str(b)[:300]}")
+pts = [{"key": "curve", "value": (i % 100) / 100, "step": i} for i in range(1000)]
+s, b = call("POST", f"/api/v1/runs/{run}/metrics", {"metrics": pts}, T["ADMIN"])
+s, b = call("GET", f"/api/v1/runs/{run}/series?key=curve&buckets=10", None, T["MEMBER"])
+check(s == 200 and b["points"] == 1000 and len(b["x"]) == 10 and b["min"][0] == 0 and b["max"][0] == 0.99 and b["x"][1] == 100,
+      f"a 1000-point curve in 10 buckets of min and max: {b}")
+s, b = call("GET", f"/api/v1/runs/{run}/series?key=curve&buckets=1", None, T["MEMBER"])
+check(s == 400, f"buckets out of range: {s}")
+samples = [{"time": f"2026-11-26T10:00:{i:02d}Z", "gpu_index": g, "gpu_util_pct": 50 + g, "gpu_mem_bytes": (g + 1) << 30}
+           for i in range(20) for g in range(2)]
+s, b = call("POST", f"/api/v1/runs/{run}/samples", {"samples": samples}, T["AGENT"])
+check(s == 200 and b["count"] == 40, f"samples: {s} {b}")
+s, b = call("GET", f"/api/v1/runs/{run}/gpus?buckets=5", None, T["MEMBER"])
+check(s == 200 and [g["index"] for g in b["gpus"]] == [0, 1] and len(b["gpus"][0]["t"]) == 5 and b["gpus"][1]["util"][0] == 51
+      and b["gpus"][1]["mem_gib"][0] == 2, f"GPU series per GPU: {b}")
+s, b = call("GET", f"/api/v1/runs/{run}", None, T["MEMBER"])
+check([a["id"] for a in b["attempts"]] == [run] and "curve" in b["metric_keys"] and len(b["cost_accrual"]) == 2,
+      f"a run's attempts, metric keys and cost accrual: {str(b)[:300]}")
+s, b = call("GET", "/api/v1/costs/daily?by=service", None, T["ADMIN"])
+check(s == 200 and b["days"] == [] and b["series"] == [], f"daily costs with no bills: {b}")
+s, html = call("GET", "/")
+check(s == 200 and "<html" in html.lower(), "the dashboard page is served without a token")
+
 # ---- MLflow REST: the calls a logger makes ----
 M = "/api/2.0/mlflow"
 s, b = call("POST", M + "/experiments/create", {"name": "detector"}, T["AGENT"])
