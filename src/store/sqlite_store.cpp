@@ -7,7 +7,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <sqlite3.h>
 
 #include "store/migrations.h"
@@ -54,14 +53,6 @@ int read_only_authorizer(void*, int action, const char* arg1, const char* arg2, 
   }
 }
 
-bool looks_like_sqlite(const std::string& path, std::string& first_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  std::array<char, 16> header{};
-  in.read(header.data(), header.size());
-  first_bytes.assign(header.data(), static_cast<std::size_t>(in.gcount()));
-  return first_bytes.size() == 16 && std::memcmp(header.data(), "SQLite format 3", 16) == 0;
-}
-
 }  // namespace
 
 Error SqliteStore::error(std::string_view what) const {
@@ -78,13 +69,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   namespace fs = std::filesystem;
   std::error_code ec;
   bool exists = fs::exists(path, ec);
-  if (exists && fs::file_size(path, ec) > 0) {
-    std::string first;
-    if (!looks_like_sqlite(path, first))
-      return fail(ErrorCode::invalid,
-                  fmt::format("{}: not a Frugal database (not even an SQLite file); left untouched. "
-                              "Point --db at another file or move this one away.", path));
-  }
+  // The file is never opened here outside SQLite, not even to peek at its header: closing any
+  // descriptor of it drops every POSIX lock this process holds on it, SQLite's included, and
+  // another process could then take the database for its own and remove the WAL from under this
+  // one's connections (a server opening a connection per thread did exactly that). A file that
+  // is not SQLite's is refused by check_identity, before anything is written.
   if (!exists && access == Access::read_write) {
     fs::path parent = fs::path(path).parent_path();
     // Another process may create it at the same moment: only a real error counts.
@@ -188,7 +177,9 @@ Result<void> SqliteStore::check_identity() {
     if (!foreign)  // permissions, a missing -shm beside a read-only folder, a locked file...
       return fail(ErrorCode::io, fmt::format("{}: cannot read it ({}); a database in WAL mode needs write access "
                                              "to its folder, or its -wal and -shm files present", m_path, why));
-    return fail(ErrorCode::invalid, fmt::format("{}: not a Frugal database ({}); left untouched", m_path, why));
+    return fail(ErrorCode::invalid,
+                fmt::format("{}: not a Frugal database (not even an SQLite file: {}); left untouched. Point --db at "
+                            "another file or move this one away.", m_path, why));
   }
   int application_id = static_cast<int>(as_int(seen->rows.at(0).at(0)));
   std::int64_t objects = as_int(seen->rows.at(0).at(1));

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <thread>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -122,6 +124,36 @@ TEST(SqliteStore, AQueryPastItsTimeLimitIsStopped) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("time limit of 50 ms"), std::string::npos) << r.error().message;
   EXPECT_TRUE((*store)->query("SELECT 1")) << "the connection still works";
+}
+
+// SQLite's locks are POSIX advisory locks, which a process loses on the file the moment it closes
+// any descriptor of it. Opening a second connection must not do that: else another process takes
+// the database for its own at its close, checkpoints and removes the WAL under the first
+// connection, whose next reads fail ("disk I/O error") or miss what was committed.
+TEST(SqliteStore, OpeningASecondConnectionKeepsTheFirstOnesLocks) {
+  testing::TestDir dir;
+  std::string path = dir.file("f.db");
+  auto first = open_store(path);
+  ASSERT_TRUE(first);
+  auto insert = [](Store& s, const char* name) {
+    return s.execute(fmt::format("INSERT INTO quotas (scope, name, period, updated_at) VALUES ('team', '{}', 'monthly', 'x')", name));
+  };
+  ASSERT_TRUE(insert(**first, "a"));
+  auto second = open_store(path);  // in the same process, as a server's threads do
+  ASSERT_TRUE(second);
+  for (int round = 0; round < 3; ++round) {
+    // Another process (the frugal binary) writes and goes away, closing its connection.
+    std::string command = fmt::format("{} --db {} quota set --team child{} --monthly-usd 1 >/dev/null 2>&1", FRUGAL_BINARY, path, round);
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    ASSERT_TRUE(std::filesystem::exists(path + "-wal")) << "another process removed the WAL from under our connections";
+    ASSERT_TRUE(insert(**first, fmt::format("parent{}", round).c_str()));
+    auto count = (*second)->query("SELECT count(*) FROM quotas");
+    ASSERT_TRUE(count) << count.error().message;
+    EXPECT_EQ(as_int(count->rows.at(0).at(0)), 3 + 2 * round);
+    auto fresh = open_store(path);  // and a new connection sees all of it
+    ASSERT_TRUE(fresh);
+    EXPECT_EQ(as_int((*fresh)->query("SELECT count(*) FROM quotas")->rows.at(0).at(0)), 3 + 2 * round);
+  }
 }
 
 TEST(SqliteStore, ReadOnlyConnectionRefusesWritesAttachAndSettingPragmas) {
