@@ -52,3 +52,12 @@ echo "exit status: $?"
 set -e
 echo
 echo "demo database: $FRUGAL_HOME/frugal.db (query it with: FRUGAL_HOME=$FRUGAL_HOME $frugal sql 'SELECT * FROM runs')"
+
+# The dashboard over this store: sign in with the token printed here. DEMO_SERVE=0 skips it.
+token=$("$frugal" token create --role admin --name demo 2>/dev/null)
+echo
+echo "dashboard: http://127.0.0.1:8080   token: $token"
+echo "(Ctrl-C stops the server; the store stays in $FRUGAL_HOME)"
+if [[ "${DEMO_SERVE:-1}" == 1 ]]; then
+  exec "$frugal" serve --listen 127.0.0.1:8080
+fi

@@ -229,6 +229,8 @@ Handler asset(std::string path) {
 
 void add_dashboard_routes(std::vector<Route>& routes) {
   routes.push_back({"GET", "/", Access::open, "the web dashboard (sign in with a token)", asset("/index.html")});
+  routes.push_back({"GET", "/favicon.ico", Access::open, "no icon (answered, so browsers log no error)",
+                    [](Call&) -> Result<Reply> { return Reply{204, {}, "", "image/x-icon"}; }});
   routes.push_back({"GET", "/assets/app.js", Access::open, "the dashboard's script", asset("/assets/app.js")});
   routes.push_back({"GET", "/assets/app.css", Access::open, "the dashboard's styles", asset("/assets/app.css")});
   routes.push_back({"GET", "/api/v1/overview", Access::admin, "the period at a glance: spend vs the previous one, by team and day, costliest runs, savings, quotas near their limit", overview});
