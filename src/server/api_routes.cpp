@@ -423,9 +423,16 @@ Result<Reply> top(Call& call) {
   auto board = FRUGAL_TRY(budget::leaderboard(call.store, q));
   json rows = json::array();
   auto row_json = [](const budget::LeaderboardRow& r) {
-    return json{{"key", r.key},         {"cost_usd", r.cost.to_string()}, {"share", r.share},
-                {"gpu_hours", r.gpu_hours}, {"runs", r.runs},             {"failures", r.failures},
-                {"hours", static_cast<double>(r.duration_ms) / 3.6e6},   {"saved_by_cache_usd", r.saved_by_cache.to_string()}};
+    // Shares and hours rounded as a person reads them (4 and 3 decimals); money stays exact.
+    auto round_to = [](double v, double scale) { return std::round(v * scale) / scale; };
+    return json{{"key", r.key},
+                {"cost_usd", r.cost.to_string()},
+                {"share", round_to(r.share, 1e4)},
+                {"gpu_hours", round_to(r.gpu_hours, 1e3)},
+                {"runs", r.runs},
+                {"failures", r.failures},
+                {"hours", round_to(static_cast<double>(r.duration_ms) / 3.6e6, 1e3)},
+                {"saved_by_cache_usd", r.saved_by_cache.to_string()}};
   };
   for (const auto& r : board.rows) rows.push_back(row_json(r));
   return Reply{200, {{"by", budget::dimension_name(q.by)}, {"since", format_utc(q.since)}, {"until", format_utc(q.until)},
@@ -499,6 +506,9 @@ void add_api_routes(std::vector<Route>& routes) {
                     [](Call&) -> Result<Reply> { return Reply{200, {{"status", "ok"}}}; }});
   routes.push_back({"GET", "/api/openapi.json", Access::open, "this document", [](Call&) -> Result<Reply> {
                       return fail(ErrorCode::io, "served by the dispatcher");
+                    }});
+  routes.push_back({"GET", "/api/v1/me", Access::any, "who this token is: role and team", [](Call& call) -> Result<Reply> {
+                      return Reply{200, {{"role", role_name(call.who.role)}, {"team", call.who.team}}};
                     }});
   routes.push_back({"POST", "/api/v1/runs", Access::agent, "start a run (an agent's team is its token's)", create_run});
   routes.push_back({"GET", "/api/v1/runs", Access::member,

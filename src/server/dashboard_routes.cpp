@@ -47,8 +47,8 @@ Result<std::int64_t> run_id_in_scope(Call& call) {
 }
 
 Result<Reply> overview(Call& call) {
-  auto window = parse_window(query_or(call, "since", "30d"), "", call.now);
-  if (!window) return fail(ErrorCode::invalid, fmt::format("query 'since': {}", window.error().message));
+  auto window = parse_window(query_or(call, "since", "30d"), query_or(call, "until", ""), call.now);
+  if (!window) return fail(ErrorCode::invalid, fmt::format("query 'since'/'until': {}", window.error().message));
   auto [since, until] = *window;
   TimePoint previous_since = since - (until - since);
   std::string s = format_utc(since), u = format_utc(until), ps = format_utc(previous_since);
@@ -98,9 +98,17 @@ Result<Reply> overview(Call& call) {
     if (q.quota.limit && q.quota.limit->nanos() > 0) ratio = std::max(ratio, q.spent.to_double() / q.quota.limit->to_double());
     if (q.quota.gpu_hours && *q.quota.gpu_hours > 0) ratio = std::max(ratio, q.gpu_hours / *q.quota.gpu_hours);
     if (ratio < 0.8 && !q.exceeded) continue;
-    near.push_back({{"scope", budget::scope_name(q.quota.scope)}, {"name", q.quota.name}, {"period", budget::period_name(q.quota.period)},
-                    {"used_ratio", ratio}, {"spent_usd", q.spent.to_string()},
-                    {"limit_usd", q.quota.limit ? json(q.quota.limit->to_string()) : json(nullptr)}, {"exceeded", q.exceeded}});
+    near.push_back({{"scope", budget::scope_name(q.quota.scope)},
+                    {"name", q.quota.name},
+                    {"period", budget::period_name(q.quota.period)},
+                    {"used_ratio", ratio},
+                    {"spent_usd", q.spent.to_string()},
+                    {"limit_usd", q.quota.limit ? json(q.quota.limit->to_string()) : json(nullptr)},
+                    {"gpu_hours", q.gpu_hours},
+                    {"limit_gpu_hours", q.quota.gpu_hours ? json(*q.quota.gpu_hours) : json(nullptr)},
+                    {"exceeded", q.exceeded},
+                    {"period_start", format_utc(q.period_start)},
+                    {"period_end", format_utc(q.period_end)}});
   }
   out["quotas_near_limit"] = near;
   return Reply{200, out};
@@ -197,22 +205,21 @@ Result<Reply> daily_costs(Call& call) {
   std::tie(q.since, q.until) = *window;
   auto lines = FRUGAL_TRY(billing::daily_costs(call.store, q));
   std::vector<std::string> days;
-  std::map<std::string, std::map<std::string, Money>> by_key;  // key (currency when not USD) → day → cost
+  std::map<std::pair<std::string, std::string>, std::map<std::string, Money>> by_key;  // (key, currency) → day → cost
   for (const auto& l : lines) {
     days.push_back(l.day);
-    std::string key = l.currency.empty() || l.currency == "USD" ? l.key : fmt::format("{} ({})", l.key, l.currency);
-    by_key[key][l.day] += l.cost;
+    by_key[{l.key, l.currency}][l.day] += l.cost;
   }
   std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
   json series = json::array();
-  for (const auto& [key, per_day] : by_key) {
+  for (const auto& [key_currency, per_day] : by_key) {
     json values = json::array();
     for (const auto& d : days) {
       auto it = per_day.find(d);
       values.push_back(it == per_day.end() ? std::string("0") : it->second.to_string());
     }
-    series.push_back({{"key", key}, {"values", values}});
+    series.push_back({{"key", key_currency.first}, {"currency", key_currency.second}, {"values", values}});
   }
   return Reply{200, {{"by", q.by}, {"days", days}, {"series", series}}};
 }
@@ -233,7 +240,7 @@ void add_dashboard_routes(std::vector<Route>& routes) {
                     [](Call&) -> Result<Reply> { return Reply{204, {}, "", "image/x-icon"}; }});
   routes.push_back({"GET", "/assets/app.js", Access::open, "the dashboard's script", asset("/assets/app.js")});
   routes.push_back({"GET", "/assets/app.css", Access::open, "the dashboard's styles", asset("/assets/app.css")});
-  routes.push_back({"GET", "/api/v1/overview", Access::admin, "the period at a glance: spend vs the previous one, by team and day, costliest runs, savings, quotas near their limit", overview});
+  routes.push_back({"GET", "/api/v1/overview", Access::admin, "the period at a glance (since, until): spend vs the previous one, by team and day, costliest runs, savings, quotas near their limit", overview});
   routes.push_back({"GET", "/api/v1/runs/{id}/series", Access::member, "a metric's curve, min and max per bucket of steps: key, buckets", series});
   routes.push_back({"GET", "/api/v1/runs/{id}/gpus", Access::member, "utilisation and memory of each GPU over time: buckets", gpus});
   routes.push_back({"GET", "/api/v1/costs/daily", Access::admin, "bill costs per day and key: by, metric, since, until", daily_costs});

@@ -180,7 +180,8 @@ class Dispatcher {
         return send_error(res, 401, "UNAUTHENTICATED", "a valid token is required");
       }
       who = *principal;
-      bool allowed = who.role == Role::admin || (found->access == Access::agent && who.role == Role::agent) ||
+      bool allowed = who.role == Role::admin || found->access == Access::any ||
+                     (found->access == Access::agent && who.role == Role::agent) ||
                      (found->access == Access::member && who.role == Role::member);
       if (!allowed)
         return send_error(res, 403, "PERMISSION_DENIED",

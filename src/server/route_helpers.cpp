@@ -88,6 +88,7 @@ json openapi_document(const std::vector<Route>& routes) {
     for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     json op = {{"summary", r.summary},
                {"x-frugal-access", r.access == Access::open     ? "open"
+                                   : r.access == Access::any    ? "any"
                                    : r.access == Access::agent  ? "agent"
                                    : r.access == Access::member ? "member"
                                                                 : "admin"},

@@ -15,8 +15,9 @@ namespace frugal::server {
 
 using nlohmann::json;
 
-// Who may call a route. Agent routes take agent and admin tokens; member routes member and admin.
-enum class Access { open, agent, member, admin };
+// Who may call a route. Agent routes take agent and admin tokens; member routes member and admin;
+// `any` every valid token.
+enum class Access { open, any, agent, member, admin };
 
 // One request as a handler sees it.
 struct Call {

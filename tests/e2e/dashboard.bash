@@ -1,0 +1,48 @@
+# The web dashboard in a real browser: Debian's chromium, headless, driven by playwright-core,
+# against `frugal serve` on loopback with a seeded store. Each page loads with no console error,
+# shows the API's numbers, keeps its filters in the URL, downloads the CSV it shows, and a missing
+# or expired token brings the login back. Screenshots land in $ARTIFACTS (build/test-artifacts).
+source "$(dirname "$0")/lib.bash"
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [[ -z "$chromium" || ! -d "$root/node_modules/playwright-core" ]] || ! command -v node >/dev/null; then
+  echo "SKIP: chromium or playwright-core is missing (make deps; npm ci)"
+  exit 200
+fi
+"$FRUGAL" serve --help >/dev/null
+export ADMIN=$("$FRUGAL" token create --role admin 2>/dev/null)
+export MEMBER=$("$FRUGAL" token create --role member --team vision 2>/dev/null)
+export EXPIRED=$("$FRUGAL" token create --role admin --expires 1s 2>/dev/null)
+
+# A store worth looking at: runs of two teams (one failed), metric curves, GPU samples, quotas.
+curve='i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "step $i loss 0.$((1000 - i))"; done'
+"$FRUGAL" run --team vision --user ada --project detector --model yolo --hourly-usd 32.77 --gpus 8 \
+  --metric 'loss=loss ([0-9.]+)' -- sh -c "$curve" >/dev/null
+"$FRUGAL" run --team vision --user bob --project detector --model yolo --hourly-usd 4.1 -- sleep 0.2
+"$FRUGAL" run --team nlp --user cy --project chat --model llama --hourly-usd 12 -- sh -c 'exit 3' || true
+"$FRUGAL" quota set --team vision --monthly-usd 5000 >/dev/null
+"$FRUGAL" quota set --team nlp --monthly-usd 0.000001 >/dev/null
+if [[ -f "$SHARED_DATA/focus/focus_sample_1000.csv" ]]; then
+  "$FRUGAL" bill import "$SHARED_DATA/focus/focus_sample_1000.csv" >/dev/null 2>&1
+  export HAS_BILLS=1
+fi
+sleep 1.1  # the 1 s token has expired
+
+"$FRUGAL" serve --listen 127.0.0.1:0 2>server.log &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do grep -q serving server.log 2>/dev/null && break; sleep 0.05; done
+export FRUGAL_URL="http://127.0.0.1:$(sed -n 's/.*http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' server.log)"
+python3 - <<PY
+import json, urllib.request
+req = urllib.request.Request("$FRUGAL_URL/api/v1/runs/1/samples", method="POST",
+    data=json.dumps({"samples": [{"time": f"2026-11-26T10:00:{i:02d}Z", "gpu_index": g, "gpu_util_pct": 40 + 10 * g + i,
+                                  "gpu_mem_bytes": (g + 2) << 30} for i in range(30) for g in range(2)]}).encode(),
+    headers={"Authorization": "Bearer $ADMIN"})
+urllib.request.urlopen(req).read()
+PY
+export CHROMIUM="$chromium" ARTIFACTS="${ARTIFACTS:-$root/build/test-artifacts/dashboard}"
+mkdir -p "$ARTIFACTS"
+NODE_PATH="$root/node_modules" node "$here/dashboard/check.js" || fail "dashboard checks (above); screenshots in $ARTIFACTS"
+echo ok
