@@ -18,7 +18,7 @@
 namespace frugal::budget {
 
 enum class Dimension { team, user, project, model, dataset, experiment };
-enum class Metric { cost, gpu_hours, runs, failures, duration };
+enum class Metric { cost, gpu_hours, runs, failures, duration, idle_cost };
 
 Result<Dimension> parse_dimension(std::string_view name);
 Result<Metric> parse_metric(std::string_view name);
@@ -40,6 +40,7 @@ struct LeaderboardRow {
   std::int64_t runs = 0;
   std::int64_t failures = 0;
   std::int64_t duration_ms = 0;
+  Money idle_cost;   // what held GPUs cost while below 5% utilisation
   double share = 0;  // of the total of the ranking metric, 0..1
   // What the caches saved this team (user, project) over the window: compute not rerun and egress
   // not paid. Always 0 by model, dataset and experiment, which cache events do not carry.

@@ -18,6 +18,7 @@ double metric_value(const LeaderboardRow& row, Metric metric) {
     case Metric::runs: return static_cast<double>(row.runs);
     case Metric::failures: return static_cast<double>(row.failures);
     case Metric::duration: return static_cast<double>(row.duration_ms);
+    case Metric::idle_cost: return row.idle_cost.to_double();
   }
   return 0;
 }
@@ -56,11 +57,13 @@ Result<Leaderboard> leaderboard(store::Store& store, const LeaderboardQuery& que
     row.runs = t.runs;
     row.failures = t.failures;
     row.duration_ms = t.duration_ms;
+    row.idle_cost = Money::from_nanos(t.idle_cost_nanos);
     board.total.cost += row.cost;
     board.total.gpu_hours += row.gpu_hours;
     board.total.runs += row.runs;
     board.total.failures += row.failures;
     board.total.duration_ms += row.duration_ms;
+    board.total.idle_cost += row.idle_cost;
     board.total.saved_by_cache += row.saved_by_cache;
     board.rows.push_back(std::move(row));
   }
@@ -77,6 +80,7 @@ Result<Leaderboard> leaderboard(store::Store& store, const LeaderboardQuery& que
   // Exact money compares exactly; the other metrics are integers or sums of integers.
   std::sort(board.rows.begin(), board.rows.end(), [&](const LeaderboardRow& a, const LeaderboardRow& b) {
     if (query.metric == Metric::cost && a.cost != b.cost) return a.cost > b.cost;
+    if (query.metric == Metric::idle_cost && a.idle_cost != b.idle_cost) return a.idle_cost > b.idle_cost;
     double va = metric_value(a, query.metric), vb = metric_value(b, query.metric);
     if (va != vb) return va > vb;
     return a.key < b.key;

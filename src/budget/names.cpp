@@ -38,6 +38,7 @@ std::string_view metric_name(Metric m) {
     case Metric::runs: return "runs";
     case Metric::failures: return "failures";
     case Metric::duration: return "duration";
+    case Metric::idle_cost: return "idle_cost";
   }
   return "cost";
 }
@@ -68,7 +69,7 @@ Result<Dimension> parse_dimension(std::string_view name) {
 
 Result<Metric> parse_metric(std::string_view name) {
   static constexpr std::array all = {Metric::cost, Metric::gpu_hours, Metric::runs, Metric::failures,
-                                     Metric::duration};
+                                     Metric::duration, Metric::idle_cost};
   return parse_from(name, all, metric_name, "--metric");
 }
 

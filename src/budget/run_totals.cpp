@@ -26,12 +26,12 @@ std::pair<std::string, std::vector<store::Value>> run_totals_sql(Dimension by, T
   std::string key_filter_rollup = only_key ? " AND key = ?" : "";
   std::string key_filter_runs = only_key ? fmt::format(" AND {} = ?", column) : "";
   std::string sql = fmt::format(
-      "SELECT key, sum(runs), sum(failures), sum(cost_nanos), sum(gpu_ms), sum(duration_ms) FROM ("
-      "SELECT key, runs, failures, cost_nanos, gpu_ms, duration_ms FROM run_rollups "
+      "SELECT key, sum(runs), sum(failures), sum(cost_nanos), sum(gpu_ms), sum(duration_ms), sum(idle_cost_nanos) FROM ("
+      "SELECT key, runs, failures, cost_nanos, gpu_ms, duration_ms, idle_cost_nanos FROM run_rollups "
       "WHERE dimension = ? AND day >= ? AND day < ?{2} "
       "UNION ALL "
       "SELECT coalesce({0}, ''), 1, status IN {1}, coalesce(cost_nanos, 0), coalesce(duration_ms, 0) * gpu_count, "
-      "coalesce(duration_ms, 0) FROM runs "
+      "coalesce(duration_ms, 0), coalesce(idle_cost_nanos, 0) FROM runs "
       "WHERE ((started_at >= ? AND started_at < ?) OR (started_at >= ? AND started_at < ?)){3}"
       ") GROUP BY key HAVING sum(runs) > 0",
       column, k_failure_statuses, key_filter_rollup, key_filter_runs);
@@ -48,7 +48,7 @@ Result<std::vector<RunTotals>> run_totals(store::Store& store, Dimension by, Tim
   std::vector<RunTotals> out;
   FRUGAL_CHECK(store.for_each_row(sql, params, [&](const store::Row& r) {
     out.push_back({store::as_text(r[0]), store::as_int(r[1]), store::as_int(r[2]), store::as_int(r[3]),
-                   store::as_int(r[4]), store::as_int(r[5])});
+                   store::as_int(r[4]), store::as_int(r[5]), store::as_int(r[6])});
     return true;
   }));
   return out;

@@ -18,6 +18,7 @@ struct RunTotals {
   std::int64_t cost_nanos = 0;
   std::int64_t gpu_ms = 0;
   std::int64_t duration_ms = 0;
+  std::int64_t idle_cost_nanos = 0;
 };
 
 // Runs that started in [since, until), grouped by `by`; only `only_key` when given.

@@ -24,6 +24,7 @@ std::vector<Cell> row_cells(std::size_t rank, const budget::LeaderboardRow& r, F
           int_cell(r.runs),
           int_cell(r.failures),
           hours_cell(static_cast<double>(r.duration_ms) / 3'600'000.0),
+          money_cell(r.idle_cost, format),
           money_cell(r.saved_by_cache, format)};
 }
 
@@ -47,7 +48,7 @@ int execute(Context& ctx, const TopFlags& f) {
   Format format = ctx.format();
   Table table;
   table.columns = {"rank", std::string(budget::dimension_name(q.by)), "cost_usd", "share", "gpu_hours",
-                   "runs", "failures", "hours", "saved_by_cache_usd"};
+                   "runs", "failures", "hours", "idle_gpu_cost_usd", "saved_by_cache_usd"};
   for (std::size_t i = 0; i < board->rows.size(); ++i) table.rows.push_back(row_cells(i + 1, board->rows[i], format));
   if (format == Format::table) {
     if (!table.rows.empty()) table.rows.push_back(row_cells(0, board->total, format));
@@ -64,7 +65,7 @@ void add_top_command(CLI::App& app, Context& ctx) {
   auto flags = std::make_shared<TopFlags>();
   auto* cmd = app.add_subcommand("top", "cost leaderboard by team, user, project, model, dataset or experiment");
   cmd->add_option("--by", flags->by, "team|user|project|model|dataset|experiment")->capture_default_str();
-  cmd->add_option("--metric", flags->metric, "rank by cost|gpu_hours|runs|failures|duration")->capture_default_str();
+  cmd->add_option("--metric", flags->metric, "rank by cost|gpu_hours|runs|failures|duration|idle_cost")->capture_default_str();
   cmd->add_option("--since", flags->since, "start: a duration back (30d, 12h) or a date (2026-11-01)")->capture_default_str();
   cmd->add_option("--until", flags->until, "end (exclusive): a duration back or a date; default now");
   cmd->add_option("--limit", flags->limit, "rows to show")->capture_default_str();

@@ -432,6 +432,7 @@ Result<Reply> top(Call& call) {
                 {"runs", r.runs},
                 {"failures", r.failures},
                 {"hours", round_to(static_cast<double>(r.duration_ms) / 3.6e6, 1e3)},
+                {"idle_cost_usd", r.idle_cost.to_string()},
                 {"saved_by_cache_usd", r.saved_by_cache.to_string()}};
   };
   for (const auto& r : board.rows) rows.push_back(row_json(r));

@@ -8,6 +8,8 @@
 
 #include "billing/billing.h"
 #include "budget/budget.h"
+#include "catalog/catalog.h"
+#include "tracking/tracking.h"
 #include "core/time.h"
 #include "server/routes.h"
 #include "server/web_assets.h"
@@ -83,7 +85,25 @@ Result<Reply> overview(Call& call) {
   out["by_team"] = by_team;
   out["daily"] = daily;
   out["costliest_runs"] = costliest;
+  // Spot: what the spot runs would have cost on demand, less what they cost. Cost is linear in
+  // duration, so runs of one instance type and GPU share are priced together.
+  Money spot_saved;
+  auto spot = FRUGAL_TRY(call.store.query(
+      "SELECT instance_type, coalesce(region, ''), coalesce(provider, ''), gpu_count, instance_gpu_count, "
+      "sum(coalesce(duration_ms, 0)), sum(coalesce(cost_nanos, 0)) FROM runs WHERE pricing = 'spot' AND instance_type IS NOT NULL "
+      "AND started_at >= ? AND started_at < ? GROUP BY 1, 2, 3, 4, 5",
+      now_window));
+  for (const auto& r : spot.rows) {
+    auto on_demand = catalog::price_of(call.store, store::as_text(r[0]), store::as_text(r[1]), store::as_text(r[2]),
+                                       catalog::Pricing::on_demand);
+    if (!on_demand) continue;  // a type the catalog no longer knows: no claim
+    Money would_have = tracking::estimate_cost(on_demand->hourly, store::as_int(r[5]), static_cast<int>(store::as_int(r[3])),
+                                               static_cast<int>(store::as_int(r[4])));
+    Money paid = Money::from_nanos(store::as_int(r[6]));
+    if (would_have > paid) spot_saved += would_have - paid;
+  }
   out["saved"] = {
+      {"spot_usd", spot_saved.to_string()},
       {"early_stop_usd",
        usd(FRUGAL_TRY(scalar(call.store, "SELECT coalesce(sum(saved_nanos), 0) FROM runs WHERE started_at >= ? AND started_at < ?", now_window)))},
       {"cache_usd", usd(FRUGAL_TRY(scalar(

@@ -21,6 +21,7 @@ curve='i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "step $i loss 0.$((1000 - 
   --metric 'loss=loss ([0-9.]+)' -- sh -c "$curve" >/dev/null
 "$FRUGAL" run --team vision --user bob --project detector --model yolo --hourly-usd 4.1 -- sleep 0.2
 "$FRUGAL" run --team nlp --user cy --project chat --model llama --hourly-usd 12 -- sh -c 'exit 3' || true
+"$FRUGAL" run --team nlp --user cy --project chat --instance-type g5.12xlarge --spot -- sleep 0.3
 "$FRUGAL" quota set --team vision --monthly-usd 5000 >/dev/null
 "$FRUGAL" quota set --team nlp --monthly-usd 0.000001 >/dev/null
 if [[ -f "$SHARED_DATA/focus/focus_sample_1000.csv" ]]; then
@@ -41,6 +42,10 @@ req = urllib.request.Request("$FRUGAL_URL/api/v1/runs/1/samples", method="POST",
                                   "gpu_mem_bytes": (g + 2) << 30} for i in range(30) for g in range(2)]}).encode(),
     headers={"Authorization": "Bearer $ADMIN"})
 urllib.request.urlopen(req).read()
+for i in range(60):  # enough runs for a second page of the runs list
+    urllib.request.urlopen(urllib.request.Request("$FRUGAL_URL/api/v1/runs", method="POST",
+        data=json.dumps({"name": f"sweep-{i}", "team": "vision", "started_at": "2026-11-20T10:00:00Z"}).encode(),
+        headers={"Authorization": "Bearer $ADMIN"})).read()
 PY
 export CHROMIUM="$chromium" ARTIFACTS="${ARTIFACTS:-$root/build/test-artifacts/dashboard}"
 mkdir -p "$ARTIFACTS"

@@ -14,12 +14,12 @@ expect_contains "$(cat cache.err)" "cache hit" "the second run hits"
 
 run_status "$FRUGAL" top --by team --since 30d --format csv
 expect_eq "$STATUS" 0 "top"
-expect_eq "$(echo "$OUT" | head -1)" "rank,team,cost_usd,share,gpu_hours,runs,failures,hours,saved_by_cache_usd" "header"
+expect_eq "$(echo "$OUT" | head -1)" "rank,team,cost_usd,share,gpu_hours,runs,failures,hours,idle_gpu_cost_usd,saved_by_cache_usd" "header"
 expect_eq "$(echo "$OUT" | sed -n 2p | cut -d, -f1,2,6,7)" "1,vision,2,1" "vision ranks first"
 expect_eq "$(echo "$OUT" | sed -n 3p | cut -d, -f1,2,6,7)" "2,nlp,1,0" "nlp second"
-saved=$(echo "$OUT" | sed -n 2p | cut -d, -f9)
+saved=$(echo "$OUT" | sed -n 2p | cut -d, -f10)
 awk -v s="$saved" 'BEGIN { exit !(s >= 0.2 && s < 5) }' || fail "vision saved the stage's compute at \$1/s, got [$saved]"
-expect_eq "$(echo "$OUT" | sed -n 3p | cut -d, -f9)" "0.00" "nlp saved nothing"
+expect_eq "$(echo "$OUT" | sed -n 3p | cut -d, -f10)" "0.00" "nlp saved nothing"
 
 for by in user project model dataset experiment; do
   run_status "$FRUGAL" top --by "$by" --format json

@@ -57,6 +57,9 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   const spendShown = dollars(await page.textContent('[data-testid=spend]'));
   check(Math.abs(spendShown - parseFloat(overview.spend_usd)) < 0.006, `overview spend ${spendShown} = API ${overview.spend_usd}`);
   await page.waitForSelector('[data-testid=costliest-runs-table] tbody tr');
+  check(parseFloat(overview.saved.spot_usd) > 0 &&
+        Math.abs(dollars(await page.textContent('[data-testid=saved-spot]')) - parseFloat(overview.saved.spot_usd)) < 0.006,
+        `the spot run's saving is shown: ${overview.saved.spot_usd}`);
   check((await page.$$('[data-testid=costliest-runs-table] tbody tr')).length === overview.costliest_runs.length,
         'overview lists the API\'s costliest runs');
   check((await page.$$('[data-testid=quotas-near-limit] [data-testid=quota-row]')).length === overview.quotas_near_limit.length,
@@ -75,9 +78,9 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
         'leaderboard total = API');
   await page.selectOption('select[name=by]', 'project');
   await page.waitForFunction(() => location.hash.includes('by=project'));
-  await page.waitForFunction(() => document.querySelector('[data-testid=leaderboard-table] tbody td')?.dataset.value === 'detector'
-    || document.querySelector('[data-testid=leaderboard-table] tbody td')?.dataset.value === 'chat');
   board = await api(process.env.ADMIN, '/api/v1/top?by=project&metric=runs&since=30d');
+  await page.waitForFunction((first) => document.querySelector('[data-testid=leaderboard-table] thead th')?.textContent.startsWith('Project')
+    && document.querySelector('[data-testid=leaderboard-table] tbody td')?.dataset.value === first, board.rows[0].key);
   rows = await page.$$eval('[data-testid=leaderboard-table] tbody tr', (trs) => trs.map((tr) => tr.querySelector('td').dataset.value));
   check(JSON.stringify(rows) === JSON.stringify(board.rows.map((r) => r.key)), 'a filter changes the URL and the data');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
@@ -93,6 +96,20 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   await page.waitForSelector('[data-testid=runs-table] [data-testid=run-row]');
   const failed = await api(process.env.ADMIN, '/api/v1/runs?status=failed&limit=50');
   check((await page.$$('[data-testid=runs-table] [data-testid=run-row]')).length === failed.runs.length, 'runs filtered by status = API');
+  // Paging: next, then previous, comes back to the first page.
+  const ids = () => page.$$eval('[data-testid=run-row] td:first-child', (tds) => tds.map((td) => td.dataset.value));
+  const firstId = () => page.evaluate(() => document.querySelector('[data-testid=run-row] td')?.dataset.value);
+  await page.goto(base + '/#/runs');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-row]').length === 50);
+  const firstPage = await ids();
+  await page.click('[data-testid=next-page]');
+  await page.waitForFunction((first) => location.hash.includes('page_token=') &&
+    document.querySelector('[data-testid=run-row] td')?.dataset.value !== first, firstPage[0]);
+  check(Number(await firstId()) < Number(firstPage[firstPage.length - 1]), 'the next page holds older runs');
+  await page.click('[data-testid=previous-page]');
+  await page.waitForFunction((first) => !location.hash.includes('page_token=') &&
+    document.querySelector('[data-testid=run-row] td')?.dataset.value === first, firstPage[0]);
+  check(JSON.stringify(await ids()) === JSON.stringify(firstPage), 'next, then previous, is the first page again');
   await page.goto(base + '/#/runs/1');
   await page.waitForSelector('[data-testid=run-cost]');
   const run = await api(process.env.ADMIN, '/api/v1/runs/1');

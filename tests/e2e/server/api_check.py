@@ -115,7 +115,7 @@ check(call("PUT", "/api/v1/runs", {}, T["ADMIN"])[0] == 405, "a known route, wro
 s, b = call("GET", "/api/v1/report?since=30d", None, T["ADMIN"])
 check(s == 200 and b["runs"] >= 4 and b["costliest_jobs"] and "cache" in b, f"the report: {s} {str(b)[:200]}")
 s, b = call("GET", "/api/v1/costs?by=team&since=30d", None, T["ADMIN"])
-check(s == 200 and b["lines"] == [], f"costs with no bill imported: {s} {b}")
+check(s == 200 and b["lines"] == [] and b["idle_instances"] == [], f"costs with no bill imported: {s} {b}")
 s, b = call("GET", "/api/v1/costs?by=nonsense", None, T["ADMIN"])
 check(s == 400, f"costs by an unknown key: {s} {b}")
 s, b = call("PUT", "/api/v1/quotas", {"scope": "team", "name": "vision", "limit_usd": "5000"}, T["ADMIN"])
@@ -138,6 +138,7 @@ s, b = call("GET", "/api/v1/overview?since=30d", None, T["ADMIN"])
 check(s == 200 and b["by_team"] and b["by_team"][0]["team"] == "vision" and b["spend_usd"] == b["by_team"][0]["cost_usd"],
       f"overview: spend is the sum by team: {str(b)[:300]}")
 check(b.get("daily") and b["costliest_runs"][0]["id"] == run, f"overview: days and the costliest run: {str(b)[:300]}")
+check(b["saved"]["spot_usd"] == "0.00", f"no spot runs, no spot savings: {b['saved']}")
 pts = [{"key": "curve", "value": (i % 100) / 100, "step": i} for i in range(1000)]
 s, b = call("POST", f"/api/v1/runs/{run}/metrics", {"metrics": pts}, T["ADMIN"])
 s, b = call("GET", f"/api/v1/runs/{run}/series?key=curve&buckets=10", None, T["MEMBER"])

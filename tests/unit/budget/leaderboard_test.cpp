@@ -80,3 +80,31 @@ TEST(BudgetNames, UnknownDimensionListsTheKnownOnes) {
 
 }  // namespace
 }  // namespace frugal::budget
+
+namespace frugal::budget {
+namespace {
+
+// Idle GPU cost comes from the rollups for whole days and from the runs for the partial ends, and
+// a run whose idle cost is set when it ends (an UPDATE) moves the rollups with it.
+TEST(LeaderboardIdleCost, RanksByIdleGpuCostFromRollupsAndPartialDays) {
+  frugal::testing::TestDir dir;
+  auto store = std::move(*store::open_store(dir.file("f.db")));
+  testing::insert(*store, {.team = "vision", .started_at = "2026-11-10T10:00:00.000Z"});
+  testing::insert(*store, {.team = "nlp", .started_at = "2026-11-20T10:00:00.000Z"});
+  testing::insert(*store, {.team = "nlp", .started_at = "2026-11-30T23:00:00.000Z"});  // in the window's partial last day
+  ASSERT_TRUE(store->execute("UPDATE runs SET idle_cost_nanos = 250000000 WHERE id = 1"));
+  ASSERT_TRUE(store->execute("UPDATE runs SET idle_cost_nanos = 100000000 WHERE id = 2"));
+  ASSERT_TRUE(store->execute("UPDATE runs SET idle_cost_nanos = 200000001 WHERE id = 3"));
+  LeaderboardQuery q{Dimension::team, Metric::idle_cost, *parse_utc("2026-11-01"), *parse_utc("2026-11-30T23:30:00Z"), 0};
+  auto board = leaderboard(*store, q);
+  ASSERT_TRUE(board) << board.error().message;
+  ASSERT_EQ(board->rows.size(), 2u);
+  EXPECT_EQ(board->rows[0].key, "nlp");
+  EXPECT_EQ(board->rows[0].idle_cost.to_string(), "0.300000001");
+  EXPECT_EQ(board->rows[1].idle_cost.to_string(), "0.25");
+  EXPECT_EQ(board->total.idle_cost.to_string(), "0.550000001");
+  EXPECT_EQ(parse_metric("idle_cost").value(), Metric::idle_cost);
+}
+
+}  // namespace
+}  // namespace frugal::budget

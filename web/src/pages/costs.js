@@ -19,6 +19,12 @@ const columns = [
   { key: 'rows', label: 'Bill rows', kind: 'num' },
 ];
 
+const idleColumns = [
+  { key: 'resource_id', label: 'Instance' },
+  { key: 'idle_cost', label: 'Idle cost', kind: 'money', currency: (r) => r.currency },
+  { key: 'currency', label: 'Currency' },
+];
+
 export default function costs(root) {
   const loads = latest();
   // "tag:KEY" is one `by` in the URL, two controls on screen.
@@ -52,7 +58,12 @@ export default function costs(root) {
         const chart = chartBox('costs-chart');
         const hasDaily = daily.days?.length > 0 && daily.series?.length > 0;
         // With no bill lines at all, one message says what to do; the chart would repeat it.
-        done(body, lines.length ? section('Cost per day', hasDaily ? chart : empty('No daily costs in this period.')) : null, section(`By ${p.by}`, table.el));
+        // Idle capacity: what reconciled instances cost while no run used them.
+        const idle = c.idle_instances || [];
+        const idleTable = dataTable({ columns: idleColumns, rows: idle, testid: 'idle-table', label: 'Idle instance cost',
+          emptyText: 'No idle cost known: `frugal bill reconcile` splits instance charges over the runs on them.' });
+        done(body, lines.length ? section('Cost per day', hasDaily ? chart : empty('No daily costs in this period.')) : null,
+          section(`By ${p.by}`, table.el), lines.length ? section('Idle instance cost', idleTable.el) : null);
         if (hasDaily && lines.length) {
           stacked(chart, {
             x: daily.days.map(dayToTs),

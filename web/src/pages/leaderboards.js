@@ -7,9 +7,9 @@ import { dataTable, csvButton } from '../table.js';
 import { shell, busy, done } from '../page.js';
 
 export const DIMENSIONS = ['team', 'user', 'project', 'model', 'dataset', 'experiment'];
-export const METRICS = [['cost', 'Cost'], ['gpu_hours', 'GPU hours'], ['runs', 'Runs'], ['failures', 'Failures'], ['duration', 'Duration']];
+export const METRICS = [['cost', 'Cost'], ['gpu_hours', 'GPU hours'], ['runs', 'Runs'], ['failures', 'Failures'], ['duration', 'Duration'], ['idle_cost', 'Idle GPU cost']];
 // The column each metric ranks by, to mark it in the table.
-const METRIC_COLUMN = { cost: 'cost_usd', gpu_hours: 'gpu_hours', runs: 'runs', failures: 'failures', duration: 'hours' };
+const METRIC_COLUMN = { cost: 'cost_usd', gpu_hours: 'gpu_hours', runs: 'runs', failures: 'failures', duration: 'hours', idle_cost: 'idle_cost_usd' };
 
 // Every cell is the raw API value (money aside), so the table, data-value and CSV agree.
 export function leaderboardColumns(by, metric) {
@@ -21,6 +21,7 @@ export function leaderboardColumns(by, metric) {
     { key: 'runs', label: 'Runs', kind: 'num' },
     { key: 'failures', label: 'Failures', kind: 'num' },
     { key: 'hours', label: 'Hours', kind: 'num' },
+    { key: 'idle_cost_usd', label: 'Idle GPU cost', kind: 'money' },
     { key: 'saved_by_cache_usd', label: 'Saved by cache', kind: 'money' },
   ];
   for (const c of cols) if (c.key === METRIC_COLUMN[metric]) c.cls = 'metric';

@@ -32,6 +32,7 @@ function render(d) {
     stat('Saved by early stops', money(d.saved?.early_stop_usd), 'saved-early-stop'),
     stat('Saved by the cache', money(d.saved?.cache_usd), 'saved-cache'),
     stat('Egress avoided', money(d.saved?.egress_usd), 'saved-egress'),
+    stat('Saved by spot', money(d.saved?.spot_usd), 'saved-spot'),
     stat('Open recommendations', String(d.recommendations_open ?? 0), 'recommendations-open'),
   );
   if (delta) stats.querySelector('[data-testid=spend-change]').classList.add(up ? 'up' : 'down');

@@ -29,6 +29,8 @@ export default function runs(root) {
       since.set(filters.since);
       for (const k of TEXT_FILTERS) texts[k].set(filters[k]);
       const token = q.get('page_token') || '';
+      // The tokens of the pages before this one, so "Previous" can go back (the API pages forward only).
+      const back = (q.get('back') || '').split(',').filter(Boolean);
       busy(body);
       try {
         const d = await get('/api/v1/runs', { ...filters, limit: PAGE, page_token: token }, loads.next());
@@ -38,9 +40,15 @@ export default function runs(root) {
           emptyText: token ? 'No more runs.' : filtered ? 'No runs match these filters.' : 'No runs yet: wrap a job with `frugal run -- python train.py`',
         });
         download.set('runs.csv', columns, table.rows);
+        const previous = back.length
+          ? { ...filters, page_token: back[back.length - 1], back: back.slice(0, -1).join(',') }
+          : filters;
         const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of runs' },
           token ? h('a', { href: href('runs', filters), 'data-testid': 'first-page' }, '« First page') : null,
-          d.next_page_token ? h('a', { href: href('runs', { ...filters, page_token: d.next_page_token }), 'data-testid': 'next-page' }, 'Next page »') : null);
+          token ? h('a', { href: href('runs', previous), 'data-testid': 'previous-page' }, '‹ Previous page') : null,
+          d.next_page_token
+            ? h('a', { href: href('runs', { ...filters, page_token: d.next_page_token, back: [...back, token].filter(Boolean).join(',') }), 'data-testid': 'next-page' }, 'Next page »')
+            : null);
         const clear = filtered && !d.runs?.length ? h('p', {}, h('a', { href: '#/runs' }, 'Clear the filters')) : null;
         done(body, table.el, clear, pager.childElementCount ? pager : null);
       } catch (e) {
