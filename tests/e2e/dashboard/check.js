@@ -25,6 +25,12 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   let consoleErrors = [];
   const open = async (width = 1280) => {
     const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
+    // Layout shift while the page loads, summed as the browser reports it (CLS).
+    await context.addInitScript(() => {
+      window.__cls = 0;
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value; })
+        .observe({ type: 'layout-shift', buffered: true });
+    });
     const page = await context.newPage();
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text()); });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -65,6 +71,8 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   check((await page.$$('[data-testid=quotas-near-limit] [data-testid=quota-row]')).length === overview.quotas_near_limit.length,
         'overview shows the quotas near their limit');
   await page.waitForSelector('[data-testid=spend-chart] canvas');
+  const cls = await page.evaluate(() => window.__cls);
+  check(cls < 0.1, `the overview does not shift while it loads (CLS ${cls})`);
   noErrors('overview');
   await shot(page, 'overview');
 
@@ -110,6 +118,11 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   await page.waitForFunction((first) => !location.hash.includes('page_token=') &&
     document.querySelector('[data-testid=run-row] td')?.dataset.value === first, firstPage[0]);
   check(JSON.stringify(await ids()) === JSON.stringify(firstPage), 'next, then previous, is the first page again');
+  // The keyboard: focus the first row, arrow down, Enter opens that run.
+  await page.focus('[data-testid=run-row]');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((id) => location.hash === `#/runs/${id}`, firstPage[1]);
   await page.goto(base + '/#/runs/1');
   await page.waitForSelector('[data-testid=run-cost]');
   const run = await api(process.env.ADMIN, '/api/v1/runs/1');
