@@ -2,6 +2,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -61,18 +62,22 @@ Result<json> send(const Target& t, const char* method, const std::string& path, 
 json value_json(const store::Value& v) {
   if (store::is_null(v)) return nullptr;
   if (std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
-  if (std::holds_alternative<double>(v)) return std::get<double>(v);
+  if (std::holds_alternative<double>(v)) {
+    double d = std::get<double>(v);
+    // JSON has no infinities; the server reads them as MLflow writes them.
+    if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+    return d;
+  }
   return store::as_text(v);
 }
 
 std::string text(const store::Value& v) { return store::is_null(v) ? std::string() : store::as_text(v); }
 
-json pairs(store::Store& s, const char* table, std::int64_t run) {
+Result<json> pairs(store::Store& s, const char* table, std::int64_t run) {
   store::Value p[] = {run};
   json out = json::object();
-  auto rows = s.query(fmt::format("SELECT key, value FROM {} WHERE run_id = ?", table), p);
-  if (rows)
-    for (const auto& r : rows->rows) out[store::as_text(r[0])] = store::as_text(r[1]);
+  auto rows = FRUGAL_TRY(s.query(fmt::format("SELECT key, value FROM {} WHERE run_id = ?", table), p));
+  for (const auto& r : rows.rows) out[store::as_text(r[0])] = store::as_text(r[1]);
   return out;
 }
 
@@ -200,8 +205,8 @@ Result<SyncReport> sync_spool(const std::string& spool, const Target& target, Pr
                      {"dataset", text(r[7])},      {"experiment", text(r[8])},             {"host", text(r[9])},
                      {"provider", text(r[10])},    {"region", text(r[11])},                {"instance_id", text(r[13])},
                      {"gpu_count", store::as_int(r[15])}, {"instance_gpu_count", store::as_int(r[16])},
-                     {"started_at", text(r[17])},  {"params", pairs(*store, "params", local_id)},
-                     {"tags", pairs(*store, "tags", local_id)}};
+                     {"started_at", text(r[17])},  {"params", FRUGAL_TRY(pairs(*store, "params", local_id))},
+                     {"tags", FRUGAL_TRY(pairs(*store, "tags", local_id))}};
         // The price it was metered at here travels with it, so the server meters the same cost.
         // (With the price given, the server does not look the instance type up in its own catalog.)
         if (!store::is_null(r[14])) {

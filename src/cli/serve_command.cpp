@@ -13,7 +13,7 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::size_t max_body_mb = 16;
   int rate = 1000;
-  int threads = 8;
+  int threads = 16;
 };
 
 struct TokenFlags {

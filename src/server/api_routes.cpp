@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::size_t k_max_metrics_per_batch = 1000;
 constexpr std::int64_t k_max_page = 1000;
+constexpr std::size_t k_max_history = 100'000;  // points of one history answer
 
 json value_json(const store::Value& v) {
   if (store::is_null(v)) return nullptr;
@@ -42,19 +43,27 @@ json run_json(const store::Row& r) {
 
 // Claims `call`'s Idempotency-Key for `run_id` inside a write job: false when the key was seen
 // before (the request was applied then, and must not be again). No key: always true.
-Result<bool> claim_key(const Call& call, store::Store& s, std::int64_t run_id) {
+// Keys are scoped by the token's team and the route, so one client's key never answers for
+// another's request, nor for another kind of write.
+std::optional<std::string> scoped_key(const Call& call, std::string_view route) {
   auto it = call.headers.find("idempotency-key");
-  if (it == call.headers.end() || it->second.empty()) return true;
-  if (it->second.size() > 200) return fail(ErrorCode::invalid, "header 'Idempotency-Key': at most 200 characters");
-  store::Value v[] = {it->second, run_id, format_utc(call.now)};
+  if (it == call.headers.end() || it->second.empty()) return std::nullopt;
+  return fmt::format("{}|{}|{}", call.who.role == Role::admin ? "*" : call.who.team, route, it->second);
+}
+
+Result<bool> claim_key(const Call& call, store::Store& s, std::int64_t run_id, std::string_view route) {
+  auto key = scoped_key(call, route);
+  if (!key) return true;
+  if (key->size() > 300) return fail(ErrorCode::invalid, "header 'Idempotency-Key': at most 200 characters");
+  store::Value v[] = {*key, run_id, format_utc(call.now)};
   return FRUGAL_TRY(s.execute("INSERT OR IGNORE INTO request_keys (key, run_id, created_at) VALUES (?, ?, ?)", v)) == 1;
 }
 
 // The run a seen Idempotency-Key created, if any.
-Result<std::optional<std::int64_t>> run_of_key(const Call& call, store::Store& s) {
-  auto it = call.headers.find("idempotency-key");
-  if (it == call.headers.end() || it->second.empty()) return std::optional<std::int64_t>{};
-  store::Value v[] = {it->second};
+Result<std::optional<std::int64_t>> run_of_key(const Call& call, store::Store& s, std::string_view route) {
+  auto key = scoped_key(call, route);
+  if (!key) return std::optional<std::int64_t>{};
+  store::Value v[] = {*key};
   auto rows = FRUGAL_TRY(s.query("SELECT run_id FROM request_keys WHERE key = ?", v));
   if (rows.rows.empty()) return std::optional<std::int64_t>{};
   return std::optional<std::int64_t>{store::as_int(rows.rows[0][0])};
@@ -123,7 +132,10 @@ Result<Reply> create_run(Call& call) {
   std::string hourly = FRUGAL_TRY(string_field(body, "hourly_usd", "", false));
   if (!hourly.empty()) {
     auto price = Money::parse(hourly);
-    if (!price || *price < Money()) return fail(ErrorCode::invalid, "field 'hourly_usd': expected a decimal string such as \"3.06\"");
+    // The dearest cloud instances cost about $100 an hour: $10,000 bounds a typo, and keeps every
+    // run's cost within what the store holds.
+    if (!price || *price < Money() || *price > Money::from_units(10'000))
+      return fail(ErrorCode::invalid, "field 'hourly_usd': expected a decimal string from \"0\" to \"10000\", such as \"3.06\"");
     run.hourly_price = *price;
     run.price_source = "flag";
   } else if (!run.instance_type.empty()) {
@@ -147,13 +159,13 @@ Result<Reply> create_run(Call& call) {
   std::int64_t id = 0;
   bool repeated = false;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-    if (auto earlier = FRUGAL_TRY(run_of_key(call, s))) {  // sent again: the run it made then
+    if (auto earlier = FRUGAL_TRY(run_of_key(call, s, "create"))) {  // sent again: the run it made then
       id = *earlier;
       repeated = true;
       return {};
     }
     id = FRUGAL_TRY(tracking::start_run(s, run));
-    FRUGAL_TRY(claim_key(call, s, id));
+    FRUGAL_TRY(claim_key(call, s, id, "create"));
     return {};
   }));
   return Reply{repeated ? 200 : 201, {{"id", id}}};
@@ -180,10 +192,10 @@ Result<Reply> finish_run(Call& call) {
   tracking::RunSummary summary;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {  // checked and ended in one transaction
     store::Value p[] = {id};
-    if (!FRUGAL_TRY(claim_key(call, s, id))) {  // sent again: report how it ended then
+    if (!FRUGAL_TRY(claim_key(call, s, id, "end"))) {  // sent again: report how it ended then
       auto r = FRUGAL_TRY(s.query("SELECT status, coalesce(duration_ms, 0), cost_nanos FROM runs WHERE id = ?", p));
       summary.id = id;
-      summary.status = *tracking::parse_status(store::as_text(r.rows.at(0)[0]));
+      summary.status = tracking::parse_status(store::as_text(r.rows.at(0)[0])).value_or(tracking::RunStatus::finished);
       summary.duration_ms = store::as_int(r.rows.at(0)[1]);
       if (!store::is_null(r.rows.at(0)[2])) summary.cost = Money::from_nanos(store::as_int(r.rows.at(0)[2]));
       return {};
@@ -332,13 +344,18 @@ Result<Reply> log_metrics(Call& call) {
     p.value = *FRUGAL_TRY(number_field(m, "value", path, true));
     p.step = FRUGAL_TRY(integer_field(m, "step", path, false)).value_or(0);
     p.time = FRUGAL_TRY(string_field(m, "time", path, false));
-    if (p.time.empty()) p.time = now;
-    else if (!parse_utc(p.time)) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
+    if (p.time.empty()) {
+      p.time = now;
+    } else {  // stored in one form, so times compare as text
+      auto t = parse_utc(p.time);
+      if (!t) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
+      p.time = format_utc(*t);
+    }
     points.push_back(std::move(p));
   }
   bool repeated = false;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-    if (!FRUGAL_TRY(claim_key(call, s, id))) {  // this batch arrived before
+    if (!FRUGAL_TRY(claim_key(call, s, id, "metrics"))) {  // this batch arrived before
       repeated = true;
       return {};
     }
@@ -365,11 +382,11 @@ Result<Reply> log_samples(Call& call) {
     const json& m = (*it)[i];
     std::string path = fmt::format("samples[{}]", i);
     if (!m.is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
-    std::string time = FRUGAL_TRY(string_field(m, "time", path, true));
-    if (!parse_utc(time)) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
+    auto time = parse_utc(FRUGAL_TRY(string_field(m, "time", path, true)));
+    if (!time) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
     auto opt_int = [](const std::optional<std::int64_t>& v) { return v ? store::Value{*v} : store::Value{}; };
     auto opt_num = [](const std::optional<double>& v) { return v ? store::Value{*v} : store::Value{}; };
-    rows.push_back({id, time, opt_int(FRUGAL_TRY(integer_field(m, "gpu_index", path, false))),
+    rows.push_back({id, format_utc(*time), opt_int(FRUGAL_TRY(integer_field(m, "gpu_index", path, false))),
                     opt_num(FRUGAL_TRY(number_field(m, "gpu_util_pct", path, false))),
                     opt_int(FRUGAL_TRY(integer_field(m, "gpu_mem_bytes", path, false))),
                     opt_num(FRUGAL_TRY(number_field(m, "power_w", path, false))),
@@ -378,7 +395,7 @@ Result<Reply> log_samples(Call& call) {
   }
   bool repeated = false;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-    if (!FRUGAL_TRY(claim_key(call, s, id))) {
+    if (!FRUGAL_TRY(claim_key(call, s, id, "samples"))) {
       repeated = true;
       return {};
     }
@@ -401,12 +418,17 @@ Result<Reply> metric_history(Call& call) {
   }
   sql += " ORDER BY key, step, time";
   json points = json::array();
+  bool truncated = false;
   FRUGAL_CHECK(call.store.for_each_row(sql, params, [&](const store::Row& r) {
+    if (points.size() == k_max_history) {  // the dashboard asks /series for long curves
+      truncated = true;
+      return false;
+    }
     points.push_back({{"key", store::as_text(r[0])}, {"step", store::as_int(r[1])}, {"time", store::as_text(r[2])},
                       {"value", value_json(r[3])}});
     return true;
   }));
-  return Reply{200, {{"metrics", points}}};
+  return Reply{200, {{"metrics", points}, {"truncated", truncated}}};
 }
 
 Result<Reply> top(Call& call) {

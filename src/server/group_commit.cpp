@@ -1,5 +1,6 @@
 #include "server/group_commit.h"
 
+#include <fmt/format.h>
 #include <vector>
 
 namespace frugal::server {
@@ -46,7 +47,18 @@ void GroupCommit::loop() {
       }
     }
     auto committed = m_store->transaction([&]() -> Result<void> {
-      for (Pending* p : group) p->result = m_store->transaction([&] { return (*p->job)(*m_store); });  // a savepoint each
+      for (Pending* p : group) {
+        p->result = m_store->transaction([&]() -> Result<void> {  // a savepoint each
+          try {
+            return (*p->job)(*m_store);
+          } catch (const std::exception& e) {  // a bug in one request fails that request, not the server
+            return fail(ErrorCode::io, fmt::format("internal error: {}", e.what()));
+          }
+        });
+        // An error the engine could not keep to the savepoint rolled back the whole group: stop,
+        // so no later job commits on its own while the group is reported failed.
+        if (!m_store->in_transaction()) return fail(ErrorCode::unavailable, "the store rolled the writes back; retry");
+      }
       return {};
     });
     {

@@ -94,7 +94,8 @@ int http_status(ErrorCode code) {
 
 void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message) {
   res.status = status;
-  res.set_content(json{{"error_code", code}, {"message", message}}.dump(), "application/json");
+  res.set_content(json{{"error_code", code}, {"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json");
 }
 
 std::vector<std::string_view> segments(std::string_view path) {
@@ -207,7 +208,8 @@ class Dispatcher {
     if (!reply) return send_error(res, http_status(reply.error().code), mlflow_error_code(reply.error().code), reply.error().message);
     res.status = reply->status;
     if (!reply->text.empty() || !reply->content_type.empty()) res.set_content(reply->text, reply->content_type);
-    else res.set_content(reply->body.dump(), "application/json");
+    // Text from a request (a label in a URL path) may not be UTF-8: replaced, not a 500.
+    else res.set_content(reply->body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
   }
 
  private:
@@ -251,10 +253,12 @@ Result<void> serve(const ServeOptions& options) {
   httplib::Server http;
   http.new_task_queue = [threads = options.threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   http.set_payload_max_length(options.max_body_bytes);
-  http.set_read_timeout(30, 0);
-  http.set_write_timeout(30, 0);
+  // httplib keeps a connection on one worker while it lives: short timeouts, so idle or trickling
+  // clients cannot hold the workers for long (a reverse proxy in front is the full answer).
+  http.set_read_timeout(5, 0);
+  http.set_write_timeout(10, 0);
   http.set_keep_alive_max_count(100000);
-  http.set_keep_alive_timeout(30);
+  http.set_keep_alive_timeout(5);
   http.set_tcp_nodelay(true);  // small JSON answers go out at once, not after the peer's delayed ACK (40 ms)
   auto handler = [&](const httplib::Request& req, httplib::Response& res) { dispatcher.handle(req, res); };
   for (const char* pattern : {".*"}) {

@@ -20,6 +20,16 @@ constexpr std::size_t k_batch_metrics = 1000, k_batch_params = 100, k_batch_tags
 
 std::int64_t epoch_ms(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint from_ms(std::int64_t ms) { return TimePoint{std::chrono::milliseconds(ms)}; }
+
+// An MLflow time in ms, within the years our text form holds (1970 to 9999).
+Result<std::optional<TimePoint>> ms_field(const json& object, const std::string& name, const std::string& path) {
+  auto ms = FRUGAL_TRY(integer_field(object, name, path, false));
+  if (!ms) return std::optional<TimePoint>{};
+  if (*ms < 0 || *ms > 253'402'300'799'999)
+    return fail(ErrorCode::invalid, fmt::format("field '{}{}{}': milliseconds since 1970, before the year 10000", path,
+                                                path.empty() ? "" : ".", name));
+  return std::optional<TimePoint>{from_ms(*ms)};
+}
 std::int64_t ms_of_text(const std::string& utc) {
   auto t = parse_utc(utc);
   return t ? epoch_ms(*t) : 0;
@@ -91,9 +101,9 @@ Result<Reply> get_experiment_by_name(Call& call) {
   auto f = FRUGAL_TRY(fields(call));
   std::string name = FRUGAL_TRY(string_field(f, "experiment_name", "", true));
   auto row = FRUGAL_TRY(experiment_by(call.store, "name", name));
-  if (!row) {  // runs of `frugal run --experiment NAME` make it an experiment too
-    store::Value p[] = {name};
-    auto used = FRUGAL_TRY(call.store.query("SELECT 1 FROM runs WHERE experiment = ? LIMIT 1", p));
+  if (!row) {  // runs of `frugal run --experiment NAME` (of this token's team) make it an experiment too
+    store::Value p[] = {name, call.who.role == Role::admin ? std::int64_t{1} : std::int64_t{0}, call.who.team};
+    auto used = FRUGAL_TRY(call.store.query("SELECT 1 FROM runs WHERE experiment = ? AND (? OR team = ?) LIMIT 1", p));
     if (used.rows.empty()) return fail(ErrorCode::not_found, fmt::format("experiment '{}' does not exist", name));
     FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
       store::Value q[] = {name, format_utc(call.now)};
@@ -125,8 +135,13 @@ Result<Reply> get_experiment(Call& call) {
 
 Result<Reply> list_experiments(Call& call) {
   json out = json::array();
+  // A member sees Default and the experiments its team's runs are in; experiment names of other
+  // teams are theirs.
+  store::Value p[] = {call.who.role == Role::admin ? std::int64_t{1} : std::int64_t{0}, call.who.team};
   auto rows = FRUGAL_TRY(call.store.query(
-      "SELECT id, name, coalesce(artifact_location, ''), lifecycle_stage, created_at FROM experiments ORDER BY id"));
+      "SELECT id, name, coalesce(artifact_location, ''), lifecycle_stage, created_at FROM experiments e WHERE ? OR id = 0 "
+      "OR EXISTS (SELECT 1 FROM runs WHERE experiment = e.name AND team = ?) ORDER BY id",
+      p));
   for (const auto& r : rows.rows) out.push_back(experiment_json(r));
   return Reply{200, {{"experiments", out}}};
 }
@@ -225,7 +240,7 @@ Result<Reply> create_run(Call& call) {
   run.labels.user = FRUGAL_TRY(string_field(body, "user_id", "", false));
   run.name = FRUGAL_TRY(string_field(body, "run_name", "", false));
   run.started = call.now;
-  if (auto start = FRUGAL_TRY(integer_field(body, "start_time", "", false))) run.started = from_ms(*start);
+  if (auto start = FRUGAL_TRY(ms_field(body, "start_time", ""))) run.started = *start;
   for (auto& [key, value] : FRUGAL_TRY(key_values(body, "tags", k_batch_tags))) {
     if (key == "mlflow.user" && run.labels.user.empty()) run.labels.user = value;
     else if (key == "frugal.team") run.labels.team = value;
@@ -261,7 +276,7 @@ Result<Reply> update_run(Call& call) {
   std::string name = FRUGAL_TRY(string_field(body, "run_name", "", false));
   std::optional<tracking::RunStatus> ours;
   if (!status.empty()) ours = FRUGAL_TRY(our_status(status));
-  auto end_time = FRUGAL_TRY(integer_field(body, "end_time", "", false));
+  auto end_time = FRUGAL_TRY(ms_field(body, "end_time", ""));
   json run;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
     if (!name.empty()) {
@@ -273,7 +288,7 @@ Result<Reply> update_run(Call& call) {
     if (ours && *ours != tracking::RunStatus::running && store::as_text(now.rows.at(0)[0]) == "running") {
       tracking::RunEnd end;
       end.status = *ours;
-      end.ended = end_time ? from_ms(*end_time) : call.now;
+      end.ended = end_time ? *end_time : call.now;
       FRUGAL_TRY(tracking::finish_run(s, id, end));
     }
     run = FRUGAL_TRY(run_json(s, id));
@@ -299,7 +314,7 @@ Result<MetricPoint> metric_point(const json& m, const std::string& path, TimePoi
   p.key = FRUGAL_TRY(string_field(m, "key", path, true));
   if (p.key.empty() || p.key.size() > 250) return fail(ErrorCode::invalid, fmt::format("field '{}.key': 1 to 250 characters", path));
   p.value = *FRUGAL_TRY(number_field(m, "value", path, true));
-  p.timestamp = FRUGAL_TRY(integer_field(m, "timestamp", path, false)).value_or(epoch_ms(now));
+  p.timestamp = epoch_ms(FRUGAL_TRY(ms_field(m, "timestamp", path)).value_or(now));
   p.step = FRUGAL_TRY(integer_field(m, "step", path, false)).value_or(0);
   return p;
 }
@@ -400,7 +415,9 @@ Result<Reply> metric_history(Call& call) {
   std::string key = FRUGAL_TRY(string_field(f, "metric_key", "", true));
   store::Value p[] = {id, key};
   json points = json::array();
-  FRUGAL_CHECK(call.store.for_each_row("SELECT value, time, step FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, time", p,
+  FRUGAL_CHECK(call.store.for_each_row("SELECT value, time, step FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, time "
+                                       "LIMIT 100000",  // one answer's worth; /api/v1/runs/{id}/series draws longer curves
+                                       p,
                                        [&](const store::Row& r) {
                                          points.push_back({{"key", key},
                                                            {"value", store::is_null(r[0]) ? json("NaN") : json(std::get<double>(r[0]))},
@@ -595,7 +612,8 @@ Result<Reply> search_runs(Call& call) {
   std::string token = FRUGAL_TRY(string_field(body, "page_token", "", false));
   if (!token.empty()) {
     auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), offset);
-    if (ec != std::errc() || offset < 0) return fail(ErrorCode::invalid, "field 'page_token': not a token this server gave");
+    if (ec != std::errc() || offset < 0 || offset > 1'000'000'000)
+      return fail(ErrorCode::invalid, "field 'page_token': not a token this server gave");
   }
   sql += fmt::format(" LIMIT {} OFFSET {}", max_results + 1, offset);
   auto rows = FRUGAL_TRY(call.store.query(sql, params));

@@ -159,14 +159,17 @@ Result<Reply> price(Call& call) {
 
 Result<Reply> cache_stats(Call& call) {
   auto [since, until] = FRUGAL_TRY(window(call));
-  store::Value p[] = {format_utc(since), format_utc(until)};
+  // A member sees its own team's savings; an admin everyone's.
+  bool all = call.who.role == Role::admin;
+  store::Value p[] = {format_utc(since), format_utc(until), all ? store::Value{std::int64_t{1}} : store::Value{std::int64_t{0}},
+                      call.who.team};
   auto compute = FRUGAL_TRY(call.store.query(
       "SELECT count(*) FILTER (WHERE kind = 'hit'), count(*) FILTER (WHERE kind = 'store'), coalesce(sum(compute_ms) FILTER "
-      "(WHERE kind = 'hit'), 0), coalesce(sum(saved_nanos), 0) FROM cache_events WHERE at >= ? AND at < ?",
+      "(WHERE kind = 'hit'), 0), coalesce(sum(saved_nanos), 0) FROM cache_events WHERE at >= ? AND at < ? AND (? OR team = ?)",
       p));
   auto data = FRUGAL_TRY(call.store.query(
       "SELECT count(*) FILTER (WHERE kind = 'hit'), coalesce(sum(bytes) FILTER (WHERE kind = 'hit'), 0), count(*) FILTER "
-      "(WHERE kind <> 'hit'), coalesce(sum(avoided_nanos), 0) FROM data_events WHERE at >= ? AND at < ?",
+      "(WHERE kind <> 'hit'), coalesce(sum(avoided_nanos), 0) FROM data_events WHERE at >= ? AND at < ? AND (? OR team = ?)",
       p));
   const auto& c = compute.rows.at(0);
   const auto& d = data.rows.at(0);
@@ -190,7 +193,7 @@ void add_more_routes(std::vector<Route>& routes) {
   routes.push_back({"DELETE", "/api/v1/quotas", Access::admin, "remove a quota: scope, name, period", remove_quota});
   routes.push_back({"GET", "/api/v1/catalog/cheapest", Access::member, "cheapest offers: gpu, count, pricing", cheapest});
   routes.push_back({"GET", "/api/v1/catalog/price", Access::member, "the price that meters a run: instance_type, region, provider", price});
-  routes.push_back({"GET", "/api/v1/cache/stats", Access::member, "what the caches saved: since, until", cache_stats});
+  routes.push_back({"GET", "/api/v1/cache/stats", Access::member, "what the caches saved (a member: its team's): since, until", cache_stats});
 }
 
 }  // namespace frugal::server

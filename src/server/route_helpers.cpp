@@ -5,8 +5,36 @@
 
 namespace frugal::server {
 
+namespace {
+
+// Deeper JSON than any client of ours sends is refused before parsing: parsing would take it, but
+// dumping it (an arcee tag, an id echoed back) recurses once per level and overflows the stack.
+constexpr int k_max_depth = 32;
+
+bool too_deep(std::string_view text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > k_max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<json> parse_body(const Call& call) {
   if (call.body.empty()) return json::object();
+  if (too_deep(call.body)) return fail(ErrorCode::invalid, fmt::format("JSON nested deeper than {} levels", k_max_depth));
   json parsed = json::parse(call.body, nullptr, false);
   if (parsed.is_discarded()) {
     // Parse again for the position of the error (rare: only bad requests pay for it).

@@ -62,7 +62,7 @@ struct ServeOptions {
   int requests_per_second = 1000;       // per token, with bursts of 2 s worth; 0: no limit
   int max_sql_rows = 10000;
   int sql_timeout_ms = 5000;
-  int threads = 8;
+  int threads = 16;
   std::function<void(int port)> on_listening;  // once bound, before the first request
 };
 

@@ -290,6 +290,8 @@ Result<std::unique_ptr<Statement>> SqliteStore::prepare(std::string_view sql) {
   return make_sqlite_statement(m_db, stmt);
 }
 
+bool SqliteStore::in_transaction() const { return sqlite3_get_autocommit(m_db) == 0; }
+
 Result<void> SqliteStore::transaction(const std::function<Result<void>()>& body) {
   // Inside another transaction (a server's group commit): a savepoint, so this body is still all
   // or nothing while the outer transaction decides when to commit.

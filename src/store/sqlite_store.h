@@ -24,6 +24,7 @@ class SqliteStore final : public Store {
   Result<void> transaction(const std::function<Result<void>()>& body) override;
   Result<std::vector<std::string>> explain(std::string_view sql, std::span<const Value> params) override;
   void set_query_time_limit(int milliseconds) override { m_time_limit_ms = milliseconds; }
+  bool in_transaction() const override;
   std::string describe() const override { return "sqlite:" + m_path; }
   int schema_version() const override { return m_schema_version; }
 

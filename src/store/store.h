@@ -69,6 +69,9 @@ class Store {
   // database exactly as before) if it fails. Called inside another transaction (a server's group
   // commit), it is a savepoint of that one: rolled back alone on failure, committed with it.
   virtual Result<void> transaction(const std::function<Result<void>()>& body) = 0;
+  // Whether a transaction is open on this connection (an error the engine could not contain,
+  // such as a full disk, rolls back the outer one too).
+  virtual bool in_transaction() const = 0;
 
   // The engine's plan for a query, one line per step (for benchmarks and `frugal sql --explain`).
   virtual Result<std::vector<std::string>> explain(std::string_view sql,

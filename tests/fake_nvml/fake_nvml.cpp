@@ -46,8 +46,15 @@ std::vector<unsigned int> children_of_loader() {
   if (!proc) return pids;
   while (dirent* e = readdir(proc)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    // read(2), not an ifstream: a process that exits between open and read gives ESRCH, which
+    // libstdc++'s filebuf turns into an exception whatever the stream's exception mask.
+    std::string text;
+    if (std::FILE* f = std::fopen((std::string("/proc/") + e->d_name + "/stat").c_str(), "r")) {
+      char buf[1024];
+      std::size_t n = std::fread(buf, 1, sizeof buf, f);
+      text.assign(buf, n);
+      std::fclose(f);
+    }
     auto close = text.rfind(')');
     if (close == std::string::npos) continue;
     std::istringstream rest(text.substr(close + 2));

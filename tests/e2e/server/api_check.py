@@ -214,6 +214,36 @@ s, b = call("POST", M + "/runs/search", {"experiment_ids": [exp], "filter": "att
                                          "order_by": ["metrics.loss ASC"], "max_results": 1}, T["MEMBER"])
 check(s == 200 and len(b["runs"]) == 1, f"search by status with order_by: {b}")
 
+# ---- hostile input: refused with a 400, and the server stays up ----
+s, b = call("POST", "/api/v1/runs", raw='{"name": ' + "[" * 100000 + "]" * 100000 + "}", token=T["AGENT"])
+check(s == 400 and "nested" in b.get("message", ""), f"deeply nested JSON: {s} {str(b)[:100]}")
+s, b = call("POST", "/arcee/v2/tasks/x/run", raw='{"git": {"a": ' + "[" * 50000 + "]" * 50000 + "}}", token=T["AGENT"], api_key=True)
+check(s == 400, f"deeply nested JSON on arcee: {s}")
+check(call("GET", "/healthz")[0] == 200, "the server survives deep JSON")
+s, b = call("POST", "/api/v1/runs", {"name": "pricey", "hourly_usd": "10000000000"}, T["AGENT"])
+check(s == 400 and "hourly_usd" in b.get("message", ""), f"an absurd price is refused: {s} {b}")
+s, b = call("POST", "/api/v1/runs", {"name": "far", "hourly_usd": "10000"}, T["AGENT"])
+far = b.get("id")
+s, b = call("PATCH", f"/api/v1/runs/{far}", {"status": "finished", "ended_at": "9999-12-31T00:00:00Z"}, T["AGENT"])
+check(s == 400 and "does not fit" in b.get("message", ""), f"an end in the year 9999 is refused, not a crash: {s} {b}")
+check(call("GET", "/healthz")[0] == 200, "the server survives an overflowing cost")
+call("PATCH", f"/api/v1/runs/{far}", {"status": "finished"}, T["AGENT"])
+s, b = call("POST", "/arcee/v2/tasks/%FF%FE/run", {"name": "bad-bytes"}, T["AGENT"], api_key=True)
+check(s == 200, f"a path label that is not UTF-8 is stored: {s} {b}")
+s, b = call("GET", "/api/v1/runs?limit=5", None, T["MEMBER"])
+check(s == 200, f"and the runs list still answers: {s} {str(b)[:100]}")
+# Idempotency keys belong to a team and a route: the same key elsewhere is another request.
+key = {"Idempotency-Key": "same-key-1"}
+s1, b1 = call("POST", "/api/v1/runs", {"name": "k1"}, T["AGENT"], headers=key)
+s2, b2 = call("POST", "/api/v1/runs", {"name": "k1"}, T["AGENT"], headers=key)
+check(s1 == 201 and s2 == 200 and b1["id"] == b2["id"], f"the same create sent twice makes one run: {s1} {b1} {s2} {b2}")
+s3, b3 = call("POST", "/api/v1/runs", {"name": "k1", "team": "vision"}, T["ADMIN"], headers=key)
+check(s3 == 201 and b3["id"] != b1["id"], f"another token's scope does not reuse the run: {s3} {b3}")
+s4, b4 = call("POST", f"/api/v1/runs/{b1['id']}/metrics", {"metrics": [{"key": "m", "value": 1}]}, T["AGENT"], headers=key)
+check(s4 == 200 and b4["count"] == 1, f"a create's key does not swallow a metrics batch: {b4}")
+for rid in (b1["id"], b3["id"]):
+    call("PATCH", f"/api/v1/runs/{rid}", {"status": "finished"}, T["ADMIN"])
+
 # ---- Prometheus ----
 s, text = call("GET", "/metrics", None, T["ADMIN"])
 line_re = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? [-+]?([0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?|NaN|[-+]Inf)$')

@@ -12,13 +12,14 @@ const member = new MLflow({endpoint: process.env.FRUGAL_URL, headers: {Authoriza
   const {experiment_id} = await agent.Experiments.create({name: 'node-client'});
   const {experiment} = await member.Experiments.get({experiment_id});
   assert.strictEqual(experiment.name, 'node-client');
-  const {experiments} = await member.Experiments.list({});
-  assert.ok(experiments.some(e => e.experiment_id === experiment_id), 'list shows the new experiment');
 
   const start = 1764000000000;
   const {run} = await agent.Runs.create({experiment_id, user_id: 'bo', start_time: start,
                                          tags: [{key: 'frugal.project', value: 'node'}]});
   const run_id = run.info.run_id;
+  // A member lists the experiments its team's runs are in.
+  const {experiments} = await member.Experiments.list({});
+  assert.ok(experiments.some(e => e.experiment_id === experiment_id), 'list shows the experiment of the team\'s run');
   await agent.Runs.logParameter({run_id, key: 'lr', value: '0.3'});
   await agent.Runs.setTag({run_id, key: 'frugal.model', value: 'gbm'});
   for (let step = 0; step < 3; step++)
