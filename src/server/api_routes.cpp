@@ -182,6 +182,25 @@ Result<Reply> finish_run(Call& call) {
   end.status = *parsed;
   if (auto code = FRUGAL_TRY(integer_field(body, "exit_code", "", false))) end.exit_code = static_cast<int>(*code);
   end.stop_reason = FRUGAL_TRY(string_field(body, "stop_reason", "", false));
+  // What the agent measured while the job ran (frugal run's summary), so leaderboards by idle
+  // GPU cost and early-stop savings count agent runs too.
+  auto money_field = [&](const char* name) -> Result<std::optional<Money>> {
+    std::string text = FRUGAL_TRY(string_field(body, name, "", false));
+    if (text.empty()) return std::optional<Money>{};
+    auto m = Money::parse(text);
+    if (!m || *m < Money() || *m > Money::from_units(1'000'000'000))
+      return fail(ErrorCode::invalid, fmt::format("field '{}': expected a decimal string of dollars", name));
+    return std::optional<Money>{*m};
+  };
+  end.saved = FRUGAL_TRY(money_field("saved_usd"));
+  end.usage.idle_cost = FRUGAL_TRY(money_field("idle_cost_usd"));
+  end.usage.gpu_util_mean = FRUGAL_TRY(number_field(body, "gpu_util_mean", "", false));
+  end.usage.gpu_util_peak = FRUGAL_TRY(number_field(body, "gpu_util_peak", "", false));
+  if (auto peak = FRUGAL_TRY(integer_field(body, "gpu_mem_peak_bytes", "", false)); peak && *peak >= 0)
+    end.usage.gpu_mem_peak_bytes = static_cast<std::uint64_t>(*peak);
+  end.usage.idle_gpu_seconds = FRUGAL_TRY(number_field(body, "idle_gpu_seconds", "", false)).value_or(0);
+  end.usage.cpu_bound = FRUGAL_TRY(integer_field(body, "cpu_bound", "", false)).value_or(0) != 0;
+  end.work_lost_ms = FRUGAL_TRY(integer_field(body, "work_lost_ms", "", false));
   std::string ended = FRUGAL_TRY(string_field(body, "ended_at", "", false));
   end.ended = call.now;
   if (!ended.empty()) {
@@ -538,7 +557,10 @@ void add_api_routes(std::vector<Route>& routes) {
                     "search runs: team, user, project, model, dataset, experiment, status, instance_type, since, until, limit, page_token",
                     search_runs});
   routes.push_back({"GET", "/api/v1/runs/{id}", Access::member, "one run with params, tags, latest metrics, checkpoints", get_run});
-  routes.push_back({"PATCH", "/api/v1/runs/{id}", Access::agent, "end a run: status, exit_code, ended_at", finish_run});
+  routes.push_back({"PATCH", "/api/v1/runs/{id}", Access::agent,
+                    "end a run: status, exit_code, ended_at, stop_reason; what was measured: gpu_util_mean, gpu_util_peak, "
+                    "gpu_mem_peak_bytes, idle_gpu_seconds, idle_cost_usd, cpu_bound, saved_usd, work_lost_ms",
+                    finish_run});
   routes.push_back({"POST", "/api/v1/runs/{id}/metrics", Access::agent, "log up to 1000 metric points", log_metrics});
   routes.push_back({"GET", "/api/v1/runs/{id}/metrics", Access::member, "a run's metric history (?key=)", metric_history});
   routes.push_back({"POST", "/api/v1/runs/{id}/samples", Access::agent,
