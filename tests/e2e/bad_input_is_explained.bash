@@ -38,3 +38,31 @@ expect_eq "$STATUS" 2 "bad --format"
 run_status "$FRUGAL" run --hourly-usd 12,5 -- true
 expect_eq "$STATUS" 2 "bad price"
 expect_contains "$ERR" "--hourly-usd" "names the flag"
+
+# The server and agent flags.
+run_status "$FRUGAL" serve --listen nonsense:port
+expect_eq "$STATUS" 2 "bad --listen"
+expect_contains "$ERR" "--listen 'nonsense:port'" "names the flag and value"
+run_status "$FRUGAL" serve --listen 127.0.0.1:70000
+expect_eq "$STATUS" 2 "a port out of range"
+run_status "$FRUGAL" token create --role root
+expect_eq "$STATUS" 2 "an unknown role"
+expect_contains "$ERR" "expected agent, member or admin" "says what a role can be"
+run_status "$FRUGAL" token create --role admin --expires soon
+expect_eq "$STATUS" 2 "a bad --expires"
+expect_contains "$ERR" "--expires" "names the flag"
+run_status "$FRUGAL" token revoke 999
+expect_eq "$STATUS" 2 "revoking an unknown token"
+expect_contains "$ERR" "no such token" "says so"
+run_status "$FRUGAL" run --server http://127.0.0.1:1 -- true
+expect_eq "$STATUS" 2 "--server without a token"
+expect_contains "$ERR" "--token" "says what is missing"
+run_status "$FRUGAL" run --server http://127.0.0.1:1 --token t --send-every 1ms -- true
+expect_eq "$STATUS" 2 "a --send-every too short"
+expect_contains "$ERR" "--send-every '1ms'" "names the flag and value"
+run_status "$FRUGAL" sync
+expect_eq "$STATUS" 2 "sync without a server"
+expect_contains "$ERR" "--server" "says what is missing"
+run_status "$FRUGAL" data get --attempts 0 file:///etc/hostname
+expect_eq "$STATUS" 2 "--attempts out of range"
+echo ok
