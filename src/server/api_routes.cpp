@@ -16,13 +16,6 @@ constexpr std::size_t k_max_metrics_per_batch = 1000;
 constexpr std::int64_t k_max_page = 1000;
 constexpr std::size_t k_max_history = 100'000;  // points of one history answer
 
-json value_json(const store::Value& v) {
-  if (store::is_null(v)) return nullptr;
-  if (std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
-  if (std::holds_alternative<double>(v)) return std::get<double>(v);
-  return store::as_text(v);
-}
-
 const char* const k_run_columns =
     "id, name, experiment, username, team, project, model, dataset, command, host, instance_type, started_at, "
     "ended_at, duration_ms, status, exit_code, cost_nanos, gpu_count, attempt";
@@ -67,25 +60,6 @@ Result<std::optional<std::int64_t>> run_of_key(const Call& call, store::Store& s
   auto rows = FRUGAL_TRY(s.query("SELECT run_id FROM request_keys WHERE key = ?", v));
   if (rows.rows.empty()) return std::optional<std::int64_t>{};
   return std::optional<std::int64_t>{store::as_int(rows.rows[0][0])};
-}
-
-// The run's team ("" when none), or not_found.
-Result<std::string> team_of_run(store::Store& store, std::int64_t id) {
-  store::Value p[] = {id};
-  auto rows = FRUGAL_TRY(store.query("SELECT coalesce(team, '') FROM runs WHERE id = ?", p));
-  if (rows.rows.empty()) return fail(ErrorCode::not_found, fmt::format("run {}: no such run", id));
-  return store::as_text(rows.rows[0][0]);
-}
-
-// The run, if `who` may touch it: out of scope is 403 and says nothing of the run.
-Result<std::int64_t> run_in_scope(Call& call, const std::string& id_text) {
-  auto id = FRUGAL_TRY(parse_id(id_text, "run"));
-  auto team = team_of_run(call.store, id);
-  if (!team && team.error().code == ErrorCode::not_found && call.who.role != Role::admin)
-    return fail(ErrorCode::forbidden, "this token may not see that run");
-  if (!team) return std::unexpected(team.error());
-  if (!may_touch_team(call.who, *team)) return fail(ErrorCode::forbidden, "this token may not see that run");
-  return id;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> string_map(const json& body, const std::string& name) {

@@ -14,16 +14,7 @@ namespace frugal::server {
 namespace {
 
 // The run in the path, when the token may write it.
-Result<std::int64_t> path_run(Call& call, std::size_t index = 0) {
-  auto id = parse_id(call.path_params.at(index), "run");
-  if (!id) return fail(ErrorCode::not_found, fmt::format("run '{}' does not exist", call.path_params.at(index)));
-  store::Value p[] = {*id};
-  auto rows = FRUGAL_TRY(call.store.query("SELECT coalesce(team, ''), status FROM runs WHERE id = ?", p));
-  if (rows.rows.empty() || !may_touch_team(call.who, store::as_text(rows.rows[0][0])))
-    return fail(rows.rows.empty() && call.who.role == Role::admin ? ErrorCode::not_found : ErrorCode::forbidden,
-                "this token may not write that run");
-  return *id;
-}
+Result<std::int64_t> path_run(Call& call) { return run_in_scope(call, call.path_params.at(0)); }
 
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 

@@ -17,11 +17,6 @@
 namespace frugal::server {
 namespace {
 
-std::string query_or(const Call& call, const char* name, const char* fallback) {
-  auto it = call.query.find(name);
-  return it == call.query.end() ? std::string(fallback) : it->second;
-}
-
 std::string usd(std::int64_t nanos) { return Money::from_nanos(nanos).to_string(); }
 
 Result<std::int64_t> scalar(store::Store& s, const std::string& sql, std::span<const store::Value> params) {
@@ -36,16 +31,6 @@ Result<std::int64_t> buckets_of(const Call& call) {
   long n = std::strtol(text.c_str(), &end, 10);
   if (end != text.c_str() + text.size() || n < 2 || n > 5000) return fail(ErrorCode::invalid, "query 'buckets': expected 2 to 5000");
   return n;
-}
-
-Result<std::int64_t> run_id_in_scope(Call& call) {
-  auto id = FRUGAL_TRY(parse_id(call.path_params.at(0), "run"));
-  store::Value p[] = {id};
-  auto rows = FRUGAL_TRY(call.store.query("SELECT coalesce(team, '') FROM runs WHERE id = ?", p));
-  if (rows.rows.empty() || !may_touch_team(call.who, store::as_text(rows.rows[0][0])))
-    return fail(rows.rows.empty() && call.who.role == Role::admin ? ErrorCode::not_found : ErrorCode::forbidden,
-                "this token may not see that run");
-  return id;
 }
 
 Result<Reply> overview(Call& call) {
@@ -137,7 +122,7 @@ Result<Reply> overview(Call& call) {
 // A metric's curve cut to `buckets` ranges of steps, each its min and max: what a chart of that
 // width can show, from any number of points, read once in step order from the (run, key, step) index.
 Result<Reply> series(Call& call) {
-  auto id = FRUGAL_TRY(run_id_in_scope(call));
+  auto id = FRUGAL_TRY(run_in_scope(call, call.path_params.at(0)));
   std::string key = query_or(call, "key", "");
   if (key.empty()) return fail(ErrorCode::invalid, "query 'key' is required");
   auto buckets = FRUGAL_TRY(buckets_of(call));
@@ -177,7 +162,7 @@ Result<Reply> series(Call& call) {
 
 // Utilisation and memory of each GPU a run held, averaged over `buckets` ranges of time.
 Result<Reply> gpus(Call& call) {
-  auto id = FRUGAL_TRY(run_id_in_scope(call));
+  auto id = FRUGAL_TRY(run_in_scope(call, call.path_params.at(0)));
   auto buckets = FRUGAL_TRY(buckets_of(call));
   store::Value p[] = {id};
   auto range = FRUGAL_TRY(call.store.query(

@@ -153,16 +153,7 @@ Result<std::int64_t> run_field(Call& call, const json& f) {
   std::string text = FRUGAL_TRY(string_field(f, "run_id", "", false));
   if (text.empty()) text = FRUGAL_TRY(string_field(f, "run_uuid", "", false));
   if (text.empty()) return fail(ErrorCode::invalid, "field 'run_id' is required");
-  auto id = parse_id(text, "run_id");
-  if (!id) return fail(ErrorCode::not_found, fmt::format("run '{}' does not exist", text));
-  store::Value p[] = {*id};
-  auto rows = FRUGAL_TRY(call.store.query("SELECT coalesce(team, '') FROM runs WHERE id = ?", p));
-  if (rows.rows.empty()) {
-    if (call.who.role != Role::admin) return fail(ErrorCode::forbidden, "this token may not see that run");
-    return fail(ErrorCode::not_found, fmt::format("run '{}' does not exist", text));
-  }
-  if (!may_touch_team(call.who, store::as_text(rows.rows[0][0]))) return fail(ErrorCode::forbidden, "this token may not see that run");
-  return *id;
+  return run_in_scope(call, text);
 }
 
 Result<json> run_json(store::Store& store, std::int64_t id) {

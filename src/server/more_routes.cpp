@@ -12,11 +12,6 @@
 namespace frugal::server {
 namespace {
 
-std::string query_or(const Call& call, const char* name, const char* fallback) {
-  auto it = call.query.find(name);
-  return it == call.query.end() ? std::string(fallback) : it->second;
-}
-
 Result<std::pair<TimePoint, TimePoint>> window(const Call& call) {
   auto w = parse_window(query_or(call, "since", "30d"), query_or(call, "until", ""), call.now);
   if (!w) return fail(ErrorCode::invalid, fmt::format("query 'since'/'until': {}", w.error().message));

@@ -109,6 +109,30 @@ Result<std::int64_t> parse_id(const std::string& text, std::string_view what) {
   return v;
 }
 
+Result<std::int64_t> run_in_scope(const Call& call, const std::string& id_text) {
+  auto id = parse_id(id_text, "run");
+  if (!id) return fail(ErrorCode::not_found, fmt::format("run '{}' does not exist", id_text));
+  store::Value p[] = {*id};
+  auto rows = FRUGAL_TRY(call.store.query("SELECT coalesce(team, '') FROM runs WHERE id = ?", p));
+  if (rows.rows.empty() && call.who.role == Role::admin)
+    return fail(ErrorCode::not_found, fmt::format("run '{}' does not exist", id_text));
+  if (rows.rows.empty() || !may_touch_team(call.who, store::as_text(rows.rows[0][0])))
+    return fail(ErrorCode::forbidden, "this token may not see that run");
+  return *id;
+}
+
+std::string query_or(const Call& call, const char* name, const char* fallback) {
+  auto it = call.query.find(name);
+  return it == call.query.end() ? std::string(fallback) : it->second;
+}
+
+json value_json(const store::Value& v) {
+  if (store::is_null(v)) return nullptr;
+  if (std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
+  if (std::holds_alternative<double>(v)) return std::get<double>(v);
+  return store::as_text(v);
+}
+
 json openapi_document(const std::vector<Route>& routes) {
   json paths = json::object();
   for (const auto& r : routes) {

@@ -78,4 +78,15 @@ Result<std::optional<std::int64_t>> integer_field(const json& object, const std:
 bool may_touch_team(const Principal& who, const std::string& team);
 Result<std::int64_t> parse_id(const std::string& text, std::string_view what);
 
+// The run `id` names, when `who` may touch it. Out of scope, and (for a non-admin) absent, are the
+// same 403, so a token learns nothing of other teams' runs; an admin gets 404 for an absent run.
+// An id that does not parse is a 404 too.
+Result<std::int64_t> run_in_scope(const Call& call, const std::string& id_text);
+
+// A query parameter, or `fallback` when absent.
+std::string query_or(const Call& call, const char* name, const char* fallback);
+
+// A store value as JSON (null, integer, real or text).
+json value_json(const store::Value& v);
+
 }  // namespace frugal::server
