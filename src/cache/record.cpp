@@ -6,7 +6,6 @@
 namespace frugal::cache {
 namespace {
 
-store::Value text_or_null(const std::string& s) { return s.empty() ? store::Value{} : store::Value{s}; }
 
 }  // namespace
 
@@ -28,10 +27,10 @@ Result<std::optional<Money>> record_event(store::Store& store, EventKind kind, c
                            entry.key,
                            entry.compute_ms,
                            entry.bytes,
-                           text_or_null(context.user),
-                           text_or_null(context.team),
-                           text_or_null(context.project),
-                           text_or_null(context.instance_type),
+                           store::text_or_null(context.user),
+                           store::text_or_null(context.team),
+                           store::text_or_null(context.project),
+                           store::text_or_null(context.instance_type),
                            hourly ? store::Value{hourly->nanos()} : store::Value{},
                            saved ? store::Value{saved->nanos()} : store::Value{}};
   FRUGAL_TRY(store.execute(

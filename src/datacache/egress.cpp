@@ -66,10 +66,9 @@ Result<Money> record_get(store::Store& store, const std::string& url, const GetR
                          const std::string& provider, const EgressPrices& prices, const Requester& who) {
   Money per_gb = prices.per_gb(provider);
   Money avoided = got.outcome == Outcome::hit ? per_gb.scaled(static_cast<std::int64_t>(got.bytes), 1'000'000'000) : Money();
-  auto text_or_null = [](const std::string& s) { return s.empty() ? store::Value{} : store::Value{s}; };
   const char* kind = got.outcome == Outcome::hit ? "hit" : got.outcome == Outcome::miss ? "miss" : "refetched";
   store::Value params[] = {format_utc(at), std::string(kind), url, provider, static_cast<std::int64_t>(got.bytes),
-                           text_or_null(who.user), text_or_null(who.team), text_or_null(who.project),
+                           store::text_or_null(who.user), store::text_or_null(who.team), store::text_or_null(who.project),
                            per_gb.nanos(), avoided.nanos()};
   FRUGAL_TRY(store.execute("INSERT INTO data_events (at, kind, url, provider, bytes, username, team, project, "
                            "egress_nanos_per_gb, avoided_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -103,10 +103,9 @@ Result<std::size_t> fold_journal(const std::string& folder, store::Store& store)
       auto as_int = [](std::string_view s) { return std::strtoll(std::string(s).c_str(), nullptr, 10); };
       std::int64_t bytes = as_int(fields[3]), per_gb = as_int(fields[4]);
       Money avoided = Money::from_nanos(per_gb).scaled(bytes, 1'000'000'000);
-      auto text_or_null = [](std::string_view s) { return s.empty() ? store::Value{} : store::Value{std::string(s)}; };
       store::Value params[] = {format_utc(TimePoint{std::chrono::milliseconds(as_int(fields[1]))}), std::string(fields[8]),
-                               std::string(fields[2]), bytes, text_or_null(fields[5]), text_or_null(fields[6]),
-                               text_or_null(fields[7]), per_gb, avoided.nanos(), std::string(fields[0])};
+                               std::string(fields[2]), bytes, store::text_or_null(fields[5]), store::text_or_null(fields[6]),
+                               store::text_or_null(fields[7]), per_gb, avoided.nanos(), std::string(fields[0])};
       auto inserted = FRUGAL_TRY(store.execute(
           "INSERT OR IGNORE INTO data_events (at, kind, url, provider, bytes, username, team, project, "
           "egress_nanos_per_gb, avoided_nanos, journal_id) VALUES (?, 'hit', ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -17,7 +17,6 @@ std::string sha256_hex(std::string_view text) {
   return hex;
 }
 
-store::Value text_or_null(const std::string& s) { return s.empty() ? store::Value{} : store::Value{s}; }
 
 }  // namespace
 
@@ -44,7 +43,7 @@ Result<std::string> create_token(store::Store& store, const NewToken& token, Tim
   if (RAND_bytes(random, sizeof random) != 1) return fail(ErrorCode::unavailable, "no randomness for a token");
   std::string clear = "frugal_";
   for (unsigned char b : random) clear += fmt::format("{:02x}", b);
-  store::Value params[] = {text_or_null(token.name), sha256_hex(clear), clear.substr(0, 12),
+  store::Value params[] = {store::text_or_null(token.name), sha256_hex(clear), clear.substr(0, 12),
                            token.role == Role::admin ? store::Value{} : store::Value{token.team},
                            std::string(role_name(token.role)), format_utc(now),
                            token.expires ? store::Value{format_utc(*token.expires)} : store::Value{}};

@@ -10,6 +10,8 @@ namespace frugal::store {
 
 bool is_null(const Value& v) { return std::holds_alternative<std::monostate>(v); }
 
+Value text_or_null(std::string_view s) { return s.empty() ? Value{} : Value{std::string(s)}; }
+
 std::int64_t as_int(const Value& v) {
   if (auto i = std::get_if<std::int64_t>(&v)) return *i;
   if (auto d = std::get_if<double>(&v)) return static_cast<std::int64_t>(*d);

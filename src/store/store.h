@@ -34,6 +34,7 @@ struct QueryResult {
 // Helpers for reading cells; the caller knows the column's type from the schema.
 bool is_null(const Value& v);
 std::int64_t as_int(const Value& v);        // null → 0, text parsed, real truncated
+Value text_or_null(std::string_view s);    // "" → null: how optional labels are stored
 double as_double(const Value& v);           // null → 0
 std::string as_text(const Value& v);        // null → ""
 

@@ -8,10 +8,6 @@
 namespace frugal::tracking {
 namespace {
 
-store::Value text_or_null(const std::string& s) {
-  return s.empty() ? store::Value{} : store::Value{s};
-}
-
 }  // namespace
 
 std::string_view status_name(RunStatus status) {
@@ -72,21 +68,21 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
     std::vector<store::Value> values = {
         name,
-        text_or_null(run.labels.experiment),
+        store::text_or_null(run.labels.experiment),
         run.labels.user,
-        text_or_null(run.labels.team),
-        text_or_null(run.labels.project),
-        text_or_null(run.labels.model),
-        text_or_null(run.labels.dataset),
+        store::text_or_null(run.labels.team),
+        store::text_or_null(run.labels.project),
+        store::text_or_null(run.labels.model),
+        store::text_or_null(run.labels.dataset),
         quote_command(run.command),
-        text_or_null(run.host),
-        text_or_null(run.provider),
-        text_or_null(run.region),
-        text_or_null(run.instance_type),
-        text_or_null(run.instance_id),
+        store::text_or_null(run.host),
+        store::text_or_null(run.provider),
+        store::text_or_null(run.region),
+        store::text_or_null(run.instance_type),
+        store::text_or_null(run.instance_id),
         std::string(pricing_name(run.pricing)),
         run.hourly_price ? store::Value{run.hourly_price->nanos()} : store::Value{},
-        text_or_null(run.price_source),
+        store::text_or_null(run.price_source),
         std::int64_t{run.gpu_count},
         std::int64_t{run.instance_gpu_count},
         format_utc(run.started),
