@@ -158,6 +158,21 @@ check(s == 200 and [g["index"] for g in b["gpus"]] == [0, 1] and len(b["gpus"][0
 s, b = call("GET", f"/api/v1/runs/{run}", None, T["MEMBER"])
 check([a["id"] for a in b["attempts"]] == [run] and "curve" in b["metric_keys"] and len(b["cost_accrual"]) == 2,
       f"a run's attempts, metric keys and cost accrual: {str(b)[:300]}")
+s, b = call("POST", f"/api/v1/runs/{run}/samples", {"samples": [{"time": "2026-11-26T10:00:00Z", "cpu_pct": 1},
+                                                              {"time": "yesterday", "cpu_pct": 2}]}, T["AGENT"])
+check(s == 400 and "samples[1].time" in b.get("message", ""), f"a bad sample names its field: {s} {b}")
+s, b = call("POST", "/api/v1/sql", {"sql": f"SELECT count(*) FROM samples WHERE run_id = {run} AND cpu_pct IS NOT NULL"}, T["ADMIN"])
+check(b.get("rows") == [[0]], f"nothing of a refused sample batch was written: {b}")
+for path in ("/api/v1/costs/daily?by=nonsense", "/api/v1/overview?since=bogus", f"/api/v1/runs/{run}/gpus?buckets=0",
+             "/api/v1/catalog/cheapest?count=8", "/api/v1/catalog/cheapest?gpu=H100&count=-1", "/api/v1/top?by=planet"):
+    s, b = call("GET", path, None, T["ADMIN"])
+    check(s == 400 and b.get("message"), f"GET {path}: a 400 that says why: {s} {b}")
+s, b = call("PUT", "/api/v1/quotas", {"scope": "team", "name": "vision"}, T["ADMIN"])
+check(s == 400 and "limit" in b.get("message", ""), f"a quota without a limit: {s} {b}")
+s, b = call("PUT", "/api/v1/quotas", {"scope": "galaxy", "name": "x", "limit_usd": "1"}, T["ADMIN"])
+check(s == 400, f"a quota of an unknown scope: {s} {b}")
+s, b = call("POST", "/api/v1/tokens", {"role": "emperor"}, T["ADMIN"])
+check(s == 400 and "role" in b.get("message", ""), f"a token of an unknown role: {s} {b}")
 s, b = call("GET", "/api/v1/costs/daily?by=service", None, T["ADMIN"])
 check(s == 200 and b["days"] == [] and b["series"] == [], f"daily costs with no bills: {b}")
 s, html = call("GET", "/")
