@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   build-essential make cmake ninja-build pkg-config
-  libsqlite3-dev sqlite3
+  libsqlite3-dev sqlite3 libpq-dev postgresql
   libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev libre2-dev libcurl4-openssl-dev
   libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -299,13 +299,13 @@ Result<void> ChargeWriter::finish() {
   auto upsert = FRUGAL_TRY(m_store.prepare(
       "INSERT INTO charge_rollups (dimension, day, key, billing_currency, rows, billed_cost_nanos, billed_cost_attos, "
       "effective_cost_nanos, effective_cost_attos, list_cost_nanos, list_cost_attos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (dimension, day, key, billing_currency) DO UPDATE SET rows = rows + excluded.rows, "
-      "billed_cost_nanos = billed_cost_nanos + excluded.billed_cost_nanos, "
-      "billed_cost_attos = billed_cost_attos + excluded.billed_cost_attos, "
-      "effective_cost_nanos = effective_cost_nanos + excluded.effective_cost_nanos, "
-      "effective_cost_attos = effective_cost_attos + excluded.effective_cost_attos, "
-      "list_cost_nanos = list_cost_nanos + excluded.list_cost_nanos, "
-      "list_cost_attos = list_cost_attos + excluded.list_cost_attos"));
+      "ON CONFLICT (dimension, day, key, billing_currency) DO UPDATE SET rows = charge_rollups.rows + excluded.rows, "
+      "billed_cost_nanos = charge_rollups.billed_cost_nanos + excluded.billed_cost_nanos, "
+      "billed_cost_attos = charge_rollups.billed_cost_attos + excluded.billed_cost_attos, "
+      "effective_cost_nanos = charge_rollups.effective_cost_nanos + excluded.effective_cost_nanos, "
+      "effective_cost_attos = charge_rollups.effective_cost_attos + excluded.effective_cost_attos, "
+      "list_cost_nanos = charge_rollups.list_cost_nanos + excluded.list_cost_nanos, "
+      "list_cost_attos = charge_rollups.list_cost_attos + excluded.list_cost_attos"));
   for (const auto& [key, sums] : m_rollups) {
     std::array<std::string_view, 4> parts{};
     std::size_t start = 0;

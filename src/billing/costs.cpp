@@ -22,13 +22,16 @@ std::string_view metric_column(CostMetric m) {
 }
 
 // JSON path of a tag key, quoted so keys with dots or slashes (kubernetes.io/team) work.
-std::string tag_path(std::string_view key) {
+// A tag's value in SQL, and the parameter that names the tag: SQLite's json_extract reads a JSON
+// path ($."key"); PostgreSQL's jsonb ->> reads the key itself.
+std::pair<std::string, store::Value> tag_lookup(const store::Store& store, std::string_view key) {
+  if (store.dialect() == "postgresql") return {"(tags::jsonb ->> ?)", std::string(key)};
   std::string path = "$.\"";
   for (char c : key) {
     if (c == '"' || c == '\\') path.push_back('\\');
     path.push_back(c);
   }
-  return path + "\"";
+  return {"json_extract(tags, ?)", path + "\""};
 }
 
 }  // namespace
@@ -48,11 +51,12 @@ Result<std::vector<CostLine>> costs(store::Store& store, const CostQuery& query)
     std::string key = query.by.substr(4);
     if (key.empty()) return fail(ErrorCode::invalid, "--by tag:KEY needs a key, e.g. --by tag:team");
     // Tags are free-form: no rollup can hold every key, so this reads the rows of the window.
+    auto [tag, name] = tag_lookup(store, key);
     sql = fmt::format(
-        "SELECT coalesce(json_extract(tags, ?), ''), billing_currency, count(*), sum({0}_nanos), sum({0}_attos) "
+        "SELECT coalesce({1}, ''), billing_currency, count(*), sum({0}_nanos), sum({0}_attos) "
         "FROM charges WHERE charge_period_start >= ? AND charge_period_start < ? GROUP BY 1, 2",
-        column);
-    params = {tag_path(key), format_utc(query.since), format_utc(query.until)};
+        column, tag);
+    params = {name, format_utc(query.since), format_utc(query.until)};
   } else {
     auto expression = dimension_expression(query.by);
     if (!expression)
@@ -70,7 +74,7 @@ Result<std::vector<CostLine>> costs(store::Store& store, const CostQuery& query)
         "UNION ALL "
         "SELECT {1}, billing_currency, 1, {0}_nanos, {0}_attos FROM charges "
         "WHERE (charge_period_start >= ? AND charge_period_start < ?) OR (charge_period_start >= ? AND charge_period_start < ?)"
-        ") GROUP BY key, currency",
+        ") AS recent GROUP BY key, currency",
         column, *expression);
     params = {query.by, format_utc(first_day).substr(0, 10), format_utc(end_day).substr(0, 10),
               format_utc(query.since), format_utc(first_day), format_utc(end_day), format_utc(query.until)};
@@ -137,11 +141,12 @@ Result<std::vector<DailyCost>> daily_costs(store::Store& store, const CostQuery&
   if (query.by.starts_with("tag:")) {
     std::string key = query.by.substr(4);
     if (key.empty()) return fail(ErrorCode::invalid, "by tag:KEY needs a key, e.g. tag:team");
+    auto [tag, name] = tag_lookup(store, key);
     sql = fmt::format(
-        "SELECT substr(charge_period_start, 1, 10), coalesce(json_extract(tags, ?), ''), billing_currency, sum({0}_nanos), "
+        "SELECT substr(charge_period_start, 1, 10), coalesce({1}, ''), billing_currency, sum({0}_nanos), "
         "sum({0}_attos) FROM charges WHERE charge_period_start >= ? AND charge_period_start < ? GROUP BY 1, 2, 3 ORDER BY 1, 2",
-        column);
-    params = {tag_path(key), format_utc(query.since), format_utc(query.until)};
+        column, tag);
+    params = {name, format_utc(query.since), format_utc(query.until)};
   } else {
     if (!dimension_expression(query.by))
       return fail(ErrorCode::invalid, fmt::format("by '{}': expected service, region, provider, account, team, project, "

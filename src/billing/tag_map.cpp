@@ -33,15 +33,23 @@ Result<std::int64_t> set_tag_map(store::Store& store, const TagMap& changes) {
       FRUGAL_CHECK(store.execute("DELETE FROM tag_mappings WHERE dimension = ?", d));
       for (std::size_t i = 0; i < keys.size(); ++i) {
         std::vector<store::Value> row = {dimension, std::string(util::trim(keys[i])), static_cast<std::int64_t>(i + 1)};
-        FRUGAL_CHECK(store.execute("INSERT OR IGNORE INTO tag_mappings (dimension, tag_key, priority) VALUES (?, ?, ?)", row));
+        FRUGAL_CHECK(store.execute("INSERT INTO tag_mappings (dimension, tag_key, priority) VALUES (?, ?, ?) "
+                                   "ON CONFLICT (dimension, tag_key) DO NOTHING", row));
       }
       // Re-allocate every charge: the first mapped key present (any case) with a non-empty value.
       std::string column = "x_" + dimension;
-      changed += FRUGAL_TRY(store.execute(fmt::format(
-          "UPDATE charges SET {0} = (SELECT je.value FROM json_each(charges.tags) je JOIN tag_mappings m "
-          "ON lower(je.key) = lower(m.tag_key) AND m.dimension = ? WHERE je.type = 'text' AND je.value <> '' "
-          "ORDER BY m.priority LIMIT 1) WHERE tags IS NOT NULL OR {0} IS NOT NULL",
-          column), d));
+      // The tag's (key, text value) pairs: SQLite's json_each, PostgreSQL's jsonb_each.
+      constexpr std::string_view sqlite_pairs =
+          "SELECT je.value FROM json_each(charges.tags) je JOIN tag_mappings m ON lower(je.key) = lower(m.tag_key) "
+          "AND m.dimension = ? WHERE je.type = 'text' AND je.value <> ''";
+      constexpr std::string_view postgres_pairs =
+          "SELECT je.value #>> '{}' FROM jsonb_each(charges.tags::jsonb) je JOIN tag_mappings m "
+          "ON lower(je.key) = lower(m.tag_key) AND m.dimension = ? WHERE jsonb_typeof(je.value) = 'string' "
+          "AND je.value #>> '{}' <> ''";
+      changed += FRUGAL_TRY(store.execute(
+          fmt::format("UPDATE charges SET {0} = ({1} ORDER BY m.priority LIMIT 1) WHERE tags IS NOT NULL OR {0} IS NOT NULL",
+                      column, store.dialect() == "postgresql" ? postgres_pairs : sqlite_pairs),
+          d));
       // The rollups of this dimension follow the new allocation.
       FRUGAL_CHECK(store.execute("DELETE FROM charge_rollups WHERE dimension = ?", d));
       FRUGAL_CHECK(store.execute(

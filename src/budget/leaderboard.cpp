@@ -32,7 +32,7 @@ Result<std::map<std::string, Money>> cache_savings(store::Store& store, Dimensio
   auto rows = FRUGAL_TRY(store.query(
       fmt::format("SELECT coalesce(key, ''), sum(nanos) FROM ("
                   "SELECT {0} AS key, saved_nanos AS nanos FROM cache_events WHERE kind = 'hit' AND at >= ? AND at < ? "
-                  "UNION ALL SELECT {0}, avoided_nanos FROM data_events WHERE kind = 'hit' AND at >= ? AND at < ?) "
+                  "UNION ALL SELECT {0}, avoided_nanos FROM data_events WHERE kind = 'hit' AND at >= ? AND at < ?) AS hits "
                   "GROUP BY 1",
                   column),
       params));

@@ -113,8 +113,8 @@ Result<void> set_quota(store::Store& store, const Quota& quota, TimePoint now) {
     FRUGAL_CHECK(store.execute(
         "INSERT INTO quotas (scope, name, period, limit_usd_nanos, limit_gpu_hours, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, name, period) DO UPDATE SET "
-        "limit_usd_nanos = coalesce(excluded.limit_usd_nanos, limit_usd_nanos), "
-        "limit_gpu_hours = coalesce(excluded.limit_gpu_hours, limit_gpu_hours), "
+        "limit_usd_nanos = coalesce(excluded.limit_usd_nanos, quotas.limit_usd_nanos), "
+        "limit_gpu_hours = coalesce(excluded.limit_gpu_hours, quotas.limit_gpu_hours), "
         "updated_at = excluded.updated_at",
         params));
     return {};

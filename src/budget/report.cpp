@@ -1,3 +1,4 @@
+#include <limits>
 #include <algorithm>
 #include <tuple>
 
@@ -15,9 +16,9 @@ Result<std::vector<JobLine>> top_jobs(store::Store& store, std::string_view orde
       "FROM runs WHERE started_at >= ? AND started_at < ? AND {0} IS NOT NULL "
       "ORDER BY {0} DESC, id LIMIT ?",
       order_by);
-  // LIMIT -1 is SQLite's "no limit": --limit 0 means all rows, as in `frugal top`.
+  // --limit 0 means all rows, as in `frugal top`: the largest LIMIT both backends take.
   std::vector<store::Value> params = {format_utc(q.since), format_utc(q.until),
-                                      q.limit ? static_cast<std::int64_t>(q.limit) : std::int64_t{-1}};
+                                      q.limit ? static_cast<std::int64_t>(q.limit) : std::numeric_limits<std::int64_t>::max()};
   std::vector<JobLine> lines;
   FRUGAL_CHECK(store.for_each_row(sql, params, [&](const store::Row& r) {
     JobLine line;
@@ -44,7 +45,7 @@ Result<Report> report(store::Store& store, const ReportQuery& query) {
   out.costliest = FRUGAL_TRY(top_jobs(store, "cost_nanos", query));
   out.longest = FRUGAL_TRY(top_jobs(store, "duration_ms", query));
   std::string sql = fmt::format(
-      "SELECT coalesce(team, '(none)'), coalesce(project, '(none)'), count(*), sum(status IN {0}), "
+      "SELECT coalesce(team, '(none)'), coalesce(project, '(none)'), count(*), sum(CASE WHEN status IN {0} THEN 1 ELSE 0 END), "
       "sum(CASE WHEN status IN {0} THEN cost_nanos ELSE 0 END), sum(cost_nanos) "
       "FROM runs WHERE started_at >= ? AND started_at < ? GROUP BY 1, 2",
       k_failure_statuses);

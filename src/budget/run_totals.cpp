@@ -30,10 +30,10 @@ std::pair<std::string, std::vector<store::Value>> run_totals_sql(Dimension by, T
       "SELECT key, runs, failures, cost_nanos, gpu_ms, duration_ms, idle_cost_nanos FROM run_rollups "
       "WHERE dimension = ? AND day >= ? AND day < ?{2} "
       "UNION ALL "
-      "SELECT coalesce({0}, ''), 1, status IN {1}, coalesce(cost_nanos, 0), coalesce(duration_ms, 0) * gpu_count, "
+      "SELECT coalesce({0}, ''), 1, CASE WHEN status IN {1} THEN 1 ELSE 0 END, coalesce(cost_nanos, 0), coalesce(duration_ms, 0) * gpu_count, "
       "coalesce(duration_ms, 0), coalesce(idle_cost_nanos, 0) FROM runs "
       "WHERE ((started_at >= ? AND started_at < ?) OR (started_at >= ? AND started_at < ?)){3}"
-      ") GROUP BY key HAVING sum(runs) > 0",
+      ") AS recent GROUP BY key HAVING sum(runs) > 0",
       column, k_failure_statuses, key_filter_rollup, key_filter_runs);
   std::vector<store::Value> params = {std::string(dimension_name(by)), day_text(first_day), day_text(end_day)};
   if (only_key) params.push_back(*only_key);

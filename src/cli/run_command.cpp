@@ -252,7 +252,7 @@ int execute(Context& ctx, const RunFlags& f) {
   if (!store) return report_error(store.error());
   // The runner writes little at a time: a small page cache keeps it lean beside the job (the
   // 64 MiB default serves bulk imports). Backends without the pragma simply refuse it.
-  (void)(*store)->execute("PRAGMA cache_size = -2048");
+  if ((*store)->dialect() == "sqlite") (void)(*store)->execute("PRAGMA cache_size = -2048");
   std::optional<LiveSender> live;
   if (!spool.empty()) live.emplace(spool, target, send_every);
   auto outcome = runner::run_tracked(**store, request, ctx.clock);

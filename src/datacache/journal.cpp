@@ -107,8 +107,9 @@ Result<std::size_t> fold_journal(const std::string& folder, store::Store& store)
                                std::string(fields[2]), bytes, store::text_or_null(fields[5]), store::text_or_null(fields[6]),
                                store::text_or_null(fields[7]), per_gb, avoided.nanos(), std::string(fields[0])};
       auto inserted = FRUGAL_TRY(store.execute(
-          "INSERT OR IGNORE INTO data_events (at, kind, url, provider, bytes, username, team, project, "
-          "egress_nanos_per_gb, avoided_nanos, journal_id) VALUES (?, 'hit', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO data_events (at, kind, url, provider, bytes, username, team, project, "
+          "egress_nanos_per_gb, avoided_nanos, journal_id) VALUES (?, 'hit', ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (journal_id) DO NOTHING",
           params));
       folded += static_cast<std::size_t>(inserted);
     }

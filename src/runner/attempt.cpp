@@ -87,7 +87,9 @@ void record_checkpoints(store::Store& store, std::int64_t run_id, const std::vec
                                      c.step ? store::Value{*c.step} : store::Value{}, static_cast<std::int64_t>(c.bytes),
                                      format_utc(now)};
     auto ok = store.execute(
-        "INSERT OR REPLACE INTO checkpoints (run_id, path, stored_at, step, bytes, time) VALUES (?, ?, ?, ?, ?, ?)", row);
+        "INSERT INTO checkpoints (run_id, path, stored_at, step, bytes, time) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (run_id, path) DO UPDATE SET stored_at = excluded.stored_at, step = excluded.step, "
+        "bytes = excluded.bytes, time = excluded.time", row);
     if (!ok) fmt::print(stderr, "frugal: warning: could not record checkpoint {}: {}\n", c.path, ok.error().message);
   }
 }

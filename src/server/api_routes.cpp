@@ -49,7 +49,7 @@ Result<bool> claim_key(const Call& call, store::Store& s, std::int64_t run_id, s
   if (!key) return true;
   if (key->size() > 300) return fail(ErrorCode::invalid, "header 'Idempotency-Key': at most 200 characters");
   store::Value v[] = {*key, run_id, format_utc(call.now)};
-  return FRUGAL_TRY(s.execute("INSERT OR IGNORE INTO request_keys (key, run_id, created_at) VALUES (?, ?, ?)", v)) == 1;
+  return FRUGAL_TRY(s.execute("INSERT INTO request_keys (key, run_id, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", v)) == 1;
 }
 
 // The run a seen Idempotency-Key created, if any.
@@ -258,13 +258,13 @@ Result<Reply> get_run(Call& call) {
   }
   json latest = json::object();
   auto m = FRUGAL_TRY(call.store.query(
-      "SELECT key, value, step FROM metrics m WHERE run_id = ?1 AND step = (SELECT max(step) FROM metrics WHERE run_id = ?1 AND key = m.key) "
-      "GROUP BY key ORDER BY key",
+      "SELECT key, value, step FROM (SELECT key, value, step, row_number() OVER (PARTITION BY key ORDER BY step DESC, "
+      "time DESC) AS rank FROM metrics WHERE run_id = ?) AS latest WHERE rank = 1 ORDER BY key",
       p));
   for (const auto& row : m.rows) latest[store::as_text(row[0])] = {{"value", value_json(row[1])}, {"step", value_json(row[2])}};
   run["latest_metrics"] = latest;
   json checkpoints = json::array();
-  auto c = FRUGAL_TRY(call.store.query("SELECT * FROM checkpoints WHERE run_id = ? ORDER BY rowid", p));
+  auto c = FRUGAL_TRY(call.store.query("SELECT * FROM checkpoints WHERE run_id = ? ORDER BY time, path", p));
   for (const auto& row : c.rows) {
     json one = json::object();
     for (std::size_t i = 0; i < c.columns.size(); ++i) one[c.columns[i]] = value_json(row[i]);

@@ -147,7 +147,8 @@ Result<Reply> update(Call& call) {
     }
     for (const auto& [k, v] : params) {
       store::Value row[] = {id, k, v};
-      FRUGAL_TRY(s.execute("INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)", row));
+      FRUGAL_TRY(s.execute("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) "
+                          "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", row));
     }
     store::Value p[] = {id};
     auto now = FRUGAL_TRY(s.query("SELECT status FROM runs WHERE id = ?", p));

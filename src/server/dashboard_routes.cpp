@@ -48,7 +48,7 @@ Result<Reply> overview(Call& call) {
   json by_team = json::array(), daily = json::array(), costliest = json::array();
   auto teams = FRUGAL_TRY(call.store.query(
       "SELECT coalesce(team, ''), sum(cost_nanos) FROM runs WHERE started_at >= ? AND started_at < ? GROUP BY 1 "
-      "ORDER BY 2 DESC",
+      "ORDER BY 2 DESC NULLS LAST",
       now_window));
   for (const auto& r : teams.rows) by_team.push_back({{"team", store::as_text(r[0])}, {"cost_usd", usd(store::as_int(r[1]))}});
   auto days = FRUGAL_TRY(call.store.query(

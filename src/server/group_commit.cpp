@@ -12,7 +12,7 @@ constexpr std::size_t k_max_group = 256;  // jobs in one transaction: bounds how
 GroupCommit::GroupCommit(std::unique_ptr<store::Store> store) : m_store(std::move(store)) {
   // Checkpoint every 32 pages (2 MB) of WAL instead of SQLite's 1000: with 64 KiB pages the default lets
   // 64 MB of WAL pile up, and the commit that crosses it waits for all of it (p99, bench/server).
-  (void)m_store->query("PRAGMA wal_autocheckpoint = 32");
+  if (m_store->dialect() == "sqlite") (void)m_store->query("PRAGMA wal_autocheckpoint = 32");
   m_thread = std::thread([this] { loop(); });
 }
 

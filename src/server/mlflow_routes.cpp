@@ -103,11 +103,11 @@ Result<Reply> get_experiment_by_name(Call& call) {
   auto row = FRUGAL_TRY(experiment_by(call.store, "name", name));
   if (!row) {  // runs of `frugal run --experiment NAME` (of this token's team) make it an experiment too
     store::Value p[] = {name, call.who.role == Role::admin ? std::int64_t{1} : std::int64_t{0}, call.who.team};
-    auto used = FRUGAL_TRY(call.store.query("SELECT 1 FROM runs WHERE experiment = ? AND (? OR team = ?) LIMIT 1", p));
+    auto used = FRUGAL_TRY(call.store.query("SELECT 1 FROM runs WHERE experiment = ? AND (? = 1 OR team = ?) LIMIT 1", p));
     if (used.rows.empty()) return fail(ErrorCode::not_found, fmt::format("experiment '{}' does not exist", name));
     FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
       store::Value q[] = {name, format_utc(call.now)};
-      FRUGAL_TRY(s.execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", q));
+      FRUGAL_TRY(s.execute("INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", q));
       return {};
     }));
     row = FRUGAL_TRY(experiment_by(call.store, "name", name));  // committed: this thread's connection sees it
@@ -139,7 +139,7 @@ Result<Reply> list_experiments(Call& call) {
   // teams are theirs.
   store::Value p[] = {call.who.role == Role::admin ? std::int64_t{1} : std::int64_t{0}, call.who.team};
   auto rows = FRUGAL_TRY(call.store.query(
-      "SELECT id, name, coalesce(artifact_location, ''), lifecycle_stage, created_at FROM experiments e WHERE ? OR id = 0 "
+      "SELECT id, name, coalesce(artifact_location, ''), lifecycle_stage, created_at FROM experiments e WHERE ? = 1 OR id = 0 "
       "OR EXISTS (SELECT 1 FROM runs WHERE experiment = e.name AND team = ?) ORDER BY id",
       p));
   for (const auto& r : rows.rows) out.push_back(experiment_json(r));
@@ -177,8 +177,8 @@ Result<json> run_json(store::Store& store, std::int64_t id) {
   if (!store::is_null(r[6])) info["end_time"] = ms_of_text(store::as_text(r[6]));
   json data = {{"metrics", json::array()}, {"params", json::array()}, {"tags", json::array()}};
   auto metrics = FRUGAL_TRY(store.query(
-      "SELECT key, value, time, step FROM metrics m WHERE run_id = ?1 AND rowid = (SELECT rowid FROM metrics WHERE run_id = ?1 "
-      "AND key = m.key ORDER BY step DESC, time DESC LIMIT 1) ORDER BY key",
+      "SELECT key, value, time, step FROM (SELECT key, value, time, step, row_number() OVER (PARTITION BY key ORDER BY "
+      "step DESC, time DESC) AS rank FROM metrics WHERE run_id = ?) AS latest WHERE rank = 1 ORDER BY key",
       p));
   for (const auto& m : metrics.rows)
     data["metrics"].push_back({{"key", store::as_text(m[0])},
@@ -538,8 +538,12 @@ Result<Reply> search_runs(Call& call) {
   }
   std::string filter = FRUGAL_TRY(string_field(body, "filter", "", false));
   for (const auto& c : FRUGAL_TRY(parse_filter(filter))) {
-    std::string op = c.op == "ILIKE" ? "LIKE" : c.op;  // SQLite's LIKE ignores ASCII case already
+    // MLflow's LIKE is case-sensitive and ILIKE is not. SQLite's LIKE ignores ASCII case; PostgreSQL
+    // has both.
+    std::string op = c.op == "ILIKE" && call.store.dialect() != "postgresql" ? "LIKE" : c.op;
     if (c.kind == "metrics") {
+      if (op.ends_with("LIKE"))
+        return fail(ErrorCode::invalid, fmt::format("filter: {} compares text; metrics.{} is a number", op, c.key));
       sql += fmt::format(" AND (SELECT value FROM metrics WHERE run_id = r.id AND key = ? ORDER BY step DESC, time DESC LIMIT 1) {} ?", op);
       params.emplace_back(c.key);
       params.emplace_back(*c.number);

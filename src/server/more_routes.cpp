@@ -160,11 +160,11 @@ Result<Reply> cache_stats(Call& call) {
                       call.who.team};
   auto compute = FRUGAL_TRY(call.store.query(
       "SELECT count(*) FILTER (WHERE kind = 'hit'), count(*) FILTER (WHERE kind = 'store'), coalesce(sum(compute_ms) FILTER "
-      "(WHERE kind = 'hit'), 0), coalesce(sum(saved_nanos), 0) FROM cache_events WHERE at >= ? AND at < ? AND (? OR team = ?)",
+      "(WHERE kind = 'hit'), 0), coalesce(sum(saved_nanos), 0) FROM cache_events WHERE at >= ? AND at < ? AND (? = 1 OR team = ?)",
       p));
   auto data = FRUGAL_TRY(call.store.query(
       "SELECT count(*) FILTER (WHERE kind = 'hit'), coalesce(sum(bytes) FILTER (WHERE kind = 'hit'), 0), count(*) FILTER "
-      "(WHERE kind <> 'hit'), coalesce(sum(avoided_nanos), 0) FROM data_events WHERE at >= ? AND at < ? AND (? OR team = ?)",
+      "(WHERE kind <> 'hit'), coalesce(sum(avoided_nanos), 0) FROM data_events WHERE at >= ? AND at < ? AND (? = 1 OR team = ?)",
       p));
   const auto& c = compute.rows.at(0);
   const auto& d = data.rows.at(0);

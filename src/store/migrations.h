@@ -14,4 +14,8 @@ struct Migration {
 // Ascending by version; versions start at 1 with no gaps.
 const std::vector<Migration>& migrations();
 
+// PostgreSQL's text for the versions whose SQLite text cannot be translated (migrations/postgresql/);
+// every other version is translated by postgres_ddl.
+const std::vector<Migration>& postgres_overrides();
+
 }  // namespace frugal::store

@@ -16,12 +16,23 @@ std::string schema_markdown() {
       "  `currency` column says otherwise). Sum them as integers; divide by 1e9 only to show.\n"
       "- Times are UTC ISO-8601 text with milliseconds (`2026-11-26T14:21:49.123Z`); they sort as\n"
       "  instants and SQLite's date functions read them. Period ends are exclusive.\n"
-      "- `frugal sql` runs read-only: writes, `ATTACH` and state-changing pragmas are refused.\n";
+      "- `frugal sql` runs read-only. On SQLite writes, `ATTACH` and state-changing pragmas are refused;\n"
+      "  on PostgreSQL each query runs in a `READ ONLY` transaction as the role `frugal_reader`.\n"
+      "- The same tables, columns and views on both backends. On PostgreSQL integers are `bigint`,\n"
+      "  reals `double precision`, and the dollar columns of views `numeric`.\n"
+      "- BI tools read the views `v_run_costs`, `v_daily_costs` and `v_leaderboard`.\n";
   // Tables in the order they were created; a later "ALTER TABLE t ADD COLUMN c TYPE -- text"
   // documents its column under t.
   std::vector<std::pair<std::string, std::string>> tables;  // name, rendered section
   std::string* current = nullptr;
-  auto column_row = [](std::string_view decl, std::string_view comment) {
+  bool in_view = false;
+  auto column_row = [&in_view](std::string_view decl, std::string_view comment) {
+    // A view's column: "expression AS name,".
+    if (auto as = decl.rfind(" AS "); in_view && as != std::string_view::npos) {
+      std::string_view name = decl.substr(as + 4);
+      if (!name.empty() && name.back() == ',') name.remove_suffix(1);
+      return fmt::format("| `{}` | (view) | {} |\n", name, util::trim(comment));
+    }
     auto space = decl.find(' ');
     if (space == std::string_view::npos) return std::string();
     std::string_view type = decl.substr(space + 1);
@@ -38,6 +49,7 @@ std::string schema_markdown() {
                             fmt::format("\n## {}\n\n{}\n\n| column | type | meaning |\n|---|---|---|\n",
                                         rest.substr(0, colon), util::trim(rest.substr(colon + 1))));
         current = &tables.back().second;
+        in_view = util::trim(rest.substr(colon + 1)).starts_with("(view)");
         continue;
       }
       auto comment = t.find("-- ");
@@ -52,7 +64,8 @@ std::string schema_markdown() {
           if (name == table) section += column_row(decl, t.substr(comment + 3));
         continue;
       }
-      if (!current || t.starts_with("--") || t.starts_with("CREATE") || t.starts_with("PRIMARY") || t.starts_with(")"))
+      if (!current || t.starts_with("--") || t.starts_with("CREATE") || t.starts_with("PRIMARY") || t.starts_with(")") ||
+          t.starts_with("FROM"))
         continue;
       if (comment == std::string_view::npos) continue;
       *current += column_row(util::trim(t.substr(0, comment)), t.substr(comment + 3));

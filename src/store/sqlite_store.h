@@ -27,6 +27,7 @@ class SqliteStore final : public Store {
   bool in_transaction() const override;
   std::string describe() const override { return "sqlite:" + m_path; }
   int schema_version() const override { return m_schema_version; }
+  std::string_view dialect() const override { return "sqlite"; }
 
  private:
   SqliteStore(sqlite3* db, std::string path, Access access) : m_db(db), m_path(std::move(path)), m_access(access) {}

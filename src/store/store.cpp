@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "store/migrations.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 
 namespace frugal::store {
@@ -44,9 +45,10 @@ std::string as_text(const Value& v) {
 int latest_schema_version() { return migrations().back().version; }
 
 Result<std::unique_ptr<Store>> open_store(const std::string& location, Access access) {
-  if (location.starts_with("postgres://") || location.starts_with("postgresql://"))
-    return fail(ErrorCode::unavailable,
-                "PostgreSQL databases are not supported by this build yet; use an SQLite file path");
+  if (location.starts_with("postgres://") || location.starts_with("postgresql://")) {
+    auto store = FRUGAL_TRY(PgStore::open(location, access));
+    return std::unique_ptr<Store>(std::move(store));
+  }
   if (location.empty()) return fail(ErrorCode::invalid, "--db: empty database path");
   auto store = FRUGAL_TRY(SqliteStore::open(location, access));
   return std::unique_ptr<Store>(std::move(store));

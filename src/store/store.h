@@ -78,8 +78,10 @@ class Store {
   virtual Result<std::vector<std::string>> explain(std::string_view sql,
                                                    std::span<const Value> params = {}) = 0;
 
-  // "sqlite:/path/to/frugal.db"
+  // "sqlite:/path/to/frugal.db", or the PostgreSQL URL without its password.
   virtual std::string describe() const = 0;
+  // "sqlite" or "postgresql": for the few statements that differ (JSON, case-insensitive LIKE).
+  virtual std::string_view dialect() const = 0;
   virtual int schema_version() const = 0;
 };
 
@@ -87,8 +89,10 @@ class Store {
 int latest_schema_version();
 
 // Opens (creating and migrating if needed, unless read_only) the database at `location`: a file
-// path for SQLite. A file that is not a Frugal database, or one with a newer schema than this
-// binary knows, is refused with the file left untouched.
+// path for SQLite, or postgresql://user@host:port/db (postgres:// too) for PostgreSQL. A database
+// that is not Frugal's, or one with a newer schema than this binary knows, is refused and left
+// untouched. A read-only PostgreSQL connection reads in READ ONLY transactions, as the schema's
+// reader role where it exists.
 Result<std::unique_ptr<Store>> open_store(const std::string& location, Access access = Access::read_write);
 
 // The documented schema (docs/schema.md), generated from the migrations' comments.

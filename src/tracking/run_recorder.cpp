@@ -105,11 +105,13 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
     id = store::as_int(inserted.rows.at(0).at(0));
     for (const auto& [key, value] : run.params) {
       std::vector<store::Value> kv = {id, key, value};
-      FRUGAL_CHECK(store.execute("INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)", kv));
+      FRUGAL_CHECK(store.execute("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", kv));
     }
     for (const auto& [key, value] : run.tags) {
       std::vector<store::Value> kv = {id, key, value};
-      FRUGAL_CHECK(store.execute("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)", kv));
+      FRUGAL_CHECK(store.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", kv));
     }
     return {};
   }));

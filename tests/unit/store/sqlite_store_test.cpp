@@ -75,57 +75,6 @@ TEST(SqliteStore, RefusesASchemaNewerThanTheBinaryKnows) {
   EXPECT_TRUE(read_all(path) == before) << "the file was modified";
 }
 
-TEST(SqliteStore, FailedTransactionLeavesNoTrace) {
-  testing::TestDir dir;
-  auto store = open_store(dir.file("f.db"));
-  ASSERT_TRUE(store);
-  auto r = (*store)->transaction([&]() -> Result<void> {
-    FRUGAL_CHECK((*store)->execute(
-        "INSERT INTO quotas (scope, name, period, updated_at) VALUES ('team', 'a', 'monthly', 'x')"));
-    return fail(ErrorCode::invalid, "row 2 is malformed");
-  });
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message, "row 2 is malformed");
-  auto count = (*store)->query("SELECT count(*) FROM quotas");
-  EXPECT_EQ(as_int(count->rows.at(0).at(0)), 0);
-}
-
-TEST(SqliteStore, ANestedTransactionIsASavepointRolledBackAlone) {
-  testing::TestDir dir;
-  auto store = open_store(dir.file("f.db"));
-  ASSERT_TRUE(store);
-  auto insert = [&](const char* name) {
-    return (*store)->execute(fmt::format(
-        "INSERT INTO quotas (scope, name, period, updated_at) VALUES ('team', '{}', 'monthly', 'x')", name));
-  };
-  auto outer = (*store)->transaction([&]() -> Result<void> {
-    FRUGAL_TRY(insert("kept"));
-    auto inner = (*store)->transaction([&]() -> Result<void> {
-      FRUGAL_TRY(insert("dropped"));
-      return fail(ErrorCode::invalid, "inner fails");
-    });
-    EXPECT_FALSE(inner);
-    return (*store)->transaction([&]() -> Result<void> {
-      FRUGAL_TRY(insert("also kept"));
-      return {};
-    });
-  });
-  ASSERT_TRUE(outer) << outer.error().message;
-  auto names = (*store)->query("SELECT group_concat(name, ',') FROM (SELECT name FROM quotas ORDER BY name)");
-  EXPECT_EQ(as_text(names->rows.at(0).at(0)), "also kept,kept");
-}
-
-TEST(SqliteStore, AQueryPastItsTimeLimitIsStopped) {
-  testing::TestDir dir;
-  auto store = open_store(dir.file("f.db"));
-  ASSERT_TRUE(store);
-  (*store)->set_query_time_limit(50);
-  auto r = (*store)->query("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c");
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("time limit of 50 ms"), std::string::npos) << r.error().message;
-  EXPECT_TRUE((*store)->query("SELECT 1")) << "the connection still works";
-}
-
 // SQLite's locks are POSIX advisory locks, which a process loses on the file the moment it closes
 // any descriptor of it. Opening a second connection must not do that: else another process takes
 // the database for its own at its close, checkpoints and removes the WAL under the first
@@ -181,43 +130,6 @@ TEST(SqliteStore, ReadOnlyOpenOfAMissingFileCreatesAnEmptyDatabase) {
   auto count = (*ro)->query("SELECT count(*) FROM runs");
   ASSERT_TRUE(count);
   EXPECT_EQ(as_int(count->rows.at(0).at(0)), 0);
-}
-
-TEST(SqliteStore, ConcurrentWritersFromManyConnectionsLoseNothing) {
-  testing::TestDir dir;
-  std::string path = dir.file("f.db");
-  ASSERT_TRUE(open_store(path));
-  constexpr int k_threads = 4, k_rows = 50;
-  std::vector<std::thread> threads;
-  std::atomic<int> failures{0};
-  for (int t = 0; t < k_threads; ++t) {
-    threads.emplace_back([&, t] {
-      auto store = open_store(path);
-      if (!store) { ++failures; return; }
-      for (int i = 0; i < k_rows; ++i) {
-        std::vector<Value> p = {std::string("t") + std::to_string(t) + "-" + std::to_string(i)};
-        auto r = (*store)->transaction([&]() -> Result<void> {
-          FRUGAL_CHECK((*store)->execute(
-              "INSERT INTO quotas (scope, name, period, updated_at) VALUES ('team', ?, 'monthly', 'x')", p));
-          return {};
-        });
-        if (!r) ++failures;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
-  auto count = (*open_store(path))->query("SELECT count(*) FROM quotas");
-  EXPECT_EQ(as_int(count->rows.at(0).at(0)), k_threads * k_rows);
-}
-
-TEST(SqliteStore, RejectsMoreThanOneStatementPerCall) {
-  testing::TestDir dir;
-  auto store = open_store(dir.file("f.db"));
-  ASSERT_TRUE(store);
-  auto r = (*store)->query("SELECT 1; DELETE FROM runs");
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("one statement"), std::string::npos);
 }
 
 TEST(SchemaDoc, DocumentsEveryColumnOfEveryTable) {

@@ -1,0 +1,440 @@
+#include "store/pg_store.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <regex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "store/migrations.h"
+#include "store/pg_dialect.h"
+#include "store/pq_loader.h"
+
+namespace frugal::store {
+namespace {
+
+// 'FRUG', as SQLite's application_id: the advisory lock two servers migrating at once queue on.
+constexpr std::int64_t k_migration_lock = 0x46525547;
+// How long a lost connection is retried before a statement fails (a database restart takes ~1 s).
+constexpr auto k_reconnect_wait = std::chrono::seconds(15);
+
+constexpr unsigned k_int8 = 20, k_int2 = 21, k_int4 = 23, k_oid = 26, k_bool = 16, k_float4 = 700,
+                   k_float8 = 701, k_numeric = 1700;
+
+std::string without_password(const std::string& url) {
+  static const std::regex password(R"(^(postgres(ql)?://[^:/@]*):[^@]*@)");
+  return std::regex_replace(url, password, "$1@");
+}
+
+// The URL with what a server needs and the user did not set: a connect timeout, so an unreachable
+// host fails in seconds, not minutes, and a name in pg_stat_activity.
+std::string conninfo(const std::string& url) {
+  std::string out = url;
+  char sep = url.find('?') == std::string::npos ? '?' : '&';
+  if (url.find("connect_timeout=") == std::string::npos) {
+    out += sep;
+    out += "connect_timeout=5";
+    sep = '&';
+  }
+  if (url.find("application_name=") == std::string::npos) {
+    out += sep;
+    out += "application_name=frugal";
+  }
+  return out;
+}
+
+std::string trimmed(const char* text) {
+  std::string s = text ? text : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (auto& c : s)
+    if (c == '\n' || c == '\t') c = ' ';
+  return s;
+}
+
+std::string format_double(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  return fmt::format("{}", d);
+}
+
+bool reads_only(std::string_view sql) {
+  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front()))) sql.remove_prefix(1);
+  auto starts = [&](std::string_view w) {
+    return sql.size() >= w.size() && std::equal(w.begin(), w.end(), sql.begin(), [](char a, char b) {
+             return a == std::toupper(static_cast<unsigned char>(b));
+           });
+  };
+  return starts("SELECT") || starts("EXPLAIN") || starts("VALUES") || starts("TABLE") || starts("SHOW") ||
+         (starts("WITH") && sql.find("INSERT") == std::string_view::npos &&
+                                                   sql.find("UPDATE") == std::string_view::npos &&
+                                                   sql.find("DELETE") == std::string_view::npos);
+}
+
+struct ResultGuard {
+  PGresult* r;
+  ~ResultGuard() {
+    if (r) PQclear(r);
+  }
+};
+
+}  // namespace
+
+void PgParams::bind(std::span<const Value> params) {
+  text.assign(params.size(), {});
+  values.assign(params.size(), nullptr);
+  types.assign(params.size(), 0);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::int64_t>) {
+            text[i] = std::to_string(v);
+            types[i] = k_int8;
+          } else if constexpr (std::is_same_v<T, double>) {
+            text[i] = format_double(v);
+            types[i] = k_float8;
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            text[i] = v;  // untyped, like a quoted literal: PostgreSQL takes the type the context needs
+          }
+          if constexpr (!std::is_same_v<T, std::monostate>) values[i] = nullptr;
+        },
+        params[i]);
+  }
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (!std::holds_alternative<std::monostate>(params[i])) values[i] = text[i].c_str();
+}
+
+void PgParams::bind(std::span<const ValueView> params) {
+  std::vector<Value> owned;
+  owned.reserve(params.size());
+  for (const auto& p : params)
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string_view>) owned.emplace_back(std::string(v));
+          else owned.emplace_back(v);
+        },
+        p);
+  bind(std::span<const Value>(owned));
+}
+
+Value pg_value(const PGresult* result, int row, int column) {
+  if (PQgetisnull(result, row, column)) return std::monostate{};
+  const char* text = PQgetvalue(result, row, column);
+  int length = PQgetlength(result, row, column);
+  switch (PQftype(result, column)) {
+    case k_int8:
+    case k_int2:
+    case k_int4:
+    case k_oid: {
+      std::int64_t v = 0;
+      std::from_chars(text, text + length, v);
+      return v;
+    }
+    case k_bool: return std::int64_t{text[0] == 't' ? 1 : 0};
+    case k_float4:
+    case k_float8: return std::strtod(text, nullptr);  // strtod reads NaN and Infinity too
+    case k_numeric: {
+      // Sums of bigint columns come back as numeric: keep whole ones exact (money in nanos).
+      std::int64_t v = 0;
+      auto [end, ec] = std::from_chars(text, text + length, v);
+      if (ec == std::errc{} && end == text + length) return v;
+      return std::strtod(text, nullptr);
+    }
+    default: return std::string(text, static_cast<std::size_t>(length));
+  }
+}
+
+Error PgStore::error(std::string_view what, const PGresult* result) const {
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string code = state ? state : "";
+  std::string message = trimmed(result && PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)
+                                    ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)
+                                    : PQerrorMessage(m_conn));
+  ErrorCode kind = ErrorCode::io;
+  if (code.starts_with("23")) kind = ErrorCode::conflict;
+  else if (code == "57014" && m_time_limit_ms > 0)
+    return Error{ErrorCode::too_large, fmt::format("sql: stopped after the time limit of {} ms", m_time_limit_ms)};
+  else if (code == "25006" || code == "25001" || code == "42501")
+    return Error{ErrorCode::invalid, fmt::format("sql: refused: this SQL surface is read-only ({})", message)};
+  else if (code.starts_with("42") || code.starts_with("22") || code.starts_with("0A")) kind = ErrorCode::invalid;
+  else if (code.starts_with("40")) kind = ErrorCode::conflict;
+  else if (code.empty() || code.starts_with("08") || code.starts_with("57")) kind = ErrorCode::unavailable;
+  return Error{kind, fmt::format("{}: {}{}", what, message, code.empty() ? "" : fmt::format(" (postgresql {})", code))};
+}
+
+Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& url, Access access) {
+  std::string shown = without_password(url);
+  if (!pq_loaded())
+    return fail(ErrorCode::unavailable,
+                fmt::format("{}: libpq.so.5 is not installed (apt-get install libpq5)", shown));
+  PGconn* conn = PQconnectdb(conninfo(url).c_str());
+  if (!conn) return fail(ErrorCode::io, fmt::format("{}: out of memory", shown));
+  std::unique_ptr<PgStore> store(new PgStore(conn, shown, access));
+  if (PQstatus(conn) != CONNECTION_OK) {
+    const char* host = PQhost(conn);
+    const char* port = PQport(conn);
+    return fail(ErrorCode::unavailable,
+                fmt::format("{}: cannot connect to PostgreSQL at {}:{}: {}", shown, host && *host ? host : "localhost",
+                            port && *port ? port : "5432", trimmed(PQerrorMessage(conn))));
+  }
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // NOTICEs are not errors
+  FRUGAL_CHECK(store->configure_session());
+  auto migrated = store->migrate();
+  if (!migrated && migrated.error().code == ErrorCode::conflict && access == Access::read_only) {
+    // An older schema: bring it up to date through a writing connection, then read as asked.
+    store.reset();
+    FRUGAL_TRY(open(url, Access::read_write)).reset();
+    return open(url, Access::read_only);
+  }
+  if (!migrated) return std::unexpected(migrated.error().wrap(shown));
+  if (access == Access::read_only) {
+    // Each query of a read-only connection runs in its own READ ONLY transaction (which nothing
+    // inside it can turn writable), as the schema's reader role where it exists: that role can
+    // SELECT and nothing else, not even the token hashes (migration 0012).
+    auto role = FRUGAL_TRY(store->query("SELECT CASE WHEN EXISTS (SELECT FROM pg_roles WHERE rolname = 'frugal_reader') "
+                                        "THEN pg_has_role(current_user, 'frugal_reader', 'MEMBER') ELSE false END",
+                                        {}));
+    store->m_reader_role = as_int(role.rows.at(0).at(0)) != 0;
+  }
+  return store;
+}
+
+PgStore::~PgStore() {
+  for (auto* s : m_copies) (void)s;  // statements outlive no store: they unregister themselves
+  PQfinish(m_conn);
+}
+
+Result<void> PgStore::configure_session() {
+  // UTC and ISO dates, whatever the server's defaults: times are compared as ISO-8601 text.
+  return exec_script("SET TIME ZONE 'UTC'; SET client_min_messages = warning; SET DateStyle = 'ISO';");
+}
+
+bool PgStore::connection_lost() const { return PQstatus(m_conn) != CONNECTION_OK; }
+
+Result<void> PgStore::reconnect_if_lost() {
+  if (!connection_lost()) return {};
+  m_depth = 0;  // the server rolled back whatever transaction the connection had open
+  ++m_generation;
+  const auto deadline = std::chrono::steady_clock::now() + k_reconnect_wait;
+  for (;;) {
+    PQreset(m_conn);
+    if (!connection_lost()) {
+      FRUGAL_CHECK(configure_session());
+      if (m_access == Access::read_only) FRUGAL_CHECK(exec_script("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"));
+      if (m_time_limit_ms > 0) set_query_time_limit(m_time_limit_ms);
+      return {};
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      return fail(ErrorCode::unavailable, fmt::format("{}: the database is unreachable: {}", m_description,
+                                                      trimmed(PQerrorMessage(m_conn))));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+Result<void> PgStore::exec_script(std::string_view sql) {
+  FRUGAL_CHECK(flush_copies());
+  ResultGuard r{PQexec(m_conn, std::string(sql).c_str())};
+  auto status = PQresultStatus(r.r);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return std::unexpected(error(m_description, r.r));
+  return {};
+}
+
+Result<int> PgStore::read_schema_version() {
+  auto seen = FRUGAL_TRY(query(
+      "SELECT to_regclass('frugal_schema') IS NOT NULL, (SELECT count(*) FROM pg_tables WHERE schemaname = "
+      "current_schema())",
+      {}));
+  bool ours = as_int(seen.rows.at(0).at(0)) != 0;
+  if (!ours && as_int(seen.rows.at(0).at(1)) > 0)
+    return fail(ErrorCode::invalid, "a database with tables of another program, not Frugal's; left untouched. "
+                                    "Create an empty database for Frugal (createdb frugal).");
+  if (!ours) return 0;
+  auto version = FRUGAL_TRY(query("SELECT version FROM frugal_schema", {}));
+  return version.rows.empty() ? 0 : static_cast<int>(as_int(version.rows[0][0]));
+}
+
+Result<void> PgStore::migrate() {
+  int version = FRUGAL_TRY(read_schema_version());
+  int latest = latest_schema_version();
+  if (version > latest)
+    return fail(ErrorCode::invalid, fmt::format("schema version {} is newer than this frugal knows ({}); upgrade "
+                                                "frugal; the database is left untouched", version, latest));
+  if (version == latest) {
+    m_schema_version = version;
+    return {};
+  }
+  if (m_access == Access::read_only)
+    return fail(ErrorCode::conflict, fmt::format("schema version {} needs migrating to {}", version, latest));
+  // Several servers may start at once: the first takes the lock and migrates, the others wait for
+  // it, then find the work done.
+  return transaction([&]() -> Result<void> {
+    FRUGAL_CHECK(exec_script(fmt::format("SELECT pg_advisory_xact_lock({})", k_migration_lock)));
+    int current = FRUGAL_TRY(read_schema_version());
+    for (const auto& m : migrations()) {
+      if (m.version <= current) continue;
+      std::string sql = postgres_statement(postgres_ddl(m.sql));
+      std::string_view file = m.file;
+      for (const auto& o : postgres_overrides())
+        if (o.version == m.version) {
+          sql = o.sql;
+          file = o.file;
+        }
+      auto applied = exec_script(sql);
+      if (!applied) return std::unexpected(applied.error().wrap(std::string(file)));
+    }
+    FRUGAL_CHECK(exec_script(fmt::format(
+        "CREATE TABLE IF NOT EXISTS frugal_schema (version BIGINT NOT NULL); DELETE FROM frugal_schema; "
+        "INSERT INTO frugal_schema (version) VALUES ({});",
+        latest)));
+    m_schema_version = latest;
+    return {};
+  });
+}
+
+Result<QueryResult> PgStore::query(std::string_view sql, std::span<const Value> params) {
+  QueryResult result;
+  FRUGAL_CHECK(run(sql, params, &result.columns, [&](const Row& row) {
+    result.rows.push_back(row);
+    return true;
+  }));
+  return result;
+}
+
+Result<void> PgStore::for_each_row(std::string_view sql, std::span<const Value> params,
+                                   const std::function<bool(const Row&)>& on_row) {
+  return run(sql, params, nullptr, on_row);
+}
+
+Result<void> PgStore::run(std::string_view sql, std::span<const Value> params, std::vector<std::string>* columns_out,
+                          const std::function<bool(const Row&)>& on_row) {
+  FRUGAL_CHECK(reconnect_if_lost());
+  if (m_access == Access::read_only && m_depth == 0) {
+    if (!reads_only(sql))
+      return fail(ErrorCode::invalid, "sql: refused: this SQL surface is read-only (SELECT, WITH, VALUES, TABLE, "
+                                      "EXPLAIN or SHOW)");
+    FRUGAL_CHECK(exec_script(m_reader_role ? "BEGIN READ ONLY; SET LOCAL ROLE frugal_reader" : "BEGIN READ ONLY"));
+    m_depth = 1;
+    auto r = run_once(postgres_statement(sql), params, columns_out, on_row);
+    m_depth = 0;
+    if (!connection_lost()) (void)exec_script("ROLLBACK");
+    return r;
+  }
+  std::string translated = postgres_statement(sql);
+  auto r = run_once(translated, params, columns_out, on_row);
+  // A read outside a transaction is safe to send again on a new connection.
+  if (!r && connection_lost() && m_depth == 0 && reads_only(sql)) {
+    FRUGAL_CHECK(reconnect_if_lost());
+    if (columns_out) columns_out->clear();
+    return run_once(translated, params, columns_out, on_row);
+  }
+  return r;
+}
+
+Result<void> PgStore::run_once(const std::string& sql, std::span<const Value> params,
+                               std::vector<std::string>* columns_out, const std::function<bool(const Row&)>& on_row) {
+  FRUGAL_CHECK(flush_copies());
+  PgParams p;
+  p.bind(params);
+  int n = static_cast<int>(params.size());
+  // The whole result at once, even for for_each_row: one connection runs one statement at a time,
+  // and callers run statements of their own from inside the callback (reconcile inserts while it
+  // reads charges), which SQLite allows. A cursor would keep memory bounded at the cost of that.
+  ResultGuard r{PQexecParams(m_conn, sql.c_str(), n, p.types.data(), p.values.data(), nullptr, nullptr, 0)};
+  auto status = PQresultStatus(r.r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return std::unexpected(error("sql", r.r));
+  int columns = PQnfields(r.r);
+  if (columns_out)
+    for (int c = 0; c < columns; ++c) columns_out->emplace_back(PQfname(r.r, c));
+  Row row(static_cast<std::size_t>(columns));
+  for (int i = 0, rows = PQntuples(r.r); i < rows; ++i) {
+    for (int c = 0; c < columns; ++c) row[static_cast<std::size_t>(c)] = pg_value(r.r, i, c);
+    if (!on_row(row)) break;
+  }
+  return {};
+}
+
+Result<std::int64_t> PgStore::execute(std::string_view sql, std::span<const Value> params) {
+  if (m_access == Access::read_only) {
+    FRUGAL_CHECK(run(sql, params, nullptr, [](const Row&) { return true; }));
+    return 0;
+  }
+  FRUGAL_CHECK(reconnect_if_lost());
+  FRUGAL_CHECK(flush_copies());
+  std::string translated = postgres_statement(sql);
+  PgParams p;
+  p.bind(params);
+  ResultGuard r{PQexecParams(m_conn, translated.c_str(), static_cast<int>(params.size()), p.types.data(),
+                             p.values.data(), nullptr, nullptr, 0)};
+  auto status = PQresultStatus(r.r);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return std::unexpected(error("sql", r.r));
+  const char* changed = PQcmdTuples(r.r);
+  std::int64_t n = 0;
+  if (changed && *changed) std::from_chars(changed, changed + std::strlen(changed), n);
+  return n;
+}
+
+void PgStore::set_query_time_limit(int milliseconds) {
+  m_time_limit_ms = milliseconds;
+  (void)exec_script(fmt::format("SET statement_timeout = {}", std::max(0, milliseconds)));
+}
+
+bool PgStore::in_transaction() const { return m_depth > 0; }
+
+Result<void> PgStore::transaction(const std::function<Result<void>()>& body) {
+  if (m_depth > 0) {
+    // Inside another transaction (a server's group commit): a savepoint, as SqliteStore does.
+    std::string name = fmt::format("frugal_nested_{}", m_depth);
+    FRUGAL_CHECK(exec_script("SAVEPOINT " + name));
+    ++m_depth;
+    auto r = body();
+    --m_depth;
+    if (connection_lost()) return r ? fail(ErrorCode::unavailable, m_description + ": connection lost") : r;
+    if (!r) {
+      (void)exec_script("ROLLBACK TO SAVEPOINT " + name);  // the failure being reported matters more
+      (void)exec_script("RELEASE SAVEPOINT " + name);
+      return r;
+    }
+    return exec_script("RELEASE SAVEPOINT " + name);
+  }
+  // BEGIN on a connection the server dropped while idle fails before anything ran: reconnect and
+  // begin again.
+  FRUGAL_CHECK(reconnect_if_lost());
+  if (auto begun = exec_script("BEGIN"); !begun) {
+    if (!connection_lost()) return begun;
+    FRUGAL_CHECK(reconnect_if_lost());
+    FRUGAL_CHECK(exec_script("BEGIN"));
+  }
+  m_depth = 1;
+  auto r = body();
+  if (r) r = flush_copies();
+  if (!r) {
+    m_depth = 0;
+    if (!connection_lost()) (void)exec_script("ROLLBACK");  // the failure being reported matters more
+    return r;
+  }
+  auto committed = exec_script("COMMIT");
+  m_depth = 0;
+  if (!committed && connection_lost())
+    return fail(ErrorCode::unavailable,
+                fmt::format("{}: the connection was lost during COMMIT; the transaction may or may not have been "
+                            "committed", m_description));
+  return committed;
+}
+
+Result<std::vector<std::string>> PgStore::explain(std::string_view sql, std::span<const Value> params) {
+  std::vector<std::string> lines;
+  FRUGAL_CHECK(for_each_row("EXPLAIN " + std::string(sql), params, [&](const Row& row) {
+    lines.push_back(as_text(row.at(0)));
+    return true;
+  }));
+  return lines;
+}
+
+void PgStore::unregister_copy(PgCopyStatement* s) { std::erase(m_copies, s); }
+
+}  // namespace frugal::store

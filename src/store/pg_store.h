@@ -1,0 +1,93 @@
+#pragma once
+// PgStore: the team server's backend. One libpq connection to a PostgreSQL database that several
+// `frugal serve` processes (and BI tools) share. Private to store/: others use store.h.
+//
+// It speaks the same SQL as SqliteStore: statements arrive in SQLite's dialect with `?` marks and
+// pg_dialect.h rewrites them. A lost connection (the database restarted) is reopened on the next
+// statement; a transaction cut off before its COMMIT was sent is rolled back by the server and is
+// run again, so a caller only sees an error when the server stays away or the COMMIT's fate is
+// unknown.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+namespace frugal::store {
+
+class PgCopyStatement;
+
+class PgStore final : public Store {
+ public:
+  static Result<std::unique_ptr<PgStore>> open(const std::string& url, Access access);
+  ~PgStore() override;
+
+  Result<QueryResult> query(std::string_view sql, std::span<const Value> params) override;
+  Result<void> for_each_row(std::string_view sql, std::span<const Value> params,
+                            const std::function<bool(const Row&)>& on_row) override;
+  Result<std::int64_t> execute(std::string_view sql, std::span<const Value> params) override;
+  Result<std::unique_ptr<Statement>> prepare(std::string_view sql) override;
+  Result<void> transaction(const std::function<Result<void>()>& body) override;
+  Result<std::vector<std::string>> explain(std::string_view sql, std::span<const Value> params) override;
+  void set_query_time_limit(int milliseconds) override;
+  bool in_transaction() const override;
+  std::string describe() const override { return m_description; }
+  int schema_version() const override { return m_schema_version; }
+  std::string_view dialect() const override { return "postgresql"; }
+
+  // Used by this backend's statements (pg_statement.cpp).
+  PGconn* connection() { return m_conn; }
+  Error error(std::string_view what, const PGresult* result) const;
+  // Runs before any other statement: rows a COPY statement still holds go first, in order.
+  Result<void> flush_copies();
+  void register_copy(PgCopyStatement* s) { m_copies.push_back(s); }
+  void unregister_copy(PgCopyStatement* s);
+  // Re-opens a connection the server dropped, waiting up to a few seconds for it to come back.
+  Result<void> reconnect_if_lost();
+  // Whether the connection is gone (the last failure was the server going away).
+  bool connection_lost() const;
+  // Grows each time the connection is re-opened: prepared statements are gone with the old one.
+  std::uint64_t generation() const { return m_generation; }
+  // A COPY that failed after its statement was gone: the next statement or COMMIT reports it.
+  void defer_error(Error e) { if (!m_deferred_error) m_deferred_error = std::move(e); }
+
+ private:
+  PgStore(PGconn* conn, std::string description, Access access)
+      : m_conn(conn), m_description(std::move(description)), m_access(access) {}
+  Result<void> run(std::string_view sql, std::span<const Value> params, std::vector<std::string>* columns_out,
+                   const std::function<bool(const Row&)>& on_row);
+  Result<void> run_once(const std::string& sql, std::span<const Value> params, std::vector<std::string>* columns_out,
+                        const std::function<bool(const Row&)>& on_row);
+  Result<void> exec_script(std::string_view sql);
+  Result<void> configure_session();
+  Result<void> migrate();
+  Result<int> read_schema_version();
+
+  PGconn* m_conn;
+  std::string m_description;  // the URL without its password
+  Access m_access;
+  int m_schema_version = 0;
+  int m_time_limit_ms = 0;
+  bool m_reader_role = false;  // a read-only connection reads as frugal_reader
+  int m_depth = 0;  // open transactions: 1 for BEGIN, more for savepoints inside it
+  std::vector<PgCopyStatement*> m_copies;
+  std::uint64_t m_generation = 0;
+  std::optional<Error> m_deferred_error;
+};
+
+// Shared with pg_statement.cpp: libpq's text form of a value and the row it reads back.
+struct PgParams {
+  std::vector<std::string> text;
+  std::vector<const char*> values;
+  std::vector<unsigned> types;
+  void bind(std::span<const Value> params);
+  void bind(std::span<const ValueView> params);
+};
+Value pg_value(const PGresult* result, int row, int column);
+
+}  // namespace frugal::store
