@@ -130,17 +130,33 @@ struct QuotaUsage {
   TimePoint period_end;   // exclusive
   Money spent;
   double gpu_hours = 0;
-  bool exceeded = false;  // spent ≥ limit, or gpu_hours ≥ the GPU limit
+  // What running runs with their own budget (--max-usd, --max-gpu-hours) may still spend: promised
+  // to them, so not there for a new run.
+  Money reserved;
+  double reserved_gpu_hours = 0;
+  bool exceeded = false;  // spent + reserved ≥ limit (or, for a new run's own budget, > limit)
   std::string reason;     // "team vision: $5012.30 of $5000.00 this month" when exceeded
 };
 
 // Every quota with its use in the period holding `now`.
 Result<std::vector<QuotaUsage>> quota_usage(store::Store& store, TimePoint now);
 
-// The quotas that forbid a new run charged to this user/team/project now (empty = allowed).
+// A new run's own budget, held against quotas from its start (its --max-usd, --max-gpu-hours).
+struct Reservation {
+  std::optional<Money> usd;
+  std::optional<double> gpu_hours;
+  // false: the check of a run already going (watch), which only stops at money actually spent;
+  // what running runs hold back (its own budget among them) does not count then.
+  bool new_run = true;
+};
+
+// The quotas that forbid a new run charged to this user/team/project now (empty = allowed): used
+// up, or without room for the run's own budget. Inside a transaction the quota rows are locked
+// first, so two runs racing for the last of a quota (from two hosts, two servers, on SQLite or
+// PostgreSQL) are admitted one after the other and the second sees the first's reservation.
 Result<std::vector<QuotaUsage>> blocking_quotas(store::Store& store, const std::string& user,
                                                 const std::string& team, const std::string& project,
-                                                TimePoint now);
+                                                TimePoint now, const Reservation& reservation = {});
 
 // [start, end) of the period holding `t`.
 std::pair<TimePoint, TimePoint> period_bounds(Period period, TimePoint t);

@@ -37,7 +37,7 @@ Result<Quota> quota_from_row(const store::Row& r) {
   return q;
 }
 
-Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint now) {
+Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint now, const Reservation& reservation = {}) {
   QuotaUsage u;
   u.quota = quota;
   std::tie(u.period_start, u.period_end) = period_bounds(quota.period, now);
@@ -49,7 +49,8 @@ Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint n
   // Runs still going count what they have spent so far, or concurrent jobs would all slip through.
   std::vector<store::Value> running = {quota.name, format_utc(u.period_start), format_utc(u.period_end)};
   FRUGAL_CHECK(store.for_each_row(
-      fmt::format("SELECT started_at, hourly_price_nanos, gpu_count, instance_gpu_count, coalesce(cost_nanos, 0) FROM runs "
+      fmt::format("SELECT started_at, hourly_price_nanos, gpu_count, instance_gpu_count, coalesce(cost_nanos, 0), "
+                  "max_usd_nanos, max_gpu_hours FROM runs "
                   "WHERE status = 'running' AND {} = ? AND started_at >= ? AND started_at < ?",
                   dimension_column(dimension_of(quota.scope))),
       running, [&](const store::Row& r) {
@@ -58,17 +59,34 @@ Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint n
         std::int64_t elapsed_ms = std::max<std::int64_t>(0, (now - *started).count());
         int gpus = static_cast<int>(store::as_int(r[2]));
         // The rollups already hold what the runner last metered (cost_nanos); add only the rest.
-        if (!store::is_null(r[1]))
-          u.spent += run_cost(Money::from_nanos(store::as_int(r[1])), elapsed_ms, gpus, static_cast<int>(store::as_int(r[3]))) -
-                     Money::from_nanos(store::as_int(r[4]));
-        u.gpu_hours += static_cast<double>(elapsed_ms * gpus) / k_ms_per_hour;
+        Money so_far = Money::from_nanos(store::as_int(r[4]));
+        if (!store::is_null(r[1])) {
+          Money now_cost = run_cost(Money::from_nanos(store::as_int(r[1])), elapsed_ms, gpus, static_cast<int>(store::as_int(r[3])));
+          u.spent += now_cost - so_far;
+          so_far = now_cost;
+        }
+        double hours = static_cast<double>(elapsed_ms * gpus) / k_ms_per_hour;
+        u.gpu_hours += hours;
+        // A run with its own budget holds the rest of it.
+        if (!store::is_null(r[5]) && Money::from_nanos(store::as_int(r[5])) > so_far)
+          u.reserved += Money::from_nanos(store::as_int(r[5])) - so_far;
+        if (!store::is_null(r[6])) u.reserved_gpu_hours += std::max(0.0, store::as_double(r[6]) - hours);
         return true;
       }));
   std::vector<std::string> why;
-  if (quota.limit && u.spent >= *quota.limit)
-    why.push_back(fmt::format("${} of ${}", u.spent.to_string(2), quota.limit->to_string(2)));
-  if (quota.gpu_hours && u.gpu_hours >= *quota.gpu_hours)
-    why.push_back(fmt::format("{:.1f} of {:.1f} GPU-hours", u.gpu_hours, *quota.gpu_hours));
+  Money held = reservation.new_run ? u.spent + u.reserved : u.spent;
+  auto reserved_note = [](const Money& m) {
+    return m.nanos() > 0 ? fmt::format(" (${} of it held by running runs' budgets)", m.to_string(2)) : std::string();
+  };
+  if (quota.limit && (held >= *quota.limit || (reservation.usd && held + *reservation.usd > *quota.limit)))
+    why.push_back(reservation.usd && held < *quota.limit
+                      ? fmt::format("${} of ${} used{}, no room for this run's ${}", held.to_string(2),
+                                    quota.limit->to_string(2), reserved_note(u.reserved), reservation.usd->to_string(2))
+                      : fmt::format("${} of ${}{}", held.to_string(2), quota.limit->to_string(2), reserved_note(u.reserved)));
+  double held_hours = reservation.new_run ? u.gpu_hours + u.reserved_gpu_hours : u.gpu_hours;
+  if (quota.gpu_hours && (held_hours >= *quota.gpu_hours ||
+                          (reservation.gpu_hours && held_hours + *reservation.gpu_hours > *quota.gpu_hours)))
+    why.push_back(fmt::format("{:.1f} of {:.1f} GPU-hours", held_hours, *quota.gpu_hours));
   u.exceeded = !why.empty();
   if (u.exceeded) {
     u.reason = fmt::format("{} {}: {} {} ({} quota, resets {})", scope_name(quota.scope), quota.name,
@@ -141,17 +159,20 @@ Result<std::vector<QuotaUsage>> quota_usage(store::Store& store, TimePoint now) 
 
 Result<std::vector<QuotaUsage>> blocking_quotas(store::Store& store, const std::string& user,
                                                 const std::string& team, const std::string& project,
-                                                TimePoint now) {
+                                                TimePoint now, const Reservation& reservation) {
   std::vector<store::Value> params = {user, team, project};
+  constexpr std::string_view k_these =
+      " WHERE (scope = 'user' AND name = ?) OR (scope = 'team' AND name = ?) OR (scope = 'project' AND name = ?)";
+  // Writing the quota rows (a change of nothing) locks them until the transaction ends, on both
+  // backends: a concurrent admission waits here, then reads what this one committed.
+  if (store.in_transaction()) FRUGAL_CHECK(store.execute(fmt::format("UPDATE quotas SET updated_at = updated_at{}", k_these), params));
   auto rows = FRUGAL_TRY(store.query(
-      std::string(k_select_quotas) +
-          " WHERE (scope = 'user' AND name = ?) OR (scope = 'team' AND name = ?) OR (scope = 'project' AND name = ?)"
-          " ORDER BY scope, name, period",
+      fmt::format("{}{} ORDER BY scope, name, period", k_select_quotas, k_these),
       params));
   std::vector<QuotaUsage> out;
   for (const auto& r : rows.rows) {
     Quota q = FRUGAL_TRY(quota_from_row(r));
-    auto u = FRUGAL_TRY(usage_of(store, q, now));
+    auto u = FRUGAL_TRY(usage_of(store, q, now, reservation));
     if (u.exceeded) out.push_back(std::move(u));
   }
   return out;

@@ -117,18 +117,21 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
       });
   if (!lost) outcome.warnings.push_back("could not check for lost runs: " + lost.error().message);
 
-  auto blocking = FRUGAL_TRY(budget::blocking_quotas(store, run.labels.user, run.labels.team,
-                                                      run.labels.project, clock.now()));
-  if (!blocking.empty()) {
+  // Checked in the same transaction that inserts the run: two runs racing for the last of a quota
+  // cannot both start. The run's own budget (--max-usd) must fit in what is left.
+  run.admit = [&]() -> Result<bool> {
+    auto blocking = FRUGAL_TRY(budget::blocking_quotas(store, run.labels.user, run.labels.team, run.labels.project,
+                                                        clock.now(), {request.max_usd, request.max_gpu_hours}));
+    if (blocking.empty()) return false;
     std::string reasons;
     for (const auto& b : blocking) reasons += (reasons.empty() ? "" : "; ") + b.reason;
     if (request.quota_policy == QuotaPolicy::enforce)
       return fail(ErrorCode::quota_exceeded,
                   fmt::format("over quota: {}. Raise it with `frugal quota set`, or pass --allow-over-quota "
                               "(recorded on the run)", reasons));
-    run.over_quota = true;
     outcome.warnings.push_back("running over quota (recorded): " + reasons);
-  }
+    return true;
+  };
 
   run.runner_pid = getpid();
   run.runner_start_ticks = process_start_ticks(getpid());
@@ -164,6 +167,7 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(std::chrono::hours(1)));  // no overflow, no absurd waits
     run.parent_run_id = outcome.run_id;
+    run.admit = nullptr;  // a retry continues the admitted run
   }
   return outcome;
 }

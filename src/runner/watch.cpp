@@ -48,7 +48,8 @@ std::optional<StopRequest> Watch::tick(pid_t group, TimePoint now) {
   m_last_store = steady;
   flush();
   if (m_request.quota_policy == QuotaPolicy::enforce) {
-    auto blocking = budget::blocking_quotas(m_store, m_run.labels.user, m_run.labels.team, m_run.labels.project, now);
+    auto blocking = budget::blocking_quotas(m_store, m_run.labels.user, m_run.labels.team, m_run.labels.project, now,
+                                            {.usd = {}, .gpu_hours = {}, .new_run = false});
     if (blocking && !blocking->empty())
       return StopRequest{tracking::RunStatus::over_budget, "quota: " + blocking->front().reason};
   }

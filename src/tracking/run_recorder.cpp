@@ -66,6 +66,8 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
   std::string name = run.name.empty() ? std::filesystem::path(run.command.front()).filename().string() : run.name;
   std::int64_t id = 0;
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
+    bool over_quota = run.over_quota;
+    if (run.admit) over_quota = FRUGAL_TRY(run.admit()) || over_quota;
     std::vector<store::Value> values = {
         name,
         store::text_or_null(run.labels.experiment),
@@ -88,7 +90,7 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
         format_utc(run.started),
         run.parent_run_id ? store::Value{*run.parent_run_id} : store::Value{},
         std::int64_t{run.attempt},
-        std::int64_t{run.over_quota ? 1 : 0},
+        std::int64_t{over_quota ? 1 : 0},
         run.runner_pid ? store::Value{run.runner_pid} : store::Value{},
         run.runner_pid ? store::Value{run.runner_start_ticks} : store::Value{},
         run.runner_boot.empty() ? store::Value{} : store::Value{run.runner_boot},

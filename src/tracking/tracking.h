@@ -57,6 +57,10 @@ struct RunStart {
   std::string runner_boot;               // boot id + pid namespace: where that pid means something
   std::optional<Money> max_usd;          // --max-usd
   std::optional<double> max_gpu_hours;   // --max-gpu-hours
+  // Quota admission, run inside the insert's transaction so that checking and starting are one
+  // step (runner: budget::blocking_quotas). An error refuses the run; true lets it through over
+  // quota (recorded in over_quota). None: no check (a retry of an admitted run).
+  std::function<Result<bool>()> admit;
 };
 
 // How a run used what it held, summed up when it ends.

@@ -1,8 +1,11 @@
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "budget/budget.h"
 #include "unit/budget/budget_fixture.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::budget {
 namespace {
@@ -11,7 +14,7 @@ using testing::insert;
 
 class QuotaTest : public ::testing::Test {
  protected:
-  void SetUp() override { m_store = std::move(*store::open_store(m_dir.file("f.db"))); }
+  void SetUp() override { m_store = std::move(*store::open_store(::frugal::testing::database(m_dir))); }
   TimePoint now() const { return *parse_utc("2026-11-26T12:00:00Z"); }
   frugal::testing::TestDir m_dir;
   std::unique_ptr<store::Store> m_store;
@@ -91,7 +94,7 @@ namespace {
 
 TEST(QuotaRunning, RunsStillGoingCountWhatTheyHaveSpentSoFar) {
   frugal::testing::TestDir dir;
-  auto store = std::move(*store::open_store(dir.file("f.db")));
+  auto store = std::move(*store::open_store(::frugal::testing::database(dir)));
   TimePoint now = *parse_utc("2026-11-26T12:00:00Z");
   ASSERT_TRUE(set_quota(*store, {Scope::team, "vision", Period::monthly, *Money::parse("10"), std::nullopt}, now));
   // Started two hours ago at $6/h on the whole instance, not finished: $12 so far.
@@ -103,6 +106,75 @@ TEST(QuotaRunning, RunsStillGoingCountWhatTheyHaveSpentSoFar) {
   ASSERT_EQ(blocking->size(), 1u);
   EXPECT_EQ((*blocking)[0].spent.to_string(), "12.00");
   EXPECT_DOUBLE_EQ((*blocking)[0].gpu_hours, 16.0);
+}
+
+// A running run with its own budget (--max-usd) holds the rest of it: a new run that would not fit
+// beside it is refused, though little is spent yet; a run without a budget is refused only once
+// spend plus what is held reaches the limit.
+TEST(QuotaReservations, ARunningRunsBudgetIsHeldAgainstNewRuns) {
+  frugal::testing::TestDir dir;
+  auto store = std::move(*store::open_store(::frugal::testing::database(dir)));
+  TimePoint now = *parse_utc("2026-11-26T12:00:00Z");
+  ASSERT_TRUE(set_quota(*store, {Scope::team, "vision", Period::monthly, *Money::parse("10"), std::nullopt}, now));
+  ASSERT_TRUE(store->execute(
+      "INSERT INTO runs (username, team, command, started_at, status, max_usd_nanos) "
+      "VALUES ('ada', 'vision', 'train', '2026-11-26T11:00:00.000Z', 'running', 6000000000)"));
+  auto four = blocking_quotas(*store, "bob", "vision", "", now, {.usd = *Money::parse("4"), .gpu_hours = {}});
+  ASSERT_TRUE(four) << four.error().message;
+  EXPECT_TRUE(four->empty()) << "6 held + 4 fits in 10";
+  auto five = blocking_quotas(*store, "bob", "vision", "", now, {.usd = *Money::parse("5"), .gpu_hours = {}});
+  ASSERT_TRUE(five);
+  ASSERT_EQ(five->size(), 1u);
+  EXPECT_EQ((*five)[0].reserved.to_string(), "6.00");
+  EXPECT_NE((*five)[0].reason.find("no room for this run's $5.00"), std::string::npos) << (*five)[0].reason;
+  auto unbudgeted = blocking_quotas(*store, "bob", "vision", "", now);
+  ASSERT_TRUE(unbudgeted);
+  EXPECT_TRUE(unbudgeted->empty()) << "$4 is left for a run without a budget";
+  // The running run's own check (stop when over) counts only what is spent.
+  auto watch = blocking_quotas(*store, "ada", "vision", "", now, {.usd = {}, .gpu_hours = {}, .new_run = false});
+  ASSERT_TRUE(watch);
+  EXPECT_TRUE(watch->empty());
+}
+
+// Two runs each asking for $6 of a $10 quota, admitted on two connections at once (two hosts, or
+// two servers on one database): the second to check must see the first's reservation, so exactly
+// one starts. The first holds its transaction open between check and commit to force the race.
+TEST(QuotaReservations, TwoRunsRacingForTheLastOfAQuotaAreNotBothAdmitted) {
+  frugal::testing::TestDir dir;
+  std::string db = ::frugal::testing::database(dir);
+  TimePoint now = *parse_utc("2026-11-26T12:00:00Z");
+  ASSERT_TRUE(set_quota(*std::move(*store::open_store(db)),
+                        {Scope::team, "vision", Period::monthly, *Money::parse("10"), std::nullopt}, now));
+  std::atomic<int> admitted{0}, refused{0}, errors{0};
+  std::atomic<bool> first_checked{false};
+  auto admit = [&](const std::string& user, bool first) {
+    auto s = store::open_store(db);
+    if (!s) { ++errors; return; }
+    if (!first)
+      while (!first_checked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    auto r = (*s)->transaction([&]() -> Result<void> {
+      auto blocking = FRUGAL_TRY(blocking_quotas(**s, user, "vision", "", now, {.usd = *Money::parse("6"), .gpu_hours = {}}));
+      if (first) {
+        first_checked = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      }
+      if (!blocking.empty()) return fail(ErrorCode::quota_exceeded, blocking.front().reason);
+      std::vector<store::Value> p = {user};
+      FRUGAL_CHECK((*s)->execute("INSERT INTO runs (username, team, command, started_at, status, max_usd_nanos) "
+                                 "VALUES (?, 'vision', 'train', '2026-11-26T11:59:00.000Z', 'running', 6000000000)",
+                                 p));
+      return {};
+    });
+    if (r) ++admitted;
+    else if (r.error().code == ErrorCode::quota_exceeded) ++refused;
+    else ++errors;
+  };
+  std::thread a(admit, "ada", true), b(admit, "bob", false);
+  a.join();
+  b.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(admitted.load(), 1);
+  EXPECT_EQ(refused.load(), 1);
 }
 
 }  // namespace
