@@ -7,6 +7,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <unistd.h>
@@ -68,6 +71,27 @@ class TestDatabase {
   std::string m_name;
   std::string m_server;
 };
+
+// The database a test uses: an SQLite file in its folder or, when the suite runs on PostgreSQL
+// (FRUGAL_TEST_BACKEND=postgresql: ctest's "@postgresql" copy of every unit test that touches a
+// store), a fresh database on the test server, dropped with the folder. The same one each call.
+inline const std::string& database(const TestDir& dir) {
+  if (!dir.database_location.empty()) return dir.database_location;
+  const char* backend = std::getenv("FRUGAL_TEST_BACKEND");
+  if (!backend || std::string_view(backend) != "postgresql") return dir.database_location = dir.file("f.db");
+  auto db = std::make_shared<TestDatabase>(Backend::postgresql, dir);
+  if (!db->available())
+    throw std::runtime_error("FRUGAL_TEST_BACKEND=postgresql but no PostgreSQL server for tests: run through ctest "
+                             "(its fixture starts one) or tests/pg/pg_server.sh start " FRUGAL_TEST_PG_DIR);
+  dir.on_cleanup([db]() mutable { db.reset(); });
+  return dir.database_location = db->location();
+}
+
+// Whether this run of the suite is on PostgreSQL (for the few checks of SQLite's own query plans).
+inline bool on_postgresql() {
+  const char* backend = std::getenv("FRUGAL_TEST_BACKEND");
+  return backend && std::string_view(backend) == "postgresql";
+}
 
 // Parameterised suites over both backends: INSTANTIATE_TEST_SUITE_P(Backends, Suite, FRUGAL_BACKENDS).
 #define FRUGAL_BACKENDS                                                                              \

@@ -2,6 +2,8 @@
 // TestDir: each test gets its own empty temporary folder, removed afterwards (ccache's TestContext).
 #include <cctype>
 #include <filesystem>
+#include <functional>
+#include <vector>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -19,6 +21,7 @@ class TestDir {
     m_path = mkdtemp(pattern.data()) ? pattern : throw std::runtime_error("mkdtemp failed");
   }
   ~TestDir() {
+    for (auto& cleanup : m_cleanups) cleanup();
     std::error_code ec;
     std::filesystem::remove_all(m_path, ec);
   }
@@ -27,9 +30,13 @@ class TestDir {
 
   const std::string& path() const { return m_path; }
   std::string file(const std::string& name) const { return m_path + "/" + name; }
+  // Runs when the folder goes (a PostgreSQL test database is dropped then: test_database.h).
+  void on_cleanup(std::function<void()> f) const { m_cleanups.push_back(std::move(f)); }
+  mutable std::string database_location;  // set by frugal::testing::database()
 
  private:
   std::string m_path;
+  mutable std::vector<std::function<void()>> m_cleanups;
 };
 
 // Where the real data sets live; tests using them skip with this message when absent.

@@ -13,7 +13,7 @@
 #include "billing/billing.h"
 #include "core/csv_reader.h"
 #include "store/store.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::billing::testing {
 
@@ -153,7 +153,7 @@ struct Imported {
 
 inline Imported import_into_fresh_store(const TestDir& dir, const std::string& path,
                                         const std::string& format = "") {
-  auto store = store::open_store(dir.file("f.db"));
+  auto store = store::open_store(::frugal::testing::database(dir));
   EXPECT_TRUE(store) << (store ? "" : store.error().message);
   ImportOptions options;
   options.format = format;

@@ -78,7 +78,7 @@ TEST(OciFormat, MapsARealRowWithEighteenDecimalsAndTags) {
   EXPECT_GT(with_release, 0u);
   EXPECT_EQ(
       one(s,
-          R"(SELECT count(*) FROM charges WHERE tags LIKE '%"DevRel\\redbull-analytics-hol-4cb4.release":"1.0"%')"),
+          R"(SELECT count(*) FROM charges WHERE tags LIKE '%"DevRel\\redbull-analytics-hol-4cb4.release":"1.0"%' ESCAPE '!')"),
       std::to_string(with_release));
 }
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "billing/billing.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::billing {
 namespace {
@@ -13,7 +13,7 @@ const TimePoint k_now = *parse_utc("2026-11-26T12:00:00Z");
 class Reconcile : public ::testing::Test {
  protected:
   void SetUp() override {
-    m_store = std::move(*store::open_store(m_dir.file("f.db")));
+    m_store = std::move(*store::open_store(::frugal::testing::database(m_dir)));
     std::ofstream(m_dir.file("bill.csv"))
         << "ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
            "ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,ServiceName,ResourceId\n"
@@ -52,9 +52,11 @@ TEST_F(Reconcile, SharedInstanceSplitsByGpuSecondsAndShowsTheIdleHour) {
   EXPECT_EQ(store::as_int(billed->rows[1][1]), 8'000'000'000);
   // Every charge's parts add up to it exactly: allocations plus the idle row.
   auto sums = m_store->query(
-      "SELECT count(*) FROM (SELECT a.charge_id, sum(a.cost_nanos) * 1000000000 + sum(a.cost_attos) AS parts, "
-      "c.billed_cost_nanos * 1000000000 + c.billed_cost_attos AS whole FROM charge_allocations a "
-      "JOIN charges c ON c.id = a.charge_id GROUP BY a.charge_id) WHERE parts != whole");
+      "SELECT count(*) FROM (SELECT (sum(a.cost_nanos) - c.billed_cost_nanos) * 1000000000 AS nanos_over, "
+      "c.billed_cost_attos - sum(a.cost_attos) AS attos_short FROM charge_allocations a "
+      "JOIN charges c ON c.id = a.charge_id GROUP BY a.charge_id, c.billed_cost_nanos, c.billed_cost_attos) AS per_charge "
+      "WHERE nanos_over != attos_short");
+  ASSERT_TRUE(sums) << sums.error().message;
   EXPECT_EQ(store::as_int(sums->rows[0][0]), 0);
 }
 
@@ -71,7 +73,7 @@ TEST_F(Reconcile, RunningItTwiceGivesTheSameAnswer) {
 
 TEST(BillMap, RemappingReallocatesStoredChargesAndTheirRollups) {
   frugal::testing::TestDir dir;
-  auto store = std::move(*store::open_store(dir.file("f.db")));
+  auto store = std::move(*store::open_store(::frugal::testing::database(dir)));
   std::ofstream(dir.file("t.csv"))
       << "ProviderName,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost,Tags\n"
          "AWS,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,3,\"{\"\"squad\"\": \"\"vision\"\"}\"\n"

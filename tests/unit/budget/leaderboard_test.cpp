@@ -2,7 +2,7 @@
 
 #include "budget/budget.h"
 #include "unit/budget/budget_fixture.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::budget {
 namespace {
@@ -13,7 +13,7 @@ using testing::RunRow;
 class LeaderboardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    m_store = std::move(*store::open_store(m_dir.file("f.db")));
+    m_store = std::move(*store::open_store(::frugal::testing::database(m_dir)));
     insert(*m_store, {.team = "vision", .cost_nanos = 3'000'000'001, .gpus = 8});
     insert(*m_store, {.team = "vision", .cost_nanos = 1'000'000'000, .status = "failed"});
     insert(*m_store, {.team = "nlp", .user = "bob", .duration_ms = 7'200'000, .cost_nanos = 2'500'000'000, .gpus = 4});
@@ -88,7 +88,7 @@ namespace {
 // a run whose idle cost is set when it ends (an UPDATE) moves the rollups with it.
 TEST(LeaderboardIdleCost, RanksByIdleGpuCostFromRollupsAndPartialDays) {
   frugal::testing::TestDir dir;
-  auto store = std::move(*store::open_store(dir.file("f.db")));
+  auto store = std::move(*store::open_store(::frugal::testing::database(dir)));
   testing::insert(*store, {.team = "vision", .started_at = "2026-11-10T10:00:00.000Z"});
   testing::insert(*store, {.team = "nlp", .started_at = "2026-11-20T10:00:00.000Z"});
   testing::insert(*store, {.team = "nlp", .started_at = "2026-11-30T23:00:00.000Z"});  // in the window's partial last day

@@ -2,7 +2,7 @@
 
 #include "budget/budget.h"
 #include "unit/budget/budget_fixture.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::budget {
 namespace {
@@ -11,7 +11,7 @@ using testing::insert;
 
 TEST(Report, ListsCostliestAndLongestJobsAndTheMoneyLostToFailures) {
   frugal::testing::TestDir dir;
-  auto store = std::move(*store::open_store(dir.file("f.db")));
+  auto store = std::move(*store::open_store(::frugal::testing::database(dir)));
   insert(*store, {.team = "vision", .duration_ms = 1'000, .cost_nanos = 9'000'000'000, .name = "big"});
   insert(*store, {.team = "vision", .duration_ms = 9'000'000, .cost_nanos = 1'000'000'000, .name = "long"});
   insert(*store, {.team = "nlp", .project = "chat", .cost_nanos = 2'000'000'000, .status = "failed", .name = "crash"});

@@ -6,14 +6,14 @@
 #include "cache/cache.h"
 #include "core/time.h"
 #include "store/store.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::cache {
 namespace {
 
 struct Recording : ::testing::Test {
   testing::TestDir dir;
-  std::unique_ptr<store::Store> db = std::move(*store::open_store(dir.file("f.db")));
+  std::unique_ptr<store::Store> db = std::move(*store::open_store(::frugal::testing::database(dir)));
   Entry entry{std::string(64, 'e'), {"out"}, {}, 5'400'000, 2048};  // 1.5 h of compute
   TimePoint at = *parse_utc("2026-11-26T10:00:00Z");
 };

@@ -8,7 +8,7 @@
 
 #include "catalog/catalog.h"
 #include "store/store.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal {
 // gtest prints Money as its amount.
@@ -22,7 +22,7 @@ using ::frugal::testing::TestDir;
 inline TimePoint test_now() { return *parse_utc("2026-11-26T12:00:00Z"); }
 
 inline std::unique_ptr<store::Store> open_test_store(const TestDir& dir) {
-  auto s = store::open_store(dir.file("f.db"));
+  auto s = store::open_store(::frugal::testing::database(dir));
   if (!s) throw std::runtime_error("open_store: " + s.error().message);
   return std::move(*s);
 }

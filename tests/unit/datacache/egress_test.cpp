@@ -3,7 +3,7 @@
 
 #include "datacache/datacache.h"
 #include "store/store.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::datacache {
 namespace {
@@ -40,7 +40,7 @@ TEST(EgressPrices, BadEntriesAreRefusedNamingThem) {
 
 TEST(RecordGet, AHitRecordsTheEgressItAvoidedAndADownloadNone) {
   testing::TestDir dir;
-  auto db = std::move(*store::open_store(dir.file("f.db")));
+  auto db = std::move(*store::open_store(::frugal::testing::database(dir)));
   auto prices = *EgressPrices::parse("aws=0.09");
   Requester who{"ana", "vision", "detector"};
   GetResult hit{"/x", Outcome::hit, 3'000'000'000};

@@ -8,7 +8,7 @@
 
 #include "datacache/datacache.h"
 #include "store/store.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::datacache {
 namespace {
@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 struct Journal : ::testing::Test {
   testing::TestDir dir;
-  std::unique_ptr<store::Store> db = std::move(*store::open_store(dir.file("f.db")));
+  std::unique_ptr<store::Store> db = std::move(*store::open_store(::frugal::testing::database(dir)));
   EgressPrices prices = *EgressPrices::parse("aws=0.09");
   Requester who{"ana", "vision", ""};
 
@@ -73,7 +73,7 @@ TEST_F(Journal, HitsJournaledWhileFoldingAreNeverLost) {
   std::size_t folded = 0;
   std::atomic<bool> done{false};
   std::thread folder([&] {
-    auto own = std::move(*store::open_store(dir.file("f.db")));  // one connection per thread
+    auto own = std::move(*store::open_store(::frugal::testing::database(dir)));  // one connection per thread
     while (!done) folded += *fold_journal(dir.path(), *own);
   });
   for (auto& a : appenders) a.join();

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "runner/process_tree.h"
 #include "runner/runner.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::runner {
 namespace {
@@ -59,7 +59,7 @@ class SteppingClock final : public Clock {
 
 class TrackedRunTest : public ::testing::Test {
  protected:
-  void SetUp() override { m_store = std::move(*store::open_store(m_dir.file("f.db"))); }
+  void SetUp() override { m_store = std::move(*store::open_store(::frugal::testing::database(m_dir))); }
   RunRequest request(std::vector<std::string> command) {
     RunRequest r;
     r.labels = {"ada", "vision", "detector", "yolo", "coco", ""};
@@ -69,7 +69,8 @@ class TrackedRunTest : public ::testing::Test {
   }
   std::int64_t count(const std::string& where) {
     auto r = m_store->query("SELECT count(*) FROM runs WHERE " + where);
-    return store::as_int(r->rows.at(0).at(0));
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    return r ? store::as_int(r->rows.at(0).at(0)) : -1;
   }
   frugal::testing::TestDir m_dir;
   std::unique_ptr<store::Store> m_store;
@@ -124,7 +125,7 @@ TEST_F(TrackedRunTest, QuotaExhaustedRefusesBeforeTheCommandStarts) {
   EXPECT_EQ(out.error().code, ErrorCode::quota_exceeded);
   EXPECT_NE(out.error().message.find("team vision"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(marker));
-  EXPECT_EQ(count("1"), 0);
+  EXPECT_EQ(count("true"), 0);
 }
 
 TEST_F(TrackedRunTest, AllowOverQuotaRunsAndRecordsIt) {
@@ -146,7 +147,7 @@ TEST_F(TrackedRunTest, UnknownInstanceTypeIsRefusedWithCloseMatches) {
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, ErrorCode::not_found);
   EXPECT_NE(out.error().message.find("p4d.24xlarge"), std::string::npos) << out.error().message;
-  EXPECT_EQ(count("1"), 0);
+  EXPECT_EQ(count("true"), 0);
 }
 
 TEST_F(TrackedRunTest, BuiltinCatalogPricesAKnownInstanceWithNoImport) {
@@ -177,7 +178,7 @@ namespace {
 
 class SupervisedRunTest : public ::testing::Test {
  protected:
-  void SetUp() override { m_store = std::move(*store::open_store(m_dir.file("f.db"))); }
+  void SetUp() override { m_store = std::move(*store::open_store(::frugal::testing::database(m_dir))); }
   RunRequest request(std::vector<std::string> command) {
     RunRequest r;
     r.labels = {"ada", "vision", "detector", "", "", ""};
@@ -191,6 +192,14 @@ class SupervisedRunTest : public ::testing::Test {
   std::string text(const std::string& sql) {
     auto r = m_store->query(sql);
     return r && !r->rows.empty() ? store::as_text(r->rows[0][0]) : "";
+  }
+  // The first column of every row, joined by spaces (group_concat is SQLite's alone).
+  std::string joined(const std::string& sql) {
+    auto r = m_store->query(sql);
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    std::string out;
+    for (const auto& row : r ? r->rows : std::vector<store::Row>{}) out += (out.empty() ? "" : " ") + store::as_text(row[0]);
+    return out;
   }
   frugal::testing::TestDir m_dir;
   std::unique_ptr<store::Store> m_store;
@@ -327,7 +336,7 @@ TEST_F(EarlyStoppingTest, StructuredChannelMetricsAreStoredByStep) {
                       "echo '{\"step\": 20, \"acc\": 0.6}' > $FRUGAL_METRICS_FILE; echo not json >&$FRUGAL_METRICS_FD"});
   auto out = run_tracked(*m_store, req, m_clock);
   ASSERT_TRUE(out) << out.error().message;
-  EXPECT_EQ(text("SELECT group_concat(key || '@' || step || '=' || value, ' ') FROM (SELECT * FROM metrics ORDER BY step, key)"),
+  EXPECT_EQ(joined("SELECT key || '@' || step || '=' || value FROM metrics ORDER BY step, key"),
             "acc@10=0.5 loss@10=1.5 acc@20=0.6");
   EXPECT_EQ(text("SELECT status FROM runs"), "finished");
 }
@@ -493,8 +502,8 @@ TEST_F(WarmRestartTest, CrashIsRetriedFromTheNewestCompleteCheckpointAsOneChain)
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(out->attempts, 2);
   EXPECT_EQ(out->exit_code, 0);
-  EXPECT_EQ(text("SELECT group_concat(status || '/' || exit_code || '/' || attempt || '/' || coalesce(parent_run_id, '-'), ' ') "
-                 "FROM runs"),
+  EXPECT_EQ(joined("SELECT status || '/' || exit_code || '/' || attempt || '/' || coalesce(CAST(parent_run_id AS TEXT), '-') "
+                   "FROM runs ORDER BY id"),
             "killed/137/1/- finished/0/2/1");
   EXPECT_EQ(read("log"), "start 0 resume=\nstart 3 resume=" + m_dir.file("store/ckpt-3") + "\n");
   EXPECT_EQ(text("SELECT max(step) FROM checkpoints WHERE run_id = 1"), "3");

@@ -6,14 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "server/group_commit.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::server {
 namespace {
 
 struct Writer : ::testing::Test {
   testing::TestDir dir;
-  std::unique_ptr<store::Store> reader = std::move(*store::open_store(dir.file("f.db")));
+  std::unique_ptr<store::Store> reader = std::move(*store::open_store(::frugal::testing::database(dir)));
   std::int64_t count(const char* prefix) {
     store::Value p[] = {std::string(prefix) + "%"};
     return store::as_int(reader->query("SELECT count(*) FROM experiments WHERE name LIKE ?", p)->rows.at(0)[0]);
@@ -33,7 +33,7 @@ GroupCommit::Job insert_param(std::string prefix, bool then_fail = false) {
 }
 
 TEST_F(Writer, AFailingJobIsRolledBackAloneAndOthersCommit) {
-  GroupCommit writer(std::move(*store::open_store(dir.file("f.db"))));
+  GroupCommit writer(std::move(*store::open_store(::frugal::testing::database(dir))));
   std::vector<std::thread> threads;
   std::atomic<int> failed{0};
   for (int i = 0; i < 40; ++i)
@@ -48,7 +48,7 @@ TEST_F(Writer, AFailingJobIsRolledBackAloneAndOthersCommit) {
 }
 
 TEST_F(Writer, AJobIsVisibleToOtherConnectionsWhenRunReturns) {
-  GroupCommit writer(std::move(*store::open_store(dir.file("f.db"))));
+  GroupCommit writer(std::move(*store::open_store(::frugal::testing::database(dir))));
   ASSERT_TRUE(writer.run(insert_param("seen")));
   EXPECT_EQ(count("seen"), 1);
 }
@@ -57,7 +57,7 @@ TEST_F(Writer, QueuedJobsFinishBeforeTheWriterStops) {
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   {
-    GroupCommit writer(std::move(*store::open_store(dir.file("f.db"))));
+    GroupCommit writer(std::move(*store::open_store(::frugal::testing::database(dir))));
     for (int i = 0; i < 20; ++i)
       threads.emplace_back([&] {
         if (writer.run(insert_param("late"))) ++ok;

@@ -3,14 +3,14 @@
 
 #include "core/time.h"
 #include "server/server.h"
-#include "test_dir.h"
+#include "test_database.h"
 
 namespace frugal::server {
 namespace {
 
 struct Tokens : ::testing::Test {
   testing::TestDir dir;
-  std::unique_ptr<store::Store> db = std::move(*store::open_store(dir.file("f.db")));
+  std::unique_ptr<store::Store> db = std::move(*store::open_store(::frugal::testing::database(dir)));
   TimePoint now = *parse_utc("2026-11-26T12:00:00Z");
 };
 

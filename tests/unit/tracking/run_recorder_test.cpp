@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "test_dir.h"
+#include "test_database.h"
 #include "tracking/tracking.h"
 
 namespace frugal::tracking {
@@ -27,7 +27,7 @@ RunStart sample_run() {
 
 TEST(RunRecorder, StartsARunningRunWithLabelsParamsAndTags) {
   testing::TestDir dir;
-  auto store = *store::open_store(dir.file("f.db"));
+  auto store = *store::open_store(::frugal::testing::database(dir));
   auto id = start_run(*store, sample_run());
   ASSERT_TRUE(id) << id.error().message;
   auto row = store->query("SELECT name, username, team, project, model, dataset, experiment, status, command, "
@@ -47,7 +47,7 @@ TEST(RunRecorder, StartsARunningRunWithLabelsParamsAndTags) {
 
 TEST(RunRecorder, FinishRecordsDurationAndExactCost) {
   testing::TestDir dir;
-  auto store = *store::open_store(dir.file("f.db"));
+  auto store = *store::open_store(::frugal::testing::database(dir));
   auto id = *start_run(*store, sample_run());
   auto summary = finish_run(*store, id, {at("2026-11-01T11:30:00Z"), RunStatus::finished, 0});
   ASSERT_TRUE(summary) << summary.error().message;
@@ -72,7 +72,7 @@ TEST(RunRecorder, RunHoldingPartOfTheInstancePaysItsGpuShare) {
 
 TEST(RunRecorder, RunWithoutPriceHasNoCost) {
   testing::TestDir dir;
-  auto store = *store::open_store(dir.file("f.db"));
+  auto store = *store::open_store(::frugal::testing::database(dir));
   RunStart run = sample_run();
   run.hourly_price.reset();
   auto id = *start_run(*store, run);
@@ -86,7 +86,7 @@ TEST(RunRecorder, RunWithoutPriceHasNoCost) {
 
 TEST(RunRecorder, FinishingAnUnknownRunIsNotFound) {
   testing::TestDir dir;
-  auto store = *store::open_store(dir.file("f.db"));
+  auto store = *store::open_store(::frugal::testing::database(dir));
   auto r = finish_run(*store, 42, {at("2026-11-01T10:00:00Z"), RunStatus::finished, 0});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::not_found);
