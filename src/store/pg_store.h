@@ -21,6 +21,8 @@ typedef struct pg_result PGresult;
 namespace frugal::store {
 
 class PgCopyStatement;
+// How a COPY sends a column's values (pg_statement.cpp).
+enum class PgWire { int8, float8, text };
 
 class PgStore final : public Store {
  public:
