@@ -296,30 +296,43 @@ Result<void> ChargeWriter::finish() {
     }
   }
   m_groups.clear();
-  auto upsert = FRUGAL_TRY(m_store.prepare(
-      "INSERT INTO charge_rollups (dimension, day, key, billing_currency, rows, billed_cost_nanos, billed_cost_attos, "
-      "effective_cost_nanos, effective_cost_attos, list_cost_nanos, list_cost_attos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (dimension, day, key, billing_currency) DO UPDATE SET rows = charge_rollups.rows + excluded.rows, "
-      "billed_cost_nanos = charge_rollups.billed_cost_nanos + excluded.billed_cost_nanos, "
-      "billed_cost_attos = charge_rollups.billed_cost_attos + excluded.billed_cost_attos, "
-      "effective_cost_nanos = charge_rollups.effective_cost_nanos + excluded.effective_cost_nanos, "
-      "effective_cost_attos = charge_rollups.effective_cost_attos + excluded.effective_cost_attos, "
-      "list_cost_nanos = charge_rollups.list_cost_nanos + excluded.list_cost_nanos, "
-      "list_cost_attos = charge_rollups.list_cost_attos + excluded.list_cost_attos"));
+  // Many rows a statement: one round trip per 256 rollups, not per rollup (on a server database an
+  // import touches thousands of them: 0.3 s of a 200,000-row import was these round trips).
+  constexpr std::size_t k_rows_per_statement = 256;
+  auto upsert_sql = [](std::size_t rows) {
+    std::string values;
+    for (std::size_t i = 0; i < rows; ++i) values += i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    return fmt::format(
+        "INSERT INTO charge_rollups (dimension, day, key, billing_currency, rows, billed_cost_nanos, billed_cost_attos, "
+        "effective_cost_nanos, effective_cost_attos, list_cost_nanos, list_cost_attos) VALUES {} "
+        "ON CONFLICT (dimension, day, key, billing_currency) DO UPDATE SET rows = charge_rollups.rows + excluded.rows, "
+        "billed_cost_nanos = charge_rollups.billed_cost_nanos + excluded.billed_cost_nanos, "
+        "billed_cost_attos = charge_rollups.billed_cost_attos + excluded.billed_cost_attos, "
+        "effective_cost_nanos = charge_rollups.effective_cost_nanos + excluded.effective_cost_nanos, "
+        "effective_cost_attos = charge_rollups.effective_cost_attos + excluded.effective_cost_attos, "
+        "list_cost_nanos = charge_rollups.list_cost_nanos + excluded.list_cost_nanos, "
+        "list_cost_attos = charge_rollups.list_cost_attos + excluded.list_cost_attos",
+        values);
+  };
+  const std::string full_batch = upsert_sql(k_rows_per_statement);
+  std::vector<store::Value> batch;
+  batch.reserve(k_rows_per_statement * 11);
   for (const auto& [key, sums] : m_rollups) {
-    std::array<std::string_view, 4> parts{};
     std::size_t start = 0;
     for (std::size_t i = 0; i < 4; ++i) {
       std::size_t end = i < 3 ? key.find('\0', start) : key.size();
-      parts[i] = std::string_view(key).substr(start, end - start);
+      batch.emplace_back(key.substr(start, end - start));
       start = end + 1;
     }
-    std::array<store::ValueView, 11> p = {parts[0], parts[1], parts[2], parts[3], sums.rows,
-                                          sums.billed.nanos(), sums.billed.sub_nano_attos(),
-                                          sums.effective.nanos(), sums.effective.sub_nano_attos(),
-                                          sums.list.nanos(), sums.list.sub_nano_attos()};
-    FRUGAL_CHECK(upsert->execute_views(p));
+    for (std::int64_t v : {sums.rows, sums.billed.nanos(), sums.billed.sub_nano_attos(), sums.effective.nanos(),
+                           sums.effective.sub_nano_attos(), sums.list.nanos(), sums.list.sub_nano_attos()})
+      batch.emplace_back(v);
+    if (batch.size() == k_rows_per_statement * 11) {
+      FRUGAL_CHECK(m_store.execute(full_batch, batch));
+      batch.clear();
+    }
   }
+  if (!batch.empty()) FRUGAL_CHECK(m_store.execute(upsert_sql(batch.size() / 11), batch));
   // Rollups emptied by a replacement would only clutter reads.
   FRUGAL_CHECK(m_store.execute("DELETE FROM charge_rollups WHERE rows = 0"));
   return {};
