@@ -14,3 +14,4 @@ echo; echo "== the computation cache: hashing, restoring a hit =="; "$here/cache
 echo; echo "== the data cache: a download against curl, a hit =="; "$here/data/run.sh" "$build"
 echo; echo "== the server: wrk against frugal serve, beside nginx =="; "$here/server/run.sh" "$build"
 echo; echo "== the dashboard: a 1,000,000-point curve =="; "$here/dashboard/run.sh" "$build"
+echo; echo "== PostgreSQL: bill import against psql \\copy, leaderboards over 5M charges and 1M runs =="; "$here/postgres/run.sh" "$build"

@@ -21,8 +21,8 @@ if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
-  # nginx is a benchmark peer, started by the bench itself: keep its package from starting the
-  # system service (port 80) while it installs.
+  # nginx (a benchmark peer) and PostgreSQL (the tests start throwaway servers of their own, as an
+  # unprivileged user, in temporary folders) must not start system services while they install.
   policy=""
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     policy=/usr/sbin/policy-rc.d

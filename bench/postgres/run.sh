@@ -98,7 +98,7 @@ INSERT INTO charge_rollups (dimension, day, key, billing_currency, rows, billed_
        ('provider', c.provider_name), ('account', c.billing_account_id), ('team', c.x_team), ('project', c.x_project),
        ('user', c.x_user), ('model', c.x_model), ('dataset', c.x_dataset)) AS d(dimension, key)
   GROUP BY 1, 2, 3, 4;
-VACUUM ANALYZE;
+VACUUM ANALYZE runs, charges, run_rollups, charge_rollups;
 SQL
 echo "leaderboard data: $(psql_q -At "$db" -c "SELECT count(*) FROM runs") runs, $(psql_q -At "$db" -c "SELECT count(*) FROM charges") charges"
 echo "frugal top's plan (whole days from run_rollups, the edges from runs):"

@@ -11,7 +11,7 @@ namespace frugal {
 namespace {
 
 const std::vector<ConfigKey> k_keys = {
-    {"db", "FRUGAL_DB", "", "database: a file path (SQLite); default $FRUGAL_HOME/frugal.db"},
+    {"db", "FRUGAL_DB", "", "database: an SQLite file, or postgresql://user@host:port/db; default $FRUGAL_HOME/frugal.db"},
     {"home", "FRUGAL_HOME", "", "Frugal's own folder; default ~/.frugal"},
     {"user", "FRUGAL_USER", "", "who runs the job; default $USER"},
     {"team", "FRUGAL_TEAM", "", "team a run is charged to"},
