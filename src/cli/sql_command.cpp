@@ -10,6 +10,7 @@ struct SqlFlags {
   std::string query;
   bool schema = false;
   bool explain = false;
+  std::string timeout = "60s";
 };
 
 Cell value_cell(const store::Value& v) {
@@ -28,9 +29,19 @@ int execute(Context& ctx, const SqlFlags& f) {
     return k_exit_ok;
   }
   if (f.query.empty()) return report_error({ErrorCode::invalid, "sql: give a query, e.g. frugal sql \"SELECT * FROM runs LIMIT 5\", or --schema"});
-  // A read-only connection with an authorizer: user SQL can read everything and change nothing.
+  std::chrono::milliseconds limit{0};
+  if (f.timeout != "0") {
+    auto parsed = parse_duration(f.timeout);
+    if (!parsed || parsed->count() <= 0)
+      return report_error({ErrorCode::invalid, fmt::format("--timeout '{}': expected a duration such as 60s or 5m, or 0 "
+                                                           "for none", f.timeout)});
+    limit = *parsed;
+  }
+  // A read-only connection (SQLite: an authorizer; PostgreSQL: READ ONLY transactions as the
+  // reader role): user SQL can read everything and change nothing.
   auto store = ctx.open_store(store::Access::read_only);
   if (!store) return report_error(store.error());
+  (*store)->set_query_time_limit(static_cast<int>(std::min<std::int64_t>(limit.count(), 86'400'000)));
   if (f.explain) {
     auto plan = (*store)->explain(f.query);
     if (!plan) return report_error(plan.error());
@@ -59,6 +70,8 @@ void add_sql_command(CLI::App& app, Context& ctx) {
   cmd->add_option("query", flags->query, "the SELECT to run");
   cmd->add_flag("--schema", flags->schema, "print the documented schema (docs/schema.md)");
   cmd->add_flag("--explain", flags->explain, "print the query plan instead of the rows");
+  cmd->add_option("--timeout", flags->timeout, "stop a query that runs longer than this (0: never)")
+      ->default_str("60s");
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return execute(ctx, *flags); }; });
 }
 

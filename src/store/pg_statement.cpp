@@ -273,6 +273,26 @@ Result<void> PgStore::flush_copies() {
   return {};
 }
 
+Result<std::vector<PgWire>> PgStore::copy_wires(const std::string& table, const std::vector<std::string>& columns) {
+  std::string key = table + "(";
+  for (const auto& c : columns) key += c + ",";
+  if (auto known = m_wires.find(key); known != m_wires.end()) return known->second;
+  std::vector<Value> p = {table};
+  auto types = FRUGAL_TRY(query("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                                "WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped", p));
+  std::vector<PgWire> wires;
+  for (const auto& c : columns)
+    for (const auto& row : types.rows)
+      if (as_text(row[0]) == c) {
+        std::string type = as_text(row[1]);
+        if (type == "bigint") wires.push_back(PgWire::int8);
+        else if (type == "double precision") wires.push_back(PgWire::float8);
+        else if (type == "text") wires.push_back(PgWire::text);
+      }
+  if (wires.size() != columns.size()) wires.clear();
+  return m_wires[key] = wires;
+}
+
 Result<std::unique_ptr<Statement>> PgStore::prepare(std::string_view sql) {
   // INSERT INTO table (columns) VALUES (?, ?, ...): nothing computed, nothing returned → COPY, in
   // the binary format: 8-byte integers and doubles travel as they are and PostgreSQL stores them
@@ -295,20 +315,8 @@ Result<std::unique_ptr<Statement>> PgStore::prepare(std::string_view sql) {
     }
     auto width = static_cast<std::size_t>(std::count(text.begin() + m.position(2), text.end(), '?'));
     if (width == columns.size()) {
-      std::vector<Value> p = {m[1].str()};
-      auto types = FRUGAL_TRY(query("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                                    "WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped", p));
-      std::vector<PgWire> wires;
-      for (const auto& c : columns) {
-        for (const auto& row : types.rows)
-          if (as_text(row[0]) == c) {
-            std::string type = as_text(row[1]);
-            if (type == "bigint") wires.push_back(PgWire::int8);
-            else if (type == "double precision") wires.push_back(PgWire::float8);
-            else if (type == "text") wires.push_back(PgWire::text);
-          }
-      }
-      if (wires.size() == columns.size())
+      auto wires = FRUGAL_TRY(copy_wires(m[1].str(), columns));
+      if (!wires.empty())
         return std::unique_ptr<Statement>(new PgCopyStatement(*this, m[1].str(), std::move(columns), std::move(wires)));
     }
   }

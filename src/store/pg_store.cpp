@@ -344,7 +344,8 @@ Result<void> PgStore::run_once(const std::string& sql, std::span<const Value> pa
   // The whole result at once, even for for_each_row: one connection runs one statement at a time,
   // and callers run statements of their own from inside the callback (reconcile inserts while it
   // reads charges), which SQLite allows. A cursor would keep memory bounded at the cost of that.
-  ResultGuard r{PQexecParams(m_conn, sql.c_str(), n, p.types.data(), p.values.data(), nullptr, nullptr, 0)};
+  (void)n;
+  ResultGuard r{exec_params(sql, p)};
   auto status = PQresultStatus(r.r);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return std::unexpected(error("sql", r.r));
   int columns = PQnfields(r.r);
@@ -368,14 +369,43 @@ Result<std::int64_t> PgStore::execute(std::string_view sql, std::span<const Valu
   std::string translated = postgres_statement(sql);
   PgParams p;
   p.bind(params);
-  ResultGuard r{PQexecParams(m_conn, translated.c_str(), static_cast<int>(params.size()), p.types.data(),
-                             p.values.data(), nullptr, nullptr, 0)};
+  ResultGuard r{exec_params(translated, p)};
   auto status = PQresultStatus(r.r);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return std::unexpected(error("sql", r.r));
   const char* changed = PQcmdTuples(r.r);
   std::int64_t n = 0;
   if (changed && *changed) std::from_chars(changed, changed + std::strlen(changed), n);
   return n;
+}
+
+PGresult* PgStore::exec_params(const std::string& sql, const PgParams& p) {
+  int n = static_cast<int>(p.values.size());
+  // User SQL (read-only connections) runs once; everything else is the program's own, run again
+  // and again: prepared once per parameter types, then only bound and executed.
+  if (m_access == Access::read_only)
+    return PQexecParams(m_conn, sql.c_str(), n, p.types.data(), p.values.data(), nullptr, nullptr, 0);
+  if (m_prepared_generation != m_generation) {  // a new connection has none of them
+    m_prepared.clear();
+    m_prepared_generation = m_generation;
+  }
+  if (m_prepared.size() >= 512 && m_depth == 0) {  // SQL built with values in it: start again
+    std::string drop;
+    for (const auto& [sql_and_types, name] : m_prepared) drop += "DEALLOCATE " + name + ";";
+    PQclear(PQexec(m_conn, drop.c_str()));
+    m_prepared.clear();
+  }
+  std::string key = sql;
+  key += '\0';
+  for (unsigned t : p.types) key += std::to_string(t) + ",";
+  auto found = m_prepared.find(key);
+  if (found == m_prepared.end()) {
+    std::string name = fmt::format("frugal_q{}", m_prepared.size() + 1 + m_prepared_count++);
+    PGresult* prepared = PQprepare(m_conn, name.c_str(), sql.c_str(), n, p.types.data());
+    if (PQresultStatus(prepared) != PGRES_COMMAND_OK) return prepared;  // the caller reports it
+    PQclear(prepared);
+    found = m_prepared.emplace(key, name).first;
+  }
+  return PQexecPrepared(m_conn, found->second.c_str(), n, p.values.data(), nullptr, nullptr, 0);
 }
 
 void PgStore::set_query_time_limit(int milliseconds) {
@@ -392,6 +422,7 @@ Result<void> PgStore::transaction(const std::function<Result<void>()>& body) {
     FRUGAL_CHECK(exec_script("SAVEPOINT " + name));
     ++m_depth;
     auto r = body();
+    if (r) r = flush_copies();  // a COPY's error belongs to this savepoint, not the outer transaction
     --m_depth;
     if (connection_lost()) return r ? fail(ErrorCode::unavailable, m_description + ": connection lost") : r;
     if (!r) {

@@ -8,6 +8,7 @@
 // run again, so a caller only sees an error when the server stays away or the COMMIT's fate is
 // unknown.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@ typedef struct pg_result PGresult;
 namespace frugal::store {
 
 class PgCopyStatement;
+struct PgParams;
 // How a COPY sends a column's values (pg_statement.cpp).
 enum class PgWire { int8, float8, text };
 
@@ -41,6 +43,8 @@ class PgStore final : public Store {
   std::string describe() const override { return m_description; }
   int schema_version() const override { return m_schema_version; }
   std::string_view dialect() const override { return "postgresql"; }
+  // The wire types of `columns` of `table` for a binary COPY; empty when one is of another type.
+  Result<std::vector<PgWire>> copy_wires(const std::string& table, const std::vector<std::string>& columns);
 
   // Used by this backend's statements (pg_statement.cpp).
   PGconn* connection() { return m_conn; }
@@ -66,6 +70,7 @@ class PgStore final : public Store {
   Result<void> run_once(const std::string& sql, std::span<const Value> params, std::vector<std::string>* columns_out,
                         const std::function<bool(const Row&)>& on_row);
   Result<void> exec_script(std::string_view sql);
+  PGresult* exec_params(const std::string& sql, const PgParams& params);
   Result<void> configure_session();
   Result<void> migrate();
   Result<int> read_schema_version();
@@ -78,6 +83,13 @@ class PgStore final : public Store {
   bool m_reader_role = false;  // a read-only connection reads as frugal_reader
   int m_depth = 0;  // open transactions: 1 for BEGIN, more for savepoints inside it
   std::vector<PgCopyStatement*> m_copies;
+  // Column types of the tables COPY writes, by "table(columns)": looked up once per connection.
+  std::map<std::string, std::vector<PgWire>> m_wires;
+  // Named server-side statements of the SQL this connection ran, so a server's hot queries are
+  // parsed and planned once (by SQL text; emptied when the connection is re-opened).
+  std::map<std::string, std::string> m_prepared;
+  std::uint64_t m_prepared_generation = 0;
+  std::uint64_t m_prepared_count = 0;  // names are never reused within a connection
   std::uint64_t m_generation = 0;
   std::optional<Error> m_deferred_error;
 };

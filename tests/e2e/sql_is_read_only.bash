@@ -27,3 +27,11 @@ expect_contains "$ERR" "syntax error" "sqlite's message is shown"
 run_status "$FRUGAL" sql --schema
 expect_contains "$OUT" "## runs" "schema printed"
 expect_eq "$OUT" "$(cat "$(dirname "$0")/../../docs/schema.md")" "--schema equals docs/schema.md"
+
+# A query runs at most --timeout (60 s by default); a bad duration names the flag.
+run_status "$FRUGAL" sql --timeout 20ms "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+[[ "$STATUS" -ne 0 ]] || fail "an endless query ran to the end"
+expect_contains "$ERR" "time limit of 20 ms" "the limit is named"
+run_status "$FRUGAL" sql --timeout soon "SELECT 1"
+expect_eq "$STATUS" 2 "bad --timeout"
+expect_contains "$ERR" "--timeout 'soon'" "names the flag and the value"
