@@ -2,7 +2,7 @@
 // TestDatabase: a fresh, empty database on either backend, for tests that run on both.
 //
 // SQLite: a file in the test's TestDir. PostgreSQL: a database created on the throwaway server
-// the ctest fixture starts (tests/pg/pg_server.sh start build/pg, see tests/CMakeLists.txt) and
+// the ctest fixture starts (tests/pg/pg_server.sh start /tmp/frugal-test-pg-..., tests/CMakeLists.txt) and
 // dropped afterwards. Without that server, PostgreSQL cases skip with a message saying so.
 #include <atomic>
 #include <cstdlib>
