@@ -1,0 +1,72 @@
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "advise/rules.h"
+
+namespace frugal::advise {
+
+std::string Context::team_filter(std::string_view column) const {
+  return options.team.empty() ? std::string() : fmt::format(" AND {} = ?", column);
+}
+
+void Context::bind_team(std::vector<store::Value>& params) const {
+  if (!options.team.empty()) params.emplace_back(options.team);
+}
+
+Money Context::monthly(Money over_window) const {
+  // Scaled in whole seconds: exact for every window a user can type.
+  auto seconds = static_cast<std::int64_t>(std::llround(days * 86'400));
+  return seconds > 0 ? over_window.scaled(30 * 86'400, seconds) : over_window;
+}
+
+std::string recommendation_id(std::string_view rule, std::string_view target) {
+  // FNV-1a: short and stable; ids only need to tell a few thousand recommendations apart.
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : target) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return fmt::format("{}-{:08x}", rule, static_cast<std::uint32_t>(h ^ (h >> 32)));
+}
+
+std::string usd(Money m) {
+  std::string digits = m.to_fixed(2);
+  bool negative = digits.starts_with('-');
+  std::string_view whole(digits);
+  if (negative) whole.remove_prefix(1);
+  std::string_view cents = whole.substr(whole.find('.'));
+  whole = whole.substr(0, whole.find('.'));
+  std::string out = negative ? "-$" : "$";
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) out += ',';
+    out += whole[i];
+  }
+  return out + std::string(cents);
+}
+
+std::string percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100); }
+
+const std::vector<std::string>& rule_names() {
+  static const std::vector<std::string> names = {"rightsize", "idle_gpu", "underused_gpu", "spot", "cheapest_offer",
+                                                 "transfer", "commitment", "failed_runs", "early_stop",
+                                                 "repeated_stage", "idle_instance"};
+  return names;
+}
+
+Result<std::vector<Recommendation>> compute(store::Store& store, const Options& options) {
+  if (options.until <= options.since) return fail(ErrorCode::invalid, "advise: --since must be before --until");
+  Context c{store, options, format_utc(options.since), format_utc(options.until),
+            std::chrono::duration<double>(options.until - options.since).count() / 86'400.0};
+  std::vector<Recommendation> out;
+  for (Rule rule : {rightsize, idle_gpus, spot, cheapest_offer, transfer, commitments, failed_runs, early_stop,
+                    idle_instances})
+    FRUGAL_CHECK(rule(c, out));
+  std::erase_if(out, [](const Recommendation& r) { return r.monthly_saving <= Money{}; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Recommendation& a, const Recommendation& b) { return a.monthly_saving > b.monthly_saving; });
+  return out;
+}
+
+}  // namespace frugal::advise

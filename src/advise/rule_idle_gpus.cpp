@@ -1,0 +1,135 @@
+// Rules "idle_gpu" and "underused_gpu": GPUs held while idle (below 5% utilisation) and runs that
+// kept their GPUs under 30% busy on average, per team and project, with the money it cost.
+// Runs that the runner summed up carry their idle GPU-seconds and cost; runs imported from
+// elsewhere (MLflow, OptScale, a trace) have only samples, and are summed from those here.
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "advise/rules.h"
+
+namespace frugal::advise {
+namespace {
+
+constexpr double k_idle_pct = 5.0;
+constexpr double k_underused_pct = 30.0;
+// The utilisation a well-fed job reaches: below it, the same work needs util/60 of the GPU-time.
+constexpr double k_target_pct = 60.0;
+
+struct Use {
+  std::string team, project;
+  std::int64_t runs = 0, underused_runs = 0, cpu_bound_runs = 0;
+  double idle_gpu_seconds = 0;
+  Money idle_cost;
+  Money underused_cost;
+  double util_weighted = 0;  // Σ util × GPU-ms over the underused runs
+  double gpu_ms = 0;
+};
+
+}  // namespace
+
+Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
+  std::map<std::pair<std::string, std::string>, Use> by_project;
+  // Runs without a summary: their idle share and mean utilisation from the samples (through the
+  // samples_run_time index, only for those runs).
+  std::map<std::int64_t, std::pair<double, double>> from_samples;  // run → (idle fraction, mean util)
+  std::vector<store::Value> p = {c.since, c.until};
+  c.bind_team(p);
+  FRUGAL_CHECK(c.store.for_each_row(
+      "SELECT s.run_id, count(*), sum(CASE WHEN s.gpu_util_pct < 5 THEN 1 ELSE 0 END), avg(s.gpu_util_pct) "
+      "FROM samples s JOIN runs r ON r.id = s.run_id WHERE r.started_at >= ? AND r.started_at < ? "
+      "AND r.gpu_count > 0 AND r.gpu_util_mean IS NULL AND s.gpu_index IS NOT NULL AND s.gpu_util_pct IS NOT NULL" +
+          c.team_filter("r.team") + " GROUP BY s.run_id",
+      p, [&](const store::Row& r) {
+        double n = store::as_double(r[1]);
+        if (n > 0) from_samples[store::as_int(r[0])] = {store::as_double(r[2]) / n, store::as_double(r[3])};
+        return true;
+      }));
+  FRUGAL_CHECK(c.store.for_each_row(
+      "SELECT id, coalesce(team, ''), coalesce(project, ''), gpu_count, coalesce(duration_ms, 0), coalesce(cost_nanos, 0), "
+      "idle_gpu_seconds, idle_cost_nanos, gpu_util_mean, coalesce(cpu_bound, 0) FROM runs "
+      "WHERE started_at >= ? AND started_at < ? AND gpu_count > 0 AND status <> 'running'" + c.team_filter(),
+      p, [&](const store::Row& r) {
+        std::int64_t id = store::as_int(r[0]);
+        Use& u = by_project[{store::as_text(r[1]), store::as_text(r[2])}];
+        u.team = store::as_text(r[1]);
+        u.project = store::as_text(r[2]);
+        double gpu_ms = store::as_double(r[3]) * store::as_double(r[4]);
+        Money cost = Money::from_nanos(store::as_int(r[5]));
+        std::optional<double> util;
+        if (!store::is_null(r[8])) {
+          util = store::as_double(r[8]);
+          u.idle_gpu_seconds += store::as_double(r[6]);
+          u.idle_cost += Money::from_nanos(store::as_int(r[7]));
+        } else if (auto s = from_samples.find(id); s != from_samples.end()) {
+          util = s->second.second;
+          u.idle_gpu_seconds += s->second.first * gpu_ms / 1000;
+          u.idle_cost += cost.scaled(std::llround(s->second.first * 1e6), 1'000'000);
+        }
+        ++u.runs;
+        if (util && *util < k_underused_pct) {
+          ++u.underused_runs;
+          u.cpu_bound_runs += store::as_int(r[9]) != 0;
+          u.underused_cost += cost;
+          u.util_weighted += *util * gpu_ms;
+          u.gpu_ms += gpu_ms;
+        }
+        return true;
+      }));
+  for (const auto& [key, u] : by_project) {
+    std::string project = u.project.empty() ? "(none)" : u.project;
+    std::string scope = u.team.empty() ? "" : fmt::format(" AND team = '{}'", u.team);
+    if (u.idle_cost > Money{}) {
+      Recommendation rec;
+      rec.rule = "idle_gpu";
+      rec.target = "project " + project;
+      rec.id = recommendation_id(rec.rule, u.team + "|" + rec.target);
+      rec.team = u.team;
+      rec.finding = fmt::format("GPUs were held idle (under 5% busy) for {:.1f} GPU-hours, costing {}",
+                                u.idle_gpu_seconds / 3600, usd(u.idle_cost));
+      rec.evidence = {{"runs", std::to_string(u.runs)},
+                      {"idle GPU-hours", fmt::format("{:.1f}", u.idle_gpu_seconds / 3600)},
+                      {"idle cost in window", usd(u.idle_cost)}};
+      rec.query = fmt::format("SELECT id, name, gpu_count, idle_gpu_seconds / 3600.0 AS idle_gpu_hours, idle_cost_nanos "
+                              "/ 1e9 AS idle_usd, gpu_util_mean FROM runs WHERE project = '{}'{} AND started_at >= '{}' "
+                              "AND started_at < '{}' ORDER BY idle_cost_nanos DESC",
+                              u.project, scope, c.since, c.until);
+      rec.monthly_saving = c.monthly(u.idle_cost);
+      rec.confidence = 0.7;
+      rec.action = "release GPUs a job is not using: end interactive sessions and notebooks, load data before taking "
+                   "the GPU, and stop jobs that wait (frugal run --stop-when, --max-usd)";
+      out.push_back(std::move(rec));
+    }
+    if (u.underused_runs > 0 && u.gpu_ms > 0) {
+      double mean = u.util_weighted / u.gpu_ms;
+      // Fed to 60%, the same work needs mean/60 of the GPU-time it took.
+      Money saving = u.underused_cost - u.underused_cost.scaled(std::llround(mean * 1000), std::llround(k_target_pct * 1000));
+      bool input_bound = u.cpu_bound_runs * 2 >= u.underused_runs;
+      Recommendation rec;
+      rec.rule = "underused_gpu";
+      rec.target = "project " + project;
+      rec.id = recommendation_id(rec.rule, u.team + "|" + rec.target);
+      rec.team = u.team;
+      rec.finding = fmt::format("{} of {} runs kept their GPUs {:.0f}% busy on average{}", u.underused_runs, u.runs, mean,
+                                input_bound ? ", while their CPUs were saturated: the input pipeline starves the GPU" : "");
+      rec.evidence = {{"underused runs", fmt::format("{} of {}", u.underused_runs, u.runs)},
+                      {"mean GPU utilisation", fmt::format("{:.0f}%", mean)},
+                      {"input-bound runs", std::to_string(u.cpu_bound_runs)},
+                      {"their cost in window", usd(u.underused_cost)}};
+      rec.query = fmt::format("SELECT id, name, instance_type, gpu_count, gpu_util_mean, cpu_bound, cost_usd FROM runs "
+                              "WHERE project = '{}'{} AND started_at >= '{}' AND started_at < '{}' AND gpu_util_mean < 30 "
+                              "ORDER BY cost_nanos DESC",
+                              u.project, scope, c.since, c.until);
+      rec.monthly_saving = c.monthly(saving);
+      rec.confidence = 0.4;
+      rec.action = input_bound ? "feed the GPUs: more DataLoader workers (num_workers), pinned memory and prefetching, and "
+                                 "decoded data cached on local disk (frugal cache run, frugal data get)"
+                               : "use fewer or smaller GPUs for these jobs (see the rightsize advice) or larger batches";
+      out.push_back(std::move(rec));
+    }
+  }
+  return {};
+}
+
+}  // namespace frugal::advise

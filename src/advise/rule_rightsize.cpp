@@ -1,0 +1,110 @@
+// Rule "rightsize": runs of a project whose peak GPU memory (with headroom) and peak GPU
+// utilisation fit a cheaper instance of the same provider and region. Peak utilisation stands in
+// for the p95 the issue names: it is never lower, so the advice errs on the safe side, and it is
+// kept per run by the runner (no pass over the samples).
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "advise/rules.h"
+#include "catalog/catalog.h"
+
+namespace frugal::advise {
+namespace {
+
+constexpr double k_gib = 1024.0 * 1024 * 1024;
+// A GPU busier than this at its peak is not one to share work onto fewer GPUs.
+constexpr double k_busy_pct = 80.0;
+
+struct Group {
+  std::string team, project, instance_type, provider, region;
+  std::int64_t runs = 0;
+  double peak_mem_bytes = 0;
+  double peak_util = 0;
+  int gpus = 0;
+  Money cost;
+  std::int64_t duration_ms = 0;
+};
+
+}  // namespace
+
+Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
+  std::vector<store::Value> p = {c.since, c.until};
+  c.bind_team(p);
+  std::vector<Group> groups;
+  FRUGAL_CHECK(c.store.for_each_row(
+      "SELECT coalesce(team, ''), coalesce(project, ''), instance_type, coalesce(provider, ''), coalesce(region, ''), "
+      "count(*), max(gpu_mem_peak_bytes), max(coalesce(gpu_util_peak, 100)), max(gpu_count), sum(cost_nanos), "
+      "sum(duration_ms) FROM runs WHERE started_at >= ? AND started_at < ? AND gpu_count > 0 "
+      "AND gpu_mem_peak_bytes IS NOT NULL AND instance_type IS NOT NULL AND cost_nanos IS NOT NULL "
+      "AND duration_ms IS NOT NULL" + c.team_filter() + " GROUP BY 1, 2, 3, 4, 5",
+      p, [&](const store::Row& r) {
+        groups.push_back({store::as_text(r[0]), store::as_text(r[1]), store::as_text(r[2]), store::as_text(r[3]),
+                          store::as_text(r[4]), store::as_int(r[5]), store::as_double(r[6]), store::as_double(r[7]),
+                          static_cast<int>(store::as_int(r[8])), Money::from_nanos(store::as_int(r[9])),
+                          store::as_int(r[10])});
+        return true;
+      }));
+  for (const auto& g : groups) {
+    double needed_gib = g.peak_mem_bytes * (1 + c.options.memory_headroom) / k_gib;
+    // Work that kept its GPUs under 80% busy fits on proportionally fewer of them.
+    int needed_gpus = std::clamp(static_cast<int>(std::ceil(g.gpus * g.peak_util / k_busy_pct)), 1, g.gpus);
+    auto offers = FRUGAL_TRY(catalog::list_offers(
+        c.store, {.min_gpu_count = static_cast<double>(needed_gpus), .provider = g.provider, .region = g.region}));
+    const catalog::Offer* current = nullptr;
+    for (const auto& o : offers)
+      if (o.instance_type == g.instance_type) current = &o;
+    const catalog::Offer* best = nullptr;
+    Money best_cost = g.cost;
+    for (const auto& o : offers) {
+      if (o.gpu_count < needed_gpus || o.gpu_count <= 0 || o.instance_type == g.instance_type) continue;
+      if (o.gpu_memory_gib / o.gpu_count < needed_gib) continue;
+      // Metered as frugal meters a run: the share of the instance's GPUs it holds.
+      Money cost = o.on_demand.scaled(g.duration_ms * needed_gpus,
+                                      3'600'000 * static_cast<std::int64_t>(std::llround(o.gpu_count)));
+      if (cost < best_cost) {
+        best_cost = cost;
+        best = &o;
+      }
+    }
+    if (!best) continue;
+    Money saving = g.cost - best_cost;
+    if (saving.scaled(20, 1) < g.cost) continue;  // under 5%: not worth a migration
+    std::string target = fmt::format("project {} on {}{}", g.project.empty() ? "(none)" : g.project, g.instance_type,
+                                     g.region.empty() ? "" : " (" + g.region + ")");
+    Recommendation rec;
+    rec.rule = "rightsize";
+    rec.id = recommendation_id(rec.rule, g.team + "|" + target);
+    rec.team = g.team;
+    rec.target = target;
+    rec.finding = fmt::format("{} runs peaked at {:.1f} GiB of GPU memory and {:.0f}% GPU utilisation on {} GPU(s); "
+                              "{} with {} GPU(s) of {:.0f} GiB holds that with {} headroom for {} less",
+                              g.runs, g.peak_mem_bytes / k_gib, g.peak_util, g.gpus, best->instance_type, needed_gpus,
+                              best->gpu_memory_gib / best->gpu_count, percent(c.options.memory_headroom),
+                              usd(c.monthly(saving)) + " a month");
+    rec.evidence = {{"runs", std::to_string(g.runs)},
+                    {"peak GPU memory", fmt::format("{:.1f} GiB per GPU", g.peak_mem_bytes / k_gib)},
+                    {"needed with headroom", fmt::format("{:.1f} GiB per GPU", needed_gib)},
+                    {"peak GPU utilisation", fmt::format("{:.0f}% of {} GPU(s)", g.peak_util, g.gpus)},
+                    {"now", fmt::format("{}{}: {} in the window", g.instance_type,
+                                        current ? fmt::format(" ({:.0f} GiB per GPU)", current->gpu_memory_gib / current->gpu_count) : "",
+                                        usd(g.cost))},
+                    {"instead", fmt::format("{} ({} × {}, {:.0f} GiB per GPU, {}/h): {} for the same hours",
+                                            best->instance_type, best->gpu_count, best->gpu_model,
+                                            best->gpu_memory_gib / best->gpu_count, usd(best->on_demand), usd(best_cost))}};
+    rec.query = fmt::format(
+        "SELECT id, instance_type, gpu_count, gpu_mem_peak_bytes / 1073741824.0 AS peak_gib, gpu_util_peak, cost_usd "
+        "FROM runs WHERE project = '{}' AND instance_type = '{}' AND started_at >= '{}' AND started_at < '{}' "
+        "ORDER BY gpu_mem_peak_bytes DESC",
+        g.project, g.instance_type, c.since, c.until);
+    rec.monthly_saving = c.monthly(saving);
+    rec.confidence = (g.runs >= 5 ? 0.8 : 0.5) - (needed_gpus < g.gpus ? 0.2 : 0.0);
+    rec.action = fmt::format("run {} on {}{} (--instance-type {}{})", g.project.empty() ? "these jobs" : g.project,
+                             best->instance_type, needed_gpus < g.gpus ? fmt::format(" with {} GPU(s)", needed_gpus) : "",
+                             best->instance_type, g.region.empty() ? "" : " --region " + g.region);
+    out.push_back(std::move(rec));
+  }
+  return {};
+}
+
+}  // namespace frugal::advise

@@ -1,0 +1,42 @@
+#pragma once
+// The rules behind advise.h and what they share. Private to advise/.
+#include <string>
+#include <vector>
+
+#include "advise/advise.h"
+
+namespace frugal::advise {
+
+struct Context {
+  store::Store& store;
+  const Options& options;
+  std::string since;  // the window as ISO text, for SQL
+  std::string until;
+  double days = 30;   // the window's length
+
+  // " AND <column> = ?" when one team is asked for, else "".
+  std::string team_filter(std::string_view column = "team") const;
+  // Appends the team to params when team_filter added a "?".
+  void bind_team(std::vector<store::Value>& params) const;
+  // An amount spent over the window, per 30 days.
+  Money monthly(Money over_window) const;
+};
+
+// Builds a recommendation's id from its rule and target (stable, so a dismissal sticks).
+std::string recommendation_id(std::string_view rule, std::string_view target);
+std::string usd(Money m);                   // "$1,234.56"
+std::string percent(double fraction);       // "37%"
+
+using Rule = Result<void> (*)(const Context&, std::vector<Recommendation>&);
+
+Result<void> rightsize(const Context& c, std::vector<Recommendation>& out);
+Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out);
+Result<void> spot(const Context& c, std::vector<Recommendation>& out);
+Result<void> cheapest_offer(const Context& c, std::vector<Recommendation>& out);
+Result<void> transfer(const Context& c, std::vector<Recommendation>& out);
+Result<void> commitments(const Context& c, std::vector<Recommendation>& out);
+Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out);
+Result<void> early_stop(const Context& c, std::vector<Recommendation>& out);
+Result<void> idle_instances(const Context& c, std::vector<Recommendation>& out);
+
+}  // namespace frugal::advise
