@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "catalog/catalog.h"
+#include "advise/advise.h"
 #include "cli/context.h"
 
 namespace frugal::cli {
@@ -38,6 +39,16 @@ int import(Context& ctx, const CatalogFlags& f) {
     fmt::print("{}: {} ({}), {} rows → {} instance types and {} accelerators in {} regions\n", stats->file,
                stats->provider, stats->format, stats->rows_read, stats->instances, stats->accelerators, stats->regions);
   }
+  return k_exit_ok;
+}
+
+int import_spot_advisor(Context& ctx, const std::string& file) {
+  auto store = ctx.open_store(store::Access::read_write);
+  if (!store) return report_error(store.error());
+  auto stats = advise::import_spot_advisor(**store, file, ctx.clock.now());
+  if (!stats) return report_error(stats.error());
+  fmt::print("{}: {} interruption bands in {} regions (frugal advise reads them as spot risk)\n", file, stats->rows,
+             stats->regions);
   return k_exit_ok;
 }
 
@@ -86,6 +97,11 @@ void add_catalog_command(CLI::App& app, Context& ctx) {
   import_cmd->add_option("files", flags->files, "catalog files")->required()->check(CLI::ExistingFile);
   import_cmd->add_option("--provider", flags->provider, "provider of the file (default: from its name)");
   import_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return import(ctx, *flags); }; });
+  auto spot_file = std::make_shared<std::string>();
+  auto* spot_cmd = catalog_cmd->add_subcommand("import-spot-advisor", "import AWS's Spot Instance Advisor feed "
+                                                                      "(spot-advisor-data.json): interruption bands");
+  spot_cmd->add_option("file", *spot_file, "spot-advisor-data.json")->required()->check(CLI::ExistingFile);
+  spot_cmd->callback([&ctx, spot_file] { ctx.action = [&ctx, spot_file] { return import_spot_advisor(ctx, *spot_file); }; });
 
   auto* list_cmd = catalog_cmd->add_subcommand("list", "offers, cheapest first");
   list_cmd->add_option("--gpu", flags->gpu, "accelerator model (A100, H100, L4, ...)");

@@ -30,6 +30,7 @@ int run(int argc, char** argv) {
   add_data_command(app, ctx);
   add_serve_command(app, ctx);
   add_sync_command(app, ctx);
+  add_advise_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -44,7 +44,7 @@ Result<Reply> overview(Call& call) {
   json out = {{"since", s}, {"until", u}, {"previous_since", ps}, {"previous_until", s},
               {"spend_usd", usd(FRUGAL_TRY(scalar(call.store, spend, now_window)))},
               {"previous_spend_usd", usd(FRUGAL_TRY(scalar(call.store, spend, before)))},
-              {"recommendations_open", 0}};
+              {"recommendations_open", FRUGAL_TRY(scalar(call.store, "SELECT count(*) FROM recommendations WHERE dismissed_at IS NULL", {}))}};
   json by_team = json::array(), daily = json::array(), costliest = json::array();
   auto teams = FRUGAL_TRY(call.store.query(
       "SELECT coalesce(team, ''), sum(cost_nanos) FROM runs WHERE started_at >= ? AND started_at < ? GROUP BY 1 "

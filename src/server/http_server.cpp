@@ -245,6 +245,7 @@ Result<void> serve(const ServeOptions& options) {
   add_metrics_routes(routes);
   add_arcee_routes(routes);
   add_more_routes(routes);
+  add_advise_routes(routes);
   add_dashboard_routes(routes);
   StorePool pool(options.database);
   Dispatcher dispatcher(options, pool, writer, std::move(routes));

@@ -60,6 +60,7 @@ void add_mlflow_routes(std::vector<Route>& routes);
 void add_metrics_routes(std::vector<Route>& routes);
 void add_arcee_routes(std::vector<Route>& routes);
 void add_more_routes(std::vector<Route>& routes);
+void add_advise_routes(std::vector<Route>& routes);
 void add_dashboard_routes(std::vector<Route>& routes);
 
 // The OpenAPI 3 document of `routes`.
