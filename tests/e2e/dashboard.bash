@@ -28,6 +28,9 @@ if [[ -f "$SHARED_DATA/focus/focus_sample_1000.csv" ]]; then
   "$FRUGAL" bill import "$SHARED_DATA/focus/focus_sample_1000.csv" >/dev/null 2>&1
   export HAS_BILLS=1
 fi
+# Advice to show: the failing command three times over, and what the rules find in it all.
+for _ in 1 2 3; do "$FRUGAL" run --allow-over-quota --team nlp --user cy --project chat --hourly-usd 12 -- sh -c 'exit 3' 2>/dev/null || true; done
+"$FRUGAL" advise >/dev/null
 sleep 1.1  # the 1 s token has expired
 
 "$FRUGAL" serve --listen 127.0.0.1:0 2>server.log &

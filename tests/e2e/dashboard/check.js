@@ -148,6 +148,16 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   check((await page.$$('[data-testid=quota-row]')).length === (await api(process.env.ADMIN, '/api/v1/quotas')).quotas.length, 'quotas = API');
   noErrors('quotas');
   await shot(page, 'quotas');
+  await page.goto(base + '/#/advice');
+  await page.waitForSelector('[data-testid=advice-table] tbody tr');
+  const advice = (await api(process.env.ADMIN, '/api/v1/recommendations')).recommendations;
+  check(advice.length > 0 && (await page.$$('[data-testid=advice-table] tbody tr')).length === advice.length, 'advice = API');
+  const firstSaving = dollars(await page.textContent('[data-testid=advice-saving] >> nth=0'));
+  check(Math.abs(firstSaving - parseFloat(advice[0].monthly_saving_usd)) < 0.006,
+        `the largest saving first, in dollars: ${firstSaving} = API ${advice[0].monthly_saving_usd}`);
+  check(overview.recommendations_open === advice.length, `the overview counts ${overview.recommendations_open} open`);
+  noErrors('advice');
+  await shot(page, 'advice');
   await page.goto(base + '/#/catalog?gpu=H100&count=8&pricing=on_demand');
   await page.waitForSelector('[data-testid=offers-table] tbody tr');
   const offers = await api(process.env.ADMIN, '/api/v1/catalog/cheapest?gpu=H100&count=8&pricing=on_demand');
