@@ -33,7 +33,11 @@ Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
   std::map<std::pair<std::string, std::string>, Use> by_project;
   // Runs without a summary: their idle share and mean utilisation from the samples (through the
   // samples_run_time index, only for those runs).
-  std::map<std::int64_t, std::pair<double, double>> from_samples;  // run → (idle fraction, mean util)
+  struct Sampled {
+    std::int64_t samples = 0, idle = 0;
+    double mean_util = 0;
+  };
+  std::map<std::int64_t, Sampled> from_samples;
   std::vector<store::Value> p = {c.since, c.until};
   c.bind_team(p);
   FRUGAL_CHECK(c.store.for_each_row(
@@ -42,8 +46,8 @@ Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
       "AND r.gpu_count > 0 AND r.gpu_util_mean IS NULL AND s.gpu_index IS NOT NULL AND s.gpu_util_pct IS NOT NULL" +
           c.team_filter("r.team") + " GROUP BY s.run_id",
       p, [&](const store::Row& r) {
-        double n = store::as_double(r[1]);
-        if (n > 0) from_samples[store::as_int(r[0])] = {store::as_double(r[2]) / n, store::as_double(r[3])};
+        if (store::as_int(r[1]) > 0)
+          from_samples[store::as_int(r[0])] = {store::as_int(r[1]), store::as_int(r[2]), store::as_double(r[3])};
         return true;
       }));
   FRUGAL_CHECK(c.store.for_each_row(
@@ -63,9 +67,10 @@ Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
           u.idle_gpu_seconds += store::as_double(r[6]);
           u.idle_cost += Money::from_nanos(store::as_int(r[7]));
         } else if (auto s = from_samples.find(id); s != from_samples.end()) {
-          util = s->second.second;
-          u.idle_gpu_seconds += s->second.first * gpu_ms / 1000;
-          u.idle_cost += cost.scaled(std::llround(s->second.first * 1e6), 1'000'000);
+          // The idle share of the samples is the idle share of the run's GPU time and money.
+          util = s->second.mean_util;
+          u.idle_gpu_seconds += static_cast<double>(s->second.idle) / static_cast<double>(s->second.samples) * gpu_ms / 1000;
+          u.idle_cost += cost.scaled(s->second.idle, s->second.samples);
         }
         ++u.runs;
         if (util && *util < k_underused_pct) {

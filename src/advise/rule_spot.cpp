@@ -74,12 +74,12 @@ Result<void> spot(const Context& c, std::vector<Recommendation>& out) {
     rec.id = recommendation_id(rec.rule, k.team + "|" + target);
     rec.team = k.team;
     rec.target = target;
-    rec.finding = fmt::format("{} on-demand runs that {} would have cost {} on spot instead of {}", k.runs,
+    rec.finding = fmt::format("{} on-demand run(s) that {} would have cost {} on spot instead of {}", k.runs,
                               k.checkpointed == k.runs ? "checkpoint" : "checkpoint or finish within an hour",
                               usd(on_spot), usd(k.cost));
     rec.evidence = {{"runs", fmt::format("{} ({} checkpointing)", k.runs, k.checkpointed)},
-                    {"on-demand paid", fmt::format("{} at {}/h", usd(k.cost), usd(Money::from_nanos(k.hourly_nanos)))},
-                    {"spot price", fmt::format("{}/h in {} ({})", usd(*offer->spot), offer->region, offer->source)},
+                    {"on-demand paid", fmt::format("{} at ${}/h", usd(k.cost), Money::from_nanos(k.hourly_nanos).to_string(2))},
+                    {"spot price", fmt::format("${}/h in {} ({})", offer->spot->to_string(2), offer->region, offer->source)},
                     {"interruption risk", risk}};
     rec.query = fmt::format(
         "SELECT r.id, r.name, r.duration_ms / 3600000.0 AS hours, r.cost_usd, (SELECT count(*) FROM checkpoints k "

@@ -19,10 +19,10 @@ struct AdviseFlags {
 };
 
 void print_text(const std::vector<advise::Recommendation>& recs, const std::string& window) {
-  Money total;
-  for (const auto& r : recs) total += r.monthly_saving;
-  fmt::print("{} recommendations over {}, {} a month in all (savings of different rules can overlap)\n\n",
-             recs.size(), window, "$" + total.to_fixed(2));
+  // No grand total: savings of different rules can price the same hours (idle GPUs are underused
+  // GPUs too), so they do not add up.
+  fmt::print("{} recommendations over {}, largest saving per month first (savings of different rules can overlap)\n\n",
+             recs.size(), window);
   for (std::size_t i = 0; i < recs.size(); ++i) {
     const auto& r = recs[i];
     fmt::print("{}. ${}/month  {}  [{}]  {}{}  (confidence {:.2f})\n", i + 1, r.monthly_saving.to_fixed(2), r.target,
