@@ -2,6 +2,8 @@
 // checkpoint) or are short (under an hour: a preemption costs little) would have cost the
 // catalog's spot price. The risk is the Spot Instance Advisor's interruption band for the type and
 // region (frugal catalog import-spot-advisor), which sets the confidence.
+#include <map>
+
 #include <fmt/format.h>
 
 #include "advise/rules.h"
@@ -45,9 +47,13 @@ Result<void> spot(const Context& c, std::vector<Recommendation>& out) {
                               Money::from_nanos(store::as_int(r[7])), store::as_int(r[8])});
         return true;
       }));
+  std::map<std::pair<std::string, std::string>, std::vector<catalog::Offer>> offers_in;  // per provider, region
   for (const auto& k : candidates) {
-    auto offers = FRUGAL_TRY(catalog::list_offers(
-        c.store, {.provider = k.provider, .region = k.region, .pricing = catalog::Pricing::spot}));
+    auto where = std::pair{k.provider, k.region};
+    if (!offers_in.contains(where))
+      offers_in[where] = FRUGAL_TRY(catalog::list_offers(
+          c.store, {.provider = k.provider, .region = k.region, .pricing = catalog::Pricing::spot}));
+    const auto& offers = offers_in[where];
     const catalog::Offer* offer = nullptr;
     for (const auto& o : offers)
       if (o.instance_type == k.instance_type && o.spot && (!offer || *o.spot < *offer->spot)) offer = &o;

@@ -17,16 +17,17 @@ constexpr int k_top_flows = 10;
 // A bill row is transfer when its text says so, or when it is a Networking row priced by volume
 // (NAT, load balancer or CDN bytes); Networking rows priced per hour (load balancer hours,
 // public IPs) are not transfer and are left to other rules.
-std::string transfer_rows() {
+// Case-insensitive matching without lower() on every row of a big bill: SQLite's LIKE already
+// ignores ASCII case, PostgreSQL has ILIKE (a third of the rule's time went to lower()).
+std::string transfer_rows(std::string_view dialect) {
+  std::string_view like = dialect == "postgresql" ? "ILIKE" : "LIKE";
   std::string any_text;
   for (std::string_view column : {"charge_description", "sku_id", "consumed_unit"})
     for (std::string_view word : {"%data transfer%", "%datatransfer%", "%egress%"})
-      any_text += fmt::format("{}lower(coalesce({}, '')) LIKE '{}'", any_text.empty() ? "" : " OR ", column, word);
-  return fmt::format(
-      "({} OR (service_category = 'Networking' AND (lower(coalesce(consumed_unit, '')) LIKE '%gb' "
-      "OR lower(coalesce(consumed_unit, '')) LIKE '%gib' OR lower(coalesce(consumed_unit, '')) LIKE '%tb' "
-      "OR lower(coalesce(consumed_unit, '')) LIKE '%bytes')))",
-      any_text);
+      any_text += fmt::format("{}{} {} '{}'", any_text.empty() ? "" : " OR ", column, like, word);
+  return fmt::format("({0} OR (service_category = 'Networking' AND (consumed_unit {1} '%gb' OR consumed_unit {1} '%gib' "
+                     "OR consumed_unit {1} '%tb' OR consumed_unit {1} '%bytes')))",
+                     any_text, like);
 }
 
 std::string sql_literal(std::string_view text) {
@@ -85,15 +86,18 @@ std::string quantity_text(double quantity, const std::string& unit) {
 }  // namespace
 
 Result<void> transfer(const Context& c, std::vector<Recommendation>& out) {
-  const std::string match = transfer_rows();
+  const std::string match = transfer_rows(c.store.dialect());
   // Coalesced in a derived table so that NULL keys group (and sort) the same on both backends.
+  // The window is compared as an expression so that the rows are read in table order: through the
+  // charges_time index each of millions of rows was a random page read (36 s of 5,000,000 charges
+  // against 2 s for one pass over the table, bench/advise).
   std::string sql = fmt::format(
       "SELECT provider, service, region, description, count(*), sum(billed_cost_nanos), sum(billed_cost_attos), "
       "sum(consumed_quantity), min(unit), max(unit), count(x_team), min(x_team), max(x_team) "
       "FROM (SELECT coalesce(provider_name, '') AS provider, coalesce(service_name, '') AS service, "
       "coalesce(region_id, '') AS region, coalesce(charge_description, '') AS description, billed_cost_nanos, "
       "billed_cost_attos, consumed_quantity, coalesce(consumed_unit, '') AS unit, x_team FROM charges "
-      "WHERE charge_period_start >= ? AND charge_period_start < ? AND {}{}) AS t "
+      "WHERE (charge_period_start || '') >= ? AND (charge_period_start || '') < ? AND {}{}) AS t "
       "GROUP BY provider, service, region, description HAVING sum(billed_cost_nanos) > 0 "
       "ORDER BY sum(billed_cost_nanos) DESC, provider, service, region, description LIMIT {}",
       match, c.team_filter("x_team"), k_top_flows);
