@@ -51,33 +51,8 @@ class PgCopyStatement final : public Statement {
     m_store.unregister_copy(this);
   }
 
-  Result<std::int64_t> execute(std::span<const Value> params) override {
-    FRUGAL_CHECK(check_width(params.size()));
-    std::size_t row_start = m_buffer.size();
-    put16(m_buffer, static_cast<std::int16_t>(params.size()));
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      auto put = std::visit([&](const auto& v) { return put_value(i, v); }, params[i]);
-      if (!put) {
-        m_buffer.resize(row_start);
-        return std::unexpected(put.error());
-      }
-    }
-    return end_row();
-  }
-
-  Result<std::int64_t> execute_views(std::span<const ValueView> params) override {
-    FRUGAL_CHECK(check_width(params.size()));
-    std::size_t row_start = m_buffer.size();
-    put16(m_buffer, static_cast<std::int16_t>(params.size()));
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      auto put = std::visit([&](const auto& v) { return put_value(i, v); }, params[i]);
-      if (!put) {
-        m_buffer.resize(row_start);
-        return std::unexpected(put.error());
-      }
-    }
-    return end_row();
-  }
+  Result<std::int64_t> execute(std::span<const Value> params) override { return put_row(params); }
+  Result<std::int64_t> execute_views(std::span<const ValueView> params) override { return put_row(params); }
 
   // Ends the COPY: every row buffered or sent is in the table (or the error says which failed).
   Result<void> flush() {
@@ -101,6 +76,23 @@ class PgCopyStatement final : public Statement {
   }
 
  private:
+  // One row in COPY's binary format: a field count, then each value; a value the column cannot
+  // take leaves the buffer as it was.
+  template <typename V>
+  Result<std::int64_t> put_row(std::span<const V> params) {
+    FRUGAL_CHECK(check_width(params.size()));
+    std::size_t row_start = m_buffer.size();
+    put16(m_buffer, static_cast<std::int16_t>(params.size()));
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      auto put = std::visit([&](const auto& v) { return put_value(i, v); }, params[i]);
+      if (!put) {
+        m_buffer.resize(row_start);
+        return std::unexpected(put.error());
+      }
+    }
+    return end_row();
+  }
+
   Result<void> check_width(std::size_t n) const {
     if (n != m_columns.size())
       return fail(ErrorCode::invalid, fmt::format("sql: {} parameters given, {} expected", n, m_columns.size()));
