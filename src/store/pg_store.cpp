@@ -100,10 +100,10 @@ void PgParams::bind(std::span<const Value> params) {
           } else if constexpr (std::is_same_v<T, std::string>) {
             text[i] = v;  // untyped, like a quoted literal: PostgreSQL takes the type the context needs
           }
-          if constexpr (!std::is_same_v<T, std::monostate>) values[i] = nullptr;
         },
         params[i]);
   }
+  // Pointers only once every text is in place (and NULL stays a null pointer).
   for (std::size_t i = 0; i < params.size(); ++i)
     if (!std::holds_alternative<std::monostate>(params[i])) values[i] = text[i].c_str();
 }
@@ -204,10 +204,8 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& url, Access ac
   return store;
 }
 
-PgStore::~PgStore() {
-  for (auto* s : m_copies) (void)s;  // statements outlive no store: they unregister themselves
-  PQfinish(m_conn);
-}
+// Statements never outlive their store: each unregisters itself when it goes.
+PgStore::~PgStore() { PQfinish(m_conn); }
 
 Result<void> PgStore::configure_session() {
   // UTC and ISO dates, whatever the server's defaults: times are compared as ISO-8601 text.
