@@ -46,7 +46,7 @@ struct Need {
 // VM + accelerator compositions), read once per provider and region.
 class GpuModels {
  public:
-  explicit GpuModels(store::Store& store) : m_store(store) {}
+  explicit GpuModels(store::Store& store) : m_offers(store) {}
 
   Result<std::string> of(const Usage& u) {
     std::string model = FRUGAL_TRY(find(u.provider, u.region, u.instance_type));
@@ -57,19 +57,12 @@ class GpuModels {
 
  private:
   Result<std::string> find(const std::string& provider, const std::string& region, const std::string& type) {
-    auto key = std::make_pair(provider, region);
-    auto it = m_offers.find(key);
-    if (it == m_offers.end()) {
-      auto offers = FRUGAL_TRY(catalog::list_offers(m_store, {.provider = provider, .region = region}));
-      it = m_offers.emplace(key, std::move(offers)).first;
-    }
-    for (const auto& o : it->second)
+    for (const auto& o : *FRUGAL_TRY(m_offers.in(provider, region)))
       if (o.instance_type == type) return o.gpu_model;
     return std::string();
   }
 
-  store::Store& m_store;
-  std::map<std::pair<std::string, std::string>, std::vector<catalog::Offer>> m_offers;
+  OfferCache m_offers;
 };
 
 std::string where(const Usage& u) {

@@ -46,16 +46,12 @@ Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
                           store::as_int(r[10])});
         return true;
       }));
-  // Offers read once per provider and region, not once per project (hundreds of groups).
-  std::map<std::pair<std::string, std::string>, std::vector<catalog::Offer>> offers_in;
+  OfferCache catalog_offers(c.store);
   for (const auto& g : groups) {
     double needed_gib = g.peak_mem_bytes * (1 + c.options.memory_headroom) / k_gib;
     // Work that kept its GPUs under 80% busy fits on proportionally fewer of them.
     int needed_gpus = std::clamp(static_cast<int>(std::ceil(g.gpus * g.peak_util / k_busy_pct)), 1, g.gpus);
-    auto where = std::pair{g.provider, g.region};
-    if (!offers_in.contains(where))
-      offers_in[where] = FRUGAL_TRY(catalog::list_offers(c.store, {.provider = g.provider, .region = g.region}));
-    const auto& offers = offers_in[where];
+    const auto& offers = *FRUGAL_TRY(catalog_offers.in(g.provider, g.region));
     const catalog::Offer* current = nullptr;
     for (const auto& o : offers)
       if (o.instance_type == g.instance_type) current = &o;

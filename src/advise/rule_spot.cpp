@@ -47,13 +47,9 @@ Result<void> spot(const Context& c, std::vector<Recommendation>& out) {
                               Money::from_nanos(store::as_int(r[7])), store::as_int(r[8])});
         return true;
       }));
-  std::map<std::pair<std::string, std::string>, std::vector<catalog::Offer>> offers_in;  // per provider, region
+  OfferCache catalog_offers(c.store);
   for (const auto& k : candidates) {
-    auto where = std::pair{k.provider, k.region};
-    if (!offers_in.contains(where))
-      offers_in[where] = FRUGAL_TRY(catalog::list_offers(
-          c.store, {.provider = k.provider, .region = k.region, .pricing = catalog::Pricing::spot}));
-    const auto& offers = offers_in[where];
+    const auto& offers = *FRUGAL_TRY(catalog_offers.in(k.provider, k.region));
     const catalog::Offer* offer = nullptr;
     for (const auto& o : offers)
       if (o.instance_type == k.instance_type && o.spot && (!offer || *o.spot < *offer->spot)) offer = &o;

@@ -1,9 +1,11 @@
 #pragma once
 // The rules behind advise.h and what they share. Private to advise/.
+#include <map>
 #include <string>
 #include <vector>
 
 #include "advise/advise.h"
+#include "catalog/catalog.h"
 
 namespace frugal::advise {
 
@@ -20,6 +22,24 @@ struct Context {
   void bind_team(std::vector<store::Value>& params) const;
   // An amount spent over the window, per 30 days.
   Money monthly(Money over_window) const;
+};
+
+// The catalog's offers of a provider and region ("" = any), read once per rule however many
+// groups ask (a rule may have hundreds).
+class OfferCache {
+ public:
+  explicit OfferCache(store::Store& store) : m_store(store) {}
+  Result<const std::vector<catalog::Offer>*> in(const std::string& provider, const std::string& region) {
+    auto key = std::pair{provider, region};
+    auto it = m_offers.find(key);
+    if (it == m_offers.end())
+      it = m_offers.emplace(key, FRUGAL_TRY(catalog::list_offers(m_store, {.provider = provider, .region = region}))).first;
+    return &it->second;
+  }
+
+ private:
+  store::Store& m_store;
+  std::map<std::pair<std::string, std::string>, std::vector<catalog::Offer>> m_offers;
 };
 
 // Builds a recommendation's id from its rule and target (stable, so a dismissal sticks).
