@@ -52,3 +52,6 @@ run_status "$FRUGAL" catalog import-spot-advisor broken.json
 expect_eq "$STATUS" 2 "a truncated feed"
 expect_contains "$ERR" "broken.json: not JSON" "names the file"
 expect_eq "$(sql "SELECT count(*) FROM spot_advisor")" "1" "and the bands already there stay"
+run_status "$FRUGAL" advise --memory-headroom -0.5
+expect_eq "$STATUS" 2 "bad --memory-headroom"
+expect_contains "$ERR" "--memory-headroom" "names the flag"
