@@ -21,10 +21,13 @@ constexpr int k_top_flows = 10;
 // ignores ASCII case, PostgreSQL has ILIKE (a third of the rule's time went to lower()).
 std::string transfer_rows(std::string_view dialect) {
   std::string_view like = dialect == "postgresql" ? "ILIKE" : "LIKE";
+  // Most rows of a bill are not transfer: '%transfer%' first spares them the two longer patterns
+  // (a quarter off this rule over 5,000,000 charges, bench/advise).
   std::string any_text;
   for (std::string_view column : {"charge_description", "sku_id", "consumed_unit"})
-    for (std::string_view word : {"%data transfer%", "%datatransfer%", "%egress%"})
-      any_text += fmt::format("{}{} {} '{}'", any_text.empty() ? "" : " OR ", column, like, word);
+    any_text += fmt::format("{0}(({1} {2} '%transfer%' AND ({1} {2} '%data transfer%' OR {1} {2} '%datatransfer%')) "
+                            "OR {1} {2} '%egress%')",
+                            any_text.empty() ? "" : " OR ", column, like);
   return fmt::format("({0} OR (service_category = 'Networking' AND (consumed_unit {1} '%gb' OR consumed_unit {1} '%gib' "
                      "OR consumed_unit {1} '%tb' OR consumed_unit {1} '%bytes')))",
                      any_text, like);
