@@ -15,6 +15,11 @@ void Context::bind_team(std::vector<store::Value>& params) const {
   if (!options.team.empty()) params.emplace_back(options.team);
 }
 
+Result<const WindowRuns*> Context::runs() const {
+  if (!window) window = FRUGAL_TRY(read_window_runs(*this));
+  return &*window;
+}
+
 Money Context::monthly(Money over_window) const {
   // Scaled in whole seconds: exact for every window a user can type.
   auto seconds = static_cast<std::int64_t>(std::llround(days * 86'400));

@@ -143,22 +143,27 @@ Result<void> recommend(const Context& c, const std::string& team, const std::str
 }  // namespace
 
 Result<void> cheapest_offer(const Context& c, std::vector<Recommendation>& out) {
-  std::vector<store::Value> p = {c.since, c.until};
-  c.bind_team(p);
   // Spot and committed runs are left out: they are compared with on-demand offers.
+  const WindowRuns& w = *FRUGAL_TRY(c.runs());
+  std::map<std::tuple<Label, Label, Label, Label, Label, std::int32_t>, Usage> usage;
+  for (const WindowRun& r : w.runs) {
+    if (r.pricing != Pricing::on_demand || r.instance_type == k_no_label || r.gpu_count <= 0 ||
+        !r.has(WindowRun::hourly_price) || !r.has(WindowRun::cost) || r.duration_ms <= 0)
+      continue;
+    Usage& u = usage[{r.team, r.project, r.provider, r.region, r.instance_type, r.gpu_count}];
+    ++u.runs;
+    u.gpu_ms += r.duration_ms * r.gpu_count;
+    u.cost += Money::from_nanos(r.cost_nanos);
+  }
   std::map<std::pair<std::string, std::string>, std::vector<Usage>> projects;
-  FRUGAL_CHECK(c.store.for_each_row(
-      "SELECT coalesce(team, ''), coalesce(project, ''), coalesce(provider, ''), coalesce(region, ''), "
-      "instance_type, gpu_count, count(*), sum(duration_ms * gpu_count), sum(cost_nanos) FROM runs "
-      "WHERE started_at >= ? AND started_at < ? AND pricing = 'on_demand' AND instance_type IS NOT NULL "
-      "AND gpu_count > 0 AND hourly_price_nanos IS NOT NULL AND cost_nanos IS NOT NULL AND duration_ms > 0" +
-          c.team_filter() + " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
-      p, [&](const store::Row& r) {
-        projects[{store::as_text(r[0]), store::as_text(r[1])}].push_back(
-            {store::as_text(r[2]), store::as_text(r[3]), store::as_text(r[4]), store::as_int(r[5]),
-             store::as_int(r[6]), store::as_int(r[7]), Money::from_nanos(store::as_int(r[8]))});
-        return true;
-      }));
+  for (auto& [key, u] : usage) {
+    auto [team, project, provider, region, instance_type, gpus] = key;
+    u.provider = w.name(provider);
+    u.region = w.name(region);
+    u.instance_type = w.name(instance_type);
+    u.gpus = gpus;
+    projects[{w.name(team), w.name(project)}].push_back(std::move(u));
+  }
   GpuModels models(c.store);
   for (const auto& [key, usages] : projects) {
     std::map<std::pair<std::string, std::int64_t>, Need> needs;

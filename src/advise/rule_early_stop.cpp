@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 
@@ -93,10 +94,9 @@ struct CurveReader {
 };
 
 // Each finished run in the window with a validation metric → its least plateaued curve.
-Result<std::unordered_map<std::int64_t, Curve>> read_curves(const Context& c) {
-  std::vector<store::Value> p = {c.since, c.until};
-  c.bind_team(p);
+Result<std::unordered_map<std::int64_t, Curve>> read_curves(const Context& c, const WindowRuns& w) {
   std::unordered_map<std::int64_t, Curve> curves;
+  if (w.runs.empty()) return curves;
   CurveReader reader;
   auto finish = [&] {
     if (reader.run_id < 0 || !reader.best || reader.curve.last_step <= 0) return;
@@ -104,13 +104,19 @@ Result<std::unordered_map<std::int64_t, Curve>> read_curves(const Context& c) {
     // A run still improving on any validation metric was not done: judge it by that one.
     if (!inserted && reader.curve.plateau() < it->second.plateau()) it->second = reader.curve;
   };
-  // Ordered as the metrics_run_key_step index, so each curve streams in one piece.
+  // The window's id range through the metrics_run_key_step index, each curve streaming in one
+  // piece; runs of the range outside the window are skipped here (joining runs instead read
+  // every run of the window, with or without metrics).
+  std::vector<store::Value> p = {w.runs.front().id, w.runs.back().id};
   FRUGAL_CHECK(c.store.for_each_row(
-      "SELECT m.run_id, m.key, m.step, m.value FROM runs r JOIN metrics m ON m.run_id = r.id "
-      "WHERE r.started_at >= ? AND r.started_at < ? AND r.status = 'finished' AND r.cost_nanos IS NOT NULL "
-      "AND lower(m.key) LIKE 'val%'" + c.team_filter("r.team") + " ORDER BY m.run_id, m.key, m.step",
+      "SELECT run_id, key, step, value FROM metrics WHERE run_id >= ? AND run_id <= ? AND lower(key) LIKE 'val%' "
+      "ORDER BY run_id, key, step",
       p, [&](const store::Row& r) {
         std::int64_t run = store::as_int(r[0]);
+        if (run != reader.run_id) {
+          const WindowRun* in_window = w.find(run);
+          if (!in_window || in_window->status != Status::finished || !in_window->has(WindowRun::cost)) return true;
+        }
         std::string key = store::as_text(r[1]);
         if (run != reader.run_id || key != reader.curve.key) {
           finish();
@@ -181,47 +187,42 @@ Recommendation early_stop_recommendation(const Context& c, const std::string& te
 }
 
 Result<void> plateaued_runs(const Context& c, std::vector<Recommendation>& out) {
-  auto curves = FRUGAL_TRY(read_curves(c));
+  const WindowRuns& w = *FRUGAL_TRY(c.runs());
+  auto curves = FRUGAL_TRY(read_curves(c, w));
   if (curves.empty()) return {};
-  std::vector<store::Value> p = {c.since, c.until};
-  c.bind_team(p);
-  std::map<std::pair<std::string, std::string>, Project> projects;
-  FRUGAL_CHECK(c.store.for_each_row(
-      "SELECT id, coalesce(team, ''), coalesce(project, ''), coalesce(experiment, ''), cost_nanos FROM runs "
-      "WHERE started_at >= ? AND started_at < ? AND status = 'finished' AND cost_nanos IS NOT NULL" +
-          c.team_filter() + " ORDER BY id",
-      p, [&](const store::Row& r) {
-        std::int64_t id = store::as_int(r[0]);
-        auto found = curves.find(id);
-        if (found == curves.end()) return true;
-        const Curve& curve = found->second;
-        Project& project = projects[{store::as_text(r[1]), store::as_text(r[2])}];
-        ++project.with_metric;
-        if (!curve.plateaued()) return true;
-        Money cost = Money::from_nanos(store::as_int(r[4]));
-        // What the steps after best + patience (a tenth of the steps) cost, at the run's average rate.
-        Money saving = cost.scaled(curve.last_step - curve.best_step - curve.last_step / 10, curve.last_step);
-        project.plateaus.push_back(curve.plateau());
-        project.evaluations.push_back(curve.evaluations);
-        ++project.keys[curve.key];
-        if (std::string e = store::as_text(r[3]); !e.empty()) ++project.experiments[e];
-        project.cost += cost;
-        project.saving += saving;
-        if (project.worst_run == 0 || saving > project.worst_saving) {
-          project.worst_run = id;
-          project.worst_saving = saving;
-          project.worst = curve;
-        }
-        return true;
-      }));
+  std::map<std::pair<Label, Label>, Project> projects;
+  for (const WindowRun& r : w.runs) {  // in id order: the first of equally bad runs is the worst
+    if (r.status != Status::finished || !r.has(WindowRun::cost)) continue;
+    auto found = curves.find(r.id);
+    if (found == curves.end()) continue;
+    const Curve& curve = found->second;
+    Project& project = projects[{r.team, r.project}];
+    ++project.with_metric;
+    if (!curve.plateaued()) continue;
+    Money cost = Money::from_nanos(r.cost_nanos);
+    // What the steps after best + patience (a tenth of the steps) cost, at the run's average rate.
+    Money saving = cost.scaled(curve.last_step - curve.best_step - curve.last_step / 10, curve.last_step);
+    project.plateaus.push_back(curve.plateau());
+    project.evaluations.push_back(curve.evaluations);
+    ++project.keys[curve.key];
+    if (const std::string& e = w.name(r.experiment); !e.empty()) ++project.experiments[e];
+    project.cost += cost;
+    project.saving += saving;
+    if (project.worst_run == 0 || saving > project.worst_saving) {
+      project.worst_run = r.id;
+      project.worst_saving = saving;
+      project.worst = curve;
+    }
+  }
   for (const auto& [key, project] : projects)
-    if (!project.plateaus.empty()) out.push_back(early_stop_recommendation(c, key.first, key.second, project));
+    if (!project.plateaus.empty())
+      out.push_back(early_stop_recommendation(c, w.name(key.first), w.name(key.second), project));
   return {};
 }
 
 struct StageRun {
   std::int64_t id = 0;
-  std::string started_at;
+  std::int64_t started_key = 0;  // sorts as started_at
   Money cost;
 };
 
@@ -246,7 +247,7 @@ Recommendation repeated_stage_recommendation(const Context& c, const std::string
   std::vector<std::string> ids;
   for (const auto& r : s.runs) {
     total += r.cost;
-    if (std::tie(r.started_at, r.id) > std::tie(latest->started_at, latest->id)) latest = &r;
+    if (std::tie(r.started_key, r.id) > std::tie(latest->started_key, latest->id)) latest = &r;
     if (ids.size() < 10) ids.push_back(std::to_string(r.id));
   }
   if (s.runs.size() > ids.size()) ids.push_back("…");
@@ -284,37 +285,46 @@ Recommendation repeated_stage_recommendation(const Context& c, const std::string
 
 Result<void> repeated_stages(const Context& c, std::vector<Recommendation>& out) {
   // Finished, costed runs in the window, except stages already run through the cache.
-  auto where = [&](std::string_view t) {
-    return fmt::format("{0}started_at >= ? AND {0}started_at < ? AND {0}status = 'finished' AND {0}cost_nanos IS NOT "
-                       "NULL AND substr({0}command, 1, 12) <> 'frugal cache'{1}",
-                       t, c.team_filter(fmt::format("{}team", t)));
+  const WindowRuns& w = *FRUGAL_TRY(c.runs());
+  auto candidate = [&](const WindowRun& r) {
+    return r.status == Status::finished && r.has(WindowRun::cost) && r.has_command &&
+           !r.command.starts_with("frugal cache");
   };
-  std::vector<store::Value> p = {c.since, c.until};
-  c.bind_team(p);
-  std::vector<store::Value> outer = p;
-  p.insert(p.end(), outer.begin(), outer.end());  // the grouping subquery's, then the outer query's
+  // Only commands run twice or more by a team; params compared below. Hashed, not ordered: a
+  // million runs may have nearly as many commands.
+  using TeamCommand = std::pair<Label, std::string_view>;
+  struct Hash {
+    std::size_t operator()(const TeamCommand& k) const {
+      return std::hash<std::string_view>{}(k.second) * 31 + k.first;
+    }
+  };
+  std::unordered_map<TeamCommand, std::int64_t, Hash> times;
+  times.reserve(w.runs.size());
+  for (const WindowRun& r : w.runs)
+    if (candidate(r)) ++times[{r.team, r.command}];
   struct Run {
-    std::string team, command;
+    Label team;
+    std::string_view command;
     StageRun run;
     std::vector<std::pair<std::string, std::string>> params;
   };
   std::vector<Run> runs;
-  // Only commands run twice or more by a team (the database narrows); params compared below.
+  std::unordered_map<std::int64_t, std::size_t> index;  // run id → its place in runs
+  for (const WindowRun& r : w.runs) {
+    if (!candidate(r) || times.at({r.team, r.command}) < 2) continue;
+    index.emplace(r.id, runs.size());
+    runs.push_back({r.team, r.command, {r.id, r.started_key, Money::from_nanos(r.cost_nanos)}, {}});
+  }
+  if (runs.empty()) return {};
+  // The candidates' id range through the params key, as read_curves reads metrics.
+  std::vector<store::Value> p = {runs.front().run.id, runs.back().run.id};
   FRUGAL_CHECK(c.store.for_each_row(
-      "SELECT r.id, r.command, coalesce(r.team, ''), r.started_at, r.cost_nanos, p.key, p.value FROM runs r JOIN "
-      "(SELECT command, coalesce(team, '') AS team_key FROM runs WHERE " + where("") +
-          " GROUP BY command, coalesce(team, '') HAVING count(*) >= 2) g ON g.command = r.command "
-          "AND g.team_key = coalesce(r.team, '') LEFT JOIN params p ON p.run_id = r.id WHERE " + where("r.") +
-          " ORDER BY r.id",
-      p, [&](const store::Row& r) {
-        std::int64_t id = store::as_int(r[0]);
-        if (runs.empty() || runs.back().run.id != id)
-          runs.push_back({store::as_text(r[2]), store::as_text(r[1]),
-                          {id, store::as_text(r[3]), Money::from_nanos(store::as_int(r[4]))}, {}});
-        if (!store::is_null(r[5])) runs.back().params.emplace_back(store::as_text(r[5]), store::as_text(r[6]));
+      "SELECT run_id, key, value FROM params WHERE run_id >= ? AND run_id <= ?", p, [&](const store::Row& r) {
+        if (auto it = index.find(store::as_int(r[0])); it != index.end())
+          runs[it->second].params.emplace_back(store::as_text(r[1]), store::as_text(r[2]));
         return true;
       }));
-  std::map<std::tuple<std::string, std::string, std::string>, Stage> stages;
+  std::map<std::tuple<Label, std::string_view, std::string>, Stage> stages;
   for (auto& r : runs) {
     // Sorted in C++: the database's collation may order keys differently.
     std::sort(r.params.begin(), r.params.end());
@@ -326,7 +336,8 @@ Result<void> repeated_stages(const Context& c, std::vector<Recommendation>& out)
   }
   for (const auto& [key, s] : stages)
     if (s.runs.size() >= 2)
-      out.push_back(repeated_stage_recommendation(c, std::get<0>(key), std::get<1>(key), std::get<2>(key), s));
+      out.push_back(repeated_stage_recommendation(c, w.name(std::get<0>(key)), std::string(std::get<1>(key)),
+                                                  std::get<2>(key), s));
   return {};
 }
 

@@ -2,6 +2,7 @@
 // kept their GPUs under 30% busy on average, per team and project, with the money it cost.
 // Runs that the runner summed up carry their idle GPU-seconds and cost; runs imported from
 // elsewhere (MLflow, OptScale, a trace) have only samples, and are summed from those here.
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -30,59 +31,62 @@ struct Use {
 }  // namespace
 
 Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
-  std::map<std::pair<std::string, std::string>, Use> by_project;
   // Runs without a summary: their idle share and mean utilisation from the samples (through the
-  // samples_run_time index, only for those runs).
+  // samples_run_time index, only for those runs). IN rather than a join: SQLite then walks the
+  // index in run order and groups without sorting the samples (1.4 s against 2.2 s, bench/advise).
   struct Sampled {
     std::int64_t samples = 0, idle = 0;
     double mean_util = 0;
   };
   std::map<std::int64_t, Sampled> from_samples;
+  const WindowRuns& w = *FRUGAL_TRY(c.runs());
+  bool any_unsummed = std::any_of(w.runs.begin(), w.runs.end(), [](const WindowRun& r) {
+    return r.gpu_count > 0 && !r.has(WindowRun::gpu_util_mean_field);
+  });
   std::vector<store::Value> p = {c.since, c.until};
   c.bind_team(p);
-  FRUGAL_CHECK(c.store.for_each_row(
-      "SELECT s.run_id, count(*), sum(CASE WHEN s.gpu_util_pct < 5 THEN 1 ELSE 0 END), avg(s.gpu_util_pct) "
-      "FROM samples s JOIN runs r ON r.id = s.run_id WHERE r.started_at >= ? AND r.started_at < ? "
-      "AND r.gpu_count > 0 AND r.gpu_util_mean IS NULL AND s.gpu_index IS NOT NULL AND s.gpu_util_pct IS NOT NULL" +
-          c.team_filter("r.team") + " GROUP BY s.run_id",
-      p, [&](const store::Row& r) {
-        if (store::as_int(r[1]) > 0)
-          from_samples[store::as_int(r[0])] = {store::as_int(r[1]), store::as_int(r[2]), store::as_double(r[3])};
-        return true;
-      }));
-  FRUGAL_CHECK(c.store.for_each_row(
-      "SELECT id, coalesce(team, ''), coalesce(project, ''), gpu_count, coalesce(duration_ms, 0), coalesce(cost_nanos, 0), "
-      "idle_gpu_seconds, idle_cost_nanos, gpu_util_mean, coalesce(cpu_bound, 0) FROM runs "
-      "WHERE started_at >= ? AND started_at < ? AND gpu_count > 0 AND status <> 'running'" + c.team_filter(),
-      p, [&](const store::Row& r) {
-        std::int64_t id = store::as_int(r[0]);
-        Use& u = by_project[{store::as_text(r[1]), store::as_text(r[2])}];
-        u.team = store::as_text(r[1]);
-        u.project = store::as_text(r[2]);
-        double gpu_ms = store::as_double(r[3]) * store::as_double(r[4]);
-        Money cost = Money::from_nanos(store::as_int(r[5]));
-        std::optional<double> util;
-        if (!store::is_null(r[8])) {
-          util = store::as_double(r[8]);
-          u.idle_gpu_seconds += store::as_double(r[6]);
-          u.idle_cost += Money::from_nanos(store::as_int(r[7]));
-        } else if (auto s = from_samples.find(id); s != from_samples.end()) {
-          // The idle share of the samples is the idle share of the run's GPU time and money.
-          util = s->second.mean_util;
-          u.idle_gpu_seconds += static_cast<double>(s->second.idle) / static_cast<double>(s->second.samples) * gpu_ms / 1000;
-          u.idle_cost += cost.scaled(s->second.idle, s->second.samples);
-        }
-        ++u.runs;
-        if (util && *util < k_underused_pct) {
-          ++u.underused_runs;
-          u.cpu_bound_runs += store::as_int(r[9]) != 0;
-          u.underused_cost += cost;
-          u.util_weighted += *util * gpu_ms;
-          u.gpu_ms += gpu_ms;
-        }
-        return true;
-      }));
-  for (const auto& [key, u] : by_project) {
+  if (any_unsummed)
+    FRUGAL_CHECK(c.store.for_each_row(
+        "SELECT run_id, count(*), sum(CASE WHEN gpu_util_pct < 5 THEN 1 ELSE 0 END), avg(gpu_util_pct) "
+        "FROM samples WHERE run_id IN (SELECT id FROM runs WHERE started_at >= ? AND started_at < ? "
+        "AND gpu_count > 0 AND gpu_util_mean IS NULL" + c.team_filter() + ") AND gpu_index IS NOT NULL "
+        "AND gpu_util_pct IS NOT NULL GROUP BY run_id",
+        p, [&](const store::Row& r) {
+          if (store::as_int(r[1]) > 0)
+            from_samples[store::as_int(r[0])] = {store::as_int(r[1]), store::as_int(r[2]), store::as_double(r[3])};
+          return true;
+        }));
+  std::map<std::pair<Label, Label>, Use> by_label;
+  for (const WindowRun& r : w.runs) {
+    if (r.gpu_count <= 0 || r.status == Status::running) continue;
+    Use& u = by_label[{r.team, r.project}];
+    double gpu_ms = static_cast<double>(r.gpu_count) * static_cast<double>(r.duration_ms);
+    Money cost = Money::from_nanos(r.cost_nanos);
+    std::optional<double> util;
+    if (r.has(WindowRun::gpu_util_mean_field)) {
+      util = r.gpu_util_mean;
+      u.idle_gpu_seconds += r.idle_gpu_seconds;
+      u.idle_cost += Money::from_nanos(r.idle_cost_nanos);
+    } else if (auto s = from_samples.find(r.id); s != from_samples.end()) {
+      // The idle share of the samples is the idle share of the run's GPU time and money.
+      util = s->second.mean_util;
+      u.idle_gpu_seconds += static_cast<double>(s->second.idle) / static_cast<double>(s->second.samples) * gpu_ms / 1000;
+      u.idle_cost += cost.scaled(s->second.idle, s->second.samples);
+    }
+    ++u.runs;
+    if (util && *util < k_underused_pct) {
+      ++u.underused_runs;
+      u.cpu_bound_runs += r.cpu_bound;
+      u.underused_cost += cost;
+      u.util_weighted += *util * gpu_ms;
+      u.gpu_ms += gpu_ms;
+    }
+  }
+  for (auto& [key, u] : by_label) {
+    u.team = w.name(key.first);
+    u.project = w.name(key.second);
+  }
+  for (const auto& [key, u] : by_label) {
     std::string project = u.project.empty() ? "(none)" : u.project;
     std::string scope = u.team.empty() ? "" : fmt::format(" AND team = '{}'", u.team);
     if (u.idle_cost > Money{}) {

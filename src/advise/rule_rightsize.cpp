@@ -4,6 +4,7 @@
 // kept per run by the runner (no pass over the samples).
 #include <cmath>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -30,22 +31,31 @@ struct Group {
 }  // namespace
 
 Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
-  std::vector<store::Value> p = {c.since, c.until};
-  c.bind_team(p);
+  const WindowRuns& w = *FRUGAL_TRY(c.runs());
+  std::map<std::tuple<Label, Label, Label, Label, Label>, Group> by_key;
+  for (const WindowRun& r : w.runs) {
+    if (r.gpu_count <= 0 || r.instance_type == k_no_label || !r.has(WindowRun::gpu_mem_peak) ||
+        !r.has(WindowRun::cost) || !r.has(WindowRun::duration))
+      continue;
+    Group& g = by_key[{r.team, r.project, r.instance_type, r.provider, r.region}];
+    ++g.runs;
+    g.peak_mem_bytes = std::max(g.peak_mem_bytes, r.gpu_mem_peak_bytes);
+    // A run that kept no peak is taken as fully busy: no advice to move it onto fewer GPUs.
+    g.peak_util = std::max(g.peak_util, r.has(WindowRun::gpu_util_peak_field) ? r.gpu_util_peak : 100.0);
+    g.gpus = std::max(g.gpus, static_cast<int>(r.gpu_count));
+    g.cost += Money::from_nanos(r.cost_nanos);
+    g.duration_ms += r.duration_ms;
+  }
   std::vector<Group> groups;
-  FRUGAL_CHECK(c.store.for_each_row(
-      "SELECT coalesce(team, ''), coalesce(project, ''), instance_type, coalesce(provider, ''), coalesce(region, ''), "
-      "count(*), max(gpu_mem_peak_bytes), max(coalesce(gpu_util_peak, 100)), max(gpu_count), sum(cost_nanos), "
-      "sum(duration_ms) FROM runs WHERE started_at >= ? AND started_at < ? AND gpu_count > 0 "
-      "AND gpu_mem_peak_bytes IS NOT NULL AND instance_type IS NOT NULL AND cost_nanos IS NOT NULL "
-      "AND duration_ms IS NOT NULL" + c.team_filter() + " GROUP BY 1, 2, 3, 4, 5",
-      p, [&](const store::Row& r) {
-        groups.push_back({store::as_text(r[0]), store::as_text(r[1]), store::as_text(r[2]), store::as_text(r[3]),
-                          store::as_text(r[4]), store::as_int(r[5]), store::as_double(r[6]), store::as_double(r[7]),
-                          static_cast<int>(store::as_int(r[8])), Money::from_nanos(store::as_int(r[9])),
-                          store::as_int(r[10])});
-        return true;
-      }));
+  for (auto& [key, g] : by_key) {
+    auto [team, project, instance_type, provider, region] = key;
+    g.team = w.name(team);
+    g.project = w.name(project);
+    g.instance_type = w.name(instance_type);
+    g.provider = w.name(provider);
+    g.region = w.name(region);
+    groups.push_back(std::move(g));
+  }
   OfferCache catalog_offers(c.store);
   for (const auto& g : groups) {
     double needed_gib = g.peak_mem_bytes * (1 + c.options.memory_headroom) / k_gib;

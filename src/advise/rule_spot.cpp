@@ -2,7 +2,9 @@
 // checkpoint) or are short (under an hour: a preemption costs little) would have cost the
 // catalog's spot price. The risk is the Spot Instance Advisor's interruption band for the type and
 // region (frugal catalog import-spot-advisor), which sets the confidence.
+#include <algorithm>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -31,22 +33,30 @@ double confidence_of(std::int64_t interruption_max_pct) {
 }  // namespace
 
 Result<void> spot(const Context& c, std::vector<Recommendation>& out) {
-  std::vector<store::Value> p = {c.since, c.until};
-  c.bind_team(p);
+  const WindowRuns& w = *FRUGAL_TRY(c.runs());
+  std::map<std::tuple<Label, Label, Label, Label, Label>, Candidate> by_key;
+  for (const WindowRun& r : w.runs) {
+    if (r.pricing != Pricing::on_demand || r.status != Status::finished || r.instance_type == k_no_label ||
+        r.cost_nanos <= 0 || r.hourly_price_nanos <= 0)
+      continue;
+    bool short_run = r.has(WindowRun::duration) && r.duration_ms < 3'600'000;
+    if (!short_run && !r.checkpointed) continue;
+    Candidate& k = by_key[{r.team, r.project, r.instance_type, r.provider, r.region}];
+    ++k.runs;
+    k.checkpointed += r.checkpointed;
+    k.cost += Money::from_nanos(r.cost_nanos);
+    k.hourly_nanos = std::max(k.hourly_nanos, r.hourly_price_nanos);
+  }
   std::vector<Candidate> candidates;
-  FRUGAL_CHECK(c.store.for_each_row(
-      "SELECT coalesce(team, ''), coalesce(project, ''), instance_type, coalesce(provider, ''), coalesce(region, ''), "
-      "count(*), sum(CASE WHEN EXISTS (SELECT 1 FROM checkpoints k WHERE k.run_id = r.id) THEN 1 ELSE 0 END), "
-      "sum(cost_nanos), max(hourly_price_nanos) FROM runs r WHERE started_at >= ? AND started_at < ? "
-      "AND pricing = 'on_demand' AND status = 'finished' AND instance_type IS NOT NULL AND cost_nanos > 0 "
-      "AND hourly_price_nanos > 0 AND (duration_ms < 3600000 OR EXISTS (SELECT 1 FROM checkpoints k WHERE k.run_id = r.id))" +
-          c.team_filter() + " GROUP BY 1, 2, 3, 4, 5",
-      p, [&](const store::Row& r) {
-        candidates.push_back({store::as_text(r[0]), store::as_text(r[1]), store::as_text(r[2]), store::as_text(r[3]),
-                              store::as_text(r[4]), store::as_int(r[5]), store::as_int(r[6]),
-                              Money::from_nanos(store::as_int(r[7])), store::as_int(r[8])});
-        return true;
-      }));
+  for (auto& [key, k] : by_key) {
+    auto [team, project, instance_type, provider, region] = key;
+    k.team = w.name(team);
+    k.project = w.name(project);
+    k.instance_type = w.name(instance_type);
+    k.provider = w.name(provider);
+    k.region = w.name(region);
+    candidates.push_back(std::move(k));
+  }
   OfferCache catalog_offers(c.store);
   for (const auto& k : candidates) {
     const auto& offers = *FRUGAL_TRY(catalog_offers.in(k.provider, k.region));

@@ -1,10 +1,12 @@
 #pragma once
 // The rules behind advise.h and what they share. Private to advise/.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "advise/advise.h"
+#include "advise/window_runs.h"
 #include "catalog/catalog.h"
 
 namespace frugal::advise {
@@ -16,12 +18,17 @@ struct Context {
   std::string until;
   double days = 30;   // the window's length
 
+  // The window's runs, read on first use and shared by the rules that follow.
+  Result<const WindowRuns*> runs() const;
+
   // " AND <column> = ?" when one team is asked for, else "".
   std::string team_filter(std::string_view column = "team") const;
   // Appends the team to params when team_filter added a "?".
   void bind_team(std::vector<store::Value>& params) const;
   // An amount spent over the window, per 30 days.
   Money monthly(Money over_window) const;
+
+  mutable std::optional<WindowRuns> window = {};
 };
 
 // The catalog's offers of a provider and region ("" = any), read once per rule however many
