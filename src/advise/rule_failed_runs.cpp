@@ -1,6 +1,7 @@
 // Rule "failed_runs": the money failed attempts cost per project; the same failure repeated (same
-// command, same exit status, three times or more: fix before rerunning); and preempted runs that
-// nothing retried (frugal run --retries restarts them from their checkpoint).
+// command, same exit status, three times or more: fix before rerunning; stopping at the same step
+// each time makes it reproducible, not bad luck); and preempted runs that nothing retried (frugal
+// run --retries restarts them from their checkpoint).
 #include <algorithm>
 #include <map>
 #include <string_view>
@@ -16,7 +17,50 @@ namespace {
 struct Failures {  // one command failing with one exit status
   std::int64_t times = 0, latest_run = 0;
   Money total, cheapest;
+  std::vector<std::int64_t> runs;
 };
+
+// The last step each run logged a metric at: where a failed run stopped. Asked by id, a few
+// hundred at a time, of only the runs in repeated failures (their metrics may be millions of rows).
+Result<std::map<std::int64_t, std::int64_t>> last_steps(const Context& c, const std::vector<std::int64_t>& ids) {
+  constexpr std::size_t k_batch = 500;
+  std::map<std::int64_t, std::int64_t> steps;
+  for (std::size_t from = 0; from < ids.size(); from += k_batch) {
+    std::size_t n = std::min(k_batch, ids.size() - from);
+    std::string marks;
+    std::vector<store::Value> params;
+    for (std::size_t i = 0; i < n; ++i) {
+      marks += i ? ", ?" : "?";
+      params.emplace_back(ids[from + i]);
+    }
+    FRUGAL_CHECK(c.store.for_each_row(
+        "SELECT run_id, max(step) FROM metrics WHERE run_id IN (" + marks + ") GROUP BY run_id", params,
+        [&](const store::Row& r) {
+          if (!store::is_null(r[1])) steps[store::as_int(r[0])] = store::as_int(r[1]);
+          return true;
+        }));
+  }
+  return steps;
+}
+
+// "at step 1200 every time", "at steps 40 to 3100", or "" when none logged a step.
+std::string where_they_stopped(const std::vector<std::int64_t>& runs, const std::map<std::int64_t, std::int64_t>& steps,
+                               bool& same_step) {
+  std::int64_t low = 0, high = 0, known = 0;
+  for (std::int64_t id : runs)
+    if (auto it = steps.find(id); it != steps.end()) {
+      low = known ? std::min(low, it->second) : it->second;
+      high = known ? std::max(high, it->second) : it->second;
+      ++known;
+    }
+  same_step = known == static_cast<std::int64_t>(runs.size()) && low == high;
+  if (known == 0) return "";
+  if (same_step) return fmt::format("at step {} every time", low);
+  return fmt::format("at steps {} to {}{}", low, high,
+                     known < static_cast<std::int64_t>(runs.size())
+                         ? fmt::format(" ({} of {} logged a step)", known, runs.size())
+                         : "");
+}
 
 struct Unretried {  // preempted runs nothing restarted
   std::int64_t runs = 0, lost_ms = 0, duration_ms = 0;
@@ -50,6 +94,7 @@ Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out) {
       ++f.times;
       f.total += cost;
       f.latest_run = std::max(f.latest_run, r.id);
+      f.runs.push_back(r.id);
     }
     if (r.status == Status::preempted && r.duration_ms > 0 && !r.retried) {
       Unretried& u = unretried[{r.team, r.project}];
@@ -68,29 +113,36 @@ Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out) {
   }
 
   // The same failure again and again: each repeat after the first was money spent learning nothing.
+  std::erase_if(failures, [](const auto& entry) { return entry.second.times < 3; });
+  std::vector<std::int64_t> repeated;
+  for (const auto& [key, f] : failures) repeated.insert(repeated.end(), f.runs.begin(), f.runs.end());
+  auto steps = FRUGAL_TRY(last_steps(c, repeated));
   for (const auto& [key, f] : failures) {
-    if (f.times < 3) continue;
     const auto& [team_label, project_label, command, exit_code] = key;
     const std::string &team = w.name(team_label), &project = w.name(project_label);
     Money repeats = f.total - f.cheapest;  // all but the cheapest one
+    bool same_step = false;
+    std::string stopped = where_they_stopped(f.runs, steps, same_step);
     Recommendation rec;
     rec.rule = "failed_runs";
     rec.target = fmt::format("`{}` (exit {})", command, exit_code);
     rec.id = recommendation_id(rec.rule, team + "|" + project + "|" + rec.target);
     rec.team = team;
-    rec.finding = fmt::format("the same command failed {} times with exit status {}, costing {}", f.times, exit_code,
-                              usd(f.total));
+    rec.finding = fmt::format("the same command failed {} times with exit status {}{}, costing {}{}", f.times, exit_code,
+                              stopped.empty() ? "" : " " + stopped, usd(f.total),
+                              same_step ? ": a failure that reruns reproduce, not bad luck" : "");
     rec.evidence = {{"project", project.empty() ? "(none)" : project},
                     {"failures", std::to_string(f.times)},
                     {"exit status", std::to_string(exit_code)},
                     {"cost of the failures", usd(f.total)},
                     {"latest run", std::to_string(f.latest_run)}};
+    if (!stopped.empty()) rec.evidence.push_back({"where they stopped", stopped});
     rec.query = fmt::format("SELECT id, started_at, exit_code, duration_ms, cost_usd FROM runs WHERE status = 'failed' "
                             "AND exit_code = {} AND started_at >= '{}' AND started_at < '{}' AND command = '{}' "
                             "ORDER BY id",
                             exit_code, c.since, c.until, quoted(command));
     rec.monthly_saving = c.monthly(repeats);
-    rec.confidence = 0.7;
+    rec.confidence = same_step ? 0.9 : 0.7;
     rec.action = fmt::format("fix the cause before running it again (see run {}'s output); a short smoke test "
                              "(--max-usd 1) catches it for cents",
                              f.latest_run);

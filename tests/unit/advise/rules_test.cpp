@@ -141,6 +141,38 @@ TEST_F(Rules, RepeatedIdenticalFailuresAreToBeFixedBeforeRerunning) {
   EXPECT_EQ(evidence(*repeated, "failures"), "3");
 }
 
+TEST_F(Rules, FailuresThatStopAtTheSameStepAreCalledReproducible) {
+  for (int i = 0; i < 3; ++i) {
+    std::int64_t id = add_run("detector", "gpu.1", 1, 1, 1, "3.00", ", exit_code", ", 1");
+    for (std::int64_t step : {100, 1200})
+      exec("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, 'loss', ?, '2026-11-10T00:30:00.000Z', 1)",
+           {id, step});
+  }
+  exec("UPDATE runs SET status = 'failed'");
+  auto recs = run(failed_runs);
+  auto repeated = std::find_if(recs.begin(), recs.end(), [](const Recommendation& r) { return r.target.starts_with("`"); });
+  ASSERT_NE(repeated, recs.end());
+  EXPECT_EQ(evidence(*repeated, "where they stopped"), "at step 1200 every time");
+  EXPECT_NE(repeated->finding.find("reruns reproduce"), std::string::npos) << repeated->finding;
+  EXPECT_DOUBLE_EQ(repeated->confidence, 0.9);
+}
+
+TEST_F(Rules, FailuresAtDifferentStepsAreRepeatedButNotCalledReproducible) {
+  std::int64_t step = 100;
+  for (int i = 0; i < 3; ++i, step *= 3) {
+    std::int64_t id = add_run("detector", "gpu.1", 1, 1, 1, "3.00", ", exit_code", ", 1");
+    exec("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, 'loss', ?, '2026-11-10T00:30:00.000Z', 1)",
+         {id, step});
+  }
+  exec("UPDATE runs SET status = 'failed'");
+  auto recs = run(failed_runs);
+  auto repeated = std::find_if(recs.begin(), recs.end(), [](const Recommendation& r) { return r.target.starts_with("`"); });
+  ASSERT_NE(repeated, recs.end());
+  EXPECT_EQ(evidence(*repeated, "where they stopped"), "at steps 100 to 900");
+  EXPECT_EQ(repeated->finding.find("reruns reproduce"), std::string::npos) << repeated->finding;
+  EXPECT_DOUBLE_EQ(repeated->confidence, 0.7);
+}
+
 TEST_F(Rules, PreemptedRunsThatNothingRetriedCountTheWorkTheyLost) {
   add_run("detector", "gpu.1", 1, 1, 10, "3.00", ", work_lost_ms", ", 7200000");
   exec("UPDATE runs SET status = 'preempted'");
