@@ -65,8 +65,8 @@ Result<std::vector<Recommendation>> compute(store::Store& store, const Options& 
   Context c{store, options, format_utc(options.since), format_utc(options.until),
             std::chrono::duration<double>(options.until - options.since).count() / 86'400.0};
   std::vector<Recommendation> out;
-  for (Rule rule : {rightsize, idle_gpus, spot, cheapest_offer, transfer, commitments, failed_runs, early_stop,
-                    idle_instances})
+  for (Rule rule : {rightsize, idle_gpus, spot, cheapest_offer, transfer, data_locality, commitments, failed_runs,
+                    early_stop, idle_instances})
     FRUGAL_CHECK(rule(c, out));
   std::erase_if(out, [](const Recommendation& r) { return r.monthly_saving <= Money{}; });
   std::stable_sort(out.begin(), out.end(),

@@ -61,6 +61,7 @@ Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out);
 Result<void> spot(const Context& c, std::vector<Recommendation>& out);
 Result<void> cheapest_offer(const Context& c, std::vector<Recommendation>& out);
 Result<void> transfer(const Context& c, std::vector<Recommendation>& out);
+Result<void> data_locality(const Context& c, std::vector<Recommendation>& out);  // also rule "transfer"
 Result<void> commitments(const Context& c, std::vector<Recommendation>& out);
 Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out);
 Result<void> early_stop(const Context& c, std::vector<Recommendation>& out);

@@ -115,7 +115,7 @@ Result<WindowRuns> read_window_runs(const Context& c) {
       "started_at, "
       "gpu_count, cpu_bound, duration_ms, cost_nanos, hourly_price_nanos, exit_code, work_lost_ms, "
       "idle_cost_nanos, "
-      "gpu_mem_peak_bytes, gpu_util_peak, gpu_util_mean, idle_gpu_seconds, "
+      "gpu_mem_peak_bytes, gpu_util_peak, gpu_util_mean, idle_gpu_seconds, dataset, "
       "CASE WHEN pricing = 'on_demand' AND status = 'finished' AND EXISTS (SELECT 1 FROM checkpoints k "
       "WHERE k.run_id = r.id) THEN 1 ELSE 0 END, "
       "CASE WHEN status = 'preempted' AND EXISTS (SELECT 1 FROM runs n WHERE n.parent_run_id = r.id) THEN 1 "
@@ -159,8 +159,9 @@ Result<WindowRuns> read_window_runs(const Context& c) {
           *reals[i] = store::as_double(v);
           run.present |= static_cast<std::uint16_t>(1u << (WindowRun::gpu_mem_peak + i));
         }
-        run.checkpointed = store::as_int(r[23]) != 0;
-        run.retried = store::as_int(r[24]) != 0;
+        run.dataset = labels.intern(r[23], true);
+        run.checkpointed = store::as_int(r[24]) != 0;
+        run.retried = store::as_int(r[25]) != 0;
         return true;
       }));
   auto [names, renumber] = std::move(labels).sorted();
@@ -169,7 +170,8 @@ Result<WindowRuns> read_window_runs(const Context& c) {
     if (l != k_no_label) l = renumber[l];
   };
   for (WindowRun& run : window.runs) {
-    for (Label* l : {&run.team, &run.project, &run.experiment, &run.provider, &run.region, &run.instance_type})
+    for (Label* l : {&run.team, &run.project, &run.experiment, &run.dataset, &run.provider, &run.region,
+                     &run.instance_type})
       remap(*l);
   }
   // Id order: rules that pick "the first" or "the latest" run agree on every backend.

@@ -22,7 +22,7 @@ enum class Pricing : std::uint8_t { other, on_demand, spot, committed };
 enum class Status : std::uint8_t { other, running, finished, failed, killed, lost, preempted };
 
 // A label's id in WindowRuns::names. Ids follow the labels' byte order, so a std::map keyed by
-// ids iterates as SQL's GROUP BY on the text would. A missing team, project, experiment,
+// ids iterates as SQL's GROUP BY on the text would. A missing team, project, experiment, dataset,
 // provider or region reads as "" (the rules coalesce them); a missing instance type as
 // k_no_label. Commands are not labels: nearly every run has its own (seeds, paths in the flags),
 // and interning a million of them cost more than the rules that read them.
@@ -45,7 +45,7 @@ struct WindowRun {
   };
   std::int64_t id = 0;
   std::int64_t started_key = 0;  // started_at as a number that sorts as the instant does
-  Label team = 0, project = 0, experiment = 0, provider = 0, region = 0;
+  Label team = 0, project = 0, experiment = 0, dataset = 0, provider = 0, region = 0;
   Label instance_type = k_no_label;
   bool has_command = false;
   std::string command;
