@@ -135,6 +135,7 @@ Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const Ru
     if (!store::is_null(row[1]))
       summary.cost = estimate_cost(Money::from_nanos(store::as_int(row[1])), summary.duration_ms,
                                    static_cast<int>(store::as_int(row[2])), static_cast<int>(store::as_int(row[3])));
+    if (end.cost) summary.cost = *end.cost;
     if (summary.cost && !summary.cost->fits_nanos())
       return fail(ErrorCode::invalid, fmt::format("run {}: a cost of ${} does not fit the store (an end time years away?)",
                                                   run_id, summary.cost->to_string()));

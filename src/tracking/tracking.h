@@ -81,6 +81,8 @@ struct RunEnd {
   std::optional<Money> saved{};  // an early stop: the cost of the steps it did not run
   UsageSummary usage{};
   std::optional<std::int64_t> work_lost_ms{};  // a failed attempt: time since its last checkpoint
+  // A cost not metered by the hour (the labels a labeling plan buys): replaces the estimate.
+  std::optional<Money> cost{};
 };
 
 // One look at a running job's resources (the process group; GPUs are the runner issue's next step).
