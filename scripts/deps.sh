@@ -7,7 +7,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev libre2-dev libcurl4-openssl-dev
   libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 hyperfine procps curl wrk nginx-light
+  python3 python3-sklearn hyperfine procps curl wrk nginx-light
   chromium
 )
 # Node and npm install the pinned test peers (s3rver); only when the machine has none already, so

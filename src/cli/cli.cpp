@@ -31,6 +31,7 @@ int run(int argc, char** argv) {
   add_serve_command(app, ctx);
   add_sync_command(app, ctx);
   add_advise_command(app, ctx);
+  add_label_command(app, ctx);
 
   try {
     app.parse(argc, argv);

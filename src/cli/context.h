@@ -71,5 +71,6 @@ void add_data_command(CLI::App& app, Context& ctx);
 void add_serve_command(CLI::App& app, Context& ctx);
 void add_sync_command(CLI::App& app, Context& ctx);
 void add_advise_command(CLI::App& app, Context& ctx);
+void add_label_command(CLI::App& app, Context& ctx);
 
 }  // namespace frugal::cli
