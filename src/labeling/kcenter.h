@@ -24,8 +24,10 @@ struct KCenterInput {
 
 // Up to k point indices, in pick order. Without labelled items, the first pick is the heaviest
 // point (weighted) or a point drawn with `seed` (unweighted). Stops early when every remaining
-// point has weight 0 or sits on a center.
-std::vector<std::size_t> k_center(const KCenterInput& input, std::size_t k, std::uint64_t seed);
+// point has weight 0 or sits on a center. `scores`, when given, receives each pick's weight ×
+// distance at the time it was picked (infinite for a first pick with nothing labelled).
+std::vector<std::size_t> k_center(const KCenterInput& input, std::size_t k, std::uint64_t seed,
+                                  std::vector<double>* scores = nullptr);
 
 // Squared Euclidean distance, summed in eight lanes (the compiler vectorises it).
 float squared_distance(const float* a, const float* b, std::size_t dim);

@@ -80,9 +80,12 @@ std::uint64_t seeded_hash(std::string_view id, std::uint64_t seed) {
 double uncertainty(Strategy s, const Prediction& p) {
   switch (s) {
     case Strategy::least_confidence: return 1 - p.confidence;
-    case Strategy::margin: return 1 - (p.confidence - p.runner_up);
+    // Hybrid's pool and weights too: on the bench's digits, margin needed fewer labels than
+    // entropy (docs/benchmarks.md), as the active-learning literature also finds.
+    case Strategy::margin:
+    case Strategy::hybrid: return 1 - (p.confidence - p.runner_up);
     case Strategy::diverse: return 1;
-    default: return p.entropy;  // entropy, rare (boosted below), hybrid (the pool and the weights)
+    default: return p.entropy;  // entropy, rare (boosted below)
   }
 }
 
@@ -126,8 +129,8 @@ Result<PlanReport> plan(const PlanOptions& o) {
   Strategy ranking = o.strategy;
   report.strategy = std::string(strategy_name(o.strategy));
   if (o.strategy == Strategy::hybrid && o.embeddings.empty()) {
-    ranking = Strategy::entropy;
-    report.strategy = "entropy (hybrid spreads the batch with --embeddings; none given)";
+    ranking = Strategy::margin;
+    report.strategy = "margin (hybrid spreads the batch with --embeddings; none given)";
   }
   bool spread = ranking == Strategy::hybrid || ranking == Strategy::diverse;
 
@@ -212,8 +215,14 @@ Result<PlanReport> plan(const PlanOptions& o) {
       if (auto row = e.row_of.find(id); row != e.row_of.end())
         labelled.insert(labelled.end(), e.vectors.begin() + static_cast<std::ptrdiff_t>(row->second * e.dim),
                         e.vectors.begin() + static_cast<std::ptrdiff_t>((row->second + 1) * e.dim));
-    auto picks = k_center({points, e.dim, weights, labelled}, budget_labels, o.seed);
-    for (std::size_t i : picks) chosen.push_back(pool[i]);
+    // Each pick's score: its (weighted) distance to the labelled items and earlier picks when it
+    // was picked, which only falls from one pick to the next.
+    std::vector<double> gains;
+    auto picks = k_center({points, e.dim, weights, labelled}, budget_labels, o.seed, &gains);
+    for (std::size_t k = 0; k < picks.size(); ++k) {
+      chosen.push_back(pool[picks[k]]);
+      chosen.back().score = gains[k];
+    }
   } else {
     pool.resize(std::min(pool.size(), budget_labels));
     chosen = std::move(pool);

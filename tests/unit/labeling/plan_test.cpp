@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -102,10 +103,10 @@ TEST_F(Plan, AValidationItemWithoutAPredictionIsAnError) {
   EXPECT_NE(r.error().message.find("id 'ghost' has no prediction"), std::string::npos) << r.error().message;
 }
 
-TEST_F(Plan, HybridWithoutEmbeddingsRanksByEntropyAndSaysSo) {
+TEST_F(Plan, HybridWithoutEmbeddingsRanksByMarginAndSaysSo) {
   auto r = planned(options(five(), "0.16", Strategy::hybrid));
-  EXPECT_EQ(r.strategy, "entropy (hybrid spreads the batch with --embeddings; none given)");
-  EXPECT_EQ(bought(), (std::vector<std::string>{"three_way", "split"}));
+  EXPECT_EQ(r.strategy, "margin (hybrid spreads the batch with --embeddings; none given)");
+  EXPECT_EQ(bought(), (std::vector<std::string>{"split", "two_way"}));
   auto diverse = plan(options(five(), "0.16", Strategy::diverse));
   ASSERT_FALSE(diverse);
   EXPECT_EQ(diverse.error().message, "--strategy diverse: needs --embeddings");
@@ -125,6 +126,30 @@ TEST_F(Plan, HybridSpreadsTheBatchInsteadOfTakingNearDuplicates) {
   auto ids = bought();
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_EQ(std::count(ids.begin(), ids.end(), "far"), 1);
+}
+
+TEST_F(Plan, ASpreadBatchIsScoredByWhatEachPickAddedAndTheScoresFall) {
+  std::string preds = "id,cat,dog\n", emb = "id,e0,e1\n", val = "id,label\n";
+  for (int i = 0; i < 60; ++i) {
+    preds += fmt::format("i{},{:.2f},{:.2f}\n", i, 0.5 + (i % 7) * 0.05, 0.5 - (i % 7) * 0.05);
+    emb += fmt::format("i{},{},{}\n", i, (i * 13) % 17, (i * 7) % 11);
+  }
+  preds += "l0,0.9,0.1\n";
+  emb += "l0,0,0\n";
+  val += "l0,cat\n";
+  auto o = options(write("p.csv", preds), "0.80", Strategy::hybrid);
+  o.embeddings = write("e.csv", emb);
+  o.validation = write("v.csv", val);
+  planned(o);
+  auto rows = lines("plan/to_label.csv");
+  ASSERT_EQ(rows.size(), 11u);
+  double previous = INFINITY;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    double score = std::stod(rows[i].substr(rows[i].rfind(',') + 1));
+    EXPECT_GT(score, 0) << rows[i];
+    EXPECT_LE(score, previous) << rows[i];
+    previous = score;
+  }
 }
 
 TEST_F(Plan, ACandidateWithoutAVectorIsNamed) {
