@@ -15,3 +15,6 @@ echo; echo "== the data cache: a download against curl, a hit =="; "$here/data/r
 echo; echo "== the server: wrk against frugal serve, beside nginx =="; "$here/server/run.sh" "$build"
 echo; echo "== the dashboard: a 1,000,000-point curve =="; "$here/dashboard/run.sh" "$build"
 echo; echo "== PostgreSQL: bill import against psql \\copy, leaderboards over 5M charges and 1M runs =="; "$here/postgres/run.sh" "$build"
+echo; echo "== frugal advise over 1M runs, 50M samples, 5M charges =="; "$here/advise/run.sh" "$build"
+echo; echo "== labeling plans: labels needed on real digits, against random labelling =="; "$here/labeling/run.sh" "$build"
+echo; echo "== labeling plans at scale: 10M predictions; k-center over 1M × 128, against numpy =="; "$here/labeling_scale/run.sh" "$build"
