@@ -53,6 +53,12 @@ std::string usd(Money m) {
 
 std::string percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100); }
 
+std::string sql_literal(std::string_view text) {
+  std::string out = "'";
+  for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+  return out + "'";
+}
+
 const std::vector<std::string>& rule_names() {
   static const std::vector<std::string> names = {"rightsize", "idle_gpu", "underused_gpu", "spot", "cheapest_offer",
                                                  "transfer", "commitment", "failed_runs", "early_stop",

@@ -15,16 +15,6 @@ namespace {
 
 constexpr std::int64_t k_ms_per_hour = 3'600'000;
 
-// A SQL string literal, for the queries a user pastes (names may hold quotes).
-std::string literal(std::string_view s) {
-  std::string out = "'";
-  for (char ch : s) {
-    out += ch;
-    if (ch == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
 // What a project ran on one instance type, held that many GPUs at a time.
 struct Usage {
   std::string provider, region, instance_type;
@@ -129,7 +119,7 @@ Result<void> recommend(const Context& c, const std::string& team, const std::str
       "AND coalesce(project, '') = {} AND started_at >= '{}' AND started_at < '{}' AND pricing = 'on_demand' "
       "AND gpu_count > 0 AND cost_nanos IS NOT NULL AND duration_ms > 0 "
       "GROUP BY provider, region, instance_type, gpu_count ORDER BY gpu_hours DESC",
-      literal(team), literal(project), c.since, c.until);
+      sql_literal(team), sql_literal(project), c.since, c.until);
   rec.monthly_saving = c.monthly(saving);
   rec.confidence = 0.5;  // data egress, quotas and capacity at the other offer are not priced
   rec.action = fmt::format("run project {} on {} in {} {} (--instance-type {} --region {}); "

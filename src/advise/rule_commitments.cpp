@@ -43,12 +43,6 @@ std::string price_text(Money hourly) {
   return "$" + (hourly.decimals() <= 4 ? hourly.to_string(2) : hourly.to_fixed(4)) + "/hour";
 }
 
-std::string sql_literal(std::string_view text) {
-  std::string out = "'";
-  for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
-  return out + "'";
-}
-
 }  // namespace
 
 Result<void> commitments(const Context& c, std::vector<Recommendation>& out) {

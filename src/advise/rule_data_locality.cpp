@@ -29,12 +29,6 @@ struct Place {
   std::string known_from;
 };
 
-std::string sql_text(std::string_view text) {  // inside '…' in a query a user pastes
-  std::string out;
-  for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
-  return out;
-}
-
 // Where a dataset URL points, as far as the URL itself tells.
 std::optional<Place> place_of(std::string_view url) {
   auto after = [&](std::string_view scheme) { return url.substr(scheme.size()); };
@@ -182,8 +176,8 @@ Result<void> data_locality(const Context& c, std::vector<Recommendation>& out) {
                     {"price", fmt::format("{}/GB ({})", per_gb.to_string(2),
                                           other_provider ? "the provider's internet egress" : "inter-region")}};
     rec.query = fmt::format("SELECT region, provider, count(*) AS runs, sum(cost_nanos) / 1e9 AS cost_usd FROM runs "
-                            "WHERE dataset = '{}' AND started_at >= '{}' AND started_at < '{}' GROUP BY region, provider",
-                            sql_text(dataset), c.since, c.until);
+                            "WHERE dataset = {} AND started_at >= '{}' AND started_at < '{}' GROUP BY region, provider",
+                            sql_literal(dataset), c.since, c.until);
     rec.monthly_saving = c.monthly(cost);
     rec.confidence = 0.6;  // bytes by share of runs: the runs away may have read more or less of it
     rec.action = fmt::format("run these jobs in {} (--region {}), or replicate {} once into the region that reads it; "

@@ -17,16 +17,6 @@
 namespace frugal::advise {
 namespace {
 
-// A SQL string literal, for the queries a user pastes (names may hold quotes).
-std::string literal(std::string_view s) {
-  std::string out = "'";
-  for (char ch : s) {
-    out += ch;
-    if (ch == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
 // Loss and error fall as a model learns; accuracy, F1, AUC rise.
 bool minimised(std::string_view key) {
   std::string k = util::to_lower(key);
@@ -174,7 +164,7 @@ Recommendation early_stop_recommendation(const Context& c, const std::string& te
       "AND coalesce(r.team, '') = {} AND coalesce(r.project, '') = {} AND r.started_at >= '{}' "
       "AND r.started_at < '{}' AND lower(m.key) LIKE 'val%' GROUP BY m.run_id, m.key, r.cost_nanos) s "
       "ORDER BY s.run_id, s.key",
-      literal(team), literal(project), c.since, c.until);
+      sql_literal(team), sql_literal(project), c.since, c.until);
   rec.monthly_saving = c.monthly(p.saving);
   rec.confidence = p.plateaus.size() >= 5 ? 0.8 : 0.6;
   rec.action = fmt::format("run project {} with `frugal run --stop-when '{} {} patience={}' -- ...`{}", name, metric,
@@ -272,7 +262,7 @@ Recommendation repeated_stage_recommendation(const Context& c, const std::string
       "SELECT r.id, r.started_at, r.cost_usd, p.key, p.value FROM runs r LEFT JOIN params p ON p.run_id = r.id "
       "WHERE r.command = {} AND coalesce(r.team, '') = {} AND r.status = 'finished' AND r.started_at >= '{}' "
       "AND r.started_at < '{}' ORDER BY r.started_at, r.id, p.key",
-      literal(command), literal(team), c.since, c.until);
+      sql_literal(command), sql_literal(team), c.since, c.until);
   rec.monthly_saving = c.monthly(saving);
   // Same command and params, but the inputs may have changed between runs: hence only 0.5.
   rec.confidence = 0.5;

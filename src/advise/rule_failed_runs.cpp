@@ -72,12 +72,6 @@ struct Spend {  // a project's runs, and those that failed
   Money total, failed_cost;
 };
 
-std::string quoted(std::string_view text) {
-  std::string out;
-  for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
-  return out;
-}
-
 }  // namespace
 
 Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out) {
@@ -138,9 +132,9 @@ Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out) {
                     {"latest run", std::to_string(f.latest_run)}};
     if (!stopped.empty()) rec.evidence.push_back({"where they stopped", stopped});
     rec.query = fmt::format("SELECT id, started_at, exit_code, duration_ms, cost_usd FROM runs WHERE status = 'failed' "
-                            "AND exit_code = {} AND started_at >= '{}' AND started_at < '{}' AND command = '{}' "
+                            "AND exit_code = {} AND started_at >= '{}' AND started_at < '{}' AND command = {} "
                             "ORDER BY id",
-                            exit_code, c.since, c.until, quoted(command));
+                            exit_code, c.since, c.until, sql_literal(command));
     rec.monthly_saving = c.monthly(repeats);
     rec.confidence = same_step ? 0.9 : 0.7;
     rec.action = fmt::format("fix the cause before running it again (see run {}'s output); a short smoke test "
@@ -191,9 +185,9 @@ Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out) {
                     {"cost of failures", usd(s.failed_cost)},
                     {"share of spend", percent(s.failed_cost.to_double() / s.total.to_double())}};
     rec.query = fmt::format("SELECT status, exit_code, count(*), sum(cost_nanos) / 1e9 AS usd FROM runs WHERE "
-                            "project = '{}' AND started_at >= '{}' AND started_at < '{}' GROUP BY status, exit_code "
+                            "project = {} AND started_at >= '{}' AND started_at < '{}' GROUP BY status, exit_code "
                             "ORDER BY 4 DESC",
-                            project, c.since, c.until);
+                            sql_literal(project), c.since, c.until);
     // Half of it, as a guess at what fixing the common causes recovers.
     rec.monthly_saving = c.monthly(s.failed_cost.scaled(1, 2));
     rec.confidence = 0.3;

@@ -88,7 +88,7 @@ Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
   }
   for (const auto& [key, u] : by_label) {
     std::string project = u.project.empty() ? "(none)" : u.project;
-    std::string scope = u.team.empty() ? "" : fmt::format(" AND team = '{}'", u.team);
+    std::string scope = u.team.empty() ? "" : " AND team = " + sql_literal(u.team);
     if (u.idle_cost > Money{}) {
       Recommendation rec;
       rec.rule = "idle_gpu";
@@ -101,9 +101,9 @@ Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
                       {"idle GPU-hours", fmt::format("{:.1f}", u.idle_gpu_seconds / 3600)},
                       {"idle cost in window", usd(u.idle_cost)}};
       rec.query = fmt::format("SELECT id, name, gpu_count, idle_gpu_seconds / 3600.0 AS idle_gpu_hours, idle_cost_nanos "
-                              "/ 1e9 AS idle_usd, gpu_util_mean FROM runs WHERE project = '{}'{} AND started_at >= '{}' "
+                              "/ 1e9 AS idle_usd, gpu_util_mean FROM runs WHERE project = {}{} AND started_at >= '{}' "
                               "AND started_at < '{}' ORDER BY idle_cost_nanos DESC",
-                              u.project, scope, c.since, c.until);
+                              sql_literal(u.project), scope, c.since, c.until);
       rec.monthly_saving = c.monthly(u.idle_cost);
       rec.confidence = 0.7;
       rec.action = "release GPUs a job is not using: end interactive sessions and notebooks, load data before taking "
@@ -127,9 +127,9 @@ Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
                       {"input-bound runs", std::to_string(u.cpu_bound_runs)},
                       {"their cost in window", usd(u.underused_cost)}};
       rec.query = fmt::format("SELECT id, name, instance_type, gpu_count, gpu_util_mean, cpu_bound, cost_usd FROM runs "
-                              "WHERE project = '{}'{} AND started_at >= '{}' AND started_at < '{}' AND gpu_util_mean < 30 "
+                              "WHERE project = {}{} AND started_at >= '{}' AND started_at < '{}' AND gpu_util_mean < 30 "
                               "ORDER BY cost_nanos DESC",
-                              u.project, scope, c.since, c.until);
+                              sql_literal(u.project), scope, c.since, c.until);
       rec.monthly_saving = c.monthly(saving);
       rec.confidence = 0.4;
       rec.action = input_bound ? "feed the GPUs: more DataLoader workers (num_workers), pinned memory and prefetching, and "

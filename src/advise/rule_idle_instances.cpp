@@ -50,12 +50,6 @@ struct Instance {
   std::set<std::int64_t> charges;
 };
 
-std::string sql_literal(std::string_view text) {
-  std::string out = "'";
-  for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
-  return out + "'";
-}
-
 }  // namespace
 
 Result<void> idle_instances(const Context& c, std::vector<Recommendation>& out) {

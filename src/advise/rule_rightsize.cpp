@@ -105,9 +105,9 @@ Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
                                             best->gpu_memory_gib / best->gpu_count, usd(best->on_demand), usd(best_cost))}};
     rec.query = fmt::format(
         "SELECT id, instance_type, gpu_count, gpu_mem_peak_bytes / 1073741824.0 AS peak_gib, gpu_util_peak, cost_usd "
-        "FROM runs WHERE project = '{}' AND instance_type = '{}' AND started_at >= '{}' AND started_at < '{}' "
+        "FROM runs WHERE project = {} AND instance_type = {} AND started_at >= '{}' AND started_at < '{}' "
         "ORDER BY gpu_mem_peak_bytes DESC",
-        g.project, g.instance_type, c.since, c.until);
+        sql_literal(g.project), sql_literal(g.instance_type), c.since, c.until);
     rec.monthly_saving = c.monthly(saving);
     rec.confidence = (g.runs >= 5 ? 0.8 : 0.5) - (needed_gpus < g.gpus ? 0.2 : 0.0);
     rec.action = fmt::format("run {} on {}{} (--instance-type {}{})", g.project.empty() ? "these jobs" : g.project,

@@ -95,9 +95,9 @@ Result<void> spot(const Context& c, std::vector<Recommendation>& out) {
                     {"interruption risk", risk}};
     rec.query = fmt::format(
         "SELECT r.id, r.name, r.duration_ms / 3600000.0 AS hours, r.cost_usd, (SELECT count(*) FROM checkpoints k "
-        "WHERE k.run_id = r.id) AS checkpoints FROM runs r WHERE r.instance_type = '{}' AND r.pricing = 'on_demand' "
+        "WHERE k.run_id = r.id) AS checkpoints FROM runs r WHERE r.instance_type = {} AND r.pricing = 'on_demand' "
         "AND r.status = 'finished' AND r.started_at >= '{}' AND r.started_at < '{}' ORDER BY r.cost_nanos DESC",
-        k.instance_type, c.since, c.until);
+        sql_literal(k.instance_type), c.since, c.until);
     rec.monthly_saving = c.monthly(saving);
     rec.confidence = confidence;
     rec.action = fmt::format("run them on spot and let frugal restart them from their last checkpoint: frugal run "

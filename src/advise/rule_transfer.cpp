@@ -33,12 +33,6 @@ std::string transfer_rows(std::string_view dialect) {
                      any_text, like);
 }
 
-std::string sql_literal(std::string_view text) {
-  std::string out = "'";
-  for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
-  return out + "'";
-}
-
 bool mentions(const std::string& lowered, std::initializer_list<std::string_view> words) {
   return std::ranges::any_of(words, [&](std::string_view w) { return lowered.find(w) != std::string::npos; });
 }

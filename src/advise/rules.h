@@ -53,6 +53,8 @@ class OfferCache {
 std::string recommendation_id(std::string_view rule, std::string_view target);
 std::string usd(Money m);                   // "$1,234.56"
 std::string percent(double fraction);       // "37%"
+// 'text' with its quotes doubled: a literal for the queries a user pastes (names may hold quotes).
+std::string sql_literal(std::string_view text);
 
 using Rule = Result<void> (*)(const Context&, std::vector<Recommendation>&);
 

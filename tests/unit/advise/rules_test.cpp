@@ -1,6 +1,9 @@
 // The rightsize, idle/underused GPU, spot and failed-run rules: each fires on what it is for, with
 // exact money, and stays quiet otherwise. Prices come from catalog rows of a test provider, so the
 // built-in catalog never interferes.
+#include <optional>
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "unit/advise/advise_fixture.h"
@@ -33,6 +36,20 @@ class Rules : public testing::AdviseTest {
              "'2026-11-10T00:00:00.000Z', '2026-11-10T10:00:00.000Z', ?, 'finished', ?" + extra_values + ")",
          p);
     return store::as_int(m_store->query("SELECT max(id) FROM runs")->rows.at(0).at(0));
+  }
+  // A failed run of `python train.py` (exit 1) that logged a metric at steps 1 and `last_step`.
+  void log_failure(std::int64_t last_step) {
+    std::int64_t id = add_run("detector", "gpu.1", 1, 1, 1, "3.00", ", exit_code", ", 1");
+    exec("UPDATE runs SET status = 'failed' WHERE id = ?", {id});
+    for (std::int64_t step : {std::int64_t{1}, last_step})
+      exec("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, 'loss', ?, '2026-11-10T00:30:00.000Z', 1)",
+           {id, step});
+  }
+  // The failed_runs rule's repeated-failure recommendation, if it made one.
+  std::optional<Recommendation> repeated_failure() {
+    for (auto& r : run(failed_runs))
+      if (r.target.starts_with("`")) return r;
+    return std::nullopt;
   }
   std::vector<Recommendation> of_rule(std::vector<Recommendation> all, const std::string& rule) {
     std::erase_if(all, [&](const Recommendation& r) { return r.rule != rule; });
@@ -142,32 +159,18 @@ TEST_F(Rules, RepeatedIdenticalFailuresAreToBeFixedBeforeRerunning) {
 }
 
 TEST_F(Rules, FailuresThatStopAtTheSameStepAreCalledReproducible) {
-  for (int i = 0; i < 3; ++i) {
-    std::int64_t id = add_run("detector", "gpu.1", 1, 1, 1, "3.00", ", exit_code", ", 1");
-    for (std::int64_t step : {100, 1200})
-      exec("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, 'loss', ?, '2026-11-10T00:30:00.000Z', 1)",
-           {id, step});
-  }
-  exec("UPDATE runs SET status = 'failed'");
-  auto recs = run(failed_runs);
-  auto repeated = std::find_if(recs.begin(), recs.end(), [](const Recommendation& r) { return r.target.starts_with("`"); });
-  ASSERT_NE(repeated, recs.end());
+  for (std::int64_t step : {1200, 1200, 1200}) log_failure(step);
+  auto repeated = repeated_failure();
+  ASSERT_TRUE(repeated);
   EXPECT_EQ(evidence(*repeated, "where they stopped"), "at step 1200 every time");
   EXPECT_NE(repeated->finding.find("reruns reproduce"), std::string::npos) << repeated->finding;
   EXPECT_DOUBLE_EQ(repeated->confidence, 0.9);
 }
 
 TEST_F(Rules, FailuresAtDifferentStepsAreRepeatedButNotCalledReproducible) {
-  std::int64_t step = 100;
-  for (int i = 0; i < 3; ++i, step *= 3) {
-    std::int64_t id = add_run("detector", "gpu.1", 1, 1, 1, "3.00", ", exit_code", ", 1");
-    exec("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, 'loss', ?, '2026-11-10T00:30:00.000Z', 1)",
-         {id, step});
-  }
-  exec("UPDATE runs SET status = 'failed'");
-  auto recs = run(failed_runs);
-  auto repeated = std::find_if(recs.begin(), recs.end(), [](const Recommendation& r) { return r.target.starts_with("`"); });
-  ASSERT_NE(repeated, recs.end());
+  for (std::int64_t step : {100, 300, 900}) log_failure(step);
+  auto repeated = repeated_failure();
+  ASSERT_TRUE(repeated);
   EXPECT_EQ(evidence(*repeated, "where they stopped"), "at steps 100 to 900");
   EXPECT_EQ(repeated->finding.find("reruns reproduce"), std::string::npos) << repeated->finding;
   EXPECT_DOUBLE_EQ(repeated->confidence, 0.7);
@@ -191,6 +194,30 @@ TEST_F(Rules, PreemptedRunsThatNothingRetriedCountTheWorkTheyLost) {
 TEST_F(Rules, HealthyRunsGiveNoFailureAdvice) {
   for (int i = 0; i < 20; ++i) add_run("detector", "gpu.1", 1, 1, 1, "3.00");
   EXPECT_TRUE(run(failed_runs).empty());
+}
+
+TEST_F(Rules, EveryQueryShownRunsAndFindsTheRunsEvenWhenNamesHoldQuotes) {
+  offer("big.1x80", 1, 80, "4.00", "1.20");
+  offer("small.1x24", 1, 24, "1.00");
+  for (int i = 0; i < 3; ++i)  // rightsize, spot (short), idle and underused GPUs
+    add_run("o'brien", "big.1x80", 1, 1, 0.5, "4.00",
+            ", gpu_mem_peak_bytes, gpu_util_peak, gpu_util_mean, idle_gpu_seconds, idle_cost_nanos",
+            ", 16106127360, 95, 10, 900, 500000000");
+  for (int i = 0; i < 3; ++i) add_run("o'brien", "big.1x80", 1, 1, 1, "4.00", ", exit_code", ", 1");
+  exec("UPDATE runs SET status = 'failed' WHERE exit_code IS NOT NULL");
+  std::vector<Recommendation> all;
+  for (Rule rule : {rightsize, idle_gpus, spot, failed_runs}) {
+    auto found = run(rule);
+    all.insert(all.end(), found.begin(), found.end());
+  }
+  std::set<std::string> rules;
+  for (const auto& r : all) {
+    rules.insert(r.rule);
+    auto shown = m_store->query(r.query);
+    ASSERT_TRUE(shown) << r.rule << ": " << shown.error().message << "\n" << r.query;
+    EXPECT_FALSE(shown->rows.empty()) << r.rule << " shows nothing: " << r.query;
+  }
+  EXPECT_EQ(rules, (std::set<std::string>{"failed_runs", "idle_gpu", "rightsize", "spot", "underused_gpu"}));
 }
 
 TEST_F(Rules, ATeamFilterKeepsOtherTeamsOut) {
