@@ -1,7 +1,7 @@
-// Rule "rightsize": runs of a project whose peak GPU memory (with headroom) and peak GPU
-// utilisation fit a cheaper instance of the same provider and region. Peak utilisation stands in
-// for the p95 the issue names: it is never lower, so the advice errs on the safe side, and it is
-// kept per run by the runner (no pass over the samples).
+// Rule "rightsize": runs of a project whose peak GPU memory (with headroom) and p95 GPU
+// utilisation fit a cheaper instance of the same provider and region, possibly with fewer GPUs.
+// The runner keeps each run's p95 (no pass over the samples here); runs recorded before it did,
+// or sent without one, are sized by their peak, which is never lower: the safe side.
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -22,7 +22,8 @@ struct Group {
   std::string team, project, instance_type, provider, region;
   std::int64_t runs = 0;
   double peak_mem_bytes = 0;
-  double peak_util = 0;
+  double util = 0;              // the busiest run's p95 (or peak) GPU utilisation, %
+  bool util_is_peak = false;    // some run had only its peak
   int gpus = 0;
   Money cost;
   std::int64_t duration_ms = 0;
@@ -40,8 +41,11 @@ Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
     Group& g = by_key[{r.team, r.project, r.instance_type, r.provider, r.region}];
     ++g.runs;
     g.peak_mem_bytes = std::max(g.peak_mem_bytes, r.gpu_mem_peak_bytes);
-    // A run that kept no peak is taken as fully busy: no advice to move it onto fewer GPUs.
-    g.peak_util = std::max(g.peak_util, r.has(WindowRun::gpu_util_peak_field) ? r.gpu_util_peak : 100.0);
+    // A run that kept neither is taken as fully busy: no advice to move it onto fewer GPUs.
+    bool p95 = r.has(WindowRun::gpu_util_p95_field);
+    double util = p95 ? r.gpu_util_p95 : r.has(WindowRun::gpu_util_peak_field) ? r.gpu_util_peak : 100.0;
+    g.util_is_peak = g.util_is_peak || !p95;
+    g.util = std::max(g.util, util);
     g.gpus = std::max(g.gpus, static_cast<int>(r.gpu_count));
     g.cost += Money::from_nanos(r.cost_nanos);
     g.duration_ms += r.duration_ms;
@@ -60,7 +64,7 @@ Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
   for (const auto& g : groups) {
     double needed_gib = g.peak_mem_bytes * (1 + c.options.memory_headroom) / k_gib;
     // Work that kept its GPUs under 80% busy fits on proportionally fewer of them.
-    int needed_gpus = std::clamp(static_cast<int>(std::ceil(g.gpus * g.peak_util / k_busy_pct)), 1, g.gpus);
+    int needed_gpus = std::clamp(static_cast<int>(std::ceil(g.gpus * g.util / k_busy_pct)), 1, g.gpus);
     const auto& offers = *FRUGAL_TRY(catalog_offers.in(g.provider, g.region));
     const catalog::Offer* current = nullptr;
     for (const auto& o : offers)
@@ -88,15 +92,18 @@ Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
     rec.id = recommendation_id(rec.rule, g.team + "|" + target);
     rec.team = g.team;
     rec.target = target;
-    rec.finding = fmt::format("{} runs peaked at {:.1f} GiB of GPU memory and {:.0f}% GPU utilisation on {} GPU(s); "
-                              "{} with {} GPU(s) of {:.0f} GiB holds that with {} headroom for {} less",
-                              g.runs, g.peak_mem_bytes / k_gib, g.peak_util, g.gpus, best->instance_type, needed_gpus,
+    std::string util_kind = g.util_is_peak ? "peak" : "p95";
+    rec.finding = fmt::format("{} runs peaked at {:.1f} GiB of GPU memory, with {:.0f}% GPU utilisation ({}) on {} "
+                              "GPU(s); {} with {} GPU(s) of {:.0f} GiB holds that with {} headroom for {} less",
+                              g.runs, g.peak_mem_bytes / k_gib, g.util, util_kind, g.gpus, best->instance_type, needed_gpus,
                               best->gpu_memory_gib / best->gpu_count, percent(c.options.memory_headroom),
                               usd(c.monthly(saving)) + " a month");
     rec.evidence = {{"runs", std::to_string(g.runs)},
                     {"peak GPU memory", fmt::format("{:.1f} GiB per GPU", g.peak_mem_bytes / k_gib)},
                     {"needed with headroom", fmt::format("{:.1f} GiB per GPU", needed_gib)},
-                    {"peak GPU utilisation", fmt::format("{:.0f}% of {} GPU(s)", g.peak_util, g.gpus)},
+                    {util_kind + " GPU utilisation",
+                     fmt::format("{:.0f}% of {} GPU(s){}", g.util, g.gpus,
+                                 g.util_is_peak ? " (a run without a p95: its peak)" : ", the busiest run's")},
                     {"now", fmt::format("{}{}: {} in the window", g.instance_type,
                                         current ? fmt::format(" ({:.0f} GiB per GPU)", current->gpu_memory_gib / current->gpu_count) : "",
                                         usd(g.cost))},
@@ -104,7 +111,8 @@ Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
                                             best->instance_type, best->gpu_count, best->gpu_model,
                                             best->gpu_memory_gib / best->gpu_count, usd(best->on_demand), usd(best_cost))}};
     rec.query = fmt::format(
-        "SELECT id, instance_type, gpu_count, gpu_mem_peak_bytes / 1073741824.0 AS peak_gib, gpu_util_peak, cost_usd "
+        "SELECT id, instance_type, gpu_count, gpu_mem_peak_bytes / 1073741824.0 AS peak_gib, gpu_util_p95, gpu_util_peak, "
+        "cost_usd "
         "FROM runs WHERE project = {} AND instance_type = {} AND started_at >= '{}' AND started_at < '{}' "
         "ORDER BY gpu_mem_peak_bytes DESC",
         sql_literal(g.project), sql_literal(g.instance_type), c.since, c.until);

@@ -115,7 +115,7 @@ Result<WindowRuns> read_window_runs(const Context& c) {
       "started_at, "
       "gpu_count, cpu_bound, duration_ms, cost_nanos, hourly_price_nanos, exit_code, work_lost_ms, "
       "idle_cost_nanos, "
-      "gpu_mem_peak_bytes, gpu_util_peak, gpu_util_mean, idle_gpu_seconds, dataset, "
+      "gpu_mem_peak_bytes, gpu_util_peak, gpu_util_mean, idle_gpu_seconds, gpu_util_p95, dataset, "
       "CASE WHEN pricing = 'on_demand' AND status = 'finished' AND EXISTS (SELECT 1 FROM checkpoints k "
       "WHERE k.run_id = r.id) THEN 1 ELSE 0 END, "
       "CASE WHEN status = 'preempted' AND EXISTS (SELECT 1 FROM runs n WHERE n.parent_run_id = r.id) THEN 1 "
@@ -151,17 +151,17 @@ Result<WindowRuns> read_window_runs(const Context& c) {
           *ints[i] = store::as_int(v);
           run.present |= static_cast<std::uint16_t>(1u << i);
         }
-        double* reals[] = {&run.gpu_mem_peak_bytes, &run.gpu_util_peak, &run.gpu_util_mean,
-                           &run.idle_gpu_seconds};
+        double* reals[] = {&run.gpu_mem_peak_bytes, &run.gpu_util_peak, &run.gpu_util_mean, &run.idle_gpu_seconds,
+                           &run.gpu_util_p95};
         for (std::size_t i = 0; i < std::size(reals); ++i) {
           const store::Value& v = r[19 + i];
           if (store::is_null(v)) continue;
           *reals[i] = store::as_double(v);
           run.present |= static_cast<std::uint16_t>(1u << (WindowRun::gpu_mem_peak + i));
         }
-        run.dataset = labels.intern(r[23], true);
-        run.checkpointed = store::as_int(r[24]) != 0;
-        run.retried = store::as_int(r[25]) != 0;
+        run.dataset = labels.intern(r[24], true);
+        run.checkpointed = store::as_int(r[25]) != 0;
+        run.retried = store::as_int(r[26]) != 0;
         return true;
       }));
   auto [names, renumber] = std::move(labels).sorted();

@@ -42,6 +42,7 @@ struct WindowRun {
     gpu_util_peak_field,
     gpu_util_mean_field,
     idle_gpu_seconds_field,
+    gpu_util_p95_field,
   };
   std::int64_t id = 0;
   std::int64_t started_key = 0;  // started_at as a number that sorts as the instant does
@@ -58,7 +59,7 @@ struct WindowRun {
   std::int32_t gpu_count = 0;
   std::int64_t duration_ms = 0, cost_nanos = 0, hourly_price_nanos = 0, exit_code = 0, work_lost_ms = 0,
                idle_cost_nanos = 0;
-  double gpu_mem_peak_bytes = 0, gpu_util_peak = 0, gpu_util_mean = 0, idle_gpu_seconds = 0;
+  double gpu_mem_peak_bytes = 0, gpu_util_peak = 0, gpu_util_mean = 0, idle_gpu_seconds = 0, gpu_util_p95 = 0;
 
   bool has(Field f) const { return (present >> f) & 1; }
 };

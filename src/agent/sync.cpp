@@ -187,7 +187,7 @@ Result<SyncReport> sync_spool(const std::string& spool, const Target& target, Pr
         "SELECT id, name, command, username, team, project, model, dataset, experiment, host, provider, region, "
         "instance_type, instance_id, hourly_price_nanos, gpu_count, instance_gpu_count, started_at, status, exit_code, "
         "ended_at, stop_reason, gpu_util_mean, gpu_util_peak, gpu_mem_peak_bytes, idle_gpu_seconds, idle_cost_nanos, "
-        "cpu_bound, saved_nanos, work_lost_ms FROM runs ORDER BY id"));
+        "cpu_bound, saved_nanos, work_lost_ms, gpu_util_p95 FROM runs ORDER BY id"));
     for (const auto& r : runs.rows) {
       std::int64_t local_id = store::as_int(r[0]);
       bool ended = store::as_text(r[18]) != "running";
@@ -250,6 +250,7 @@ Result<SyncReport> sync_spool(const std::string& spool, const Target& target, Pr
       if (!store::is_null(r[27])) end["cpu_bound"] = store::as_int(r[27]);
       if (!store::is_null(r[28])) end["saved_usd"] = Money::from_nanos(store::as_int(r[28])).to_string(9);
       if (!store::is_null(r[29])) end["work_lost_ms"] = store::as_int(r[29]);
+      if (!store::is_null(r[30])) end["gpu_util_p95"] = value_json(r[30]);
       auto finished = send(target, "PATCH", fmt::format("/api/v1/runs/{}", rp.server_id), end, fmt::format("{}/end/{}", name, local_id));
       if (!finished && finished.error().message.find("HTTP 409") == std::string::npos) return std::unexpected(finished.error());
       rp.ended = true;

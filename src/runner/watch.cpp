@@ -1,6 +1,7 @@
 #include "runner/watch.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 
 #include "budget/budget.h"
@@ -35,6 +36,7 @@ std::optional<StopRequest> Watch::tick(pid_t group, TimePoint now) {
       ++m_gpu_readings;
       m_gpu_util_sum += r.util_pct;
       m_gpu_util_peak = std::max(m_gpu_util_peak, r.util_pct);
+      ++m_gpu_util_histogram[static_cast<std::size_t>(std::clamp(std::lround(r.util_pct), 0L, 100L))];
       m_gpu_mem_peak = std::max(m_gpu_mem_peak, r.mem_used_bytes);
       if (r.util_pct < 5) m_idle_gpu_seconds += seconds;
     }
@@ -61,6 +63,13 @@ tracking::UsageSummary Watch::summary() const {
   if (m_gpu_readings > 0) {
     s.gpu_util_mean = m_gpu_util_sum / static_cast<double>(m_gpu_readings);
     s.gpu_util_peak = m_gpu_util_peak;
+    // Nearest rank: the lowest whole percent that 95% of the readings do not exceed.
+    std::int64_t rank = (m_gpu_readings * 95 + 99) / 100, seen = 0;
+    for (std::size_t pct = 0; pct < m_gpu_util_histogram.size(); ++pct)
+      if ((seen += m_gpu_util_histogram[pct]) >= rank) {
+        s.gpu_util_p95 = static_cast<double>(pct);
+        break;
+      }
     s.gpu_mem_peak_bytes = m_gpu_mem_peak;
     s.idle_gpu_seconds = m_idle_gpu_seconds;
     if (m_run.hourly_price) {

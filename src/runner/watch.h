@@ -2,6 +2,7 @@
 // Watch: what frugal does every tick while a job runs: samples the job's processes, records its
 // cost so far, warns at 80% of its own budget and stops it at 100%, and stops it when a quota of
 // its team, user or project runs out. Private to runner/.
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -51,6 +52,7 @@ class Watch {
   // Running sums for the summary.
   double m_gpu_util_sum = 0, m_gpu_util_peak = 0, m_idle_gpu_seconds = 0, m_cpu_sum = 0;
   std::uint64_t m_gpu_mem_peak = 0;
+  std::array<std::int64_t, 101> m_gpu_util_histogram{};  // readings per whole percent, for the p95
   std::int64_t m_gpu_readings = 0, m_ticks = 0;
   Money m_cost;
   std::chrono::steady_clock::time_point m_last_store = std::chrono::steady_clock::now();

@@ -170,6 +170,7 @@ Result<Reply> finish_run(Call& call) {
   end.usage.idle_cost = FRUGAL_TRY(money_field("idle_cost_usd"));
   end.usage.gpu_util_mean = FRUGAL_TRY(number_field(body, "gpu_util_mean", "", false));
   end.usage.gpu_util_peak = FRUGAL_TRY(number_field(body, "gpu_util_peak", "", false));
+  end.usage.gpu_util_p95 = FRUGAL_TRY(number_field(body, "gpu_util_p95", "", false));
   if (auto peak = FRUGAL_TRY(integer_field(body, "gpu_mem_peak_bytes", "", false)); peak && *peak >= 0)
     end.usage.gpu_mem_peak_bytes = static_cast<std::uint64_t>(*peak);
   end.usage.idle_gpu_seconds = FRUGAL_TRY(number_field(body, "idle_gpu_seconds", "", false)).value_or(0);
@@ -532,7 +533,7 @@ void add_api_routes(std::vector<Route>& routes) {
                     search_runs});
   routes.push_back({"GET", "/api/v1/runs/{id}", Access::member, "one run with params, tags, latest metrics, checkpoints", get_run});
   routes.push_back({"PATCH", "/api/v1/runs/{id}", Access::agent,
-                    "end a run: status, exit_code, ended_at, stop_reason; what was measured: gpu_util_mean, gpu_util_peak, "
+                    "end a run: status, exit_code, ended_at, stop_reason; what was measured: gpu_util_mean, gpu_util_peak, gpu_util_p95, "
                     "gpu_mem_peak_bytes, idle_gpu_seconds, idle_cost_usd, cpu_bound, saved_usd, work_lost_ms",
                     finish_run});
   routes.push_back({"POST", "/api/v1/runs/{id}/metrics", Access::agent, "log up to 1000 metric points", log_metrics});

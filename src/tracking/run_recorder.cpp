@@ -154,12 +154,13 @@ Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const Ru
         end.usage.idle_cost ? store::Value{end.usage.idle_cost->nanos_rounded()} : store::Value{},
         std::int64_t{end.usage.cpu_bound ? 1 : 0},
         end.work_lost_ms ? store::Value{*end.work_lost_ms} : store::Value{},
+        end.usage.gpu_util_p95 ? store::Value{*end.usage.gpu_util_p95} : store::Value{},
         run_id,
     };
     FRUGAL_CHECK(store.execute(
         "UPDATE runs SET ended_at = ?, duration_ms = ?, status = ?, exit_code = ?, cost_nanos = ?, stop_reason = ?, "
         "saved_nanos = ?, gpu_util_mean = ?, gpu_util_peak = ?, gpu_mem_peak_bytes = ?, idle_gpu_seconds = ?, "
-        "idle_cost_nanos = ?, cpu_bound = ?, work_lost_ms = ? WHERE id = ?",
+        "idle_cost_nanos = ?, cpu_bound = ?, work_lost_ms = ?, gpu_util_p95 = ? WHERE id = ?",
         values));
     return {};
   }));

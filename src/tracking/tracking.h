@@ -67,6 +67,7 @@ struct RunStart {
 struct UsageSummary {
   std::optional<double> gpu_util_mean;   // % over the GPUs it held
   std::optional<double> gpu_util_peak;
+  std::optional<double> gpu_util_p95;    // what rightsizing sizes for
   std::optional<std::uint64_t> gpu_mem_peak_bytes;
   double idle_gpu_seconds = 0;           // held GPU-seconds below 5% utilisation
   std::optional<Money> idle_cost;

@@ -41,7 +41,7 @@ wait "$server" || true
 spool=$(ls "$FRUGAL_HOME"/spool/*.db)
 [[ -f "$spool" ]] || fail "a spool is kept"
 # What the runner measured travels with the run (as a GPU job's summary would).
-sqlite3 "$spool" "UPDATE runs SET gpu_util_mean = 41.5, gpu_util_peak = 90, gpu_mem_peak_bytes = 123456789, \
+sqlite3 "$spool" "UPDATE runs SET gpu_util_mean = 41.5, gpu_util_peak = 90, gpu_util_p95 = 77, gpu_mem_peak_bytes = 123456789, \
   idle_gpu_seconds = 12.5, idle_cost_nanos = 2500000, cpu_bound = 1, saved_nanos = 7000000" || fail "edit the spool"
 cp "$spool" spool-copy.db
 
@@ -52,8 +52,8 @@ expect_contains "$ERR" "1 run(s) sent (20 metric points" "sync reports what it s
 [[ ! -e "$spool" ]] || fail "a sent spool is deleted"
 expect_eq "$(server_sql "SELECT count(*), min(status), min(team) FROM runs WHERE id > $base_runs")" "1,finished,vision" "the run arrived, ended"
 expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "$((base_points + 20))" "every point arrived"
-expect_eq "$(server_sql "SELECT gpu_util_mean, gpu_util_peak, gpu_mem_peak_bytes, idle_gpu_seconds, idle_cost_nanos, cpu_bound, saved_nanos FROM runs WHERE id > $base_runs")" \
-  "41.5,90,123456789,12.5,2500000,1,7000000" "the run's measured summary arrived"
+expect_eq "$(server_sql "SELECT gpu_util_mean, gpu_util_peak, gpu_util_p95, gpu_mem_peak_bytes, idle_gpu_seconds, idle_cost_nanos, cpu_bound, saved_nanos FROM runs WHERE id > $base_runs")" \
+  "41.5,90,77,123456789,12.5,2500000,1,7000000" "the run's measured summary arrived"
 
 # The same spool again (as if the first sync's answers were lost): nothing is counted twice.
 cp spool-copy.db "$spool"

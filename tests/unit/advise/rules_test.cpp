@@ -80,6 +80,21 @@ TEST_F(Rules, RightsizeStaysQuietWhenTheMemoryNeedsTheInstanceItRuns) {
   EXPECT_TRUE(run(rightsize).empty());
 }
 
+TEST_F(Rules, RightsizeSizesForTheP95NotOneBusyMoment) {
+  offer("eight.8x40", 8, 40, "16.00");
+  offer("two.2x40", 2, 40, "4.00");
+  // Peaked at 95% once, but 95% of the time at most 20%: 2 GPUs at 80% do the same work.
+  add_run("nlp", "eight.8x40", 8, 8, 10, "16.00", ", gpu_mem_peak_bytes, gpu_util_peak, gpu_util_p95",
+          ", 10737418240, 95, 20");
+  auto recs = run(rightsize);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].monthly_saving.to_string(), "120.00");
+  EXPECT_EQ(evidence(recs[0], "p95 GPU utilisation"), "20% of 8 GPU(s), the busiest run's");
+  // A run without a p95 is sized by its peak: nothing to consolidate.
+  add_run("nlp", "eight.8x40", 8, 8, 10, "16.00", ", gpu_mem_peak_bytes, gpu_util_peak", ", 10737418240, 95");
+  EXPECT_TRUE(run(rightsize).empty());
+}
+
 TEST_F(Rules, RightsizeConsolidatesGpusThatStayedMostlyIdleOntoFewer) {
   offer("eight.8x40", 8, 40, "16.00");
   offer("two.2x40", 2, 40, "4.00");

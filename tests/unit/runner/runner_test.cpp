@@ -422,6 +422,7 @@ TEST_F(GpuSamplingTest, BusyGpusAreSampledWithTheJobsProcessesOnThem) {
   EXPECT_GE(std::stoi(text("SELECT count(DISTINCT gpu_index) FROM samples WHERE gpu_index IS NOT NULL")), 3);
   EXPECT_EQ(text("SELECT max(power_w) FROM samples"), "350");
   EXPECT_EQ(text("SELECT round(gpu_util_mean) FROM runs"), "96");  // only the two GPUs it holds
+  EXPECT_EQ(text("SELECT gpu_util_p95 FROM runs"), "97");  // readings of 97 and 95: half are 97
   EXPECT_EQ(text("SELECT gpu_mem_peak_bytes FROM runs"), "40000000000");
   EXPECT_EQ(text("SELECT idle_gpu_seconds FROM runs"), "0");
   EXPECT_EQ(text("SELECT cpu_bound FROM runs"), "0");
