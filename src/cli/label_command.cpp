@@ -114,7 +114,7 @@ void add_label_command(CLI::App& app, Context& ctx) {  // NOLINT(readability-fun
   cmd->add_option("--budget-usd", flags->budget, "money for human labels")->required();
   cmd->add_option("--cost-per-label", flags->cost_per_label, "USD per human label")->required();
   cmd->add_option("--strategy", flags->strategy,
-                  "hybrid (uncertainty-weighted k-center; needs --embeddings, else entropy), entropy, margin, "
+                  "hybrid (margin-weighted k-center over the most uncertain; needs --embeddings, else margin), entropy, margin, "
                   "least-confidence, rare, diverse")
       ->capture_default_str();
   cmd->add_option("--auto-label-accuracy", flags->auto_label_accuracy,

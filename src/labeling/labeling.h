@@ -42,7 +42,7 @@ struct AutoLabelThreshold {
 };
 
 struct PlanReport {
-  std::string strategy;        // what ranked the items ("entropy (hybrid needs --embeddings)")
+  std::string strategy;        // what ranked the items ("margin (hybrid spreads the batch with --embeddings; …)")
   std::int64_t items = 0;      // predictions read
   std::int64_t validation_items = 0;
   std::int64_t candidates = 0;  // items not yet labelled
