@@ -1,6 +1,7 @@
 #include "labeling/plan_files.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <unistd.h>
 #include <vector>
@@ -29,6 +30,27 @@ Result<void> close_synced(std::FILE*& f, const std::filesystem::path& name) {
   f = nullptr;
   if (!ok) return std::unexpected(io_error(name, "cannot write"));
   return {};
+}
+
+// Temporary files of a plan whose process died (kill -9, a crash): ".NAME.PID.tmp" where PID no
+// longer runs. A spill can be hundreds of megabytes; nothing else would ever remove it.
+void remove_orphans(const std::filesystem::path& out) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with('.') || !name.ends_with(".tmp")) continue;
+    std::string_view stem(name);
+    stem.remove_suffix(4);
+    auto dot = stem.rfind('.');
+    if (dot == std::string_view::npos) continue;
+    std::string_view pid_text = stem.substr(dot + 1);
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string_view::npos) continue;
+    long pid = std::strtol(std::string(pid_text).c_str(), nullptr, 10);
+    std::string_view what = stem.substr(1, dot - 1);
+    bool ours = what == "spill" || what == "to_label.csv" || what == "auto_labeled.csv" || what == "report.json";
+    if (ours && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      std::filesystem::remove(entry.path(), ec);
+  }
 }
 
 }  // namespace
@@ -70,6 +92,7 @@ Result<PlanFiles> PlanFiles::create(const std::filesystem::path& out) {
   if (ec || !std::filesystem::is_directory(out))
     return fail(ErrorCode::io, fmt::format("--out {}: cannot create the folder{}", out.string(),
                                            ec ? ": " + ec.message() : ""));
+  remove_orphans(out);
   PlanFiles files(out);
   files.m_spill = std::fopen(files.temp("spill").c_str(), "w+b");
   if (!files.m_spill) return std::unexpected(io_error(files.temp("spill"), "cannot create"));

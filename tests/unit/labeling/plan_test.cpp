@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -184,6 +186,20 @@ TEST_F(Plan, BadInputLeavesThePreviousPlanAsItWas) {
   for (const auto& f : std::filesystem::directory_iterator(m_dir.file("plan"))) left.push_back(f.path().filename());
   std::sort(left.begin(), left.end());
   EXPECT_EQ(left, (std::vector<std::string>{"auto_labeled.csv", "report.json", "to_label.csv"}));  // no temporaries
+}
+
+TEST_F(Plan, TemporaryFilesOfAKilledPlanAreRemovedByTheNext) {
+  std::filesystem::create_directories(m_dir.file("plan"));
+  pid_t dead = 0;  // a pid that runs nothing: a child that has exited and been reaped
+  if ((dead = fork()) == 0) _exit(0);
+  waitpid(dead, nullptr, 0);
+  write(fmt::format("plan/.spill.{}.tmp", dead), "half a spill");
+  write("plan/.spill.1.tmp", "a live process's");  // pid 1 always runs
+  write("plan/.notes.tmp", "not ours");
+  planned(options(five(), "0.16"));
+  EXPECT_FALSE(std::filesystem::exists(m_dir.file(fmt::format("plan/.spill.{}.tmp", dead))));
+  EXPECT_TRUE(std::filesystem::exists(m_dir.file("plan/.spill.1.tmp")));
+  EXPECT_TRUE(std::filesystem::exists(m_dir.file("plan/.notes.tmp")));
 }
 
 TEST_F(Plan, FlagsOutOfRangeAreRefused) {
