@@ -18,8 +18,7 @@ constexpr double k_gib = 1024.0 * 1024 * 1024;
 // A GPU busier than this at its peak is not one to share work onto fewer GPUs.
 constexpr double k_busy_pct = 80.0;
 
-struct Group {
-  std::string team, project, instance_type, provider, region;
+struct Group : Placed {
   std::int64_t runs = 0;
   double peak_mem_bytes = 0;
   double util = 0;              // the busiest run's p95 (or peak) GPU utilisation, %
@@ -33,12 +32,12 @@ struct Group {
 
 Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
   const WindowRuns& w = *FRUGAL_TRY(c.runs());
-  std::map<std::tuple<Label, Label, Label, Label, Label>, Group> by_key;
+  std::map<PlaceKey, Group> by_key;
   for (const WindowRun& r : w.runs) {
     if (r.gpu_count <= 0 || r.instance_type == k_no_label || !r.has(WindowRun::gpu_mem_peak) ||
         !r.has(WindowRun::cost) || !r.has(WindowRun::duration))
       continue;
-    Group& g = by_key[{r.team, r.project, r.instance_type, r.provider, r.region}];
+    Group& g = by_key[place_key(r)];
     ++g.runs;
     g.peak_mem_bytes = std::max(g.peak_mem_bytes, r.gpu_mem_peak_bytes);
     // A run that kept neither is taken as fully busy: no advice to move it onto fewer GPUs.
@@ -52,12 +51,7 @@ Result<void> rightsize(const Context& c, std::vector<Recommendation>& out) {
   }
   std::vector<Group> groups;
   for (auto& [key, g] : by_key) {
-    auto [team, project, instance_type, provider, region] = key;
-    g.team = w.name(team);
-    g.project = w.name(project);
-    g.instance_type = w.name(instance_type);
-    g.provider = w.name(provider);
-    g.region = w.name(region);
+    w.name(g, key);
     groups.push_back(std::move(g));
   }
   OfferCache catalog_offers(c.store);

@@ -14,8 +14,7 @@
 namespace frugal::advise {
 namespace {
 
-struct Candidate {
-  std::string team, project, instance_type, provider, region;
+struct Candidate : Placed {
   std::int64_t runs = 0, checkpointed = 0;
   Money cost;
   std::int64_t hourly_nanos = 0;  // what they paid per hour (the whole instance)
@@ -34,14 +33,14 @@ double confidence_of(std::int64_t interruption_max_pct) {
 
 Result<void> spot(const Context& c, std::vector<Recommendation>& out) {
   const WindowRuns& w = *FRUGAL_TRY(c.runs());
-  std::map<std::tuple<Label, Label, Label, Label, Label>, Candidate> by_key;
+  std::map<PlaceKey, Candidate> by_key;
   for (const WindowRun& r : w.runs) {
     if (r.pricing != Pricing::on_demand || r.status != Status::finished || r.instance_type == k_no_label ||
         r.cost_nanos <= 0 || r.hourly_price_nanos <= 0)
       continue;
     bool short_run = r.has(WindowRun::duration) && r.duration_ms < 3'600'000;
     if (!short_run && !r.checkpointed) continue;
-    Candidate& k = by_key[{r.team, r.project, r.instance_type, r.provider, r.region}];
+    Candidate& k = by_key[place_key(r)];
     ++k.runs;
     k.checkpointed += r.checkpointed;
     k.cost += Money::from_nanos(r.cost_nanos);
@@ -49,12 +48,7 @@ Result<void> spot(const Context& c, std::vector<Recommendation>& out) {
   }
   std::vector<Candidate> candidates;
   for (auto& [key, k] : by_key) {
-    auto [team, project, instance_type, provider, region] = key;
-    k.team = w.name(team);
-    k.project = w.name(project);
-    k.instance_type = w.name(instance_type);
-    k.provider = w.name(provider);
-    k.region = w.name(region);
+    w.name(k, key);
     candidates.push_back(std::move(k));
   }
   OfferCache catalog_offers(c.store);

@@ -99,6 +99,11 @@ const std::string& WindowRuns::name(Label l) const {
   return l == k_no_label ? none : names[l];
 }
 
+void WindowRuns::name(Placed& out, const PlaceKey& key) const {
+  const auto& [team, project, instance_type, provider, region] = key;
+  out = {name(team), name(project), name(instance_type), name(provider), name(region)};
+}
+
 const WindowRun* WindowRuns::find(std::int64_t id) const {
   auto it = std::lower_bound(runs.begin(), runs.end(), id, [](const WindowRun& r, std::int64_t v) { return r.id < v; });
   return it != runs.end() && it->id == id ? &*it : nullptr;

@@ -10,6 +10,7 @@
 // distinct strings.
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/error.h"
@@ -64,11 +65,19 @@ struct WindowRun {
   bool has(Field f) const { return (present >> f) & 1; }
 };
 
+// Where runs ran, for rules that group by it (rightsize, spot): the key, and its names.
+using PlaceKey = std::tuple<Label, Label, Label, Label, Label>;  // team, project, instance type, provider, region
+inline PlaceKey place_key(const WindowRun& r) { return {r.team, r.project, r.instance_type, r.provider, r.region}; }
+struct Placed {
+  std::string team, project, instance_type, provider, region;
+};
+
 struct WindowRuns {
   std::vector<WindowRun> runs;  // in id order
   std::vector<std::string> names;
   const std::string& name(Label l) const;  // "" for k_no_label
   const WindowRun* find(std::int64_t id) const;  // nullptr when the run is not in the window
+  void name(Placed& out, const PlaceKey& key) const;  // fills in the names of `key`'s labels
 };
 
 // Runs with started_at in [since, until), of the team when one is asked for.
