@@ -4,7 +4,6 @@
 // or sent without one, are sized by their peak, which is never lower: the safe side.
 #include <cmath>
 #include <map>
-#include <tuple>
 
 #include <fmt/format.h>
 

@@ -4,7 +4,6 @@
 // region (frugal catalog import-spot-advisor), which sets the confidence.
 #include <algorithm>
 #include <map>
-#include <tuple>
 
 #include <fmt/format.h>
 

@@ -89,6 +89,42 @@ double uncertainty(Strategy s, const Prediction& p) {
   }
 }
 
+// Greedy k-center over the pool's embeddings, the labelled items counting as centers already (the
+// batch goes where labels are missing); `weighted`: each distance times the item's uncertainty.
+// Each pick is scored by its (weighted) distance when it was picked, which only falls with rank.
+Result<std::vector<Candidate>> spread_batch(const PlanOptions& o, bool weighted, const std::vector<Candidate>& pool,
+                                            const std::unordered_map<std::string, std::string>& truth,
+                                            std::size_t budget_labels) {
+  std::unordered_set<std::string> wanted;
+  for (const auto& c : pool) wanted.insert(c.id);
+  for (const auto& [id, label] : truth) wanted.insert(id);
+  Embeddings e = FRUGAL_TRY(read_embeddings(o.embeddings, wanted));
+  auto append = [&](std::vector<float>& to, std::size_t row) {
+    to.insert(to.end(), e.vectors.begin() + static_cast<std::ptrdiff_t>(row * e.dim),
+              e.vectors.begin() + static_cast<std::ptrdiff_t>((row + 1) * e.dim));
+  };
+  std::vector<float> points, weights, labelled;
+  points.reserve(pool.size() * e.dim);
+  for (const auto& c : pool) {
+    auto row = e.row_of.find(c.id);
+    if (row == e.row_of.end())
+      return fail(ErrorCode::invalid, fmt::format("{}: no vector for id '{}' (in {})", o.embeddings.string(), c.id,
+                                                  o.predictions.string()));
+    append(points, row->second);
+    if (weighted) weights.push_back(static_cast<float>(c.score));
+  }
+  for (const auto& [id, label] : truth)
+    if (auto row = e.row_of.find(id); row != e.row_of.end()) append(labelled, row->second);
+  std::vector<double> gains;
+  auto picks = k_center({points, e.dim, weights, labelled}, budget_labels, o.seed, &gains);
+  std::vector<Candidate> chosen;
+  for (std::size_t k = 0; k < picks.size(); ++k) {
+    chosen.push_back(pool[picks[k]]);
+    chosen.back().score = gains[k];
+  }
+  return chosen;
+}
+
 }  // namespace
 
 Result<Strategy> parse_strategy(std::string_view name) {
@@ -195,34 +231,7 @@ Result<PlanReport> plan(const PlanOptions& o) {
   std::vector<Candidate> pool = std::move(top).ranked();
   std::vector<Candidate> chosen;
   if (spread && !pool.empty() && budget_labels > 0) {
-    std::unordered_set<std::string> wanted;
-    for (const auto& c : pool) wanted.insert(c.id);
-    for (const auto& [id, label] : truth) wanted.insert(id);
-    Embeddings e = FRUGAL_TRY(read_embeddings(o.embeddings, wanted));
-    std::vector<float> points, weights, labelled;
-    points.reserve(pool.size() * e.dim);
-    for (const auto& c : pool) {
-      auto row = e.row_of.find(c.id);
-      if (row == e.row_of.end())
-        return fail(ErrorCode::invalid, fmt::format("{}: no vector for id '{}' (in {})", o.embeddings.string(), c.id,
-                                                    o.predictions.string()));
-      points.insert(points.end(), e.vectors.begin() + static_cast<std::ptrdiff_t>(row->second * e.dim),
-                    e.vectors.begin() + static_cast<std::ptrdiff_t>((row->second + 1) * e.dim));
-      if (ranking == Strategy::hybrid) weights.push_back(static_cast<float>(c.score));
-    }
-    // Labelled items are centers already: the batch goes where labels are missing.
-    for (const auto& [id, label] : truth)
-      if (auto row = e.row_of.find(id); row != e.row_of.end())
-        labelled.insert(labelled.end(), e.vectors.begin() + static_cast<std::ptrdiff_t>(row->second * e.dim),
-                        e.vectors.begin() + static_cast<std::ptrdiff_t>((row->second + 1) * e.dim));
-    // Each pick's score: its (weighted) distance to the labelled items and earlier picks when it
-    // was picked, which only falls from one pick to the next.
-    std::vector<double> gains;
-    auto picks = k_center({points, e.dim, weights, labelled}, budget_labels, o.seed, &gains);
-    for (std::size_t k = 0; k < picks.size(); ++k) {
-      chosen.push_back(pool[picks[k]]);
-      chosen.back().score = gains[k];
-    }
+    chosen = FRUGAL_TRY(spread_batch(o, ranking == Strategy::hybrid, pool, truth, budget_labels));
   } else {
     pool.resize(std::min(pool.size(), budget_labels));
     chosen = std::move(pool);
