@@ -22,6 +22,28 @@ std::string where(const std::filesystem::path& file, std::size_t line) {
   return fmt::format("{}:{}: ", file.string(), line);
 }
 
+// Where a row is, formatted ("FILE:LINE: ") only when an error needs it: formatting it for every
+// row of a 10,000,000-row file was an allocation per row for nothing.
+struct At {
+  const std::filesystem::path* file;
+  std::size_t line;
+  std::string text() const { return where(*file, line); }
+};
+std::string operator+(const At& at, std::string_view rest) { return at.text() + std::string(rest); }
+
+}  // namespace
+}  // namespace frugal::labeling
+
+template <>
+struct fmt::formatter<frugal::labeling::At> : fmt::formatter<std::string> {
+  auto format(const frugal::labeling::At& at, format_context& ctx) const {
+    return fmt::formatter<std::string>::format(at.text(), ctx);
+  }
+};
+
+namespace frugal::labeling {
+namespace {
+
 std::optional<double> number(std::string_view text) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
@@ -31,7 +53,7 @@ std::optional<double> number(std::string_view text) {
   return v;
 }
 
-Result<double> probability(std::string_view text, const std::string& at, std::string_view column) {
+Result<double> probability(std::string_view text, const At& at, std::string_view column) {
   auto p = number(text);
   if (!p) return fail(ErrorCode::invalid, fmt::format("{}{}: '{}' is not a number", at, column, text));
   if (std::isnan(*p)) return fail(ErrorCode::invalid, fmt::format("{}{}: NaN is not a probability", at, column));
@@ -40,7 +62,7 @@ Result<double> probability(std::string_view text, const std::string& at, std::st
   return *p;
 }
 
-Result<void> check_id(std::string_view id, const std::string& at) {
+Result<void> check_id(std::string_view id, const At& at) {
   if (id.empty()) return fail(ErrorCode::invalid, at + "id: empty");
   if (id.size() > k_max_id_bytes)
     return fail(ErrorCode::invalid, fmt::format("{}id: {} bytes, at most {}", at, id.size(), k_max_id_bytes));
@@ -66,7 +88,7 @@ class RowReducer {
       m_second = p;
     }
   }
-  Result<void> finish(Prediction& out, bool full, const std::string& at) {
+  Result<void> finish(Prediction& out, bool full, const At& at) {
     if (m_best < 0) return fail(ErrorCode::invalid, at + "no class probabilities");
     if (full ? std::fabs(m_sum - 1) > k_sum_tolerance : m_sum > 1 + k_sum_tolerance)
       return fail(ErrorCode::invalid, fmt::format("{}the probabilities sum to {:.4g}, not 1{}", at, m_sum,
@@ -131,7 +153,7 @@ Result<void> read_predictions_csv(const std::filesystem::path& file, Classes& cl
   Prediction p;
   while (FRUGAL_TRY(reader.next())) {
     const auto& f = reader.fields();
-    std::string at = where(file, reader.line());
+    At at{&file, reader.line()};
     if (f.size() != header.size())
       return fail(ErrorCode::invalid, fmt::format("{}{} fields, the header has {}", at, f.size(), header.size()));
     FRUGAL_CHECK(check_id(f[0], at));
@@ -158,13 +180,13 @@ Result<void> read_predictions_csv(const std::filesystem::path& file, Classes& cl
 
 // Calls on_line for each non-blank line of a JSON lines file, parsed.
 Result<void> each_json_line(const std::filesystem::path& file,
-                            const std::function<Result<void>(const nlohmann::json&, const std::string&, std::size_t)>& on_line) {
+                            const std::function<Result<void>(const nlohmann::json&, const At&, std::size_t)>& on_line) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return fail(ErrorCode::io, fmt::format("{}: cannot open", file.string()));
   std::string text;
   for (std::size_t line = 1; std::getline(in, text); ++line) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    std::string at = where(file, line);
+    At at{&file, line};
     auto doc = nlohmann::json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return fail(ErrorCode::invalid, at + "not a JSON object");
     FRUGAL_CHECK(on_line(doc, at, line));
@@ -173,7 +195,7 @@ Result<void> each_json_line(const std::filesystem::path& file,
   return {};
 }
 
-Result<std::string> id_field(const nlohmann::json& doc, const std::string& at) {
+Result<std::string> id_field(const nlohmann::json& doc, const At& at) {
   auto it = doc.find("id");
   if (it == doc.end()) return fail(ErrorCode::invalid, at + "id: missing");
   std::string id = it->is_string() ? it->get<std::string>() : it->is_number_integer() ? it->dump() : "";
@@ -186,7 +208,7 @@ Result<void> read_predictions_json(const std::filesystem::path& file, Classes& c
                                    const std::function<Result<void>(const Prediction&)>& on_row) {
   RowReducer reduce;
   Prediction p;
-  return each_json_line(file, [&](const nlohmann::json& doc, const std::string& at, std::size_t line) -> Result<void> {
+  return each_json_line(file, [&](const nlohmann::json& doc, const At& at, std::size_t line) -> Result<void> {
     std::string id = FRUGAL_TRY(id_field(doc, at));
     // "probs": every class, summing to 1; "top": the top few, summing to 1 or less.
     auto probs = doc.find("probs");
@@ -270,7 +292,7 @@ Result<void> IdDuplicates::check(const std::filesystem::path& predictions) {
 
 Result<std::unordered_map<std::string, std::string>> read_validation(const std::filesystem::path& file) {
   std::unordered_map<std::string, std::string> labels;
-  auto add = [&](std::string id, std::string label, const std::string& at) -> Result<void> {
+  auto add = [&](std::string id, std::string label, const At& at) -> Result<void> {
     FRUGAL_CHECK(check_id(id, at));
     if (label.empty()) return fail(ErrorCode::invalid, at + "label: empty");
     if (!labels.emplace(std::move(id), std::move(label)).second)
@@ -278,7 +300,7 @@ Result<std::unordered_map<std::string, std::string>> read_validation(const std::
     return {};
   };
   if (is_json_lines(file)) {
-    FRUGAL_CHECK(each_json_line(file, [&](const nlohmann::json& doc, const std::string& at, std::size_t) -> Result<void> {
+    FRUGAL_CHECK(each_json_line(file, [&](const nlohmann::json& doc, const At& at, std::size_t) -> Result<void> {
       std::string id = FRUGAL_TRY(id_field(doc, at));
       auto label = doc.find("label");
       if (label == doc.end() || !(label->is_string() || label->is_number_integer()))
@@ -292,7 +314,7 @@ Result<std::unordered_map<std::string, std::string>> read_validation(const std::
       reader.fields()[1] != "label")
     return fail(ErrorCode::invalid, where(file, 1) + "expected the header id,label");
   while (FRUGAL_TRY(reader.next())) {
-    std::string at = where(file, reader.line());
+    At at{&file, reader.line()};
     if (reader.fields().size() != 2)
       return fail(ErrorCode::invalid, fmt::format("{}{} fields, the header has 2", at, reader.fields().size()));
     FRUGAL_CHECK(add(std::string(reader.fields()[0]), std::string(reader.fields()[1]), at));
@@ -302,7 +324,7 @@ Result<std::unordered_map<std::string, std::string>> read_validation(const std::
 
 Result<Embeddings> read_embeddings(const std::filesystem::path& file, const std::unordered_set<std::string>& wanted) {
   Embeddings e;
-  auto keep = [&](std::string_view id, std::size_t dim, const std::string& at) -> Result<float*> {
+  auto keep = [&](std::string_view id, std::size_t dim, const At& at) -> Result<float*> {
     if (dim == 0) return fail(ErrorCode::invalid, at + "an empty vector");
     if (dim > k_max_dim) return fail(ErrorCode::invalid, fmt::format("{}{} dimensions, at most {}", at, dim, k_max_dim));
     if (e.dim == 0) e.dim = dim;
@@ -315,12 +337,12 @@ Result<Embeddings> read_embeddings(const std::filesystem::path& file, const std:
     e.vectors.resize(e.vectors.size() + dim);
     return e.vectors.data() + e.vectors.size() - dim;
   };
-  auto check = [](double v, const std::string& at, std::size_t i) -> Result<float> {
+  auto check = [](double v, const At& at, std::size_t i) -> Result<float> {
     if (!std::isfinite(v)) return fail(ErrorCode::invalid, fmt::format("{}component {}: not a finite number", at, i));
     return static_cast<float>(v);
   };
   if (is_json_lines(file)) {
-    FRUGAL_CHECK(each_json_line(file, [&](const nlohmann::json& doc, const std::string& at, std::size_t) -> Result<void> {
+    FRUGAL_CHECK(each_json_line(file, [&](const nlohmann::json& doc, const At& at, std::size_t) -> Result<void> {
       std::string id = FRUGAL_TRY(id_field(doc, at));
       auto v = doc.find("embedding");
       if (v == doc.end() || !v->is_array()) return fail(ErrorCode::invalid, at + "embedding: expected an array of numbers");
@@ -340,7 +362,7 @@ Result<Embeddings> read_embeddings(const std::filesystem::path& file, const std:
   std::size_t columns = reader.fields().size();
   while (FRUGAL_TRY(reader.next())) {
     const auto& f = reader.fields();
-    std::string at = where(file, reader.line());
+    At at{&file, reader.line()};
     if (f.size() != columns) return fail(ErrorCode::invalid, fmt::format("{}{} fields, the header has {}", at, f.size(), columns));
     FRUGAL_CHECK(check_id(f[0], at));
     float* out = FRUGAL_TRY(keep(f[0], f.size() - 1, at));
