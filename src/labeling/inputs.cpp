@@ -238,7 +238,7 @@ Result<void> read_predictions_json(const std::filesystem::path& file, Classes& c
 }  // namespace
 
 std::uint32_t Classes::id(std::string_view name) {
-  auto it = m_ids.find(std::string(name));
+  auto it = m_ids.find(name);
   if (it != m_ids.end()) return it->second;
   auto id = static_cast<std::uint32_t>(m_names.size());
   m_names.emplace_back(name);
@@ -290,8 +290,8 @@ Result<void> IdDuplicates::check(const std::filesystem::path& predictions) {
   });
 }
 
-Result<std::unordered_map<std::string, std::string>> read_validation(const std::filesystem::path& file) {
-  std::unordered_map<std::string, std::string> labels;
+Result<ValidationLabels> read_validation(const std::filesystem::path& file) {
+  ValidationLabels labels;
   auto add = [&](std::string id, std::string label, const At& at) -> Result<void> {
     FRUGAL_CHECK(check_id(id, at));
     if (label.empty()) return fail(ErrorCode::invalid, at + "label: empty");

@@ -15,6 +15,13 @@
 
 namespace frugal::labeling {
 
+// Looks strings up by string_view without making a std::string (a lookup per row of millions).
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using ValidationLabels = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
+
 // Class names, numbered as first seen (the header's order for a column per class).
 class Classes {
  public:
@@ -24,7 +31,7 @@ class Classes {
 
  private:
   std::vector<std::string> m_names;
-  std::unordered_map<std::string, std::uint32_t> m_ids;
+  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> m_ids;
 };
 
 // One prediction, reduced to what ranking needs.
@@ -43,7 +50,7 @@ Result<void> read_predictions(const std::filesystem::path& file, Classes& classe
                               const std::function<Result<void>(const Prediction&)>& on_row);
 
 // id → label of the human-labelled items. Duplicated ids and empty labels are errors.
-Result<std::unordered_map<std::string, std::string>> read_validation(const std::filesystem::path& file);
+Result<ValidationLabels> read_validation(const std::filesystem::path& file);
 
 // The vectors of `wanted` ids (others are skipped), row-major in `vectors`, `dim` floats each;
 // `row_of` maps an id to its row. All rows must have the same dimension.

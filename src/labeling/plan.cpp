@@ -93,7 +93,7 @@ double uncertainty(Strategy s, const Prediction& p) {
 // batch goes where labels are missing); `weighted`: each distance times the item's uncertainty.
 // Each pick is scored by its (weighted) distance when it was picked, which only falls with rank.
 Result<std::vector<Candidate>> spread_batch(const PlanOptions& o, bool weighted, const std::vector<Candidate>& pool,
-                                            const std::unordered_map<std::string, std::string>& truth,
+                                            const ValidationLabels& truth,
                                             std::size_t budget_labels) {
   std::unordered_set<std::string> wanted;
   for (const auto& c : pool) wanted.insert(c.id);
@@ -170,7 +170,7 @@ Result<PlanReport> plan(const PlanOptions& o) {
   }
   bool spread = ranking == Strategy::hybrid || ranking == Strategy::diverse;
 
-  std::unordered_map<std::string, std::string> truth;
+  ValidationLabels truth;
   if (!o.validation.empty()) truth = FRUGAL_TRY(read_validation(o.validation));
   report.validation_items = static_cast<std::int64_t>(truth.size());
 
@@ -199,7 +199,7 @@ Result<PlanReport> plan(const PlanOptions& o) {
     ++report.items;
     duplicates.add(p.id, p.line);
     if (!truth.empty()) {
-      if (auto it = truth.find(std::string(p.id)); it != truth.end()) {
+      if (auto it = truth.find(p.id); it != truth.end()) {
         validated.push_back({p.confidence, classes.name(p.predicted) == it->second});
         validation_seen.insert(it->first);
         return {};
