@@ -5,15 +5,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/csv_reader.h"
+
 namespace frugal::cli {
 namespace {
-
-std::string csv_escape(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 // JSON object keys must be unique: a second "a" becomes "a_2" (SQL allows SELECT 1 AS a, 2 AS a).
 std::vector<std::string> unique_names(const std::vector<std::string>& columns) {
@@ -68,10 +63,10 @@ void print_table(std::FILE* out, const Table& table, Format format) {
   }
   if (format == Format::csv) {
     for (std::size_t i = 0; i < table.columns.size(); ++i)
-      fmt::print(out, "{}{}", i ? "," : "", csv_escape(table.columns[i]));
+      fmt::print(out, "{}{}", i ? "," : "", csv_field(table.columns[i]));
     fmt::print(out, "\n");
     for (const auto& row : table.rows) {
-      for (std::size_t i = 0; i < row.size(); ++i) fmt::print(out, "{}{}", i ? "," : "", csv_escape(row[i].text));
+      for (std::size_t i = 0; i < row.size(); ++i) fmt::print(out, "{}{}", i ? "," : "", csv_field(row[i].text));
       fmt::print(out, "\n");
     }
     return;

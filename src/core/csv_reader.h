@@ -14,6 +14,9 @@
 
 namespace frugal {
 
+// The other direction: `text` as one CSV field, quoted (quotes doubled) only when it must be.
+std::string csv_field(std::string_view text);
+
 class CsvReader {
  public:
   static Result<CsvReader> open(const std::string& path);

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/csv_reader.h"
+
 namespace frugal::labeling {
 namespace {
 
@@ -54,16 +56,6 @@ void remove_orphans(const std::filesystem::path& out) {
 }
 
 }  // namespace
-
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 PlanFiles::PlanFiles(std::filesystem::path out) : m_out(std::move(out)), m_suffix(fmt::format(".{}.tmp", ::getpid())) {}
 

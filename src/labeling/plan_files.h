@@ -50,7 +50,4 @@ class PlanFiles {
   bool m_committed = false;
 };
 
-// A CSV field, quoted when it must be.
-std::string csv_field(std::string_view text);
-
 }  // namespace frugal::labeling

@@ -25,6 +25,15 @@ TEST(CsvReader, ReadsQuotedFieldsWithCommasQuotesAndNewlines) {
   EXPECT_EQ(rows[2], (std::vector<std::string>{"", "", ""}));
 }
 
+TEST(CsvField, QuotesOnlyWhatNeedsItAndReadsBackAsWritten) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  std::vector<std::string> fields = {"x,1", "say \"hi\"", "two\nlines", "cr\r", ""};
+  std::string line;
+  for (const auto& f : fields) line += (line.empty() ? "" : ",") + csv_field(f);
+  auto r = CsvReader::from_string(line + "\n");
+  EXPECT_EQ(read_all(r), std::vector<std::vector<std::string>>{fields});
+}
+
 TEST(CsvReader, ReportsTheLineWhereARecordStarts) {
   auto r = CsvReader::from_string("h\n\"multi\nline\"\nnext\n", "cat.csv");
   ASSERT_TRUE(*r.next());
