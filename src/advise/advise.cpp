@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "advise/rules.h"
+#include "util/strings.h"
 
 namespace frugal::advise {
 
@@ -28,11 +29,7 @@ Money Context::monthly(Money over_window) const {
 
 std::string recommendation_id(std::string_view rule, std::string_view target) {
   // FNV-1a: short and stable; ids only need to tell a few thousand recommendations apart.
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : target) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
+  std::uint64_t h = util::fnv1a(target);
   return fmt::format("{}-{:08x}", rule, static_cast<std::uint32_t>(h ^ (h >> 32)));
 }
 

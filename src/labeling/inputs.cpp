@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/csv_reader.h"
+#include "util/strings.h"
 
 namespace frugal::labeling {
 namespace {
@@ -257,18 +258,7 @@ Result<void> read_predictions(const std::filesystem::path& file, Classes& classe
                              : read_predictions_csv(file, classes, on_row);
 }
 
-namespace {
-std::uint64_t id_hash(std::string_view id) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : id) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-}  // namespace
-
-void IdDuplicates::add(std::string_view id, std::size_t) { m_hashes.push_back(id_hash(id)); }
+void IdDuplicates::add(std::string_view id, std::size_t) { m_hashes.push_back(util::fnv1a(id)); }
 
 Result<void> IdDuplicates::check(const std::filesystem::path& predictions) {
   std::sort(m_hashes.begin(), m_hashes.end());
@@ -281,7 +271,7 @@ Result<void> IdDuplicates::check(const std::filesystem::path& predictions) {
   std::unordered_map<std::string, std::size_t> first_line;
   Classes classes;
   return read_predictions(predictions, classes, [&](const Prediction& p) -> Result<void> {
-    if (!twice.contains(id_hash(p.id))) return {};
+    if (!twice.contains(util::fnv1a(p.id))) return {};
     auto [it, added] = first_line.emplace(std::string(p.id), p.line);
     if (!added)
       return fail(ErrorCode::invalid, fmt::format("{}:{}: id '{}' is listed twice (first on line {})",

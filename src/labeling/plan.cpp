@@ -17,6 +17,7 @@
 #include "labeling/kcenter.h"
 #include "labeling/labeling.h"
 #include "labeling/plan_files.h"
+#include "util/strings.h"
 
 namespace frugal::labeling {
 namespace {
@@ -68,11 +69,7 @@ class TopCandidates {
 };
 
 std::uint64_t seeded_hash(std::string_view id, std::uint64_t seed) {
-  std::uint64_t h = 14695981039346656037ull ^ (seed * 0x9e3779b97f4a7c15ull);
-  for (char c : id) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
+  std::uint64_t h = util::fnv1a(id, util::k_fnv_offset ^ (seed * 0x9e3779b97f4a7c15ull));
   return h ^ (h >> 29);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Small string helpers with no dependencies; all pure functions.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,18 @@ std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 std::vector<std::string_view> split(std::string_view s, char separator);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+// FNV-1a, 64 bits: a short, stable hash of a string (ids, tie-breaks), the same on every machine.
+// `basis` other than the standard offset gives a differently seeded hash.
+constexpr std::uint64_t k_fnv_offset = 14695981039346656037ull;
+inline std::uint64_t fnv1a(std::string_view s, std::uint64_t basis = k_fnv_offset) {
+  std::uint64_t h = basis;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
 
 // Levenshtein distance, case-insensitive: how "close" two names are for did-you-mean hints.
 std::size_t edit_distance(std::string_view a, std::string_view b);
