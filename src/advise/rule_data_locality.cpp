@@ -22,7 +22,7 @@ namespace {
 // a GB; it is what co-locating saves per GB when both ends are at one provider.
 const Money k_inter_region_per_gb = *Money::parse("0.02");
 
-struct Place {
+struct DataHome {  // where a dataset lives
   std::string provider;  // aws, gcp, azure
   std::string bucket;    // the billed resource: bucket or storage account
   std::string region;    // "" when the URL does not say
@@ -30,11 +30,11 @@ struct Place {
 };
 
 // Where a dataset URL points, as far as the URL itself tells.
-std::optional<Place> place_of(std::string_view url) {
+std::optional<DataHome> home_of(std::string_view url) {
   auto after = [&](std::string_view scheme) { return url.substr(scheme.size()); };
   auto first_part = [](std::string_view rest, char sep) { return rest.substr(0, rest.find(sep)); };
-  if (url.starts_with("s3://")) return Place{"aws", std::string(first_part(after("s3://"), '/')), "", ""};
-  if (url.starts_with("gs://")) return Place{"gcp", std::string(first_part(after("gs://"), '/')), "", ""};
+  if (url.starts_with("s3://")) return DataHome{"aws", std::string(first_part(after("s3://"), '/')), "", ""};
+  if (url.starts_with("gs://")) return DataHome{"gcp", std::string(first_part(after("gs://"), '/')), "", ""};
   std::string_view rest;
   if (url.starts_with("https://")) rest = after("https://");
   else if (url.starts_with("http://")) rest = after("http://");
@@ -43,12 +43,12 @@ std::optional<Place> place_of(std::string_view url) {
   std::string_view path = rest.substr(host.size());
   if (path.starts_with('/')) path.remove_prefix(1);
   if (host.ends_with(".blob.core.windows.net"))
-    return Place{"azure", std::string(first_part(host, '.')), "", ""};
+    return DataHome{"azure", std::string(first_part(host, '.')), "", ""};
   if (!host.ends_with(".amazonaws.com")) return std::nullopt;
   // bucket.s3.REGION.amazonaws.com, bucket.s3-REGION.amazonaws.com, s3.REGION.amazonaws.com/bucket,
   // bucket.s3.amazonaws.com (no region: us-east-1's legacy global endpoint, left to the bills).
   std::vector<std::string_view> labels = util::split(host.substr(0, host.size() - 14), '.');
-  Place place{"aws", "", "", "its URL"};
+  DataHome place{"aws", "", "", "its URL"};
   std::size_t s3 = 0;
   while (s3 < labels.size() && !labels[s3].starts_with("s3")) ++s3;
   if (s3 == labels.size()) return std::nullopt;
@@ -106,11 +106,11 @@ Result<void> data_locality(const Context& c, std::vector<Recommendation>& out) {
     ++read.runs_at[{util::to_lower(w.name(r.provider)), w.name(r.region)}];
     ++read.runs;
   }
-  std::map<Label, Place> places;
+  std::map<Label, DataHome> places;
   std::set<std::string> unplaced;
   for (const auto& [key, read] : reads) {
     if (places.contains(key.first)) continue;
-    if (auto place = place_of(w.name(key.first))) {
+    if (auto place = home_of(w.name(key.first))) {
       places.emplace(key.first, *place);
       if (place->region.empty() && !place->bucket.empty()) unplaced.insert(place->bucket);
     }
@@ -126,7 +126,7 @@ Result<void> data_locality(const Context& c, std::vector<Recommendation>& out) {
   for (const auto& [key, read] : reads) {
     auto found = places.find(key.first);
     if (found == places.end() || found->second.region.empty()) continue;
-    const Place& data = found->second;
+    const DataHome& data = found->second;
     std::int64_t away = 0;
     std::string where_runs;
     bool other_provider = false;
