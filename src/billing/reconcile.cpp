@@ -3,6 +3,7 @@
 #include <map>
 
 #include "billing/billing.h"
+#include "tracking/tracking.h"
 
 namespace frugal::billing {
 namespace {
@@ -27,8 +28,7 @@ Result<Reconciliation> reconcile(store::Store& store, TimePoint now) {
   Reconciliation out;
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
     FRUGAL_CHECK(store.execute("DELETE FROM charge_allocations"));
-    FRUGAL_CHECK(
-        store.execute("UPDATE runs SET billed_cost_nanos = NULL WHERE billed_cost_nanos IS NOT NULL"));
+    FRUGAL_CHECK(tracking::clear_billed_costs(store));
     // The runs that recorded an instance id, by instance.
     std::map<std::string, std::vector<RunOnInstance>> runs_by_instance;
     FRUGAL_CHECK(store.for_each_row(
@@ -121,8 +121,7 @@ Result<Reconciliation> reconcile(store::Store& store, TimePoint now) {
       for (const auto& run : runs) {
         auto it = billed_per_run.find(run.id);
         if (it == billed_per_run.end()) continue;
-        std::vector<store::Value> p = {it->second.nanos_rounded(), run.id};
-        FRUGAL_CHECK(store.execute("UPDATE runs SET billed_cost_nanos = ? WHERE id = ?", p));
+        FRUGAL_CHECK(tracking::record_billed_cost(store, run.id, it->second));
         out.runs.push_back({run.id, run.name, run.estimate, it->second});
       }
     }

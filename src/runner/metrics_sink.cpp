@@ -1,11 +1,12 @@
 #include "runner/metrics_sink.h"
 
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
+
+#include "util/strings.h"
 
 namespace frugal::runner {
 
@@ -30,11 +31,8 @@ Result<std::unique_ptr<MetricsSink>> MetricsSink::create(
 MetricsSink::~MetricsSink() = default;
 
 void MetricsSink::record(std::string_view key, std::int64_t step, double value, TimePoint now) {
-  if (now != m_last_now || m_last_time.empty()) {  // one text per millisecond, not per point
-    m_last_now = now;
-    m_last_time = format_utc(now);
-  }
-  m_pending.push_back({std::string(key), step, m_last_time, value});
+  if (!tracking::check_metric_key(key)) return;  // the job's own channel: a key no store takes is not ours
+  m_pending.push_back({std::string(key), step, now, value});
   // A chatty job must not pile points up in memory until the next tick.
   if (m_pending.size() >= k_flush_points && m_store) (void)flush(*m_store, m_run_id);
   if (m_first_step == 0 || step < m_first_step) m_first_step = step;
@@ -62,39 +60,10 @@ void MetricsSink::on_output_line(std::string_view line, TimePoint now) {
   }
 }
 
-namespace {
-
-// Python's json.dumps writes bare NaN / Infinity / -Infinity, which JSON has not: quote them so the
-// line parses and the divergence is seen.
-std::string quote_non_finite(std::string_view line) {
-  std::string out;
-  bool in_string = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (c == '"' && (i == 0 || line[i - 1] != '\\')) in_string = !in_string;
-    if (!in_string) {
-      for (std::string_view token : {"-Infinity", "Infinity", "NaN"}) {
-        if (line.substr(i).starts_with(token)) {
-          out += '"';
-          out += token;
-          out += '"';
-          i += token.size() - 1;
-          c = 0;
-          break;
-        }
-      }
-      if (c == 0) continue;
-    }
-    out.push_back(c);
-  }
-  return out;
-}
-
-}  // namespace
 
 void MetricsSink::on_json_line(std::string_view line, TimePoint now) {
   auto doc = nlohmann::json::parse(line, nullptr, false);
-  if (doc.is_discarded()) doc = nlohmann::json::parse(quote_non_finite(line), nullptr, false);
+  if (doc.is_discarded()) doc = nlohmann::json::parse(util::quote_non_finite_json(line), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return;  // not ours to judge: the job's own channel
   std::int64_t step = m_last_step + 1;
   if (auto s = doc.find("step"); s != doc.end() && s->is_number()) step = s->get<std::int64_t>();
@@ -109,16 +78,7 @@ void MetricsSink::on_json_line(std::string_view line, TimePoint now) {
 
 Result<void> MetricsSink::flush(store::Store& store, std::int64_t run_id) {
   if (m_pending.empty()) return {};
-  auto insert = FRUGAL_TRY(store.prepare("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)"));
-  FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
-    for (const auto& p : m_pending) {
-      // SQLite has no NaN: a diverged value is stored as NULL.
-      std::array<store::ValueView, 5> row = {run_id, std::string_view(p.key), p.step, std::string_view(p.time),
-                                             std::isnan(p.value) ? store::ValueView{} : store::ValueView{p.value}};
-      FRUGAL_CHECK(insert->execute_views(row));
-    }
-    return {};
-  }));
+  FRUGAL_CHECK(tracking::log_metrics(store, run_id, m_pending));
   m_pending.clear();
   return {};
 }

@@ -14,6 +14,7 @@
 #include "runner/runner.h"
 #include "stopping/stopping.h"
 #include "store/store.h"
+#include "tracking/tracking.h"
 
 namespace re2 {
 class RE2;
@@ -55,18 +56,10 @@ class MetricsSink {
   };
   std::vector<Pattern> m_patterns;
   std::unique_ptr<stopping::Policy> m_policy;
-  struct Point {
-    std::string key;
-    std::int64_t step;
-    std::string time;
-    double value;
-  };
-  std::vector<Point> m_pending;
+  std::vector<tracking::MetricPoint> m_pending;
   static constexpr std::size_t k_flush_points = 8'192;
   store::Store* m_store = nullptr;
   std::int64_t m_run_id = 0;
-  TimePoint m_last_now{};
-  std::string m_last_time;
   std::optional<std::string> m_stop;
   std::int64_t m_last_step = 0;
   std::int64_t m_first_step = 0;

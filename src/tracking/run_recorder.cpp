@@ -3,10 +3,35 @@
 #include <fmt/format.h>
 
 #include "core/run_cost.h"
+#include "tracking/label_tags.h"
 #include "tracking/tracking.h"
 
 namespace frugal::tracking {
 namespace {
+
+// Label tags among the run's tags set its labels (tracking.h); a label given beside its tag must
+// agree with it, as MLflow refuses a run_name that contradicts tag mlflow.runName.
+Result<void> apply_label_tags(RunStart& run) {
+  for (const auto& [key, value] : run.tags) {
+    auto label = label_tag(key);
+    if (!label || value.empty()) continue;
+    std::string& field = label_field(run, *label);
+    if (field.empty()) field = value;
+    else if (field != value)
+      return fail(ErrorCode::invalid, fmt::format("tag '{}' is '{}' but the run's {} is '{}'", key, value,
+                                                  label->column == "username" ? "user" : label->column, field));
+  }
+  return {};
+}
+
+Result<void> check_params_agree(const KeyValues& params) {
+  for (std::size_t i = 0; i < params.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (params[j].first == params[i].first && params[j].second != params[i].second)
+        return fail(ErrorCode::invalid, fmt::format("param '{}' is given twice, as '{}' and '{}'; params cannot change",
+                                                    params[i].first, params[j].second, params[i].second));
+  return {};
+}
 
 }  // namespace
 
@@ -61,8 +86,13 @@ std::string quote_command(const std::vector<std::string>& argv) {
   return out;
 }
 
-Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
-  assert(!run.command.empty() && "start_run needs a command");
+Result<std::int64_t> start_run(store::Store& store, const RunStart& given, const Writer& writer) {
+  assert(!given.command.empty() && "start_run needs a command");
+  RunStart run = given;
+  FRUGAL_CHECK(apply_label_tags(run));
+  if (writer.team && run.labels.team.empty()) run.labels.team = *writer.team;
+  FRUGAL_CHECK(check_team(writer, run.labels.team, "team"));
+  FRUGAL_CHECK(check_params_agree(run.params));
   std::string name = run.name.empty() ? std::filesystem::path(run.command.front()).filename().string() : run.name;
   std::int64_t id = 0;
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
@@ -105,16 +135,8 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& run) {
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         values));
     id = store::as_int(inserted.rows.at(0).at(0));
-    for (const auto& [key, value] : run.params) {
-      std::vector<store::Value> kv = {id, key, value};
-      FRUGAL_CHECK(store.execute("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) "
-                                 "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", kv));
-    }
-    for (const auto& [key, value] : run.tags) {
-      std::vector<store::Value> kv = {id, key, value};
-      FRUGAL_CHECK(store.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) "
-                                 "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", kv));
-    }
+    FRUGAL_CHECK(log_params(store, id, run.params));
+    FRUGAL_CHECK(set_tags(store, id, run.tags, writer));
     return {};
   }));
   return id;
@@ -170,19 +192,12 @@ Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const Ru
 Result<void> record_progress(store::Store& store, std::int64_t run_id, const std::vector<Sample>& samples,
                              const Money& cost_so_far) {
   return store.transaction([&]() -> Result<void> {
-    auto insert = FRUGAL_TRY(store.prepare("INSERT INTO samples (run_id, time, cpu_pct, rss_bytes) VALUES (?, ?, ?, ?)"));
-    auto insert_gpu = FRUGAL_TRY(store.prepare(
-        "INSERT INTO samples (run_id, time, gpu_index, gpu_util_pct, gpu_mem_bytes, power_w) VALUES (?, ?, ?, ?, ?, ?)"));
+    std::vector<SampleRow> rows;
     for (const auto& sample : samples) {
-      std::string time = format_utc(sample.time);
-      std::vector<store::Value> row = {run_id, time, sample.cpu_pct, static_cast<std::int64_t>(sample.rss_bytes)};
-      FRUGAL_CHECK(insert->execute(row));
-      for (const auto& g : sample.gpus) {
-        std::vector<store::Value> gpu = {run_id, time, std::int64_t{g.index}, g.util_pct,
-                                         static_cast<std::int64_t>(g.mem_bytes), g.power_w};
-        FRUGAL_CHECK(insert_gpu->execute(gpu));
-      }
+      auto one = sample_rows(sample);
+      rows.insert(rows.end(), one.begin(), one.end());
     }
+    FRUGAL_TRY(record_samples(store, run_id, rows));
     std::vector<store::Value> cost = {cost_so_far.nanos_rounded(), run_id};
     FRUGAL_CHECK(store.execute("UPDATE runs SET cost_nanos = ? WHERE id = ? AND status = 'running'", cost));
     return {};

@@ -2,10 +2,30 @@
 // Tracking: records runs — who ran what, charged to which team/project/model/dataset, on which
 // instance at what price — and meters their estimated cost. The runner calls start_run before the
 // job and finish_run after it; each is one transaction, so a crash never leaves half a run.
+//
+// This is the one door for run data: every write of runs, metrics, params, tags and samples — the
+// runner's, the JSON API's, MLflow's and arcee's — goes through these functions, so one set of
+// rules holds whichever client sent the value:
+//   - metric values: NaN and ±Infinity are values (a diverged loss). NaN is stored as SQL NULL (the
+//     one value SQLite cannot hold; PostgreSQL follows the same rule), infinities as IEEE
+//     infinities; read back as NaN, Infinity, -Infinity.
+//   - metric keys: 1 to 250 bytes (MLflow's limit). A missing step is one past the key's last.
+//   - times: stored in one canonical UTC text form (core/time.h format_utc), so they compare.
+//   - params are immutable, as MLflow's: the same value again is fine, another is refused.
+//   - tags replace earlier values; label tags (frugal.team, frugal.project, frugal.model,
+//     frugal.dataset, mlflow.user, mlflow.runName) set the run's labels too, so leaderboards,
+//     quotas and the per-day rollups follow. A writer scoped to one team cannot name another.
+//   - samples are stored when taken during the run; one timed after the run ended is not stored
+//     (it is counted, and the caller says so), whether it came from an agent, arcee or the runner.
+// Batches are all or nothing (one transaction, a savepoint inside a caller's) and cost one
+// prepared statement, not a round trip per row.
+// Thread safety: none of its own; a Store is one connection, used from one thread at a time.
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,6 +50,16 @@ struct Labels {
   std::string model;
   std::string dataset;
   std::string experiment;
+};
+
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+
+// Who writes. A token of one team writes that team's runs only; an admin token and the local
+// command line (no team) write any.
+struct Writer {
+  std::optional<std::string> team;  // none: any team
+  static Writer any() { return {}; }
+  static Writer of_team(std::string team) { return {std::move(team)}; }
 };
 
 struct RunStart {
@@ -115,8 +145,11 @@ Money estimate_cost(Money hourly, std::int64_t duration_ms, int gpu_count, int i
 // Shell-quotes argv into one readable line ("python train.py --name 'my run'").
 std::string quote_command(const std::vector<std::string>& argv);
 
-// Inserts the run (status running) with its params and tags. Returns its id.
-Result<std::int64_t> start_run(store::Store& store, const RunStart& run);
+// Inserts the run (status running) with its params and tags, by the rules of log_params and
+// set_tags: label tags among `run.tags` set its labels. Returns its id. Errors: forbidden when
+// `writer` is of one team and the run names another (label or tag); invalid when a label tag
+// contradicts the label given beside it, or a param is given twice with two values.
+Result<std::int64_t> start_run(store::Store& store, const RunStart& run, const Writer& writer = Writer::any());
 
 // Records how the run ended, its duration and estimated cost.
 Result<RunSummary> finish_run(store::Store& store, std::int64_t run_id, const RunEnd& end);
@@ -143,5 +176,87 @@ Result<void> record_job(store::Store& store, std::int64_t run_id, std::int64_t p
 Result<std::int64_t> mark_lost_runs(store::Store& store, const std::string& host,
                                     const std::function<bool(const RunnerIdentity&)>& alive,
                                     const std::function<void(const RunnerIdentity&)>& on_lost = {});
+
+// ---- What runs carry: metrics, params, tags, samples -----------------------------------------
+
+// One value a job reported.
+struct MetricPoint {
+  std::string key;                    // 1 to 250 bytes
+  std::optional<std::int64_t> step;   // none: one past the key's last step in the run
+  TimePoint time;
+  double value = 0;                   // NaN and ±Infinity allowed
+};
+
+// Errors: invalid, naming the key, when it is empty or longer than 250 bytes.
+Result<void> check_metric_key(std::string_view key);
+
+// Stores `points` of run `run_id`: all or nothing. Errors: a bad key (its index named).
+Result<void> log_metrics(store::Store& store, std::int64_t run_id, std::span<const MetricPoint> points);
+
+// Errors: invalid when a key is empty or was logged before with another value (both named).
+Result<void> log_params(store::Store& store, std::int64_t run_id, const KeyValues& params);
+
+// Sets tags (a later value replaces an earlier one) and the labels that label tags name. Errors:
+// forbidden when `writer` is of one team and a frugal.team tag names another; invalid for an empty key.
+Result<void> set_tags(store::Store& store, std::int64_t run_id, const KeyValues& tags, const Writer& writer);
+
+// Adds the tag "<prefix>.N", N one past how many such tags the run has (arcee's milestones, stages).
+Result<void> append_numbered_tag(store::Store& store, std::int64_t run_id, std::string_view prefix, const std::string& value);
+
+// Where the run turned out to run (what joins it to bills): a non-empty instance id replaces the
+// recorded one; a non-empty instance type fills it in only when none is recorded.
+Result<void> record_placement(store::Store& store, std::int64_t run_id, const std::string& instance_id,
+                              const std::string& instance_type);
+
+// One row of `samples`: a host row (cpu_pct, rss_bytes) or a GPU row (gpu_index and its figures).
+// A measurement that is NaN or infinite is stored as not measured (NULL).
+struct SampleRow {
+  TimePoint time;
+  std::optional<std::int64_t> gpu_index;
+  std::optional<double> gpu_util_pct;
+  std::optional<std::int64_t> gpu_mem_bytes;
+  std::optional<double> power_w;
+  std::optional<double> cpu_pct;
+  std::optional<std::int64_t> rss_bytes;
+};
+struct SamplesWritten {
+  std::size_t stored = 0;
+  std::size_t after_end = 0;  // timed after the run ended: not stored
+};
+// Errors: invalid for a negative figure (its index and field named); not_found for no such run.
+Result<SamplesWritten> record_samples(store::Store& store, std::int64_t run_id, std::span<const SampleRow> rows);
+
+// The rows a runner's Sample makes: its host row, then one per GPU.
+std::vector<SampleRow> sample_rows(const Sample& sample);
+
+// What `bill reconcile` found each run cost on the bill. Clearing comes first, in the same
+// transaction as the new figures, so a run the bill no longer covers keeps no stale figure.
+Result<void> clear_billed_costs(store::Store& store);
+Result<void> record_billed_cost(store::Store& store, std::int64_t run_id, const Money& billed);
+
+// ---- Reading a run back ----------------------------------------------------------------------
+
+struct LatestMetric {
+  std::string key;
+  double value = 0;  // NaN, ±Infinity as stored
+  std::int64_t step = 0;
+  std::string time;  // UTC text
+};
+
+struct RunDetail {
+  std::int64_t id = 0;
+  std::string name;
+  Labels labels;
+  RunStatus status = RunStatus::running;
+  std::string started_at, ended_at;  // UTC text; ended_at "" while running
+  KeyValues params, tags;            // by key
+  std::vector<LatestMetric> latest_metrics;  // each key's value at its last step, by key
+};
+
+// Errors: not_found.
+Result<RunDetail> read_run(store::Store& store, std::int64_t run_id);
+
+// A metric value as stored (NULL is NaN) back to a double.
+double metric_value(const store::Value& stored);
 
 }  // namespace frugal::tracking

@@ -87,4 +87,38 @@ std::vector<std::string> closest_matches(std::string_view wanted,
   return out;
 }
 
+std::string quote_non_finite_json(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      out.push_back(c);
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out.push_back(c);
+      continue;
+    }
+    bool quoted = false;
+    for (std::string_view token : {"-Infinity", "Infinity", "NaN"}) {
+      if (text.substr(i).starts_with(token)) {
+        out += '"';
+        out += token;
+        out += '"';
+        i += token.size() - 1;
+        quoted = true;
+        break;
+      }
+    }
+    if (!quoted) out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace frugal::util

@@ -26,6 +26,11 @@ inline std::uint64_t fnv1a(std::string_view s, std::uint64_t basis = k_fnv_offse
   return h;
 }
 
+// JSON as Python's json.dumps writes it, with bare NaN, Infinity and -Infinity (which JSON has
+// not), made JSON: those tokens outside strings become the strings "NaN", "Infinity" and
+// "-Infinity", the form MLflow's protobuf JSON uses. Everything else is copied as it is.
+std::string quote_non_finite_json(std::string_view text);
+
 // Levenshtein distance, case-insensitive: how "close" two names are for did-you-mean hints.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
