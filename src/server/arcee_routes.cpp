@@ -22,7 +22,6 @@ Result<Reply> start_run(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   tracking::RunStart run;
   run.labels.experiment = call.path_params.at(0);
-  run.labels.team = call.who.team;
   run.name = FRUGAL_TRY(string_field(body, "name", "", false));
   if (auto c = body.find("command"); c != body.end() && c->is_string() && !c->get<std::string>().empty())
     run.command = {c->get<std::string>()};
@@ -34,7 +33,7 @@ Result<Reply> start_run(Call& call) {
   run.started = call.now;
   std::int64_t id = 0;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-    id = FRUGAL_TRY(tracking::start_run(s, run));
+    id = FRUGAL_TRY(tracking::start_run(s, run, writer_of(call.who)));
     return {};
   }));
   return Reply{200, {{"id", std::to_string(id)}}};
@@ -50,10 +49,14 @@ Result<Reply> collect(Call& call) {
   auto id = FRUGAL_TRY(path_run(call));
   auto data = body.find("data");
   if (data == body.end() || !data->is_object()) return fail(ErrorCode::invalid, "field 'data': expected an object of metrics");
-  std::vector<std::pair<std::string, double>> points;
+  std::vector<tracking::MetricPoint> points;  // each at the next step of its key
   for (const auto& [key, value] : data->items()) {
-    if (!value.is_number()) return fail(ErrorCode::invalid, fmt::format("field 'data.{}': expected a number", key));
-    points.emplace_back(key, value.get<double>());
+    tracking::MetricPoint p;
+    p.key = key;
+    // Numbers, and NaN/Infinity as Python's json.dumps writes them (parse_body made them strings).
+    p.value = *FRUGAL_TRY(number_field(*data, key, "data", true));
+    p.time = call.now;
+    points.push_back(std::move(p));
   }
   std::string instance_type, instance_id;
   if (auto platform = body.find("platform"); platform != body.end() && platform->is_object()) {
@@ -61,20 +64,8 @@ Result<Reply> collect(Call& call) {
     instance_id = FRUGAL_TRY(string_field(*platform, "instance_id", "platform", false));
   }
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-    for (const auto& [key, value] : points) {
-      store::Value p[] = {id, key};
-      auto step = FRUGAL_TRY(s.query("SELECT coalesce(max(step) + 1, 0) FROM metrics WHERE run_id = ? AND key = ?", p));
-      store::Value v[] = {id, key, store::as_int(step.rows.at(0)[0]), format_utc(call.now),
-                          std::isnan(value) ? store::Value{} : store::Value{value}};
-      FRUGAL_TRY(s.execute("INSERT INTO metrics (run_id, key, step, time, value) VALUES (?, ?, ?, ?, ?)", v));
-    }
-    if (!instance_id.empty() || !instance_type.empty()) {  // where it runs: joins it to bills
-      store::Value v[] = {instance_id, instance_type, id};
-      FRUGAL_TRY(s.execute("UPDATE runs SET instance_id = coalesce(nullif(?, ''), instance_id), "
-                           "instance_type = coalesce(instance_type, nullif(?, '')) WHERE id = ?",
-                           v));
-    }
-    return {};
+    FRUGAL_CHECK(tracking::log_metrics(s, id, points));
+    return tracking::record_placement(s, id, instance_id, instance_type);  // where it runs: joins it to bills
   }));
   return Reply{200, {{"received", points.size()}}};
 }
@@ -85,28 +76,35 @@ Result<Reply> proc(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   auto stats = body.find("proc_stats");
   if (stats == body.end() || !stats->is_object()) return fail(ErrorCode::invalid, "field 'proc_stats': expected an object");
-  double cpu = 0;
-  std::int64_t rss = 0;
+  std::optional<double> cpu;
+  std::optional<std::int64_t> rss;
   if (auto p = stats->find("proc"); p != stats->end() && p->is_object()) {
-    cpu = FRUGAL_TRY(number_field(*p, "cpu", "proc_stats.proc", false)).value_or(0);
+    cpu = FRUGAL_TRY(number_field(*p, "cpu", "proc_stats.proc", false));
     if (auto mem = p->find("mem"); mem != p->end() && mem->is_object())
       if (auto r = mem->find("rss"); r != mem->end() && r->is_object())
-        rss = static_cast<std::int64_t>(FRUGAL_TRY(number_field(*r, "t", "proc_stats.proc.mem.rss", false)).value_or(0));
+        if (auto t = FRUGAL_TRY(number_field(*r, "t", "proc_stats.proc.mem.rss", false)); t && std::isfinite(*t))
+          rss = static_cast<std::int64_t>(*t);
   }
   std::optional<double> gpu_load, gpu_mem_mb;
   if (auto g = stats->find("gpu_stats"); g != stats->end() && g->is_object()) {
     gpu_load = FRUGAL_TRY(number_field(*g, "avg_gpu_load", "proc_stats.gpu_stats", false));
     gpu_mem_mb = FRUGAL_TRY(number_field(*g, "avg_gpu_memory_used", "proc_stats.gpu_stats", false));
   }
+  std::vector<tracking::SampleRow> rows(1);
+  rows[0].time = call.now;
+  rows[0].cpu_pct = cpu;
+  rows[0].rss_bytes = rss;
+  if (gpu_load || gpu_mem_mb) {  // arcee averages the GPUs: one row, index 0
+    tracking::SampleRow gpu;
+    gpu.time = call.now;
+    gpu.gpu_index = 0;
+    gpu.gpu_util_pct = gpu_load;
+    if (gpu_mem_mb && std::isfinite(*gpu_mem_mb)) gpu.gpu_mem_bytes = static_cast<std::int64_t>(*gpu_mem_mb * 1024 * 1024);
+    rows.push_back(gpu);
+  }
+  // A sample sent after the run ended is not stored (tracking's rule for late samples).
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-    std::string time = format_utc(call.now);
-    store::Value host[] = {id, time, cpu, rss};
-    FRUGAL_TRY(s.execute("INSERT INTO samples (run_id, time, cpu_pct, rss_bytes) VALUES (?, ?, ?, ?)", host));
-    if (gpu_load || gpu_mem_mb) {  // arcee averages the GPUs: one row, index 0
-      store::Value gpu[] = {id, time, gpu_load ? store::Value{*gpu_load} : store::Value{},
-                            gpu_mem_mb ? store::Value{static_cast<std::int64_t>(*gpu_mem_mb * 1024 * 1024)} : store::Value{}};
-      FRUGAL_TRY(s.execute("INSERT INTO samples (run_id, time, gpu_index, gpu_util_pct, gpu_mem_bytes) VALUES (?, ?, 0, ?, ?)", gpu));
-    }
+    FRUGAL_TRY(tracking::record_samples(s, id, rows));
     return {};
   }));
   return Reply{200, json::object()};
@@ -126,7 +124,7 @@ Result<tracking::RunStatus> status_of_state(std::int64_t state) {
 Result<Reply> update(Call& call) {
   auto id = FRUGAL_TRY(path_run(call));
   auto body = FRUGAL_TRY(parse_body(call));
-  std::vector<std::pair<std::string, std::string>> tags, params;
+  tracking::KeyValues tags, params;
   for (const auto& [field, into] : {std::pair{"tags", &tags}, std::pair{"hyperparameters", &params}}) {
     auto it = body.find(field);
     if (it == body.end() || it->is_null()) continue;
@@ -139,20 +137,9 @@ Result<Reply> update(Call& call) {
   if (auto f = body.find("finish"); f != body.end() && f->is_boolean()) finish = f->get<bool>();
   std::string reason = FRUGAL_TRY(string_field(body, "reason", "", false));
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-    for (const auto& [k, v] : tags) {
-      store::Value del[] = {id, k};
-      FRUGAL_TRY(s.execute("DELETE FROM tags WHERE run_id = ? AND key = ?", del));
-      store::Value row[] = {id, k, v};
-      FRUGAL_TRY(s.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", row));
-    }
-    for (const auto& [k, v] : params) {
-      store::Value row[] = {id, k, v};
-      FRUGAL_TRY(s.execute("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) "
-                          "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", row));
-    }
-    store::Value p[] = {id};
-    auto now = FRUGAL_TRY(s.query("SELECT status FROM runs WHERE id = ?", p));
-    bool running = store::as_text(now.rows.at(0)[0]) == "running";
+    FRUGAL_CHECK(tracking::set_tags(s, id, tags, writer_of(call.who)));
+    FRUGAL_CHECK(tracking::log_params(s, id, params));
+    bool running = FRUGAL_TRY(tracking::read_run(s, id)).status == tracking::RunStatus::running;
     if (running && ((status && *status != tracking::RunStatus::running) || finish)) {
       tracking::RunEnd end;
       end.status = status && *status != tracking::RunStatus::running ? *status : tracking::RunStatus::finished;
@@ -171,26 +158,17 @@ Handler numbered_tag(std::string field, std::string prefix) {
     auto id = FRUGAL_TRY(path_run(call));
     auto body = FRUGAL_TRY(parse_body(call));
     std::string value = FRUGAL_TRY(string_field(body, field, "", true));
-    FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-      store::Value p[] = {id, prefix + ".%"};
-      auto n = FRUGAL_TRY(s.query("SELECT count(*) FROM tags WHERE run_id = ? AND key LIKE ?", p));
-      store::Value row[] = {id, fmt::format("{}.{}", prefix, store::as_int(n.rows.at(0)[0]) + 1), value};
-      FRUGAL_TRY(s.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", row));
-      return {};
-    }));
+    FRUGAL_CHECK(call.write([&](store::Store& s) { return tracking::append_numbered_tag(s, id, prefix, value); }));
     return Reply{200, json::object()};
   };
 }
 
-// A run's label from a field of the body (dataset_register: name or path) or of the path (model).
-Result<Reply> label_run(Call& call, const char* column, const std::string& value) {
+// A run's label from a field of the body (dataset_register: name or path) or of the path (model):
+// set as its label tag (frugal.dataset, frugal.model), as any client's tag would.
+Result<Reply> label_run(Call& call, const char* tag, const std::string& value) {
   auto id = FRUGAL_TRY(path_run(call));
-  if (value.empty()) return fail(ErrorCode::invalid, fmt::format("a {} name is required", column));
-  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-    store::Value v[] = {value, id};
-    FRUGAL_TRY(s.execute(fmt::format("UPDATE runs SET {} = ? WHERE id = ?", column), v));
-    return {};
-  }));
+  if (value.empty()) return fail(ErrorCode::invalid, fmt::format("a name for tag '{}' is required", tag));
+  FRUGAL_CHECK(call.write([&](store::Store& s) { return tracking::set_tags(s, id, {{tag, value}}, writer_of(call.who)); }));
   return Reply{200, json::object()};
 }
 
@@ -198,10 +176,10 @@ Result<Reply> dataset_register(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   std::string name = FRUGAL_TRY(string_field(body, "name", "", false));
   if (name.empty()) name = FRUGAL_TRY(string_field(body, "path", "", true));
-  return label_run(call, "dataset", name);
+  return label_run(call, "frugal.dataset", name);
 }
 
-Result<Reply> model_version(Call& call) { return label_run(call, "model", call.path_params.at(1)); }
+Result<Reply> model_version(Call& call) { return label_run(call, "frugal.model", call.path_params.at(1)); }
 
 // Console output and artifacts are not kept (Frugal tracks cost, not files); the calls succeed so
 // the client goes on.

@@ -1,6 +1,7 @@
-// The rest of what the CLI can do, over HTTP: the report, bill costs, quotas, the catalog and
-// what the caches saved. Reports and costs span every team: admin. Quotas: members read their
-// team's, admins set them.
+// Where the money went, over HTTP, as the CLI answers it: the leaderboard (`frugal top`), the
+// report, bill costs, quotas, the catalog's prices and what the caches saved. Leaderboards,
+// reports and costs span every team: admin. Quotas: members read their team's, admins set them.
+#include <cmath>
 #include <fmt/format.h>
 
 #include "billing/billing.h"
@@ -16,6 +17,37 @@ Result<std::pair<TimePoint, TimePoint>> window(const Call& call) {
   auto w = parse_window(query_or(call, "since", "30d"), query_or(call, "until", ""), call.now);
   if (!w) return fail(ErrorCode::invalid, fmt::format("query 'since'/'until': {}", w.error().message));
   return *w;
+}
+
+Result<Reply> top(Call& call) {
+  budget::LeaderboardQuery q;
+  auto get = [&](const char* name, const char* fallback) {
+    auto it = call.query.find(name);
+    return it == call.query.end() ? std::string(fallback) : it->second;
+  };
+  q.by = FRUGAL_TRY(budget::parse_dimension(get("by", "team")));
+  q.metric = FRUGAL_TRY(budget::parse_metric(get("metric", "cost")));
+  auto window = parse_window(get("since", "30d"), get("until", ""), call.now);
+  if (!window) return fail(ErrorCode::invalid, fmt::format("query 'since'/'until': {}", window.error().message));
+  std::tie(q.since, q.until) = *window;
+  auto board = FRUGAL_TRY(budget::leaderboard(call.store, q));
+  json rows = json::array();
+  auto row_json = [](const budget::LeaderboardRow& r) {
+    // Shares and hours rounded as a person reads them (4 and 3 decimals); money stays exact.
+    auto round_to = [](double v, double scale) { return std::round(v * scale) / scale; };
+    return json{{"key", r.key},
+                {"cost_usd", r.cost.to_string()},
+                {"share", round_to(r.share, 1e4)},
+                {"gpu_hours", round_to(r.gpu_hours, 1e3)},
+                {"runs", r.runs},
+                {"failures", r.failures},
+                {"hours", round_to(static_cast<double>(r.duration_ms) / 3.6e6, 1e3)},
+                {"idle_cost_usd", r.idle_cost.to_string()},
+                {"saved_by_cache_usd", r.saved_by_cache.to_string()}};
+  };
+  for (const auto& r : board.rows) rows.push_back(row_json(r));
+  return Reply{200, {{"by", budget::dimension_name(q.by)}, {"since", format_utc(q.since)}, {"until", format_utc(q.until)},
+                     {"rows", rows}, {"total", row_json(board.total)}}};
 }
 
 json job_json(const budget::JobLine& j) {
@@ -180,7 +212,8 @@ Result<Reply> cache_stats(Call& call) {
 
 }  // namespace
 
-void add_more_routes(std::vector<Route>& routes) {
+void add_cost_routes(std::vector<Route>& routes) {
+  routes.push_back({"GET", "/api/v1/top", Access::admin, "leaderboard: by, metric, since, until", top});
   routes.push_back({"GET", "/api/v1/report", Access::admin, "the report of `frugal report`: since, until", report});
   routes.push_back({"GET", "/api/v1/costs", Access::admin, "bill costs: by, metric (billed|effective|list), since, until", costs});
   routes.push_back({"GET", "/api/v1/quotas", Access::member, "quotas and their use this period (a member: its team's)", list_quotas});

@@ -225,6 +225,14 @@ class Dispatcher {
 
 }  // namespace
 
+void add_service_routes(std::vector<Route>& routes) {
+  routes.push_back({"GET", "/healthz", Access::open, "liveness: 200 while the server answers",
+                    [](Call&) -> Result<Reply> { return Reply{200, {{"status", "ok"}}}; }});
+  routes.push_back({"GET", "/api/openapi.json", Access::open, "this document", [](Call&) -> Result<Reply> {
+                      return fail(ErrorCode::io, "served by the dispatcher");
+                    }});
+}
+
 Result<void> serve(const ServeOptions& options) {
   // SIGTERM and SIGINT go to one thread that stops the server; every other thread (the writer and
   // the workers inherit this mask, so it comes first) blocks them.
@@ -240,11 +248,14 @@ Result<void> serve(const ServeOptions& options) {
   // Open (and migrate) the store before listening: a bad --db fails now, not per request.
   GroupCommit writer(FRUGAL_TRY(store::open_store(options.database, store::Access::read_write)));
   std::vector<Route> routes;
-  add_api_routes(routes);
+  add_service_routes(routes);
+  add_run_routes(routes);
+  add_token_routes(routes);
+  add_sql_routes(routes);
+  add_cost_routes(routes);
   add_mlflow_routes(routes);
   add_metrics_routes(routes);
   add_arcee_routes(routes);
-  add_more_routes(routes);
   add_advise_routes(routes);
   add_dashboard_routes(routes);
   StorePool pool(options.database);

@@ -1,7 +1,9 @@
 #include <charconv>
+#include <cmath>
 #include <fmt/format.h>
 
 #include "server/routes.h"
+#include "util/strings.h"
 
 namespace frugal::server {
 
@@ -36,6 +38,8 @@ Result<json> parse_body(const Call& call) {
   if (call.body.empty()) return json::object();
   if (too_deep(call.body)) return fail(ErrorCode::invalid, fmt::format("JSON nested deeper than {} levels", k_max_depth));
   json parsed = json::parse(call.body, nullptr, false);
+  // Python clients (arcee's) send json.dumps output: bare NaN and Infinity, read as MLflow's strings.
+  if (parsed.is_discarded()) parsed = json::parse(util::quote_non_finite_json(call.body), nullptr, false);
   if (parsed.is_discarded()) {
     // Parse again for the position of the error (rare: only bad requests pay for it).
     try {
@@ -124,6 +128,16 @@ Result<std::int64_t> run_in_scope(const Call& call, const std::string& id_text) 
 std::string query_or(const Call& call, const char* name, const char* fallback) {
   auto it = call.query.find(name);
   return it == call.query.end() ? std::string(fallback) : it->second;
+}
+
+json metric_value_json(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  return value;
+}
+
+tracking::Writer writer_of(const Principal& who) {
+  return who.role == Role::admin ? tracking::Writer::any() : tracking::Writer::of_team(who.team);
 }
 
 json value_json(const store::Value& v) {

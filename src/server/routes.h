@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "server/group_commit.h"
 #include "server/server.h"
+#include "tracking/tracking.h"
 
 namespace frugal::server {
 
@@ -55,11 +56,14 @@ struct Route {
 };
 
 // What each part of the API adds to the table.
-void add_api_routes(std::vector<Route>& routes);
+void add_service_routes(std::vector<Route>& routes);  // healthz, the OpenAPI document
+void add_run_routes(std::vector<Route>& routes);
+void add_token_routes(std::vector<Route>& routes);
+void add_sql_routes(std::vector<Route>& routes);
 void add_mlflow_routes(std::vector<Route>& routes);
 void add_metrics_routes(std::vector<Route>& routes);
 void add_arcee_routes(std::vector<Route>& routes);
-void add_more_routes(std::vector<Route>& routes);
+void add_cost_routes(std::vector<Route>& routes);
 void add_advise_routes(std::vector<Route>& routes);
 void add_dashboard_routes(std::vector<Route>& routes);
 
@@ -89,5 +93,11 @@ std::string query_or(const Call& call, const char* name, const char* fallback);
 
 // A store value as JSON (null, integer, real or text).
 json value_json(const store::Value& v);
+
+// A metric value as MLflow writes it: a number, or the strings "NaN", "Infinity", "-Infinity".
+json metric_value_json(double value);
+
+// What a token may write: an admin any team's runs, others their own team's.
+tracking::Writer writer_of(const Principal& who);
 
 }  // namespace frugal::server
