@@ -212,12 +212,12 @@ Result<void> record_placement(store::Store& store, std::int64_t run_id, const st
 // A measurement that is NaN or infinite is stored as not measured (NULL).
 struct SampleRow {
   TimePoint time;
-  std::optional<std::int64_t> gpu_index;
-  std::optional<double> gpu_util_pct;
-  std::optional<std::int64_t> gpu_mem_bytes;
-  std::optional<double> power_w;
-  std::optional<double> cpu_pct;
-  std::optional<std::int64_t> rss_bytes;
+  std::optional<std::int64_t> gpu_index{};
+  std::optional<double> gpu_util_pct{};
+  std::optional<std::int64_t> gpu_mem_bytes{};
+  std::optional<double> power_w{};
+  std::optional<double> cpu_pct{};
+  std::optional<std::int64_t> rss_bytes{};
 };
 struct SamplesWritten {
   std::size_t stored = 0;
