@@ -54,27 +54,27 @@ void print_json(const std::vector<advise::Recommendation>& recs) {
   fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-int execute(Context& ctx, const AdviseFlags& f) {
+Result<int> execute(Context& ctx, const AdviseFlags& f) {
   if (f.memory_headroom < 0 || f.memory_headroom > 4)
-    return report_error({ErrorCode::invalid, fmt::format("--memory-headroom {}: expected a fraction such as 0.2", f.memory_headroom)});
+    return fail(ErrorCode::invalid, fmt::format("--memory-headroom {}: expected a fraction such as 0.2", f.memory_headroom));
   if (f.commitment_discount <= 0 || f.commitment_discount >= 1)
-    return report_error({ErrorCode::invalid, fmt::format("--commitment-discount {}: expected a fraction between 0 and 1, "
-                                                         "such as 0.3", f.commitment_discount)});
+    return fail(ErrorCode::invalid, fmt::format("--commitment-discount {}: expected a fraction between 0 and 1, "
+                                                         "such as 0.3", f.commitment_discount));
   auto window = parse_window(f.since, f.until, ctx.clock.now());
-  if (!window) return report_error(window.error());
+  if (!window) return std::unexpected(window.error());
   advise::Options options;
   std::tie(options.since, options.until) = *window;
   options.team = f.team;
   options.memory_headroom = f.memory_headroom;
   options.commitment_discount = f.commitment_discount;
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto found = advise::compute(**store, options);
-  if (!found) return report_error(found.error());
-  if (auto saved = advise::save(**store, *found, f.team, ctx.clock.now()); !saved) return report_error(saved.error());
+  if (!found) return std::unexpected(found.error());
+  if (auto saved = advise::save(**store, *found, f.team, ctx.clock.now()); !saved) return std::unexpected(saved.error());
   // What is shown is what is stored and open: a dismissed recommendation stays out.
   auto open = advise::open_recommendations(**store, f.team);
-  if (!open) return report_error(open.error());
+  if (!open) return std::unexpected(open.error());
   Format format = ctx.format();
   if (f.json || format == Format::json) {
     print_json(*open);
@@ -92,10 +92,10 @@ int execute(Context& ctx, const AdviseFlags& f) {
   return k_exit_ok;
 }
 
-int dismiss(Context& ctx, const AdviseFlags& f) {
+Result<int> dismiss(Context& ctx, const AdviseFlags& f) {
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
-  if (auto ok = advise::dismiss(**store, f.id, f.why, ctx.clock.now()); !ok) return report_error(ok.error());
+  if (!store) return std::unexpected(store.error());
+  if (auto ok = advise::dismiss(**store, f.id, f.why, ctx.clock.now()); !ok) return std::unexpected(ok.error());
   fmt::print("dismissed {}\n", f.id);
   return k_exit_ok;
 }

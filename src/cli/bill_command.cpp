@@ -38,9 +38,9 @@ std::function<void(std::size_t, std::size_t)> progress_line(const std::string& f
   };
 }
 
-int import(Context& ctx, const BillFlags& f) {
+Result<int> import(Context& ctx, const BillFlags& f) {
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   for (const auto& file : f.files) {
     billing::ImportOptions options;
     options.format = f.format;
@@ -48,7 +48,7 @@ int import(Context& ctx, const BillFlags& f) {
     options.on_progress = progress_line(file);
     auto r = billing::import_bill(**store, file, options, ctx.clock.now());
     if (options.on_progress) fmt::print(stderr, "\r\033[K");
-    if (!r) return report_error(r.error());
+    if (!r) return std::unexpected(r.error());
     if (r->already_imported_as) {
       fmt::print("{}: already imported (import {}); nothing changed\n", file, r->already_imported_as);
       continue;
@@ -65,11 +65,11 @@ int import(Context& ctx, const BillFlags& f) {
   return k_exit_ok;
 }
 
-int imports(Context& ctx) {
+Result<int> imports(Context& ctx) {
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto list = billing::list_imports(**store);
-  if (!list) return report_error(list.error());
+  if (!list) return std::unexpected(list.error());
   Format format = ctx.format();
   Table t;
   t.columns = {"import", "file", "format", "imported_at", "period_start", "period_end", "rows", "live_rows",
@@ -83,15 +83,15 @@ int imports(Context& ctx) {
   return k_exit_ok;
 }
 
-int costs(Context& ctx, const BillFlags& f) {
+Result<int> costs(Context& ctx, const BillFlags& f) {
   auto window = parse_window(f.since, f.until, ctx.clock.now());
-  if (!window) return report_error(window.error());
+  if (!window) return std::unexpected(window.error());
   auto metric = billing::parse_cost_metric(f.metric);
-  if (!metric) return report_error(metric.error());
+  if (!metric) return std::unexpected(metric.error());
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto lines = billing::costs(**store, {f.by, *metric, window->first, window->second});
-  if (!lines) return report_error(lines.error());
+  if (!lines) return std::unexpected(lines.error());
   Format format = ctx.format();
   Table t;
   std::string key_column = f.by.starts_with("tag:") ? f.by.substr(4) : f.by;
@@ -137,9 +137,9 @@ struct MapFlags {
   std::map<std::string, std::string> keys;  // dimension → comma-separated tag keys
 };
 
-int map_tags(Context& ctx, const MapFlags& f) {
+Result<int> map_tags(Context& ctx, const MapFlags& f) {
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   if (!f.keys.empty()) {
     billing::TagMap changes;
     for (const auto& [dimension, list] : f.keys) {
@@ -154,11 +154,11 @@ int map_tags(Context& ctx, const MapFlags& f) {
       changes.push_back({dimension, keys});
     }
     auto changed = billing::set_tag_map(**store, changes);
-    if (!changed) return report_error(changed.error());
+    if (!changed) return std::unexpected(changed.error());
     fmt::print("re-allocated {} charge rows\n", *changed);
   }
   auto map = billing::tag_map(**store);
-  if (!map) return report_error(map.error());
+  if (!map) return std::unexpected(map.error());
   Table t;
   t.columns = {"dimension", "tag_keys"};
   for (const auto& [dimension, keys] : *map) t.rows.push_back({Cell::str(dimension), Cell::str(fmt::format("{}", fmt::join(keys, ",")))});
@@ -166,11 +166,11 @@ int map_tags(Context& ctx, const MapFlags& f) {
   return k_exit_ok;
 }
 
-int reconcile(Context& ctx) {
+Result<int> reconcile(Context& ctx) {
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto r = billing::reconcile(**store, ctx.clock.now());
-  if (!r) return report_error(r.error());
+  if (!r) return std::unexpected(r.error());
   Format format = ctx.format();
   Table instances;
   instances.columns = {"instance", "currency", "charges", "billed", "allocated", "idle"};

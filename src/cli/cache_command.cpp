@@ -69,48 +69,48 @@ Result<std::optional<std::uint64_t>> parse_bound(Context& ctx, const std::string
   return std::optional<std::uint64_t>{FRUGAL_TRY(cache::parse_size(configured, "cache_max_size"))};
 }
 
-int collect(cache::ObjectStore& store, std::uint64_t bound) {
+Result<int> collect(cache::ObjectStore& store, std::uint64_t bound) {
   auto r = store.gc(bound);
-  if (!r) return report_error(r.error());
+  if (!r) return std::unexpected(r.error());
   fmt::print(stderr, "frugal: cache gc: evicted {} entries ({} bytes freed), kept {} ({} in use), {} bytes used\n",
              r->entries_evicted, r->bytes_freed, r->entries_kept, r->entries_in_use, r->bytes_used);
   return k_exit_ok;
 }
 
-int run_stage(Context& ctx, const CacheFlags& f) {
+Result<int> run_stage(Context& ctx, const CacheFlags& f) {
   auto bound = parse_bound(ctx, f.max_size);
-  if (!bound) return report_error(bound.error());
+  if (!bound) return std::unexpected(bound.error());
   cache::StageInputs in{f.command, f.inputs, {}, f.env, f.key};
   for (const auto& p : f.params) {
     auto kv = parse_key_value(p, "--param");
-    if (!kv) return report_error(kv.error());
+    if (!kv) return std::unexpected(kv.error());
     in.params.push_back(*kv);
   }
   auto accounting = open_accounting(ctx, f);
-  if (!accounting) return report_error(accounting.error());
+  if (!accounting) return std::unexpected(accounting.error());
   auto folder = cache_folder(ctx);
-  if (!folder) return report_error(folder.error());
-  if (auto ok = cache::check_outputs(f.outputs, f.inputs, *folder); !ok) return report_error(ok.error());
+  if (!folder) return std::unexpected(folder.error());
+  if (auto ok = cache::check_outputs(f.outputs, f.inputs, *folder); !ok) return std::unexpected(ok.error());
   auto key = cache::stage_key(in);
-  if (!key) return report_error(key.error());
+  if (!key) return std::unexpected(key.error());
   if (f.explain) {
     for (const auto& line : key->record) fmt::print(stderr, "frugal: key input: {}\n", line);
   }
   cache::ObjectStore store(*folder);
   auto lock = cache::KeyLock::acquire(*folder, key->hex);
-  if (!lock) return report_error(lock.error());
+  if (!lock) return std::unexpected(lock.error());
   std::optional<cache::KeyLock> held(std::move(*lock));
   auto hit = store.get(key->hex);
-  if (!hit) return report_error(hit.error());
+  if (!hit) return std::unexpected(hit.error());
   if (*hit) {
     auto started = std::chrono::steady_clock::now();
     auto how = store.restore(**hit);
-    if (!how) return report_error(how.error());
-    if (auto ok = store.touch(key->hex); !ok) return report_error(ok.error());
+    if (!how) return std::unexpected(how.error());
+    if (auto ok = store.touch(key->hex); !ok) return std::unexpected(ok.error());
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     auto saved = cache::record_event(*accounting->store, cache::EventKind::hit, **hit, ctx.clock.now(),
                                      accounting->context, accounting->hourly);
-    if (!saved) return report_error(saved.error());
+    if (!saved) return std::unexpected(saved.error());
     fmt::print(stderr, "frugal: cache hit {} ({} files, {} bytes, {} in {}): saved {} of compute{}\n",
                key->hex.substr(0, 12), (*hit)->files.size(), (*hit)->bytes,
                *how == cache::Restore::hard_link ? "linked" : *how == cache::Restore::reflink ? "cloned" : "copied", seconds_text(took),
@@ -119,17 +119,17 @@ int run_stage(Context& ctx, const CacheFlags& f) {
   }
   fmt::print(stderr, "frugal: cache miss {}: running the stage\n", key->hex.substr(0, 12));
   auto outcome = runner::run_child(f.command, ctx.clock);
-  if (!outcome) return report_error(outcome.error());
+  if (!outcome) return std::unexpected(outcome.error());
   if (outcome->exit_code != 0) {
     fmt::print(stderr, "frugal: the stage failed (exit {}); nothing cached\n", outcome->exit_code);
     return outcome->exit_code;
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(outcome->ended - outcome->started).count();
   auto entry = store.put(key->hex, f.outputs, ms);
-  if (!entry) return report_error(entry.error());
+  if (!entry) return std::unexpected(entry.error());
   auto recorded = cache::record_event(*accounting->store, cache::EventKind::store, *entry, ctx.clock.now(),
                                       accounting->context, accounting->hourly);
-  if (!recorded) return report_error(recorded.error());
+  if (!recorded) return std::unexpected(recorded.error());
   fmt::print(stderr, "frugal: cached {} ({} files, {} bytes, computed in {})\n", key->hex.substr(0, 12),
              entry->files.size(), entry->bytes, seconds_text(ms));
   if (*bound) {
@@ -139,11 +139,11 @@ int run_stage(Context& ctx, const CacheFlags& f) {
   return k_exit_ok;
 }
 
-int list_entries(Context& ctx) {
+Result<int> list_entries(Context& ctx) {
   auto folder = cache_folder(ctx);
-  if (!folder) return report_error(folder.error());
+  if (!folder) return std::unexpected(folder.error());
   auto entries = cache::ObjectStore(*folder).list();
-  if (!entries) return report_error(entries.error());
+  if (!entries) return std::unexpected(entries.error());
   Table t;
   t.columns = {"key", "files", "bytes", "compute_s", "outputs"};
   for (const auto& e : *entries) {
@@ -156,11 +156,11 @@ int list_entries(Context& ctx) {
   return k_exit_ok;
 }
 
-int show_stats(Context& ctx) {
+Result<int> show_stats(Context& ctx) {
   auto folder = cache_folder(ctx);
-  if (!folder) return report_error(folder.error());
+  if (!folder) return std::unexpected(folder.error());
   auto s = cache::ObjectStore(*folder).stats();
-  if (!s) return report_error(s.error());
+  if (!s) return std::unexpected(s.error());
   Table t;
   t.columns = {"entries", "objects", "bytes_on_disk", "bytes_referenced", "compute_s_per_hit_round"};
   t.rows.push_back({int_cell(static_cast<std::int64_t>(s->entries)), int_cell(static_cast<std::int64_t>(s->objects)),
@@ -171,21 +171,21 @@ int show_stats(Context& ctx) {
   return k_exit_ok;
 }
 
-int collect_garbage(Context& ctx, const std::string& max_size) {
+Result<int> collect_garbage(Context& ctx, const std::string& max_size) {
   auto folder = cache_folder(ctx);
-  if (!folder) return report_error(folder.error());
+  if (!folder) return std::unexpected(folder.error());
   auto bound = parse_bound(ctx, max_size);
-  if (!bound) return report_error(bound.error());
-  if (!*bound) return report_error({ErrorCode::invalid, "cache gc: give --max-size (or set cache_max_size)"});
+  if (!bound) return std::unexpected(bound.error());
+  if (!*bound) return fail(ErrorCode::invalid, "cache gc: give --max-size (or set cache_max_size)");
   cache::ObjectStore store(*folder);
   return collect(store, **bound);
 }
 
-int remove_entry(Context& ctx, const std::string& key) {
+Result<int> remove_entry(Context& ctx, const std::string& key) {
   auto folder = cache_folder(ctx);
-  if (!folder) return report_error(folder.error());
+  if (!folder) return std::unexpected(folder.error());
   cache::ObjectStore store(*folder);
-  if (auto ok = store.remove(key); !ok) return report_error(ok.error());
+  if (auto ok = store.remove(key); !ok) return std::unexpected(ok.error());
   fmt::print("removed {}\n", key);
   return k_exit_ok;
 }
@@ -212,8 +212,8 @@ void add_cache_command(CLI::App& app, Context& ctx) {
   run->add_option("--max-size", flags->max_size, "after storing, evict least recently used entries down to this (50G)");
   run->add_option("command", flags->command, "the stage's command, after --")->required();
   run->callback([&ctx, flags] {
-    ctx.action = [&ctx, flags]() -> int {
-      if (flags->outputs.empty()) return report_error({ErrorCode::invalid, "cache run: give at least one --out"});
+    ctx.action = [&ctx, flags]() -> Result<int> {
+      if (flags->outputs.empty()) return fail(ErrorCode::invalid, "cache run: give at least one --out");
       return run_stage(ctx, *flags);
     };
   });

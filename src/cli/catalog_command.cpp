@@ -30,23 +30,23 @@ Table offers_table(const std::vector<catalog::Offer>& offers, Format format) {
   return t;
 }
 
-int import(Context& ctx, const CatalogFlags& f) {
+Result<int> import(Context& ctx, const CatalogFlags& f) {
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   for (const auto& file : f.files) {
     auto stats = catalog::import_file(**store, file, f.provider, ctx.clock.now());
-    if (!stats) return report_error(stats.error());
+    if (!stats) return std::unexpected(stats.error());
     fmt::print("{}: {} ({}), {} rows → {} instance types and {} accelerators in {} regions\n", stats->file,
                stats->provider, stats->format, stats->rows_read, stats->instances, stats->accelerators, stats->regions);
   }
   return k_exit_ok;
 }
 
-int import_spot_advisor(Context& ctx, const std::string& file) {
+Result<int> import_spot_advisor(Context& ctx, const std::string& file) {
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto stats = advise::import_spot_advisor(**store, file, ctx.clock.now());
-  if (!stats) return report_error(stats.error());
+  if (!stats) return std::unexpected(stats.error());
   fmt::print("{}: {} interruption bands in {} regions (frugal advise reads them as spot risk)\n", file, stats->rows,
              stats->regions);
   return k_exit_ok;
@@ -64,24 +64,24 @@ Result<catalog::OfferFilter> filter_of(const CatalogFlags& f) {
   return filter;
 }
 
-int list(Context& ctx, const CatalogFlags& f) {
+Result<int> list(Context& ctx, const CatalogFlags& f) {
   auto filter = filter_of(f);
-  if (!filter) return report_error(filter.error());
+  if (!filter) return std::unexpected(filter.error());
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto offers = catalog::list_offers(**store, *filter);
-  if (!offers) return report_error(offers.error());
+  if (!offers) return std::unexpected(offers.error());
   print_table(stdout, offers_table(*offers, ctx.format()), ctx.format());
   return k_exit_ok;
 }
 
-int cheapest(Context& ctx, const CatalogFlags& f) {
-  if (f.gpu.empty()) return report_error({ErrorCode::invalid, "catalog cheapest: --gpu is required (e.g. --gpu H100 --count 8)"});
+Result<int> cheapest(Context& ctx, const CatalogFlags& f) {
+  if (f.gpu.empty()) return fail(ErrorCode::invalid, "catalog cheapest: --gpu is required (e.g. --gpu H100 --count 8)");
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto offers = catalog::cheapest(**store, f.gpu, f.count > 0 ? f.count : 1,
                                   f.spot ? catalog::Pricing::spot : catalog::Pricing::on_demand);
-  if (!offers) return report_error(offers.error());
+  if (!offers) return std::unexpected(offers.error());
   print_table(stdout, offers_table(*offers, ctx.format()), ctx.format());
   return k_exit_ok;
 }

@@ -7,6 +7,26 @@
 #include "cli/context.h"
 
 namespace frugal::cli {
+namespace {
+
+// The one mapping from an error to frugal's exit status, after "frugal: message" on stderr.
+int report_error(const Error& error) {
+  fmt::print(stderr, "frugal: {}\n", error.message);
+  switch (error.code) {
+    case ErrorCode::invalid:
+    case ErrorCode::not_found: return k_exit_usage;
+    case ErrorCode::quota_exceeded: return k_exit_quota;
+    case ErrorCode::io:
+    case ErrorCode::conflict:
+    case ErrorCode::unavailable:
+    case ErrorCode::unauthenticated:
+    case ErrorCode::forbidden:
+    case ErrorCode::too_large: return k_exit_failure;
+  }
+  return k_exit_failure;
+}
+
+}  // namespace
 
 int run(int argc, char** argv) {
   Context ctx;
@@ -44,7 +64,8 @@ int run(int argc, char** argv) {
   if (auto loaded = ctx.load_config(); !loaded) return report_error(loaded.error());
   if (!ctx.action) return k_exit_usage;
   try {
-    return ctx.action();
+    auto status = ctx.action();
+    return status ? *status : report_error(status.error());
   } catch (const std::exception& e) {
     // Only bugs reach here: say what happened instead of aborting silently.
     fmt::print(stderr, "frugal: internal error: {}\n", e.what());

@@ -24,22 +24,6 @@ Result<std::unique_ptr<store::Store>> Context::open_store(store::Access access) 
   return store::open_store(config->database(), access);
 }
 
-int report_error(const Error& error) {
-  fmt::print(stderr, "frugal: {}\n", error.message);
-  switch (error.code) {
-    case ErrorCode::invalid:
-    case ErrorCode::not_found: return k_exit_usage;
-    case ErrorCode::quota_exceeded: return 77;
-    case ErrorCode::io:
-    case ErrorCode::conflict:
-    case ErrorCode::unavailable:
-    case ErrorCode::unauthenticated:
-    case ErrorCode::forbidden:
-    case ErrorCode::too_large: return k_exit_failure;
-  }
-  return k_exit_failure;
-}
-
 Result<Money> parse_usd(const std::string& text, std::string_view flag) {
   std::string_view t = text;
   if (t.starts_with('$')) t.remove_prefix(1);

@@ -24,20 +24,19 @@ namespace frugal::cli {
 inline constexpr int k_exit_ok = 0;
 inline constexpr int k_exit_failure = 1;  // io, conflict, unavailable
 inline constexpr int k_exit_usage = 2;    // bad flag, bad input, unknown name
+inline constexpr int k_exit_quota = 77;   // EX_NOPERM: a quota forbids it
 
 struct Context {
   std::map<std::string, std::string> flags;  // Config keys given on the command line
   std::optional<Config> config;
   SystemClock clock;
-  std::function<int()> action;               // set by the chosen subcommand
+  // Set by the chosen subcommand: its exit status, or the error cli.cpp prints and maps to one.
+  std::function<Result<int>()> action;
 
   Result<void> load_config();
   Format format() const;
   Result<std::unique_ptr<store::Store>> open_store(store::Access access);
 };
-
-// Prints "frugal: message" on stderr; returns the exit status for the error's code.
-int report_error(const Error& error);
 
 // Moves the data cache's journaled hits into data_events, when there are any (a stat otherwise),
 // so what reads the store counts them. Defined in data_command.cpp.

@@ -137,9 +137,9 @@ class EventLog {
 };
 
 // Prints each URL's local path on stdout (one per line, in order), what happened on stderr.
-int get(Context& ctx, const DataFlags& f, bool quiet_paths) {
+Result<int> get(Context& ctx, const DataFlags& f, bool quiet_paths) {
   auto cache = open_cache(ctx);
-  if (!cache) return report_error(cache.error());
+  if (!cache) return std::unexpected(cache.error());
   datacache::GetOptions options;
   options.revalidate = f.revalidate;
   options.pin = f.pin;
@@ -147,15 +147,15 @@ int get(Context& ctx, const DataFlags& f, bool quiet_paths) {
   options.s3_endpoint = f.endpoint;
   options.s3_region = f.region;
   auto limits = parse_limits(ctx, f);
-  if (!limits) return report_error(limits.error());
+  if (!limits) return std::unexpected(limits.error());
   options.limits = *limits;
   auto urls = urls_to_get(f);
-  if (!urls) return report_error(urls.error());
+  if (!urls) return std::unexpected(urls.error());
   EventLog log(ctx, f);
-  if (auto ok = log.prepare(); !ok) return report_error(ok.error());
+  if (auto ok = log.prepare(); !ok) return std::unexpected(ok.error());
   for (const auto& url : *urls) {
     auto got = cache->get(url, options);
-    if (!got) return report_error(got.error());
+    if (!got) return std::unexpected(got.error());
     if (!quiet_paths) fmt::print("{}\n", got->path);
     if (got->outcome != datacache::Outcome::hit)
       fmt::print(stderr, "frugal: {} {} ({} bytes)\n", outcome_name(got->outcome), url, got->bytes);
@@ -166,28 +166,28 @@ int get(Context& ctx, const DataFlags& f, bool quiet_paths) {
   return k_exit_ok;
 }
 
-int pin(Context& ctx, const DataFlags& f, bool pinned) {
+Result<int> pin(Context& ctx, const DataFlags& f, bool pinned) {
   auto cache = open_cache(ctx);
-  if (!cache) return report_error(cache.error());
+  if (!cache) return std::unexpected(cache.error());
   for (const auto& url : f.urls)
-    if (auto ok = cache->pin(url, pinned); !ok) return report_error(ok.error());
+    if (auto ok = cache->pin(url, pinned); !ok) return std::unexpected(ok.error());
   return k_exit_ok;
 }
 
 // What the cache holds, and from the store what it served and saved.
-int stats(Context& ctx) {
+Result<int> stats(Context& ctx) {
   auto cache = open_cache(ctx);
-  if (!cache) return report_error(cache.error());
+  if (!cache) return std::unexpected(cache.error());
   auto s = cache->stats();
-  if (!s) return report_error(s.error());
-  if (auto folded = fold_data_hits(ctx); !folded) return report_error(folded.error());
+  if (!s) return std::unexpected(s.error());
+  if (auto folded = fold_data_hits(ctx); !folded) return std::unexpected(folded.error());
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto served = (*store)->query(
       "SELECT count(*) FILTER (WHERE kind = 'hit'), coalesce(sum(bytes) FILTER (WHERE kind = 'hit'), 0), "
       "count(*) FILTER (WHERE kind <> 'hit'), coalesce(sum(bytes) FILTER (WHERE kind <> 'hit'), 0), "
       "coalesce(sum(avoided_nanos), 0) FROM data_events");
-  if (!served) return report_error(served.error());
+  if (!served) return std::unexpected(served.error());
   const auto& row = served->rows.at(0);
   Format format = ctx.format();
   Table t;
@@ -201,15 +201,15 @@ int stats(Context& ctx) {
   return k_exit_ok;
 }
 
-int gc(Context& ctx, const DataFlags& f) {
+Result<int> gc(Context& ctx, const DataFlags& f) {
   auto limits = parse_limits(ctx, f);
-  if (!limits) return report_error(limits.error());
+  if (!limits) return std::unexpected(limits.error());
   if (!limits->max_bytes && f.min_free.empty())
-    return report_error({ErrorCode::invalid, "data gc: give --max-size or --min-free (or set data_max_size)"});
+    return fail(ErrorCode::invalid, "data gc: give --max-size or --min-free (or set data_max_size)");
   auto cache = open_cache(ctx);
-  if (!cache) return report_error(cache.error());
+  if (!cache) return std::unexpected(cache.error());
   auto r = cache->gc(*limits);
-  if (!r) return report_error(r.error());
+  if (!r) return std::unexpected(r.error());
   fmt::print(stderr, "frugal: data gc: evicted {} objects ({} bytes freed), {} in use and {} pinned kept, {} bytes used\n",
              r->evicted, r->bytes_freed, r->in_use, r->pinned, r->bytes_used);
   return k_exit_ok;

@@ -63,19 +63,19 @@ void print_text(const labeling::PlanReport& r, std::int64_t run_id) {
              r.report_file.string(), run_id);
 }
 
-int execute(Context& ctx, const LabelFlags& f) {
+Result<int> execute(Context& ctx, const LabelFlags& f) {
   for (const auto& [key, value] : {std::pair{"user", f.user}, std::pair{"team", f.team},
                                    std::pair{"project", f.project}, std::pair{"dataset", f.dataset}})
     if (!value.empty()) ctx.flags[key] = value;
   ctx.config.reset();
-  if (auto loaded = ctx.load_config(); !loaded) return report_error(loaded.error());
+  if (auto loaded = ctx.load_config(); !loaded) return std::unexpected(loaded.error());
   labeling::PlanOptions o;
   auto budget = parse_usd(f.budget, "--budget-usd");
-  if (!budget) return report_error(budget.error());
+  if (!budget) return std::unexpected(budget.error());
   auto cost = parse_usd(f.cost_per_label, "--cost-per-label");
-  if (!cost) return report_error(cost.error());
+  if (!cost) return std::unexpected(cost.error());
   auto strategy = labeling::parse_strategy(f.strategy);
-  if (!strategy) return report_error(strategy.error());
+  if (!strategy) return std::unexpected(strategy.error());
   o.predictions = f.predictions;
   o.embeddings = f.embeddings;
   o.validation = f.validation;
@@ -87,9 +87,9 @@ int execute(Context& ctx, const LabelFlags& f) {
   o.out = f.out;
   TimePoint started = ctx.clock.now();
   auto report = labeling::plan(o);
-  if (!report) return report_error(report.error());
+  if (!report) return std::unexpected(report.error());
   auto run_id = record(ctx, f, *report, started);
-  if (!run_id) return report_error(run_id.error());
+  if (!run_id) return std::unexpected(run_id.error());
   if (f.json || ctx.format() == Format::json)
     fmt::print("{}", labeling::report_json(*report));
   else

@@ -23,9 +23,9 @@ Result<std::pair<budget::Scope, std::string>> target_of(const QuotaFlags& f) {
   return std::pair{budget::Scope::project, f.project};
 }
 
-int set(Context& ctx, const QuotaFlags& f) {
+Result<int> set(Context& ctx, const QuotaFlags& f) {
   auto target = target_of(f);
-  if (!target) return report_error(target.error());
+  if (!target) return std::unexpected(target.error());
   struct PeriodLimits {
     budget::Period period;
     const std::string& usd;
@@ -41,17 +41,17 @@ int set(Context& ctx, const QuotaFlags& f) {
     budget::Quota q{target->first, target->second, p.period, std::nullopt, p.gpu_hours};
     if (!p.usd.empty()) {
       auto usd = parse_usd(p.usd, p.flag);
-      if (!usd) return report_error(usd.error());
+      if (!usd) return std::unexpected(usd.error());
       q.limit = *usd;
     }
     quotas.push_back(q);
   }
   if (quotas.empty())
-    return report_error({ErrorCode::invalid, "quota set: give a limit, e.g. --monthly-usd 5000 or --monthly-gpu-hours 300"});
+    return fail(ErrorCode::invalid, "quota set: give a limit, e.g. --monthly-usd 5000 or --monthly-gpu-hours 300");
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   for (const auto& q : quotas) {
-    if (auto ok = budget::set_quota(**store, q, ctx.clock.now()); !ok) return report_error(ok.error());
+    if (auto ok = budget::set_quota(**store, q, ctx.clock.now()); !ok) return std::unexpected(ok.error());
     fmt::print("{} quota for {} {}: {}{}\n", budget::period_name(q.period), budget::scope_name(q.scope), q.name,
                q.limit ? "$" + q.limit->to_string(2) : std::string("no money limit"),
                q.gpu_hours ? fmt::format(", {} GPU-hours", *q.gpu_hours) : std::string(", no GPU-hour limit"));
@@ -59,11 +59,11 @@ int set(Context& ctx, const QuotaFlags& f) {
   return k_exit_ok;
 }
 
-int list(Context& ctx) {
+Result<int> list(Context& ctx) {
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto usage = budget::quota_usage(**store, ctx.clock.now());
-  if (!usage) return report_error(usage.error());
+  if (!usage) return std::unexpected(usage.error());
   Format format = ctx.format();
   Table t;
   t.columns = {"scope", "name", "period", "limit_usd", "spent_usd", "limit_gpu_hours", "gpu_hours", "status", "resets_at"};
@@ -78,15 +78,15 @@ int list(Context& ctx) {
   return k_exit_ok;
 }
 
-int remove(Context& ctx, const QuotaFlags& f) {
+Result<int> remove(Context& ctx, const QuotaFlags& f) {
   auto target = target_of(f);
-  if (!target) return report_error(target.error());
+  if (!target) return std::unexpected(target.error());
   auto period = budget::parse_period(f.period);
-  if (!period) return report_error(period.error());
+  if (!period) return std::unexpected(period.error());
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   if (auto ok = budget::remove_quota(**store, target->first, target->second, *period); !ok)
-    return report_error(ok.error());
+    return std::unexpected(ok.error());
   return k_exit_ok;
 }
 

@@ -34,15 +34,15 @@ Table failures_table(const std::vector<budget::FailureLine>& lines, Format forma
   return t;
 }
 
-int execute(Context& ctx, const ReportFlags& f) {
+Result<int> execute(Context& ctx, const ReportFlags& f) {
   auto window = parse_window(f.since, f.until, ctx.clock.now());
-  if (!window) return report_error(window.error());
+  if (!window) return std::unexpected(window.error());
   auto [since, until] = *window;
-  if (auto folded = fold_data_hits(ctx); !folded) return report_error(folded.error());
+  if (auto folded = fold_data_hits(ctx); !folded) return std::unexpected(folded.error());
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto r = budget::report(**store, {since, until, f.limit});
-  if (!r) return report_error(r.error());
+  if (!r) return std::unexpected(r.error());
   Format format = ctx.format();
   std::vector<std::pair<std::string, Table>> sections = {
       {"costliest_jobs", jobs_table(r->costliest, format)},

@@ -12,32 +12,13 @@
 
 #include "cli/context.h"
 #include "cli/repeatable_option.h"
+#include "cli/run_request.h"
 #include "agent/agent.h"
 #include "runner/runner.h"
 #include "util/strings.h"
 
 namespace frugal::cli {
 namespace {
-
-struct RunFlags {
-  std::string name, user, team, project, model, dataset, experiment;
-  std::string provider, region, instance_type, instance_id, hourly_usd;
-  std::optional<int> gpus;
-  std::string max_usd, sample_every = "5s", grace = "30s";
-  std::optional<double> max_gpu_hours;
-  std::vector<std::string> metrics, stop_when;
-  std::string prune, prune_metric;
-  std::int64_t warmup_steps = 0;
-  int startup_runs = 5;
-  std::optional<std::int64_t> max_steps;
-  int retries = 0, keep = 3;
-  std::string retry_on_exit, retry_backoff = "5s", checkpoint_dir, checkpoint_store, preemption_notice,
-                             planned_duration;
-  bool spot = false;
-  bool allow_over_quota = false;
-  std::string server, token, send_every = "5s";
-  std::vector<std::string> tags, params, command;
-};
 
 std::string format_duration(std::int64_t ms) {
   std::int64_t s = ms / 1000;
@@ -119,142 +100,31 @@ void send_spool(const std::string& spool, const agent::Target& target, agent::Pr
                sent->metrics, sent->samples);
 }
 
-int execute(Context& ctx, const RunFlags& f) {
-  // Labels from flags win over FRUGAL_* and the config files (Config's precedence).
-  const std::pair<const char*, const std::string*> labels[] = {{"user", &f.user},
-                                                               {"team", &f.team},
-                                                               {"project", &f.project},
-                                                               {"model", &f.model},
-                                                               {"dataset", &f.dataset},
-                                                               {"experiment", &f.experiment},
-                                                               {"provider", &f.provider},
-                                                               {"region", &f.region},
-                                                               {"instance_type", &f.instance_type},
-                                                               {"instance_id", &f.instance_id},
-                                                               {"server", &f.server},
-                                                               {"token", &f.token}};
-  for (const auto& [key, value] : labels)
-    if (!value->empty()) ctx.flags[key] = *value;
+Result<int> execute(Context& ctx, const RunFlags& f) {
+  for (const auto& [key, value] : config_flags(f)) ctx.flags[key] = value;
   ctx.config.reset();
-  if (auto loaded = ctx.load_config(); !loaded) return report_error(loaded.error());
+  FRUGAL_CHECK(ctx.load_config());
   const Config& c = *ctx.config;
-
-  runner::RunRequest request;
-  request.labels = {c.get("user"),  c.get("team"),    c.get("project"),
-                    c.get("model"), c.get("dataset"), c.get("experiment")};
-  request.name = f.name;
-  request.command = f.command;
-  request.provider = c.get("provider");
-  request.region = c.get("region");
-  request.instance_type = c.get("instance_type");
-  request.instance_id = c.get("instance_id");
-  request.spot = f.spot;
-  request.gpus = f.gpus;
-  request.quota_policy = f.allow_over_quota ? runner::QuotaPolicy::allow_over : runner::QuotaPolicy::enforce;
-  if (!f.hourly_usd.empty()) {
-    auto price = parse_usd(f.hourly_usd, "--hourly-usd");
-    if (!price) return report_error(price.error());
-    request.hourly_price = *price;
-  }
-  if (!f.max_usd.empty()) {
-    auto max = parse_usd(f.max_usd, "--max-usd");
-    if (!max) return report_error(max.error());
-    request.max_usd = *max;
-  }
-  request.max_gpu_hours = f.max_gpu_hours;
-  for (auto [text, into, flag] : {std::tuple{&f.sample_every, &request.sample_every, "--sample-every"},
-                                  std::tuple{&f.grace, &request.grace, "--grace"}}) {
-    auto d = parse_duration(*text);
-    if (!d) return report_error(d.error().wrap(flag));
-    if (*d < std::chrono::milliseconds(10) && std::string_view(flag) == "--sample-every")
-      return report_error({ErrorCode::invalid, "--sample-every: at least 10ms"});
-    *into = *d;
-  }
-  for (const auto& m : f.metrics) {
-    auto parsed = parse_key_value(m, "--metric");
-    if (!parsed) return report_error(parsed.error());
-    request.metric_patterns.push_back(*parsed);
-  }
-  request.stop_when = f.stop_when;
-  request.prune = f.prune;
-  request.prune_metric = f.prune_metric;
-  request.warmup_steps = f.warmup_steps;
-  request.startup_runs = f.startup_runs;
-  request.max_steps = f.max_steps;
-  request.retries = f.retries;
-  request.keep = f.keep;
-  request.checkpoint_dir = f.checkpoint_dir;
-  request.checkpoint_store = f.checkpoint_store;
-  request.preemption_notice = f.preemption_notice;
-  if (!f.planned_duration.empty()) {
-    auto planned = parse_duration(f.planned_duration);
-    if (!planned) return report_error(planned.error().wrap("--planned-duration"));
-    request.planned_duration = *planned;
-  }
-  if (!f.retry_on_exit.empty()) {
-    for (auto part : util::split(f.retry_on_exit, ',')) {
-      int code = 0;
-      auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), code);
-      if (ec != std::errc() || end != part.data() + part.size() || code < 1 || code > 255)
-        return report_error(
-            {ErrorCode::invalid, fmt::format("--retry-on-exit: '{}' is not an exit status 1-255 "
-                                             "(e.g. --retry-on-exit 137,143)",
-                                             part)});
-      request.retry_on_exit.insert(code);
-    }
-  }
-  if (auto backoff = parse_duration(f.retry_backoff); backoff)
-    request.retry_backoff = *backoff;
-  else
-    return report_error(backoff.error().wrap("--retry-backoff"));
+  RunPlan plan = FRUGAL_TRY(build_run_plan(f, c));
+  const runner::RunRequest& request = plan.request;
   if (request.retries > 0 && request.retry_on_exit.empty())
-    fmt::print(
-        stderr,
-        "frugal: note: --retries retries only preemptions unless --retry-on-exit names exit statuses\n");
-  for (const auto& kv : f.tags) {
-    auto parsed = parse_key_value(kv, "--tag");
-    if (!parsed) return report_error(parsed.error());
-    request.tags.push_back(*parsed);
-  }
-  for (const auto& kv : f.params) {
-    auto parsed = parse_key_value(kv, "--param");
-    if (!parsed) return report_error(parsed.error());
-    request.params.push_back(*parsed);
-  }
-  if (!request.checkpoint_store.empty() && request.checkpoint_dir.empty())
-    return report_error({ErrorCode::invalid,
-                         "--checkpoint-store copies what --checkpoint-dir holds: give --checkpoint-dir too"});
+    fmt::print(stderr, "frugal: note: --retries retries only preemptions unless --retry-on-exit names exit statuses\n");
   if (!request.checkpoint_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(request.checkpoint_dir, ec);  // the job writes there
   }
-  if (f.warmup_steps < 0 || f.startup_runs < 0 || (f.max_steps && *f.max_steps <= 0))
-    return report_error(
-        {ErrorCode::invalid, "--warmup-steps, --startup-runs and --max-steps must not be negative"});
   // With a server, the run is recorded into a spool of its own and sent when it ends: the job
   // neither waits on nor fails with the network (agent/agent.h).
-  agent::Target target{c.get("server"), c.get("token")};
+  const agent::Target& target = plan.target;
   std::string spool;
-  std::chrono::milliseconds send_every{5000};
-  if (!target.server.empty()) {
-    if (target.token.empty()) return report_error({ErrorCode::invalid, "--server needs --token (or FRUGAL_TOKEN)"});
-    if (!target.server.starts_with("http://") && !target.server.starts_with("https://"))
-      return report_error({ErrorCode::invalid, fmt::format("--server '{}': expected http://host:port or https://host", target.server)});
-    auto every = parse_duration(f.send_every);
-    if (!every || every->count() < 100)
-      return report_error({ErrorCode::invalid, fmt::format("--send-every '{}': expected a duration of 100ms or more", f.send_every)});
-    send_every = *every;
-    auto path = agent::new_spool(c.home_dir());
-    if (!path) return report_error(path.error());
-    spool = *path;
-  }
+  if (!target.server.empty()) spool = FRUGAL_TRY(agent::new_spool(c.home_dir()));
   auto store = spool.empty() ? ctx.open_store(store::Access::read_write) : store::open_store(spool, store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   // The runner writes little at a time: a small page cache keeps it lean beside the job (the
   // 64 MiB default serves bulk imports). Backends without the pragma simply refuse it.
   if ((*store)->dialect() == "sqlite") (void)(*store)->execute("PRAGMA cache_size = -2048");
   std::optional<LiveSender> live;
-  if (!spool.empty()) live.emplace(spool, target, send_every);
+  if (!spool.empty()) live.emplace(spool, target, plan.send_every);
   auto outcome = runner::run_tracked(**store, request, ctx.clock);
   if (!spool.empty()) {
     auto progress = live->finish();
@@ -263,19 +133,12 @@ int execute(Context& ctx, const RunFlags& f) {
   }
   if (!outcome) {
     const Error& e = outcome.error();
-    if (e.code == ErrorCode::quota_exceeded) {
-      report_error(e);
-      return runner::k_exit_quota_refused;
-    }
-    if (e.code == ErrorCode::not_found && e.message.starts_with("cannot run")) {
-      report_error(e);
-      return runner::k_exit_not_found;
-    }
+    // The job could not be started: the shell's statuses for it (127 absent, 126 not executable).
     if (e.message.starts_with("cannot run")) {
-      report_error(e);
-      return runner::k_exit_cannot_execute;
+      fmt::print(stderr, "frugal: {}\n", e.message);
+      return e.code == ErrorCode::not_found ? runner::k_exit_not_found : runner::k_exit_cannot_execute;
     }
-    return report_error(e);
+    return std::unexpected(e);
   }
   for (const auto& w : outcome->warnings) fmt::print(stderr, "frugal: warning: {}\n", w);
   // Stopped by frugal: a status of its own, so `frugal run ... && deploy` does not go ahead.

@@ -34,10 +34,10 @@ Result<std::pair<std::string, int>> parse_listen(const std::string& text) {
   return std::pair{host, port};
 }
 
-int serve(Context& ctx, const ServeFlags& f) {
+Result<int> serve(Context& ctx, const ServeFlags& f) {
   auto where = parse_listen(f.listen);
-  if (!where) return report_error(where.error());
-  if (auto ok = ctx.load_config(); !ok) return report_error(ok.error());
+  if (!where) return std::unexpected(where.error());
+  if (auto ok = ctx.load_config(); !ok) return std::unexpected(ok.error());
   server::ServeOptions options;
   std::tie(options.host, options.port) = *where;
   options.database = ctx.config->database();
@@ -47,34 +47,34 @@ int serve(Context& ctx, const ServeFlags& f) {
   options.on_listening = [&](int port) {
     fmt::print(stderr, "frugal: serving {} on http://{}:{} (OpenAPI at /api/openapi.json)\n", options.database, options.host, port);
   };
-  if (auto ok = server::serve(options); !ok) return report_error(ok.error());
+  if (auto ok = server::serve(options); !ok) return std::unexpected(ok.error());
   fmt::print(stderr, "frugal: server stopped\n");
   return k_exit_ok;
 }
 
-int create_token(Context& ctx, const TokenFlags& f) {
+Result<int> create_token(Context& ctx, const TokenFlags& f) {
   auto role = server::parse_role(f.role);
-  if (!role) return report_error(role.error());
+  if (!role) return std::unexpected(role.error());
   server::NewToken t{f.name, f.team, *role, std::nullopt};
   if (!f.expires.empty()) {
     auto d = parse_duration(f.expires);
-    if (!d) return report_error(d.error().wrap("--expires"));
+    if (!d) return std::unexpected(d.error().wrap("--expires"));
     t.expires = ctx.clock.now() + *d;
   }
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto token = server::create_token(**store, t, ctx.clock.now());
-  if (!token) return report_error(token.error());
+  if (!token) return std::unexpected(token.error());
   fmt::print("{}\n", *token);
   fmt::print(stderr, "frugal: a {} token{}; shown once, only its hash is stored\n", f.role, f.team.empty() ? "" : " of team " + f.team);
   return k_exit_ok;
 }
 
-int list(Context& ctx) {
+Result<int> list(Context& ctx) {
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto tokens = server::list_tokens(**store);
-  if (!tokens) return report_error(tokens.error());
+  if (!tokens) return std::unexpected(tokens.error());
   Table t;
   t.columns = {"id", "prefix", "role", "team", "name", "created_at", "expires_at", "revoked_at"};
   for (const auto& k : *tokens)
@@ -84,10 +84,10 @@ int list(Context& ctx) {
   return k_exit_ok;
 }
 
-int revoke(Context& ctx, std::int64_t id) {
+Result<int> revoke(Context& ctx, std::int64_t id) {
   auto store = ctx.open_store(store::Access::read_write);
-  if (!store) return report_error(store.error());
-  if (auto ok = server::revoke_token(**store, id, ctx.clock.now()); !ok) return report_error(ok.error());
+  if (!store) return std::unexpected(store.error());
+  if (auto ok = server::revoke_token(**store, id, ctx.clock.now()); !ok) return std::unexpected(ok.error());
   fmt::print(stderr, "frugal: token {} revoked\n", id);
   return k_exit_ok;
 }

@@ -23,33 +23,33 @@ Cell value_cell(const store::Value& v) {
   return Cell::null();
 }
 
-int execute(Context& ctx, const SqlFlags& f) {
+Result<int> execute(Context& ctx, const SqlFlags& f) {
   if (f.schema) {
     fmt::print("{}", store::schema_markdown());
     return k_exit_ok;
   }
-  if (f.query.empty()) return report_error({ErrorCode::invalid, "sql: give a query, e.g. frugal sql \"SELECT * FROM runs LIMIT 5\", or --schema"});
+  if (f.query.empty()) return fail(ErrorCode::invalid, "sql: give a query, e.g. frugal sql \"SELECT * FROM runs LIMIT 5\", or --schema");
   std::chrono::milliseconds limit{0};
   if (f.timeout != "0") {
     auto parsed = parse_duration(f.timeout);
     if (!parsed || parsed->count() <= 0)
-      return report_error({ErrorCode::invalid, fmt::format("--timeout '{}': expected a duration such as 60s or 5m, or 0 "
-                                                           "for none", f.timeout)});
+      return fail(ErrorCode::invalid, fmt::format("--timeout '{}': expected a duration such as 60s or 5m, or 0 "
+                                                           "for none", f.timeout));
     limit = *parsed;
   }
   // A read-only connection (SQLite: an authorizer; PostgreSQL: READ ONLY transactions as the
   // reader role): user SQL can read everything and change nothing.
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   (*store)->set_query_time_limit(static_cast<int>(std::min<std::int64_t>(limit.count(), 86'400'000)));
   if (f.explain) {
     auto plan = (*store)->explain(f.query);
-    if (!plan) return report_error(plan.error());
+    if (!plan) return std::unexpected(plan.error());
     for (const auto& line : *plan) fmt::print("{}\n", line);
     return k_exit_ok;
   }
   auto result = (*store)->query(f.query);
-  if (!result) return report_error(result.error());
+  if (!result) return std::unexpected(result.error());
   Table table;
   table.columns = result->columns;
   for (const auto& row : result->rows) {

@@ -12,14 +12,14 @@ struct SyncFlags {
 };
 
 // Sends every spool left by `frugal run --server` while the server was unreachable.
-int sync(Context& ctx, const SyncFlags& f) {
+Result<int> sync(Context& ctx, const SyncFlags& f) {
   if (!f.server.empty()) ctx.flags["server"] = f.server;
   if (!f.token.empty()) ctx.flags["token"] = f.token;
   ctx.config.reset();
-  if (auto loaded = ctx.load_config(); !loaded) return report_error(loaded.error());
+  if (auto loaded = ctx.load_config(); !loaded) return std::unexpected(loaded.error());
   agent::Target target{ctx.config->get("server"), ctx.config->get("token")};
   if (target.server.empty() || target.token.empty())
-    return report_error({ErrorCode::invalid, "sync: give --server and --token (or FRUGAL_SERVER and FRUGAL_TOKEN)"});
+    return fail(ErrorCode::invalid, "sync: give --server and --token (or FRUGAL_SERVER and FRUGAL_TOKEN)");
   int failures = 0;
   agent::SyncReport total;
   auto spools = agent::pending_spools(ctx.config->home_dir());

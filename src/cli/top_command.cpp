@@ -28,23 +28,23 @@ std::vector<Cell> row_cells(std::size_t rank, const budget::LeaderboardRow& r, F
           money_cell(r.saved_by_cache, format)};
 }
 
-int execute(Context& ctx, const TopFlags& f) {
+Result<int> execute(Context& ctx, const TopFlags& f) {
   budget::LeaderboardQuery q;
   auto by = budget::parse_dimension(f.by);
-  if (!by) return report_error(by.error());
+  if (!by) return std::unexpected(by.error());
   auto metric = budget::parse_metric(f.metric);
-  if (!metric) return report_error(metric.error());
+  if (!metric) return std::unexpected(metric.error());
   auto window = parse_window(f.since, f.until, ctx.clock.now());
-  if (!window) return report_error(window.error());
+  if (!window) return std::unexpected(window.error());
   q.by = *by;
   q.metric = *metric;
   std::tie(q.since, q.until) = *window;
   q.limit = f.limit;
-  if (auto folded = fold_data_hits(ctx); !folded) return report_error(folded.error());
+  if (auto folded = fold_data_hits(ctx); !folded) return std::unexpected(folded.error());
   auto store = ctx.open_store(store::Access::read_only);
-  if (!store) return report_error(store.error());
+  if (!store) return std::unexpected(store.error());
   auto board = budget::leaderboard(**store, q);
-  if (!board) return report_error(board.error());
+  if (!board) return std::unexpected(board.error());
   Format format = ctx.format();
   Table table;
   table.columns = {"rank", std::string(budget::dimension_name(q.by)), "cost_usd", "share", "gpu_hours",
