@@ -9,11 +9,11 @@
 #include <fmt/format.h>
 
 #include "advise/rules.h"
+#include "core/run_cost.h"
 
 namespace frugal::advise {
 namespace {
 
-constexpr double k_idle_pct = 5.0;
 constexpr double k_underused_pct = 30.0;
 // The utilisation a well-fed job reaches: below it, the same work needs util/60 of the GPU-time.
 constexpr double k_target_pct = 60.0;
@@ -43,11 +43,11 @@ Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
   bool any_unsummed = std::any_of(w.runs.begin(), w.runs.end(), [](const WindowRun& r) {
     return r.gpu_count > 0 && !r.has(WindowRun::gpu_util_mean_field);
   });
-  std::vector<store::Value> p = {c.since, c.until};
+  std::vector<store::Value> p = {k_idle_gpu_util_pct, c.since, c.until};
   c.bind_team(p);
   if (any_unsummed)
     FRUGAL_CHECK(c.store.for_each_row(
-        "SELECT run_id, count(*), sum(CASE WHEN gpu_util_pct < 5 THEN 1 ELSE 0 END), avg(gpu_util_pct) "
+        "SELECT run_id, count(*), sum(CASE WHEN gpu_util_pct < ? THEN 1 ELSE 0 END), avg(gpu_util_pct) "
         "FROM samples WHERE run_id IN (SELECT id FROM runs WHERE started_at >= ? AND started_at < ? "
         "AND gpu_count > 0 AND gpu_util_mean IS NULL" + c.team_filter() + ") AND gpu_index IS NOT NULL "
         "AND gpu_util_pct IS NOT NULL GROUP BY run_id",
@@ -95,7 +95,7 @@ Result<void> idle_gpus(const Context& c, std::vector<Recommendation>& out) {
       rec.target = "project " + project;
       rec.id = recommendation_id(rec.rule, u.team + "|" + rec.target);
       rec.team = u.team;
-      rec.finding = fmt::format("GPUs were held idle (under 5% busy) for {:.1f} GPU-hours, costing {}",
+      rec.finding = fmt::format("GPUs were held idle (under {}% busy) for {:.1f} GPU-hours, costing {}", k_idle_gpu_util_pct,
                                 u.idle_gpu_seconds / 3600, usd(u.idle_cost));
       rec.evidence = {{"runs", std::to_string(u.runs)},
                       {"idle GPU-hours", fmt::format("{:.1f}", u.idle_gpu_seconds / 3600)},

@@ -136,8 +136,14 @@ class EventLog {
   Money m_avoided;
 };
 
+// `data get` prints each local path; `data prefetch` only warms the cache.
+enum class PrintPaths { yes, no };
+enum class Pin { yes, no };
+
 // Prints each URL's local path on stdout (one per line, in order), what happened on stderr.
-Result<int> get(Context& ctx, const DataFlags& f, bool quiet_paths) {
+
+Result<int> get(Context& ctx, const DataFlags& f, PrintPaths print) {
+  const bool quiet_paths = print == PrintPaths::no;
   auto cache = open_cache(ctx);
   if (!cache) return std::unexpected(cache.error());
   datacache::GetOptions options;
@@ -166,11 +172,11 @@ Result<int> get(Context& ctx, const DataFlags& f, bool quiet_paths) {
   return k_exit_ok;
 }
 
-Result<int> pin(Context& ctx, const DataFlags& f, bool pinned) {
+Result<int> pin(Context& ctx, const DataFlags& f, Pin pin) {
   auto cache = open_cache(ctx);
   if (!cache) return std::unexpected(cache.error());
   for (const auto& url : f.urls)
-    if (auto ok = cache->pin(url, pinned); !ok) return std::unexpected(ok.error());
+    if (auto ok = pin == Pin::yes ? cache->pin(url) : cache->unpin(url); !ok) return std::unexpected(ok.error());
   return k_exit_ok;
 }
 
@@ -237,19 +243,19 @@ void add_data_command(CLI::App& app, Context& ctx) {
   auto* get_cmd = data->add_subcommand("get", "print each URL's local path, downloading it on a miss");
   get_cmd->add_option("url", flags->urls, "s3://bucket/key, https://host/path, file:///path")->required();
   add_fetch_flags(get_cmd, *flags);
-  get_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return get(ctx, *flags, false); }; });
+  get_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return get(ctx, *flags, PrintPaths::yes); }; });
 
   auto* prefetch = data->add_subcommand("prefetch", "download every URL listed in a file (one per line)");
   prefetch->add_option("list", flags->list_file, "file of URLs; blank lines and # comments skipped")->required();
   add_fetch_flags(prefetch, *flags);
-  prefetch->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return get(ctx, *flags, true); }; });
+  prefetch->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return get(ctx, *flags, PrintPaths::no); }; });
 
   auto* pin_cmd = data->add_subcommand("pin", "never evict these URLs' objects (held now or later)");
   pin_cmd->add_option("url", flags->urls, "URLs to pin")->required();
-  pin_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return pin(ctx, *flags, true); }; });
+  pin_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return pin(ctx, *flags, Pin::yes); }; });
   auto* unpin_cmd = data->add_subcommand("unpin", "let these URLs' objects be evicted again");
   unpin_cmd->add_option("url", flags->urls, "URLs to unpin")->required();
-  unpin_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return pin(ctx, *flags, false); }; });
+  unpin_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return pin(ctx, *flags, Pin::no); }; });
 
   auto* stats_cmd = data->add_subcommand("stats", "objects held, what was served from disk and the egress it avoided");
   stats_cmd->callback([&ctx] { ctx.action = [&ctx] { return stats(ctx); }; });

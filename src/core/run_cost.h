@@ -10,4 +10,8 @@ namespace frugal {
 
 Money run_cost(Money hourly, std::int64_t duration_ms, int gpu_count, int instance_gpu_count);
 
+// A held GPU less busy than this (NVML's utilisation, %) is idle: the runner counts its time as idle
+// GPU-seconds and idle cost, and `frugal advise` finds the GPUs held so.
+inline constexpr double k_idle_gpu_util_pct = 5.0;
+
 }  // namespace frugal

@@ -203,7 +203,7 @@ Result<GetResult> DataCache::get(const std::string& url, const GetOptions& optio
   if (std::any_of(url.begin(), url.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
     return fail(ErrorCode::invalid, "URL with a control character (newline, tab, ...): refused");
   Paths p(m_folder, cache::sha256_hex(url));
-  if (options.pin) FRUGAL_CHECK(pin(url, true));
+  if (options.pin) FRUGAL_CHECK(pin(url));
 
   // The stored copy if it is as stored: same size and mtime (a stat, no hashing). Anything that
   // wrote to it since changed its mtime, so it is fetched again. Hashing each download instead
@@ -254,16 +254,29 @@ Result<GetResult> DataCache::get(const std::string& url, const GetOptions& optio
   return result;
 }
 
-Result<void> DataCache::pin(const std::string& url, bool pinned) {
+namespace {
+
+Result<void> check_remote(const std::string& url) {
   if (!is_remote_url(url))
     return fail(ErrorCode::invalid, fmt::format("'{}': expected an s3://, https://, http:// or file:// URL", url));
+  return {};
+}
+
+}  // namespace
+
+Result<void> DataCache::unpin(const std::string& url) {
+  FRUGAL_CHECK(check_remote(url));
   Paths p(m_folder, cache::sha256_hex(url));
   std::error_code ec;
-  if (!pinned) {
-    fs::remove(p.pin, ec);
-    if (ec) return fail(ErrorCode::io, fmt::format("{}: {}", p.pin, ec.message()));
-    return {};
-  }
+  fs::remove(p.pin, ec);
+  if (ec) return fail(ErrorCode::io, fmt::format("{}: {}", p.pin, ec.message()));
+  return {};
+}
+
+Result<void> DataCache::pin(const std::string& url) {
+  FRUGAL_CHECK(check_remote(url));
+  Paths p(m_folder, cache::sha256_hex(url));
+  std::error_code ec;
   fs::create_directories(fs::path(p.pin).parent_path(), ec);
   if (ec) return fail(ErrorCode::io, fmt::format("{}: {}", p.pin, ec.message()));
   return cache::write_atomically(p.pin, url + "\n");

@@ -80,8 +80,10 @@ class DataCache {
   // once, one downloads and the others wait and hit. Errors name the URL.
   Result<GetResult> get(const std::string& url, const GetOptions& options = {});
   Result<Stats> stats() const;
-  // Pins or unpins `url` (whether or not it is held yet). A pinned object is never evicted.
-  Result<void> pin(const std::string& url, bool pinned);
+  // Pins `url` (whether or not it is held yet): a pinned object is never evicted. Unpinning lets
+  // it go by LRU again.
+  Result<void> pin(const std::string& url);
+  Result<void> unpin(const std::string& url);
   // Evicts least recently used objects (a hit refreshes one) until the rest fit `limits`, and
   // removes partial downloads nobody is resuming when the floor needs the space. An object being
   // downloaded or pinned is never evicted.

@@ -143,7 +143,7 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
   };
   auto child = run_child(with_resume(request.command, resume), clock, &supervision);
   if (checkpoints) {  // what the job finished writing as it ended
-    auto found = checkpoints->scan({}, /*job_ended=*/true);
+    auto found = checkpoints->scan({}, CheckpointWatcher::JobState::ended);
     if (!found.empty()) last_checkpoint = clock.now();
     record_checkpoints(store, outcome.run_id, found, clock.now());
     checkpoints->wait_for_copies();  // the next attempt resumes from the store

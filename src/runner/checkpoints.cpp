@@ -89,7 +89,8 @@ std::optional<std::int64_t> step_of(const std::string& name) {
   return last;
 }
 
-std::vector<Checkpoint> CheckpointWatcher::scan(const std::set<pid_t>& job_pids, bool job_ended) {
+std::vector<Checkpoint> CheckpointWatcher::scan(const std::set<pid_t>& job_pids, JobState job) {
+  const bool job_ended = job == JobState::ended;
   std::vector<Checkpoint> complete;
   std::error_code ec;
   if (!fs::is_directory(m_folder, ec)) return complete;

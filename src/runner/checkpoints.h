@@ -48,9 +48,10 @@ class CheckpointWatcher {
   CheckpointWatcher& operator=(const CheckpointWatcher&) = delete;
 
   // Looks again; returns the checkpoints that became complete since the last look (stored first).
-  // `job_ended`: the job has exited, so what it held open, or what nobody saw while it ran, is
-  // suspect for good (until it changes, or gets a .done marker).
-  std::vector<Checkpoint> scan(const std::set<pid_t>& job_pids, bool job_ended = false);
+  // JobState::ended: the job has exited, so what it held open, or what nobody saw while it ran,
+  // is suspect for good (until it changes, or gets a .done marker).
+  enum class JobState { running, ended };
+  std::vector<Checkpoint> scan(const std::set<pid_t>& job_pids, JobState job = JobState::running);
   // The newest complete checkpoint (by step, then by when it was seen).
   const std::optional<Checkpoint>& newest() const { return m_newest; }
   // Where to resume from: the newest checkpoint's stored copy once it is there, else its own path.

@@ -38,7 +38,7 @@ std::optional<StopRequest> Watch::tick(pid_t group, TimePoint now) {
       m_gpu_util_peak = std::max(m_gpu_util_peak, r.util_pct);
       ++m_gpu_util_histogram[static_cast<std::size_t>(std::clamp(std::lround(r.util_pct), 0L, 100L))];
       m_gpu_mem_peak = std::max(m_gpu_mem_peak, r.mem_used_bytes);
-      if (r.util_pct < 5) m_idle_gpu_seconds += seconds;
+      if (r.util_pct < k_idle_gpu_util_pct) m_idle_gpu_seconds += seconds;
     }
   }
   ++m_ticks;

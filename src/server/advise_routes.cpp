@@ -26,7 +26,7 @@ Result<Reply> list(Call& call) {
 
 Result<Reply> dismiss(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
-  std::string why = FRUGAL_TRY(string_field(body, "why", "why", true));
+  std::string why = FRUGAL_TRY(string_field(body, "why", "why", Field::required));
   std::string id = call.path_params.at(0);
   FRUGAL_CHECK(call.write([&](store::Store& s) { return advise::dismiss(s, id, why, call.now); }));
   return Reply{200, {{"dismissed", id}}};

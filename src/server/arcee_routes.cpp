@@ -22,7 +22,7 @@ Result<Reply> start_run(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   tracking::RunStart run;
   run.labels.experiment = call.path_params.at(0);
-  run.name = FRUGAL_TRY(string_field(body, "name", "", false));
+  run.name = FRUGAL_TRY(string_field(body, "name", "", Field::optional));
   if (auto c = body.find("command"); c != body.end() && c->is_string() && !c->get<std::string>().empty())
     run.command = {c->get<std::string>()};
   else
@@ -54,14 +54,14 @@ Result<Reply> collect(Call& call) {
     tracking::MetricPoint p;
     p.key = key;
     // Numbers, and NaN/Infinity as Python's json.dumps writes them (parse_body made them strings).
-    p.value = *FRUGAL_TRY(number_field(*data, key, "data", true));
+    p.value = *FRUGAL_TRY(number_field(*data, key, "data", Field::required));
     p.time = call.now;
     points.push_back(std::move(p));
   }
   std::string instance_type, instance_id;
   if (auto platform = body.find("platform"); platform != body.end() && platform->is_object()) {
-    instance_type = FRUGAL_TRY(string_field(*platform, "flavor", "platform", false));
-    instance_id = FRUGAL_TRY(string_field(*platform, "instance_id", "platform", false));
+    instance_type = FRUGAL_TRY(string_field(*platform, "flavor", "platform", Field::optional));
+    instance_id = FRUGAL_TRY(string_field(*platform, "instance_id", "platform", Field::optional));
   }
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
     FRUGAL_CHECK(tracking::log_metrics(s, id, points));
@@ -79,16 +79,16 @@ Result<Reply> proc(Call& call) {
   std::optional<double> cpu;
   std::optional<std::int64_t> rss;
   if (auto p = stats->find("proc"); p != stats->end() && p->is_object()) {
-    cpu = FRUGAL_TRY(number_field(*p, "cpu", "proc_stats.proc", false));
+    cpu = FRUGAL_TRY(number_field(*p, "cpu", "proc_stats.proc", Field::optional));
     if (auto mem = p->find("mem"); mem != p->end() && mem->is_object())
       if (auto r = mem->find("rss"); r != mem->end() && r->is_object())
-        if (auto t = FRUGAL_TRY(number_field(*r, "t", "proc_stats.proc.mem.rss", false)); t && std::isfinite(*t))
+        if (auto t = FRUGAL_TRY(number_field(*r, "t", "proc_stats.proc.mem.rss", Field::optional)); t && std::isfinite(*t))
           rss = static_cast<std::int64_t>(*t);
   }
   std::optional<double> gpu_load, gpu_mem_mb;
   if (auto g = stats->find("gpu_stats"); g != stats->end() && g->is_object()) {
-    gpu_load = FRUGAL_TRY(number_field(*g, "avg_gpu_load", "proc_stats.gpu_stats", false));
-    gpu_mem_mb = FRUGAL_TRY(number_field(*g, "avg_gpu_memory_used", "proc_stats.gpu_stats", false));
+    gpu_load = FRUGAL_TRY(number_field(*g, "avg_gpu_load", "proc_stats.gpu_stats", Field::optional));
+    gpu_mem_mb = FRUGAL_TRY(number_field(*g, "avg_gpu_memory_used", "proc_stats.gpu_stats", Field::optional));
   }
   std::vector<tracking::SampleRow> rows(1);
   rows[0].time = call.now;
@@ -132,10 +132,10 @@ Result<Reply> update(Call& call) {
     for (const auto& [k, v] : it->items()) into->emplace_back(k, text_of(v));
   }
   std::optional<tracking::RunStatus> status;
-  if (auto state = FRUGAL_TRY(integer_field(body, "state", "", false))) status = FRUGAL_TRY(status_of_state(*state));
+  if (auto state = FRUGAL_TRY(integer_field(body, "state", "", Field::optional))) status = FRUGAL_TRY(status_of_state(*state));
   bool finish = false;
   if (auto f = body.find("finish"); f != body.end() && f->is_boolean()) finish = f->get<bool>();
-  std::string reason = FRUGAL_TRY(string_field(body, "reason", "", false));
+  std::string reason = FRUGAL_TRY(string_field(body, "reason", "", Field::optional));
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
     FRUGAL_CHECK(tracking::set_tags(s, id, tags, writer_of(call.who)));
     FRUGAL_CHECK(tracking::log_params(s, id, params));
@@ -157,7 +157,7 @@ Handler numbered_tag(std::string field, std::string prefix) {
   return [field, prefix](Call& call) -> Result<Reply> {
     auto id = FRUGAL_TRY(path_run(call));
     auto body = FRUGAL_TRY(parse_body(call));
-    std::string value = FRUGAL_TRY(string_field(body, field, "", true));
+    std::string value = FRUGAL_TRY(string_field(body, field, "", Field::required));
     FRUGAL_CHECK(call.write([&](store::Store& s) { return tracking::append_numbered_tag(s, id, prefix, value); }));
     return Reply{200, json::object()};
   };
@@ -174,8 +174,8 @@ Result<Reply> label_run(Call& call, const char* tag, const std::string& value) {
 
 Result<Reply> dataset_register(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
-  std::string name = FRUGAL_TRY(string_field(body, "name", "", false));
-  if (name.empty()) name = FRUGAL_TRY(string_field(body, "path", "", true));
+  std::string name = FRUGAL_TRY(string_field(body, "name", "", Field::optional));
+  if (name.empty()) name = FRUGAL_TRY(string_field(body, "path", "", Field::required));
   return label_run(call, "frugal.dataset", name);
 }
 
@@ -190,7 +190,7 @@ Result<Reply> accepted(Call& call) {
 
 Result<Reply> model_or_artifact(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
-  std::string key = FRUGAL_TRY(string_field(body, "key", "", false));
+  std::string key = FRUGAL_TRY(string_field(body, "key", "", Field::optional));
   if (key.empty() && !call.path_params.empty()) key = call.path_params.back();
   return Reply{200, {{"_id", key.empty() ? std::string("artifact") : key}, {"key", key}}};
 }

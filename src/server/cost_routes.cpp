@@ -130,17 +130,17 @@ Result<Reply> list_quotas(Call& call) {
 Result<Reply> set_quota(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   budget::Quota q;
-  q.scope = FRUGAL_TRY(budget::parse_scope(FRUGAL_TRY(string_field(body, "scope", "", true))));
-  q.name = FRUGAL_TRY(string_field(body, "name", "", true));
-  std::string period = FRUGAL_TRY(string_field(body, "period", "", false));
+  q.scope = FRUGAL_TRY(budget::parse_scope(FRUGAL_TRY(string_field(body, "scope", "", Field::required))));
+  q.name = FRUGAL_TRY(string_field(body, "name", "", Field::required));
+  std::string period = FRUGAL_TRY(string_field(body, "period", "", Field::optional));
   q.period = FRUGAL_TRY(budget::parse_period(period.empty() ? "monthly" : period));
-  std::string limit = FRUGAL_TRY(string_field(body, "limit_usd", "", false));
+  std::string limit = FRUGAL_TRY(string_field(body, "limit_usd", "", Field::optional));
   if (!limit.empty()) {
     auto m = Money::parse(limit);
     if (!m || *m <= Money()) return fail(ErrorCode::invalid, "field 'limit_usd': expected a positive decimal string such as \"5000\"");
     q.limit = *m;
   }
-  q.gpu_hours = FRUGAL_TRY(number_field(body, "limit_gpu_hours", "", false));
+  q.gpu_hours = FRUGAL_TRY(number_field(body, "limit_gpu_hours", "", Field::optional));
   if (!q.limit && !q.gpu_hours) return fail(ErrorCode::invalid, "give 'limit_usd' or 'limit_gpu_hours'");
   FRUGAL_CHECK(call.write([&](store::Store& s) { return budget::set_quota(s, q, call.now); }));
   return Reply{200, {{"scope", budget::scope_name(q.scope)}, {"name", q.name}, {"period", budget::period_name(q.period)}}};
@@ -148,9 +148,9 @@ Result<Reply> set_quota(Call& call) {
 
 Result<Reply> remove_quota(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
-  auto scope = FRUGAL_TRY(budget::parse_scope(FRUGAL_TRY(string_field(body, "scope", "", true))));
-  std::string name = FRUGAL_TRY(string_field(body, "name", "", true));
-  auto period = FRUGAL_TRY(budget::parse_period(FRUGAL_TRY(string_field(body, "period", "", true))));
+  auto scope = FRUGAL_TRY(budget::parse_scope(FRUGAL_TRY(string_field(body, "scope", "", Field::required))));
+  std::string name = FRUGAL_TRY(string_field(body, "name", "", Field::required));
+  auto period = FRUGAL_TRY(budget::parse_period(FRUGAL_TRY(string_field(body, "period", "", Field::required))));
   FRUGAL_CHECK(call.write([&](store::Store& s) { return budget::remove_quota(s, scope, name, period); }));
   return Reply{200, {{"removed", true}}};
 }

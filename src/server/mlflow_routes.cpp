@@ -25,7 +25,7 @@ TimePoint from_ms(std::int64_t ms) { return TimePoint{std::chrono::milliseconds(
 
 // An MLflow time in ms, within the years our text form holds (1970 to 9999).
 Result<std::optional<TimePoint>> ms_field(const json& object, const std::string& name, const std::string& path) {
-  auto ms = FRUGAL_TRY(integer_field(object, name, path, false));
+  auto ms = FRUGAL_TRY(integer_field(object, name, path, Field::optional));
   if (!ms) return std::optional<TimePoint>{};
   if (*ms < 0 || *ms > 253'402'300'799'999)
     return fail(ErrorCode::invalid, fmt::format("field '{}{}{}': milliseconds since 1970, before the year 10000", path,
@@ -66,9 +66,9 @@ Result<std::optional<store::Row>> experiment_by(store::Store& store, const char*
 
 Result<Reply> create_experiment(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
-  std::string name = FRUGAL_TRY(string_field(body, "name", "", true));
+  std::string name = FRUGAL_TRY(string_field(body, "name", "", Field::required));
   if (name.empty()) return fail(ErrorCode::invalid, "field 'name' must not be empty");
-  std::string artifacts = FRUGAL_TRY(string_field(body, "artifact_location", "", false));
+  std::string artifacts = FRUGAL_TRY(string_field(body, "artifact_location", "", Field::optional));
   if (FRUGAL_TRY(experiment_by(call.store, "name", name)))
     return fail(ErrorCode::conflict, fmt::format("experiment '{}' already exists", name));
   std::int64_t id = 0;
@@ -86,7 +86,7 @@ Result<Reply> create_experiment(Call& call) {
 
 Result<Reply> get_experiment_by_name(Call& call) {
   auto f = FRUGAL_TRY(fields(call));
-  std::string name = FRUGAL_TRY(string_field(f, "experiment_name", "", true));
+  std::string name = FRUGAL_TRY(string_field(f, "experiment_name", "", Field::required));
   auto row = FRUGAL_TRY(experiment_by(call.store, "name", name));
   if (!row) {  // runs of `frugal run --experiment NAME` (of this token's team) make it an experiment too
     store::Value p[] = {name, call.who.role == Role::admin ? std::int64_t{1} : std::int64_t{0}, call.who.team};
@@ -103,7 +103,7 @@ Result<Reply> get_experiment_by_name(Call& call) {
 }
 
 Result<std::int64_t> experiment_id_field(const json& f, const char* name) {
-  std::string text = FRUGAL_TRY(string_field(f, name, "", false));
+  std::string text = FRUGAL_TRY(string_field(f, name, "", Field::optional));
   if (text.empty()) return 0;  // MLflow's Default experiment
   std::int64_t id = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
@@ -137,8 +137,8 @@ Result<Reply> list_experiments(Call& call) {
 
 // The run named by `run_id` (or MLflow's older `run_uuid`), when `who` may touch it.
 Result<std::int64_t> run_field(Call& call, const json& f) {
-  std::string text = FRUGAL_TRY(string_field(f, "run_id", "", false));
-  if (text.empty()) text = FRUGAL_TRY(string_field(f, "run_uuid", "", false));
+  std::string text = FRUGAL_TRY(string_field(f, "run_id", "", Field::optional));
+  if (text.empty()) text = FRUGAL_TRY(string_field(f, "run_uuid", "", Field::optional));
   if (text.empty()) return fail(ErrorCode::invalid, "field 'run_id' is required");
   return run_in_scope(call, text);
 }
@@ -184,8 +184,8 @@ Result<std::vector<std::pair<std::string, std::string>>> key_values(const json& 
   for (std::size_t i = 0; i < it->size(); ++i) {
     std::string path = fmt::format("{}[{}]", name, i);
     if (!(*it)[i].is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
-    std::string key = FRUGAL_TRY(string_field((*it)[i], "key", path, true));
-    std::string value = FRUGAL_TRY(string_field((*it)[i], "value", path, false));
+    std::string key = FRUGAL_TRY(string_field((*it)[i], "key", path, Field::required));
+    std::string value = FRUGAL_TRY(string_field((*it)[i], "value", path, Field::optional));
     if (key.empty() || key.size() > 250) return fail(ErrorCode::invalid, fmt::format("field '{}.key': 1 to 250 characters", path));
     out.emplace_back(std::move(key), std::move(value));
   }
@@ -199,8 +199,8 @@ Result<Reply> create_run(Call& call) {
   if (!experiment) return fail(ErrorCode::not_found, fmt::format("experiment {} does not exist", experiment_id));
   tracking::RunStart run;
   run.labels.experiment = experiment_id == 0 ? "" : store::as_text((*experiment)[1]);
-  run.labels.user = FRUGAL_TRY(string_field(body, "user_id", "", false));
-  run.name = FRUGAL_TRY(string_field(body, "run_name", "", false));
+  run.labels.user = FRUGAL_TRY(string_field(body, "user_id", "", Field::optional));
+  run.name = FRUGAL_TRY(string_field(body, "run_name", "", Field::optional));
   run.started = call.now;
   if (auto start = FRUGAL_TRY(ms_field(body, "start_time", ""))) run.started = *start;
   run.tags = FRUGAL_TRY(key_values(body, "tags", k_batch_tags));
@@ -224,8 +224,8 @@ Result<Reply> create_run(Call& call) {
 Result<Reply> update_run(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   auto id = FRUGAL_TRY(run_field(call, body));
-  std::string status = FRUGAL_TRY(string_field(body, "status", "", false));
-  std::string name = FRUGAL_TRY(string_field(body, "run_name", "", false));
+  std::string status = FRUGAL_TRY(string_field(body, "status", "", Field::optional));
+  std::string name = FRUGAL_TRY(string_field(body, "run_name", "", Field::optional));
   std::optional<tracking::RunStatus> ours;
   if (!status.empty()) ours = FRUGAL_TRY(status_from_mlflow(status));
   auto end_time = FRUGAL_TRY(ms_field(body, "end_time", ""));
@@ -253,10 +253,10 @@ Result<Reply> get_run(Call& call) {
 
 Result<tracking::MetricPoint> metric_point(const json& m, const std::string& path, TimePoint now) {
   tracking::MetricPoint p;
-  p.key = FRUGAL_TRY(string_field(m, "key", path, true));
-  p.value = *FRUGAL_TRY(number_field(m, "value", path, true));
+  p.key = FRUGAL_TRY(string_field(m, "key", path, Field::required));
+  p.value = *FRUGAL_TRY(number_field(m, "value", path, Field::required));
   p.time = FRUGAL_TRY(ms_field(m, "timestamp", path)).value_or(now);
-  p.step = FRUGAL_TRY(integer_field(m, "step", path, false)).value_or(0);  // MLflow's proto default
+  p.step = FRUGAL_TRY(integer_field(m, "step", path, Field::optional)).value_or(0);  // MLflow's proto default
   return p;
 }
 
@@ -305,8 +305,8 @@ Result<Reply> log_batch(Call& call) {
 Result<Reply> log_parameter(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   auto id = FRUGAL_TRY(run_field(call, body));
-  std::string key = FRUGAL_TRY(string_field(body, "key", "", true));
-  std::string value = FRUGAL_TRY(string_field(body, "value", "", true));
+  std::string key = FRUGAL_TRY(string_field(body, "key", "", Field::required));
+  std::string value = FRUGAL_TRY(string_field(body, "value", "", Field::required));
   FRUGAL_CHECK(write_batch(call, id, {}, {{key, value}}, {}));
   return Reply{200, json::object()};
 }
@@ -314,8 +314,8 @@ Result<Reply> log_parameter(Call& call) {
 Result<Reply> set_tag(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   auto id = FRUGAL_TRY(run_field(call, body));
-  std::string key = FRUGAL_TRY(string_field(body, "key", "", true));
-  std::string value = FRUGAL_TRY(string_field(body, "value", "", true));
+  std::string key = FRUGAL_TRY(string_field(body, "key", "", Field::required));
+  std::string value = FRUGAL_TRY(string_field(body, "value", "", Field::required));
   FRUGAL_CHECK(write_batch(call, id, {}, {}, {{key, value}}));
   return Reply{200, json::object()};
 }
@@ -323,7 +323,7 @@ Result<Reply> set_tag(Call& call) {
 Result<Reply> metric_history(Call& call) {
   auto f = FRUGAL_TRY(fields(call));
   auto id = FRUGAL_TRY(run_field(call, f));
-  std::string key = FRUGAL_TRY(string_field(f, "metric_key", "", true));
+  std::string key = FRUGAL_TRY(string_field(f, "metric_key", "", Field::required));
   store::Value p[] = {id, key};
   json points = json::array();
   FRUGAL_CHECK(call.store.for_each_row("SELECT value, time, step FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, time "

@@ -35,7 +35,7 @@ Result<Reply> mlflow_search_runs(Call& call) {
     sql += " AND r.team = ?";
     params.emplace_back(call.who.team);
   }
-  std::string filter = FRUGAL_TRY(string_field(body, "filter", "", false));
+  std::string filter = FRUGAL_TRY(string_field(body, "filter", "", Field::optional));
   for (const auto& c : FRUGAL_TRY(parse_filter(filter))) {
     // MLflow's LIKE is case-sensitive and ILIKE is not. SQLite's LIKE ignores ASCII case; PostgreSQL
     // has both.
@@ -100,10 +100,10 @@ Result<Reply> mlflow_search_runs(Call& call) {
     }
   }
   sql += " ORDER BY " + (order.empty() ? std::string("r.started_at DESC") : order) + ", r.id DESC";
-  std::int64_t max_results = FRUGAL_TRY(integer_field(body, "max_results", "", false)).value_or(1000);
+  std::int64_t max_results = FRUGAL_TRY(integer_field(body, "max_results", "", Field::optional)).value_or(1000);
   if (max_results < 1 || max_results > 50000) return fail(ErrorCode::invalid, "field 'max_results': expected 1 to 50000");
   std::int64_t offset = 0;
-  std::string token = FRUGAL_TRY(string_field(body, "page_token", "", false));
+  std::string token = FRUGAL_TRY(string_field(body, "page_token", "", Field::optional));
   if (!token.empty()) {
     auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), offset);
     if (ec != std::errc() || offset < 0 || offset > 1'000'000'000)

@@ -59,20 +59,20 @@ std::string where(const std::string& path, const std::string& name) { return pat
 
 }  // namespace
 
-Result<std::string> string_field(const json& object, const std::string& name, const std::string& path, bool required) {
+Result<std::string> string_field(const json& object, const std::string& name, const std::string& path, Field presence) {
   auto it = object.find(name);
   if (it == object.end() || it->is_null()) {
-    if (required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
+    if (presence == Field::required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
     return std::string();
   }
   if (!it->is_string()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected a string", where(path, name)));
   return it->get<std::string>();
 }
 
-Result<std::optional<double>> number_field(const json& object, const std::string& name, const std::string& path, bool required) {
+Result<std::optional<double>> number_field(const json& object, const std::string& name, const std::string& path, Field presence) {
   auto it = object.find(name);
   if (it == object.end() || it->is_null()) {
-    if (required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
+    if (presence == Field::required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
     return std::optional<double>{};
   }
   if (it->is_number()) return std::optional<double>{it->get<double>()};
@@ -87,10 +87,10 @@ Result<std::optional<double>> number_field(const json& object, const std::string
 }
 
 Result<std::optional<std::int64_t>> integer_field(const json& object, const std::string& name, const std::string& path,
-                                                  bool required) {
+                                                  Field presence) {
   auto it = object.find(name);
   if (it == object.end() || it->is_null()) {
-    if (required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
+    if (presence == Field::required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
     return std::optional<std::int64_t>{};
   }
   if (it->is_number_integer()) return std::optional<std::int64_t>{it->get<std::int64_t>()};

@@ -74,10 +74,14 @@ json openapi_document(const std::vector<Route>& routes);
 
 // The body as JSON; invalid → an error naming the position.
 Result<json> parse_body(const Call& call);
+// Whether a request must carry a field.
+enum class Field { required, optional };
+
 // A field of `object` (named `path` in errors, "metrics[2].value"): a string, a number, an integer.
-Result<std::string> string_field(const json& object, const std::string& name, const std::string& path, bool required);
-Result<std::optional<double>> number_field(const json& object, const std::string& name, const std::string& path, bool required);
-Result<std::optional<std::int64_t>> integer_field(const json& object, const std::string& name, const std::string& path, bool required);
+// Absent or null: an error naming it when required, else "" or none.
+Result<std::string> string_field(const json& object, const std::string& name, const std::string& path, Field presence);
+Result<std::optional<double>> number_field(const json& object, const std::string& name, const std::string& path, Field presence);
+Result<std::optional<std::int64_t>> integer_field(const json& object, const std::string& name, const std::string& path, Field presence);
 
 // Whether `who` may see or write data of `team` (admin: any; agent/member: their own).
 bool may_touch_team(const Principal& who, const std::string& team);

@@ -48,7 +48,7 @@ Result<std::vector<std::pair<std::string, std::string>>> string_map(const json& 
 Result<Reply> create_run(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   tracking::RunStart run;
-  run.name = FRUGAL_TRY(string_field(body, "name", "", false));
+  run.name = FRUGAL_TRY(string_field(body, "name", "", Field::optional));
   if (auto c = body.find("command"); c != body.end() && c->is_array()) {
     for (std::size_t i = 0; i < c->size(); ++i) {
       if (!(*c)[i].is_string()) return fail(ErrorCode::invalid, fmt::format("field 'command[{}]': expected a string", i));
@@ -58,18 +58,18 @@ Result<Reply> create_run(Call& call) {
     return fail(ErrorCode::invalid, "field 'command': expected an array of strings");
   }
   if (run.command.empty()) run.command = {run.name.empty() ? std::string("(remote)") : run.name};
-  run.labels.user = FRUGAL_TRY(string_field(body, "user", "", false));
-  run.labels.team = FRUGAL_TRY(string_field(body, "team", "", false));
-  run.labels.project = FRUGAL_TRY(string_field(body, "project", "", false));
-  run.labels.model = FRUGAL_TRY(string_field(body, "model", "", false));
-  run.labels.dataset = FRUGAL_TRY(string_field(body, "dataset", "", false));
-  run.labels.experiment = FRUGAL_TRY(string_field(body, "experiment", "", false));
-  run.host = FRUGAL_TRY(string_field(body, "host", "", false));
-  run.provider = FRUGAL_TRY(string_field(body, "provider", "", false));
-  run.region = FRUGAL_TRY(string_field(body, "region", "", false));
-  run.instance_type = FRUGAL_TRY(string_field(body, "instance_type", "", false));
-  run.instance_id = FRUGAL_TRY(string_field(body, "instance_id", "", false));
-  std::string hourly = FRUGAL_TRY(string_field(body, "hourly_usd", "", false));
+  run.labels.user = FRUGAL_TRY(string_field(body, "user", "", Field::optional));
+  run.labels.team = FRUGAL_TRY(string_field(body, "team", "", Field::optional));
+  run.labels.project = FRUGAL_TRY(string_field(body, "project", "", Field::optional));
+  run.labels.model = FRUGAL_TRY(string_field(body, "model", "", Field::optional));
+  run.labels.dataset = FRUGAL_TRY(string_field(body, "dataset", "", Field::optional));
+  run.labels.experiment = FRUGAL_TRY(string_field(body, "experiment", "", Field::optional));
+  run.host = FRUGAL_TRY(string_field(body, "host", "", Field::optional));
+  run.provider = FRUGAL_TRY(string_field(body, "provider", "", Field::optional));
+  run.region = FRUGAL_TRY(string_field(body, "region", "", Field::optional));
+  run.instance_type = FRUGAL_TRY(string_field(body, "instance_type", "", Field::optional));
+  run.instance_id = FRUGAL_TRY(string_field(body, "instance_id", "", Field::optional));
+  std::string hourly = FRUGAL_TRY(string_field(body, "hourly_usd", "", Field::optional));
   if (!hourly.empty()) {
     auto price = Money::parse(hourly);
     // The dearest cloud instances cost about $100 an hour: $10,000 bounds a typo, and keeps every
@@ -85,9 +85,9 @@ Result<Reply> create_run(Call& call) {
     run.price_source = price->source;
     run.instance_gpu_count = price->instance_gpu_count;
   }
-  run.gpu_count = static_cast<int>(FRUGAL_TRY(integer_field(body, "gpu_count", "", false)).value_or(run.instance_gpu_count));
-  if (auto n = FRUGAL_TRY(integer_field(body, "instance_gpu_count", "", false))) run.instance_gpu_count = static_cast<int>(*n);
-  std::string started = FRUGAL_TRY(string_field(body, "started_at", "", false));
+  run.gpu_count = static_cast<int>(FRUGAL_TRY(integer_field(body, "gpu_count", "", Field::optional)).value_or(run.instance_gpu_count));
+  if (auto n = FRUGAL_TRY(integer_field(body, "instance_gpu_count", "", Field::optional))) run.instance_gpu_count = static_cast<int>(*n);
+  std::string started = FRUGAL_TRY(string_field(body, "started_at", "", Field::optional));
   run.started = call.now;
   if (!started.empty()) {
     auto t = parse_utc(started);
@@ -115,17 +115,17 @@ Result<Reply> finish_run(Call& call) {
   auto id = FRUGAL_TRY(run_in_scope(call, call.path_params.at(0)));
   auto body = FRUGAL_TRY(parse_body(call));
   tracking::RunEnd end;
-  std::string status = FRUGAL_TRY(string_field(body, "status", "", true));
+  std::string status = FRUGAL_TRY(string_field(body, "status", "", Field::required));
   auto parsed = tracking::parse_status(status);
   if (!parsed || *parsed == tracking::RunStatus::running)
     return fail(ErrorCode::invalid, fmt::format("field 'status': '{}' is not how a run ends (finished, failed, killed, ...)", status));
   end.status = *parsed;
-  if (auto code = FRUGAL_TRY(integer_field(body, "exit_code", "", false))) end.exit_code = static_cast<int>(*code);
-  end.stop_reason = FRUGAL_TRY(string_field(body, "stop_reason", "", false));
+  if (auto code = FRUGAL_TRY(integer_field(body, "exit_code", "", Field::optional))) end.exit_code = static_cast<int>(*code);
+  end.stop_reason = FRUGAL_TRY(string_field(body, "stop_reason", "", Field::optional));
   // What the agent measured while the job ran (frugal run's summary), so leaderboards by idle
   // GPU cost and early-stop savings count agent runs too.
   auto money_field = [&](const char* name) -> Result<std::optional<Money>> {
-    std::string text = FRUGAL_TRY(string_field(body, name, "", false));
+    std::string text = FRUGAL_TRY(string_field(body, name, "", Field::optional));
     if (text.empty()) return std::optional<Money>{};
     auto m = Money::parse(text);
     if (!m || *m < Money() || *m > Money::from_units(1'000'000'000))
@@ -134,15 +134,15 @@ Result<Reply> finish_run(Call& call) {
   };
   end.saved = FRUGAL_TRY(money_field("saved_usd"));
   end.usage.idle_cost = FRUGAL_TRY(money_field("idle_cost_usd"));
-  end.usage.gpu_util_mean = FRUGAL_TRY(number_field(body, "gpu_util_mean", "", false));
-  end.usage.gpu_util_peak = FRUGAL_TRY(number_field(body, "gpu_util_peak", "", false));
-  end.usage.gpu_util_p95 = FRUGAL_TRY(number_field(body, "gpu_util_p95", "", false));
-  if (auto peak = FRUGAL_TRY(integer_field(body, "gpu_mem_peak_bytes", "", false)); peak && *peak >= 0)
+  end.usage.gpu_util_mean = FRUGAL_TRY(number_field(body, "gpu_util_mean", "", Field::optional));
+  end.usage.gpu_util_peak = FRUGAL_TRY(number_field(body, "gpu_util_peak", "", Field::optional));
+  end.usage.gpu_util_p95 = FRUGAL_TRY(number_field(body, "gpu_util_p95", "", Field::optional));
+  if (auto peak = FRUGAL_TRY(integer_field(body, "gpu_mem_peak_bytes", "", Field::optional)); peak && *peak >= 0)
     end.usage.gpu_mem_peak_bytes = static_cast<std::uint64_t>(*peak);
-  end.usage.idle_gpu_seconds = FRUGAL_TRY(number_field(body, "idle_gpu_seconds", "", false)).value_or(0);
-  end.usage.cpu_bound = FRUGAL_TRY(integer_field(body, "cpu_bound", "", false)).value_or(0) != 0;
-  end.work_lost_ms = FRUGAL_TRY(integer_field(body, "work_lost_ms", "", false));
-  std::string ended = FRUGAL_TRY(string_field(body, "ended_at", "", false));
+  end.usage.idle_gpu_seconds = FRUGAL_TRY(number_field(body, "idle_gpu_seconds", "", Field::optional)).value_or(0);
+  end.usage.cpu_bound = FRUGAL_TRY(integer_field(body, "cpu_bound", "", Field::optional)).value_or(0) != 0;
+  end.work_lost_ms = FRUGAL_TRY(integer_field(body, "work_lost_ms", "", Field::optional));
+  std::string ended = FRUGAL_TRY(string_field(body, "ended_at", "", Field::optional));
   end.ended = call.now;
   if (!ended.empty()) {
     auto t = parse_utc(ended);
@@ -294,11 +294,11 @@ Result<Reply> log_metrics(Call& call) {
     std::string path = fmt::format("metrics[{}]", i);
     if (!m.is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
     tracking::MetricPoint p;
-    p.key = FRUGAL_TRY(string_field(m, "key", path, true));
-    p.value = *FRUGAL_TRY(number_field(m, "value", path, true));
-    p.step = FRUGAL_TRY(integer_field(m, "step", path, false));
+    p.key = FRUGAL_TRY(string_field(m, "key", path, Field::required));
+    p.value = *FRUGAL_TRY(number_field(m, "value", path, Field::required));
+    p.step = FRUGAL_TRY(integer_field(m, "step", path, Field::optional));
     p.time = call.now;
-    if (std::string time = FRUGAL_TRY(string_field(m, "time", path, false)); !time.empty()) {
+    if (std::string time = FRUGAL_TRY(string_field(m, "time", path, Field::optional)); !time.empty()) {
       auto t = parse_utc(time);
       if (!t) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
       p.time = *t;
@@ -331,16 +331,16 @@ Result<Reply> log_samples(Call& call) {
     const json& m = (*it)[i];
     std::string path = fmt::format("samples[{}]", i);
     if (!m.is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
-    auto time = parse_utc(FRUGAL_TRY(string_field(m, "time", path, true)));
+    auto time = parse_utc(FRUGAL_TRY(string_field(m, "time", path, Field::required)));
     if (!time) return fail(ErrorCode::invalid, fmt::format("field '{}.time': expected a UTC time", path));
     tracking::SampleRow r;
     r.time = *time;
-    r.gpu_index = FRUGAL_TRY(integer_field(m, "gpu_index", path, false));
-    r.gpu_util_pct = FRUGAL_TRY(number_field(m, "gpu_util_pct", path, false));
-    r.gpu_mem_bytes = FRUGAL_TRY(integer_field(m, "gpu_mem_bytes", path, false));
-    r.power_w = FRUGAL_TRY(number_field(m, "power_w", path, false));
-    r.cpu_pct = FRUGAL_TRY(number_field(m, "cpu_pct", path, false));
-    r.rss_bytes = FRUGAL_TRY(integer_field(m, "rss_bytes", path, false));
+    r.gpu_index = FRUGAL_TRY(integer_field(m, "gpu_index", path, Field::optional));
+    r.gpu_util_pct = FRUGAL_TRY(number_field(m, "gpu_util_pct", path, Field::optional));
+    r.gpu_mem_bytes = FRUGAL_TRY(integer_field(m, "gpu_mem_bytes", path, Field::optional));
+    r.power_w = FRUGAL_TRY(number_field(m, "power_w", path, Field::optional));
+    r.cpu_pct = FRUGAL_TRY(number_field(m, "cpu_pct", path, Field::optional));
+    r.rss_bytes = FRUGAL_TRY(integer_field(m, "rss_bytes", path, Field::optional));
     rows.push_back(r);
   }
   bool repeated = false;

@@ -9,8 +9,8 @@ namespace {
 
 Result<Reply> sql(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
-  std::string text = FRUGAL_TRY(string_field(body, "sql", "", true));
-  auto max_rows = FRUGAL_TRY(integer_field(body, "max_rows", "", false)).value_or(call.options.max_sql_rows);
+  std::string text = FRUGAL_TRY(string_field(body, "sql", "", Field::required));
+  auto max_rows = FRUGAL_TRY(integer_field(body, "max_rows", "", Field::optional)).value_or(call.options.max_sql_rows);
   if (max_rows < 1 || max_rows > call.options.max_sql_rows)
     return fail(ErrorCode::invalid, fmt::format("field 'max_rows': expected 1 to {}", call.options.max_sql_rows));
   // Its own read-only connection: the same guard as `frugal sql` (writes, ATTACH, pragmas refused).

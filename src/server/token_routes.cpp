@@ -11,10 +11,10 @@ namespace {
 Result<Reply> create_token_route(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   NewToken t;
-  t.name = FRUGAL_TRY(string_field(body, "name", "", false));
-  t.team = FRUGAL_TRY(string_field(body, "team", "", false));
-  t.role = FRUGAL_TRY(parse_role(FRUGAL_TRY(string_field(body, "role", "", true))));
-  std::string expires = FRUGAL_TRY(string_field(body, "expires", "", false));
+  t.name = FRUGAL_TRY(string_field(body, "name", "", Field::optional));
+  t.team = FRUGAL_TRY(string_field(body, "team", "", Field::optional));
+  t.role = FRUGAL_TRY(parse_role(FRUGAL_TRY(string_field(body, "role", "", Field::required))));
+  std::string expires = FRUGAL_TRY(string_field(body, "expires", "", Field::optional));
   if (!expires.empty()) {
     auto d = parse_duration(expires);
     if (!d) return fail(ErrorCode::invalid, fmt::format("field 'expires': {}", d.error().message));

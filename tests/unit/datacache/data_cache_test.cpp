@@ -146,7 +146,7 @@ TEST_F(FileSource, PinnedObjectsAreNeverEvictedUntilUnpinned) {
   EXPECT_TRUE(fs::exists(a->path));
   EXPECT_FALSE(fs::exists(b->path));
   EXPECT_EQ(cache.stats()->pinned, 1U);
-  ASSERT_TRUE(cache.pin(url("a"), false));
+  ASSERT_TRUE(cache.unpin(url("a")));
   EXPECT_EQ(cache.gc({.max_bytes = 1})->evicted, 1U);
   EXPECT_FALSE(fs::exists(a->path));
 }
