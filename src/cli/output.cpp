@@ -21,20 +21,63 @@ std::vector<std::string> unique_names(const std::vector<std::string>& columns) {
   return names;
 }
 
-nlohmann::ordered_json to_json(const Table& table) {
-  auto rows = nlohmann::ordered_json::array();
-  const auto names = unique_names(table.columns);
-  for (const auto& row : table.rows) {
-    nlohmann::ordered_json obj = nlohmann::ordered_json::object();
-    for (std::size_t i = 0; i < names.size() && i < row.size(); ++i) {
-      const Cell& c = row[i];
-      if (c.kind == Cell::Kind::null) obj[names[i]] = nullptr;
-      else if (c.kind == Cell::Kind::number) obj[names[i]] = nlohmann::ordered_json::parse(c.text);
-      else obj[names[i]] = c.text;
-    }
-    rows.push_back(std::move(obj));
+bool is_json_number(std::string_view t) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    std::size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0') ++i;
+  else if (!digits()) return false;
+  if (i < t.size() && t[i] == '.' && (++i, !digits())) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (!digits()) return false;
   }
-  return rows;
+  return i == t.size();
+}
+
+void append_string(std::string& out, const std::string& s) {
+  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The rows as a JSON array laid out as nlohmann's dump(2) lays it out, starting at `level` (its
+// indent, in twos), with each number's own digits: a money column of 18 significant digits stays
+// exact, where a parsed double would round it. Reals that JSON cannot write (NaN, ±Infinity) are
+// MLflow's strings.
+void append_rows(std::string& out, const Table& table, std::size_t level) {
+  if (table.rows.empty()) {
+    out += "[]";
+    return;
+  }
+  const auto names = unique_names(table.columns);
+  const std::string row_pad(2 * (level + 1), ' '), cell_pad(2 * (level + 2), ' ');
+  out += "[\n";
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    std::size_t n = std::min(names.size(), row.size());
+    out += row_pad;
+    if (n == 0) out += "{}";
+    else {
+      out += "{\n";
+      for (std::size_t i = 0; i < n; ++i) {
+        const Cell& c = row[i];
+        out += cell_pad;
+        append_string(out, names[i]);
+        out += ": ";
+        if (c.kind == Cell::Kind::null) out += "null";
+        else if (c.kind == Cell::Kind::number && is_json_number(c.text)) out += c.text;
+        else append_string(out, c.text);
+        out += i + 1 < n ? ",\n" : "\n";
+      }
+      out += row_pad + "}";
+    }
+    out += r + 1 < table.rows.size() ? ",\n" : "\n";
+  }
+  out += std::string(2 * level, ' ') + "]";
 }
 
 // Display width of UTF-8 text: count code points, not bytes.
@@ -58,7 +101,9 @@ std::string format_double(double v) {
 
 void print_table(std::FILE* out, const Table& table, Format format) {
   if (format == Format::json) {
-    fmt::print(out, "{}\n", to_json(table).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    std::string text;
+    append_rows(text, table, 0);
+    fmt::print(out, "{}\n", text);
     return;
   }
   if (format == Format::csv) {
@@ -96,9 +141,19 @@ void print_table(std::FILE* out, const Table& table, Format format) {
 }
 
 void print_sections_json(std::FILE* out, const std::vector<std::pair<std::string, Table>>& sections) {
-  nlohmann::ordered_json doc = nlohmann::ordered_json::object();
-  for (const auto& [name, table] : sections) doc[name] = to_json(table);
-  fmt::print(out, "{}\n", doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  if (sections.empty()) {
+    fmt::print(out, "{{}}\n");
+    return;
+  }
+  std::string text = "{\n";
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    text += "  ";
+    append_string(text, sections[i].first);
+    text += ": ";
+    append_rows(text, sections[i].second, 1);
+    text += i + 1 < sections.size() ? ",\n" : "\n";
+  }
+  fmt::print(out, "{}}}\n", text);
 }
 
 }  // namespace frugal::cli

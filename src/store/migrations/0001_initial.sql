@@ -63,7 +63,7 @@ CREATE TABLE metrics (
   key TEXT NOT NULL,                      -- metric name (val_loss)
   step INTEGER NOT NULL,                  -- training step or epoch reported with it
   time TEXT NOT NULL,                     -- when it was reported (UTC)
-  value REAL                              -- the value; NULL when the job reported NaN (SQLite has no NaN)
+  value REAL                              -- the value; NULL when the job reported NaN (SQLite has no NaN; PostgreSQL keeps the same rule); ±Infinity as IEEE infinities
 );
 CREATE INDEX metrics_run_key_step ON metrics (run_id, key, step);
 
