@@ -54,6 +54,18 @@ class PgCopyStatement final : public Statement {
   Result<std::int64_t> execute(std::span<const Value> params) override { return put_row(params); }
   Result<std::int64_t> execute_views(std::span<const ValueView> params) override { return put_row(params); }
 
+  // Drops the buffered rows and ends an open COPY unfinished: the server discards what it took.
+  void abandon() {
+    m_buffer.clear();
+    m_rows = 0;
+    m_send_failed = false;
+    if (!m_copying) return;
+    m_copying = false;
+    PGconn* conn = m_store.connection();
+    PQputCopyEnd(conn, "frugal: rolled back");
+    while (PGresult* r = PQgetResult(conn)) PQclear(r);
+  }
+
   // Ends the COPY: every row buffered or sent is in the table (or the error says which failed).
   Result<void> flush() {
     FRUGAL_CHECK(send());
@@ -254,6 +266,11 @@ class PgPreparedStatement final : public Statement {
 };
 
 }  // namespace
+
+void PgStore::abandon_copies() {
+  for (auto* s : m_copies) s->abandon();
+  m_deferred_error.reset();
+}
 
 Result<void> PgStore::flush_copies() {
   if (m_deferred_error) {

@@ -236,6 +236,20 @@ Result<void> PgStore::reconnect_if_lost() {
 
 Result<void> PgStore::exec_script(std::string_view sql) {
   FRUGAL_CHECK(flush_copies());
+  return exec_now(sql);
+}
+
+Result<void> PgStore::commit() {
+  FRUGAL_CHECK(flush_copies());
+  ResultGuard r{PQexec(m_conn, "COMMIT")};
+  if (PQresultStatus(r.r) != PGRES_COMMAND_OK) return std::unexpected(error(m_description, r.r));
+  if (std::string_view(PQcmdStatus(r.r)) != "COMMIT")
+    return fail(ErrorCode::io, fmt::format("{}: the server rolled the transaction back at COMMIT (a statement in it had "
+                                           "failed); nothing of it was kept", m_description));
+  return {};
+}
+
+Result<void> PgStore::exec_now(std::string_view sql) {
   ResultGuard r{PQexec(m_conn, std::string(sql).c_str())};
   auto status = PQresultStatus(r.r);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return std::unexpected(error(m_description, r.r));
@@ -424,8 +438,11 @@ Result<void> PgStore::transaction(const std::function<Result<void>()>& body) {
     --m_depth;
     if (connection_lost()) return r ? fail(ErrorCode::unavailable, m_description + ": connection lost") : r;
     if (!r) {
-      (void)exec_script("ROLLBACK TO SAVEPOINT " + name);  // the failure being reported matters more
-      (void)exec_script("RELEASE SAVEPOINT " + name);
+      // A COPY's deferred error must not stop the rollback: the savepoint would stay, and the
+      // whole group's transaction would be aborted under the jobs that did succeed.
+      abandon_copies();
+      (void)exec_now("ROLLBACK TO SAVEPOINT " + name);  // the failure being reported matters more
+      (void)exec_now("RELEASE SAVEPOINT " + name);
       return r;
     }
     return exec_script("RELEASE SAVEPOINT " + name);
@@ -443,10 +460,11 @@ Result<void> PgStore::transaction(const std::function<Result<void>()>& body) {
   if (r) r = flush_copies();
   if (!r) {
     m_depth = 0;
-    if (!connection_lost()) (void)exec_script("ROLLBACK");  // the failure being reported matters more
+    abandon_copies();
+    if (!connection_lost()) (void)exec_now("ROLLBACK");  // the failure being reported matters more
     return r;
   }
-  auto committed = exec_script("COMMIT");
+  auto committed = commit();
   m_depth = 0;
   if (!committed && connection_lost())
     return fail(ErrorCode::unavailable,

@@ -51,6 +51,9 @@ class PgStore final : public Store {
   Error error(std::string_view what, const PGresult* result) const;
   // Runs before any other statement: rows a COPY statement still holds go first, in order.
   Result<void> flush_copies();
+  // Before a rollback: rows the COPY statements hold, a COPY left open and an error deferred from
+  // one are dropped with what they belonged to, so the ROLLBACK itself is sent.
+  void abandon_copies();
   void register_copy(PgCopyStatement* s) { m_copies.push_back(s); }
   void unregister_copy(PgCopyStatement* s);
   // Re-opens a connection the server dropped, waiting up to a few seconds for it to come back.
@@ -70,6 +73,11 @@ class PgStore final : public Store {
   Result<void> run_once(const std::string& sql, std::span<const Value> params, std::vector<std::string>* columns_out,
                         const std::function<bool(const Row&)>& on_row);
   Result<void> exec_script(std::string_view sql);
+  // Sends `sql` as it is (no COPY is flushed first): for ROLLBACK after abandon_copies.
+  Result<void> exec_now(std::string_view sql);
+  // COMMIT, checked: a transaction the server had aborted answers COMMIT with "ROLLBACK" and an OK
+  // status; that is a failure, never a commit.
+  Result<void> commit();
   PGresult* exec_params(const std::string& sql, const PgParams& params);
   Result<void> configure_session();
   Result<void> migrate();

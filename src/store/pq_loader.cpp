@@ -40,6 +40,7 @@
   X(int, PQputCopyData, (PGconn * c, const char* b, int n), (c, b, n))                                    \
   X(int, PQputCopyEnd, (PGconn * c, const char* e), (c, e))                                               \
   X(ExecStatusType, PQresultStatus, (const PGresult* r), (r))                                             \
+  X(char*, PQcmdStatus, (PGresult * r), (r))                                                             \
   X(char*, PQresultErrorMessage, (const PGresult* r), (r))                                                \
   X(char*, PQresultErrorField, (const PGresult* r, int f), (r, f))                                        \
   X(int, PQntuples, (const PGresult* r), (r))                                                             \
