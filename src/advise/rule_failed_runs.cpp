@@ -160,7 +160,7 @@ Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out) {
                     {"work lost", fmt::format("{:.1f} hours", static_cast<double>(u.lost_ms) / 3.6e6)}};
     rec.query = fmt::format("SELECT id, name, instance_type, duration_ms, work_lost_ms, cost_usd FROM runs r "
                             "WHERE status = 'preempted' AND started_at >= '{}' AND started_at < '{}' AND NOT EXISTS "
-                            "(SELECT 1 FROM runs n WHERE n.parent_run_id = r.id)",
+                            "(SELECT 1 FROM runs n WHERE n.parent_run_id = r.id) ORDER BY id",
                             c.since, c.until);
     rec.monthly_saving = c.monthly(lost);
     rec.confidence = 0.5;

@@ -34,7 +34,7 @@ Result<Reconciliation> reconcile(store::Store& store, TimePoint now) {
     FRUGAL_CHECK(store.for_each_row(
         "SELECT id, name, instance_id, started_at, ended_at, gpu_count, instance_gpu_count, cost_nanos FROM "
         "runs "
-        "WHERE instance_id IS NOT NULL",
+        "WHERE instance_id IS NOT NULL ORDER BY id",
         {}, [&](const store::Row& r) {
           auto started = parse_utc(store::as_text(r[3]));
           auto ended = store::is_null(r[4]) ? Result<TimePoint>(now) : parse_utc(store::as_text(r[4]));
