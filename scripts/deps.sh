@@ -7,6 +7,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev libre2-dev libcurl4-openssl-dev
   libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-tidy-19  # scripts/tidy.sh: Debian's plain clang-tidy (14) cannot parse GCC 12's <expected>
   python3 python3-sklearn hyperfine procps curl wrk nginx-light
   chromium
 )

@@ -153,7 +153,7 @@ Result<Reply> update(Call& call) {
 }
 
 // Milestones and stages: numbered tags, in the order they came.
-Handler numbered_tag(std::string field, std::string prefix) {
+Handler numbered_tag(const std::string& field, const std::string& prefix) {
   return [field, prefix](Call& call) -> Result<Reply> {
     auto id = FRUGAL_TRY(path_run(call));
     auto body = FRUGAL_TRY(parse_body(call));
@@ -195,7 +195,7 @@ Result<Reply> model_or_artifact(Call& call) {
   return Reply{200, {{"_id", key.empty() ? std::string("artifact") : key}, {"key", key}}};
 }
 
-void add(std::vector<Route>& routes, std::string method, std::string path, std::string summary, Handler handler) {
+void add(std::vector<Route>& routes, std::string method, const std::string& path, const std::string& summary, Handler handler) {
   routes.push_back({std::move(method), "/arcee/v2" + path, Access::agent, "OptScale arcee: " + summary, std::move(handler),
                     "x-api-key"});
 }

@@ -156,13 +156,12 @@ Error PgStore::error(std::string_view what, const PGresult* result) const {
                                     ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)
                                     : PQerrorMessage(m_conn));
   ErrorCode kind = ErrorCode::io;
-  if (code.starts_with("23")) kind = ErrorCode::conflict;
+  if (code.starts_with("23") || code.starts_with("40")) kind = ErrorCode::conflict;  // constraint; serialization
   else if (code == "57014" && m_time_limit_ms > 0)
     return Error{ErrorCode::too_large, fmt::format("sql: stopped after the time limit of {} ms", m_time_limit_ms)};
   else if (code == "25006" || code == "25001" || code == "42501")
     return Error{ErrorCode::invalid, fmt::format("sql: refused: this SQL surface is read-only ({})", message)};
   else if (code.starts_with("42") || code.starts_with("22") || code.starts_with("0A")) kind = ErrorCode::invalid;
-  else if (code.starts_with("40")) kind = ErrorCode::conflict;
   else if (code.empty() || code.starts_with("08") || code.starts_with("57")) kind = ErrorCode::unavailable;
   return Error{kind, fmt::format("{}: {}{}", what, message, code.empty() ? "" : fmt::format(" (postgresql {})", code))};
 }
