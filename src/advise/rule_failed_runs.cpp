@@ -120,7 +120,7 @@ Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out) {
     Recommendation rec;
     rec.rule = "failed_runs";
     rec.target = fmt::format("`{}` (exit {})", command, exit_code);
-    rec.id = recommendation_id(rec.rule, team + "|" + project + "|" + rec.target);
+    rec.id = recommendation_id(rec.rule, fmt::format("{}|{}|{}", team, project, rec.target));
     rec.team = team;
     rec.finding = fmt::format("the same command failed {} times with exit status {}{}, costing {}{}", f.times, exit_code,
                               stopped.empty() ? "" : " " + stopped, usd(f.total),

@@ -31,7 +31,10 @@ bool is_json_number(std::string_view t) {
   if (i < t.size() && t[i] == '-') ++i;
   if (i < t.size() && t[i] == '0') ++i;
   else if (!digits()) return false;
-  if (i < t.size() && t[i] == '.' && (++i, !digits())) return false;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
   if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
     ++i;
     if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;

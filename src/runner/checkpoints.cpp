@@ -153,7 +153,7 @@ bool CheckpointWatcher::newer_than(std::int64_t look) const {
   return false;
 }
 
-CheckpointWatcher::CheckpointWatcher(std::string folder, std::string store, int keep)
+CheckpointWatcher::CheckpointWatcher(const std::string& folder, std::string store, int keep)
     : m_folder(absolute_folder(folder)), m_store(std::move(store)), m_keep(keep) {
   if (!m_store.empty()) m_copier = std::thread([this] { copy_loop(); });
 }
@@ -249,7 +249,7 @@ Result<void> CheckpointWatcher::keep_copy_s3(const Checkpoint& c, std::string& s
     for (auto it = fs::recursive_directory_iterator(source, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
       std::string rel = fs::relative(it->path(), source, ec).generic_string();
-      FRUGAL_CHECK(m_s3->put_file({base.bucket, prefix + "/" + rel}, it->path().string()));
+      FRUGAL_CHECK(m_s3->put_file({base.bucket, fmt::format("{}/{}", prefix, rel)}, it->path().string()));
     }
   } else {
     FRUGAL_CHECK(m_s3->put_file({base.bucket, prefix}, source.string()));

@@ -42,7 +42,7 @@ struct Checkpoint {
 
 class CheckpointWatcher {
  public:
-  CheckpointWatcher(std::string folder, std::string store, int keep);
+  CheckpointWatcher(const std::string& folder, std::string store, int keep);
   ~CheckpointWatcher();
   CheckpointWatcher(const CheckpointWatcher&) = delete;
   CheckpointWatcher& operator=(const CheckpointWatcher&) = delete;

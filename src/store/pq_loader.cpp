@@ -59,7 +59,10 @@
 namespace {
 
 struct Pq {
+// The X-macro's arguments are a type, a name and a parameter list: parentheses would break them.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define FRUGAL_PQ_POINTER(ret, name, params, args) ret(*name) params = nullptr;
+// NOLINTEND(bugprone-macro-parentheses)
   FRUGAL_PQ_FUNCTIONS(FRUGAL_PQ_POINTER)
 #undef FRUGAL_PQ_POINTER
   bool loaded = false;
@@ -72,8 +75,11 @@ const Pq& pq() {
     void* library = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
     if (!library) return;
     bool all = true;
+// As FRUGAL_PQ_POINTER: a type and a parameter list cannot take parentheses.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define FRUGAL_PQ_FIND(ret, name, params, args) \
   all = all && (p.name = reinterpret_cast<ret(*) params>(::dlsym(library, #name))) != nullptr;
+// NOLINTEND(bugprone-macro-parentheses)
     FRUGAL_PQ_FUNCTIONS(FRUGAL_PQ_FIND)
 #undef FRUGAL_PQ_FIND
     p.loaded = all;
