@@ -49,7 +49,7 @@ Result<void> log_metrics(store::Store& store, std::int64_t run_id, std::span<con
   for (std::size_t i = 0; i < points.size(); ++i)
     if (auto checked = check_metric_key(points[i].key); !checked)
       return std::unexpected(checked.error().wrap(fmt::format("metrics[{}]", i)));
-  return store.transaction([&]() -> Result<void> {
+  auto write = [&]() -> Result<void> {
     std::unordered_map<std::string_view, std::int64_t> next_step;  // keys sent without a step
     for (const auto& p : points) {
       if (p.step || next_step.contains(p.key)) continue;
@@ -67,7 +67,11 @@ Result<void> log_metrics(store::Store& store, std::int64_t run_id, std::span<con
       FRUGAL_CHECK(insert->execute_views(row));
     }
     return {};
-  });
+  };
+  // One point with its step is one INSERT, atomic by itself: MLflow's log-metric, at thousands a
+  // second, is spared a savepoint's two statements.
+  if (points.size() == 1 && points[0].step) return write();
+  return store.transaction(write);
 }
 
 Result<void> log_params(store::Store& store, std::int64_t run_id, const KeyValues& params) {
