@@ -5,8 +5,13 @@
 -- and READ ONLY transactions alone keep `frugal sql` from writing.
 DO $$
 BEGIN
+  -- Roles belong to the whole server: two databases migrating at once may both find none.
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'frugal_reader') THEN
-    CREATE ROLE frugal_reader NOLOGIN;
+    BEGIN
+      CREATE ROLE frugal_reader NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL;  -- the other one made it
+    END;
   END IF;
   EXECUTE format('GRANT frugal_reader TO %I', current_user);
   EXECUTE format('GRANT USAGE ON SCHEMA %I TO frugal_reader', current_schema());
