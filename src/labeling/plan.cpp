@@ -45,6 +45,7 @@ class TopCandidates {
  public:
   explicit TopCandidates(std::size_t cap) : m_cap(cap) {}
   bool wants(double score, std::uint64_t tiebreak) const {
+    if (m_cap == 0) return false;
     if (m_heap.size() < m_cap) return true;
     const Candidate& worst = m_heap.front();
     return score > worst.score || (score == worst.score && tiebreak < worst.tiebreak);
@@ -172,6 +173,11 @@ Result<PlanReport> plan(const PlanOptions& o) {
   report.validation_items = static_cast<std::int64_t>(truth.size());
 
   auto affordable = o.budget.attos() / o.cost_per_label.attos();
+  // Checked before any file is touched: a plan that buys nothing replaces nothing.
+  if (affordable == 0)
+    return fail(ErrorCode::invalid, fmt::format("--budget-usd {}: buys no label at ${} a label; give at least ${}",
+                                                o.budget.to_string(2), o.cost_per_label.to_string(2),
+                                                o.cost_per_label.to_string(2)));
   report.labels_affordable = static_cast<std::int64_t>(std::min<__int128>(affordable, INT64_MAX));
   auto budget_labels = static_cast<std::size_t>(report.labels_affordable);
   // Diverse keeps every candidate (k-center needs them all); the others a bounded pool.

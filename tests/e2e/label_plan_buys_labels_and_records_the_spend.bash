@@ -48,5 +48,11 @@ expect_contains "$ERR" "id 'nobody' has no prediction" "an unknown id in the val
 run_status "$FRUGAL" label plan --predictions preds.csv --budget-usd lots --cost-per-label 0.08 --out plan
 expect_eq "$STATUS" 2 "a bad budget"
 expect_contains "$ERR" "--budget-usd" "names the flag"
+# A budget that buys no label (it crashed with a segfault once), for every ranking strategy.
+for strategy in entropy margin least-confidence rare hybrid; do
+  run_status "$FRUGAL" label plan --predictions preds.csv --budget-usd 0 --cost-per-label 0.1 --strategy "$strategy" --out plan
+  expect_eq "$STATUS" 2 "a budget that buys no label ($strategy)"
+  expect_contains "$ERR" "buys no label at \$0.10 a label" "says why ($strategy)"
+done
 expect_eq "$(cat plan/to_label.csv plan/report.json | md5sum)" "$before" "the plan is untouched"
 expect_eq "$(sql "SELECT count(*) FROM runs")" "1" "no run recorded for a refused plan"

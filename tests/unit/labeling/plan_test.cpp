@@ -217,5 +217,25 @@ TEST_F(Plan, FlagsOutOfRangeAreRefused) {
   EXPECT_EQ(*parse_strategy("least-confidence"), Strategy::least_confidence);
 }
 
+TEST_F(Plan, ABudgetThatBuysNoLabelIsRefusedAndReplacesNothing) {
+  planned(options(five(), "0.16"));
+  std::string before = read("plan/to_label.csv") + read("plan/report.json");
+  for (const char* budget : {"0", "0.07"})  // nothing, and under one label at $0.08
+    for (Strategy s : {Strategy::entropy, Strategy::margin, Strategy::least_confidence, Strategy::rare, Strategy::hybrid}) {
+      auto r = plan(options(five(), budget, s));
+      ASSERT_FALSE(r) << budget << " " << strategy_name(s);
+      EXPECT_EQ(r.error().code, ErrorCode::invalid);
+      EXPECT_NE(r.error().message.find("buys no label at $0.08 a label"), std::string::npos) << r.error().message;
+    }
+  EXPECT_EQ(read("plan/to_label.csv") + read("plan/report.json"), before);
+}
+
+TEST_F(Plan, ABudgetOverEveryItemBuysEachOnceAndKeepsTheRest) {
+  auto r = planned(options(five(), "100"));
+  EXPECT_EQ(r.labels_bought, 5);
+  EXPECT_EQ(r.spent.to_string(2), "0.40");
+  EXPECT_EQ(bought().size(), 5u);
+}
+
 }  // namespace
 }  // namespace frugal::labeling
