@@ -15,6 +15,7 @@
 
 #include "cache/cache.h"
 #include "datacache/datacache.h"
+#include "datacache/file_url.h"
 #include "objects/objects.h"
 
 namespace frugal::datacache {
@@ -128,12 +129,16 @@ Result<objects::ObjectInfo> file_info(const std::string& path) {
 Result<objects::ObjectInfo> transfer(const std::string& url, const std::string& local, const GetOptions& options,
                                      const objects::Resume* resume = nullptr, std::string* etag_seen = nullptr) {
   if (url.starts_with("file://")) {
-    std::string path = url.substr(7);
+    std::string path = FRUGAL_TRY(file_url_path(url));
+    FRUGAL_CHECK(check_cacheable_file(path, url));
     auto info = FRUGAL_TRY(file_info(path));
     if (!local.empty()) {
       std::error_code ec;
       fs::copy_file(path, local, fs::copy_options::overwrite_existing, ec);
       if (ec) return fail(ErrorCode::io, fmt::format("{}: {}", url, ec.message()));
+      // A file written while it was copied is not what its size and mtime describe.
+      if (fs::file_size(local, ec) != info.bytes || ec)
+        return fail(ErrorCode::io, fmt::format("{}: it changed while it was copied; try again", url));
     }
     return info;
   }

@@ -91,6 +91,39 @@ TEST_F(FileSource, AnUnsupportedSchemeIsRefused) {
   }
 }
 
+TEST_F(FileSource, LocalhostAndPercentEscapesReadAsRfc8089Says) {
+  fs::create_directories(dir.file("sub"));
+  write(dir.file("my set.bin"), "spaced");
+  auto spaced = cache.get("file://localhost" + dir.file("my%20set.bin"));
+  ASSERT_TRUE(spaced) << spaced.error().message;
+  EXPECT_EQ(read(spaced->path), "spaced");
+  auto dotted = cache.get("file://" + dir.file("sub/%2e%2e/my%20set.bin"));
+  ASSERT_TRUE(dotted) << dotted.error().message;
+  EXPECT_EQ(read(dotted->path), "spaced");
+}
+
+TEST_F(FileSource, WhatIsNotALocalRegularFileIsRefusedAndNothingStored) {
+  fs::create_directories(dir.file("folder"));
+  write(dir.file("a.bin"), "alpha");
+  struct Case {
+    std::string url, says;
+  } cases[] = {
+      {"file:///proc/self/environ", "makes up as it is read"},
+      {url("folder"), "not a regular file"},
+      {"file://fileserver" + dir.file("a.bin"), "host 'fileserver'"},
+      {url("a%2"), "not a percent-escape"},
+      {url("a%zz.bin"), "not a percent-escape"},
+      {url("a%00.bin"), "not a percent-escape"},
+  };
+  for (const auto& c : cases) {
+    auto r = cache.get(c.url);
+    ASSERT_FALSE(r) << c.url;
+    EXPECT_EQ(r.error().code, ErrorCode::invalid) << c.url << ": " << r.error().message;
+    EXPECT_NE(r.error().message.find(c.says), std::string::npos) << c.url << ": " << r.error().message;
+  }
+  EXPECT_EQ(cache.stats()->objects, 0U);
+}
+
 TEST_F(FileSource, AUrlWithAControlCharacterIsRefused) {
   write(dir.file("a.bin"), "alpha");
   auto r = cache.get(url("a.bin") + "\nfile:///etc/passwd");
