@@ -10,6 +10,7 @@
 #include "agent/agent.h"
 #include "core/money.h"
 #include "store/store.h"
+#include "util/strings.h"
 
 namespace frugal::agent {
 namespace fs = std::filesystem;
@@ -65,7 +66,7 @@ json value_json(const store::Value& v) {
   if (std::holds_alternative<double>(v)) {
     double d = std::get<double>(v);
     // JSON has no infinities; the server reads them as MLflow writes them.
-    if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+    if (auto name = util::non_finite_name(d); !name.empty()) return name;
     return d;
   }
   return store::as_text(v);
@@ -147,19 +148,6 @@ std::vector<std::string> pending_spools(const std::string& home) {
   return out;
 }
 
-namespace {
-
-// A stored metric value as the server's API takes it: NULL (NaN) and the infinities as MLflow's
-// strings, which JSON numbers cannot carry.
-json metric_json(const store::Value& v) {
-  if (store::is_null(v)) return "NaN";
-  double d = store::as_double(v);
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  return value_json(v);
-}
-
-}  // namespace
-
 std::vector<std::string> split_command(const std::string& line) {
   std::vector<std::string> out;
   std::string word;
@@ -236,7 +224,7 @@ Result<SyncReport> sync_spool(const std::string& spool, const Target& target, Pr
           fmt::format("{}/metrics/{}", name, local_id), "key, step, time, value", "metrics", local_id, ended, rp.metric_batches,
           [](const store::Row& m) {
             return json{{"key", store::as_text(m[0])}, {"step", store::as_int(m[1])}, {"time", store::as_text(m[2])},
-                        {"value", metric_json(m[3])}};
+                        {"value", store::is_null(m[3]) ? json("NaN") : value_json(m[3])}};
           }));
       report.samples += FRUGAL_TRY(send_batches(
           *store, target, fmt::format("/api/v1/runs/{}/samples", rp.server_id), "samples",

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/csv_reader.h"
+#include "util/strings.h"
 
 namespace frugal::cli {
 namespace {
@@ -91,8 +92,7 @@ std::size_t width_of(const std::string& s) {
 }  // namespace
 
 std::string format_double(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (auto name = util::non_finite_name(v); !name.empty()) return std::string(name);
   if (v != 0 && (std::fabs(v) >= 1e15 || std::fabs(v) < 1e-9)) return fmt::format("{}", v);
   // Nine decimals, trailing zeros dropped: sums of REAL money columns read as money.
   std::string s = fmt::format("{:.9f}", v);

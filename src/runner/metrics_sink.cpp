@@ -51,9 +51,9 @@ void MetricsSink::on_output_line(std::string_view line, TimePoint now) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size()) {
       // nan/inf as Python prints them are values too: divergence must be seen.
-      if (text == "nan" || text == "NaN") value = std::nan("");
-      else if (text == "inf" || text == "Infinity") value = INFINITY;
-      else continue;
+      auto named = util::parse_non_finite(text);
+      if (!named) continue;
+      value = *named;
     }
     ++m_matched;
     record(p.name, ++p.count, value, now);
@@ -70,9 +70,8 @@ void MetricsSink::on_json_line(std::string_view line, TimePoint now) {
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (it.key() == "step") continue;
     if (it->is_number()) record(it.key(), step, it->get<double>(), now);
-    else if (it->is_string() && (*it == "NaN" || *it == "nan")) record(it.key(), step, std::nan(""), now);
-    else if (it->is_string() && *it == "Infinity") record(it.key(), step, INFINITY, now);
-    else if (it->is_string() && *it == "-Infinity") record(it.key(), step, -INFINITY, now);
+    else if (auto named = it->is_string() ? util::parse_non_finite(it->get_ref<const std::string&>()) : std::nullopt)
+      record(it.key(), step, *named, now);
   }
 }
 

@@ -77,12 +77,8 @@ Result<std::optional<double>> number_field(const json& object, const std::string
   }
   if (it->is_number()) return std::optional<double>{it->get<double>()};
   // MLflow clients send NaN and infinities as strings.
-  if (it->is_string()) {
-    std::string s = it->get<std::string>();
-    if (s == "NaN" || s == "nan") return std::optional<double>{std::numeric_limits<double>::quiet_NaN()};
-    if (s == "Infinity" || s == "inf") return std::optional<double>{std::numeric_limits<double>::infinity()};
-    if (s == "-Infinity" || s == "-inf") return std::optional<double>{-std::numeric_limits<double>::infinity()};
-  }
+  if (it->is_string())
+    if (auto v = util::parse_non_finite(it->get_ref<const std::string&>())) return v;
   return fail(ErrorCode::invalid, fmt::format("field '{}': expected a number", where(path, name)));
 }
 
@@ -131,8 +127,7 @@ std::string query_or(const Call& call, const char* name, const char* fallback) {
 }
 
 json metric_value_json(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  if (auto name = util::non_finite_name(value); !name.empty()) return name;
   return value;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace frugal::util {
@@ -85,6 +87,19 @@ std::vector<std::string> closest_matches(std::string_view wanted,
     if (std::find(out.begin(), out.end(), *name) == out.end()) out.push_back(*name);
   }
   return out;
+}
+
+std::string_view non_finite_name(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  return {};
+}
+
+std::optional<double> parse_non_finite(std::string_view text) {
+  if (text == "NaN" || text == "nan") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "Infinity" || text == "inf") return std::numeric_limits<double>::infinity();
+  if (text == "-Infinity" || text == "-inf") return -std::numeric_limits<double>::infinity();
+  return std::nullopt;
 }
 
 std::string quote_non_finite_json(std::string_view text) {

@@ -2,6 +2,7 @@
 // Small string helpers with no dependencies; all pure functions.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,13 @@ inline std::uint64_t fnv1a(std::string_view s, std::uint64_t basis = k_fnv_offse
   }
   return h;
 }
+
+// NaN and the infinities as MLflow's JSON writes them ("NaN", "Infinity", "-Infinity"); "" for a
+// finite value. JSON numbers cannot carry them, so every writer of JSON names them so.
+std::string_view non_finite_name(double value);
+// The value such a name stands for, or Python's spelling of it ("nan", "inf", "-inf"); none for
+// anything else.
+std::optional<double> parse_non_finite(std::string_view text);
 
 // JSON as Python's json.dumps writes it, with bare NaN, Infinity and -Infinity (which JSON has
 // not), made JSON: those tokens outside strings become the strings "NaN", "Infinity" and
