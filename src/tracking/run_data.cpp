@@ -93,6 +93,18 @@ Result<void> log_params(store::Store& store, std::int64_t run_id, const KeyValue
   });
 }
 
+Result<void> store_tags(store::Store& store, std::int64_t run_id, const KeyValues& tags) {
+  if (tags.empty()) return {};
+  for (const auto& [key, value] : tags) FRUGAL_CHECK(check_key(key, "tag"));
+  auto upsert = FRUGAL_TRY(store.prepare(
+      "INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value"));
+  for (const auto& [key, value] : tags) {
+    std::array<store::ValueView, 3> row = {run_id, std::string_view(key), std::string_view(value)};
+    FRUGAL_CHECK(upsert->execute_views(row));
+  }
+  return {};
+}
+
 Result<void> set_tags(store::Store& store, std::int64_t run_id, const KeyValues& tags, const Writer& writer) {
   if (tags.empty()) return {};
   for (const auto& [key, value] : tags) {
@@ -101,11 +113,8 @@ Result<void> set_tags(store::Store& store, std::int64_t run_id, const KeyValues&
       FRUGAL_CHECK(check_team(writer, value, fmt::format("tag '{}'", key)));
   }
   return store.transaction([&]() -> Result<void> {
-    auto upsert = FRUGAL_TRY(store.prepare(
-        "INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value"));
+    FRUGAL_CHECK(store_tags(store, run_id, tags));
     for (const auto& [key, value] : tags) {
-      std::array<store::ValueView, 3> row = {run_id, std::string_view(key), std::string_view(value)};
-      FRUGAL_CHECK(upsert->execute_views(row));
       auto label = label_tag(key);
       if (!label) continue;
       bool required = label->column == "username" || label->column == "name";  // NOT NULL columns

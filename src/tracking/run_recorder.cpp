@@ -136,7 +136,7 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& given, const
         values));
     id = store::as_int(inserted.rows.at(0).at(0));
     FRUGAL_CHECK(log_params(store, id, run.params));
-    FRUGAL_CHECK(set_tags(store, id, run.tags, writer));
+    FRUGAL_CHECK(store_tags(store, id, run.tags));  // the insert carries the labels they name
     return {};
   }));
   return id;
