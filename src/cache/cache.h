@@ -4,8 +4,17 @@
 // recursively: relative names, modes and contents, sorted), parameters, named environment variables,
 // an optional user key, and the cache format version. Outputs live in a content-addressed object
 // store under the cache folder (objects/ab/cdef…, one copy per distinct file), each entry a small
-// manifest written atomically (temp + fsync + rename): a crash mid-store leaves no entry.
-// A hit restores outputs by hard link where the file system allows, by copy (verified) otherwise.
+// manifest written atomically (temp + fsync + rename) and checksummed: a crash mid-store leaves no
+// entry. Symbolic links and folders in the outputs are recorded as such, never followed.
+//
+// Nothing damaged is handed back. An object is named by the SHA-256 of the bytes written into it,
+// and checked against that name before every restore: re-hashed unless its stamp (inode, size,
+// mtime and ctime when it was last hashed, objects/ab/cdef….stamp) shows nothing has touched it
+// since; a write through any path changes its ctime, which no user can set back. A damaged object
+// and the entry are removed, and the stage runs again. A hit restores outputs by reflink where
+// the file system has it, by hard link otherwise (read-only, so only root or a chmod can write
+// through one, and the stamp catches that at the next hit), by copy for executables or when the
+// `cache_restore` setting says `copy`. docs/benchmarks.md measures the three.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,13 +60,25 @@ struct OutputFile {
   unsigned mode = 0644;
 };
 
+struct OutputLink {     // a symbolic link, restored as one with the same target text
+  std::string path;
+  std::string target;
+};
+
+struct OutputFolder {   // every folder, so empty ones and their modes come back too
+  std::string path;
+  unsigned mode = 0755;
+};
+
 struct Entry {
   std::string key;
   std::vector<std::string> outputs;  // the --out paths
-  std::vector<OutputFile> files;
+  std::vector<OutputFile> files;     // regular files, each an object
   std::int64_t compute_ms = 0;       // how long the stage took when it ran
   std::int64_t bytes = 0;            // sum of its files
   std::int64_t last_used = 0;        // Unix seconds: stored, or last hit (the manifest's mtime)
+  std::vector<OutputLink> links{};
+  std::vector<OutputFolder> folders{};  // parents before children
 };
 
 struct GcResult {
@@ -78,16 +99,39 @@ struct Stats {
 
 enum class Restore { hard_link, reflink, copy };  // the costliest used for any file
 
+// How a hit may put files back: `link` takes the cheapest the file system offers (a reflink, else
+// a hard link); `copy` gives every output its own blocks (a reflink, else a full copy), for jobs
+// that edit their restored outputs in place.
+enum class RestoreMode { link, copy };
+Result<RestoreMode> parse_restore_mode(std::string_view text, std::string_view setting);
+
+// How hard `check` looks: `when_changed` trusts an object's stamp; `always` re-hashes every byte
+// (`frugal cache verify`, for damage beneath the file system that leaves no trace in a stat).
+enum class Verify { when_changed, always };
+
+// What `check` found: the entry's objects that no longer hold what their name says.
+struct Damage {
+  std::vector<std::string> objects;  // SHA-256 names
+  std::vector<std::string> paths;    // the outputs they held
+  bool empty() const { return objects.empty(); }
+};
+
 class ObjectStore {
  public:
   explicit ObjectStore(std::string folder) : m_folder(std::move(folder)) {}
 
   // Stores the files under `outputs` as entry `key` (objects first, manifest last).
   Result<Entry> put(const std::string& key, const std::vector<std::string>& outputs, std::int64_t compute_ms);
-  // The entry, if there is one (and whole).
+  // The entry, if there is one and its manifest is whole (a manifest that fails its checksum, or
+  // names a path outside its outputs, is a miss).
   Result<std::optional<Entry>> get(const std::string& key) const;
-  // Puts an entry's files back in place; a copy is checked against its hash.
-  Result<Restore> restore(const Entry& entry) const;
+  // Checks each of the entry's objects against its name (see the top of this file).
+  Result<Damage> check(const Entry& entry, Verify how = Verify::when_changed) const;
+  // Removes a damaged entry and its damaged objects (entries sharing one then miss too).
+  Result<void> discard(const Entry& entry, const Damage& damage);
+  // Puts an entry back exactly as the miss left it: stale outputs removed, folders, files, then
+  // links. Checks first, and refuses (touching nothing) if any object is damaged.
+  Result<Restore> restore(const Entry& entry, RestoreMode mode = RestoreMode::link) const;
   Result<void> remove(const std::string& key);
   Result<std::vector<Entry>> list() const;
   // A hit refreshes the entry's last use, so LRU eviction keeps what is used (as ccache does).
@@ -101,6 +145,8 @@ class ObjectStore {
 
  private:
   std::string object_path(const std::string& sha256) const;
+  // Copies `file` in as an object (unless a sound one holds its content already) and describes it.
+  Result<void> store_object(const std::string& file, OutputFile& out);
   std::string m_folder;
 };
 
@@ -141,9 +187,10 @@ struct EventContext {
 // type; none when neither is given. An unknown instance type is an error naming close matches.
 Result<std::optional<Money>> hourly_price(store::Store& store, const EventContext& context);
 
-enum class EventKind { store, hit };
+enum class EventKind { store, hit, damaged };
 
-// Records a store or a hit in `cache_events`; a hit's saving is compute_ms at `hourly`. Returns it.
+// Records a store, a hit or a damaged entry found in `cache_events`; a hit's saving is compute_ms
+// at `hourly`. Returns it.
 Result<std::optional<Money>> record_event(store::Store& store, EventKind kind, const Entry& entry, TimePoint at,
                                           const EventContext& context, std::optional<Money> hourly);
 

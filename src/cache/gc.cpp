@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 #include "cache/cache.h"
+#include "cache/object_check.h"
 
 namespace frugal::cache {
 namespace fs = std::filesystem;
@@ -43,11 +45,31 @@ std::map<std::string, ObjectFile> objects_on_disk(const std::string& folder) {
     std::string name = it->path().filename().string();
     std::string prefix = it->path().parent_path().filename().string();
     if (name.find('.') != std::string::npos || prefix.size() != 2) continue;  // temporaries
-    struct stat st {};
-    if (::stat(it->path().c_str(), &st) != 0) continue;
-    out[prefix + name] = {static_cast<std::uint64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtime)};
+    struct stat st {}, stamp {};
+    if (::lstat(it->path().c_str(), &st) != 0) continue;
+    // A store that finds its content already there refreshes the stamp, not the object (whose
+    // times the stamp vouches for): the later of the two is the object's last use.
+    std::int64_t used = st.st_mtime;
+    if (::stat(stamp_path(it->path().string()).c_str(), &stamp) == 0) used = std::max<std::int64_t>(used, stamp.st_mtime);
+    out[prefix + name] = {static_cast<std::uint64_t>(st.st_size), used};
   }
   return out;
+}
+
+// What crashed stores leave under objects/: temporaries older than the grace period, and stamps
+// whose object is gone.
+void sweep_leftovers(const std::string& folder, std::int64_t now) {
+  std::error_code ec;
+  std::vector<fs::path> doomed;
+  for (auto it = fs::recursive_directory_iterator(folder + "/objects", ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (name.ends_with(".tmp") && now - st.st_mtime >= k_orphan_grace_s) doomed.push_back(it->path());
+    std::string stamped = it->path().string();
+    if (name.ends_with(".stamp") && !fs::exists(stamped.substr(0, stamped.size() - 6), ec)) doomed.push_back(it->path());
+  }
+  for (const auto& p : doomed) fs::remove(p, ec);
 }
 
 }  // namespace
@@ -138,6 +160,7 @@ Result<GcResult> ObjectStore::gc(std::uint64_t max_bytes) {
       used -= it->second.bytes;
       result.bytes_freed += it->second.bytes;
     }
+    fs::remove(stamp_path(object_path(sha)), ec);
     objects.erase(it);
   };
   for (const auto& e : entries) {
@@ -162,6 +185,7 @@ Result<GcResult> ObjectStore::gc(std::uint64_t max_bytes) {
   for (const auto& [sha, o] : objects)
     if (references[sha] == 0 && now - o.mtime >= k_orphan_grace_s) orphans.push_back(sha);
   for (const auto& sha : orphans) delete_object(sha);
+  sweep_leftovers(m_folder, now);
   result.bytes_used = used;
   KeyLock::remove_stale(m_folder);
   return result;

@@ -23,7 +23,7 @@ Result<std::optional<Money>> record_event(store::Store& store, EventKind kind, c
   std::optional<Money> saved;
   if (kind == EventKind::hit && hourly) saved = hourly->scaled(entry.compute_ms, 3'600'000);
   store::Value params[] = {format_utc(at),
-                           std::string(kind == EventKind::hit ? "hit" : "store"),
+                           std::string(kind == EventKind::hit ? "hit" : kind == EventKind::store ? "store" : "damaged"),
                            entry.key,
                            entry.compute_ms,
                            entry.bytes,

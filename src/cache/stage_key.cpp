@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <memory>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include "cache/cache.h"
+#include "cache/sha256.h"
 
 namespace frugal::cache {
 namespace fs = std::filesystem;
@@ -17,23 +17,6 @@ namespace {
 
 // Bump when the record's layout changes: old entries then simply miss.
 constexpr int k_format_version = 1;
-
-class Sha256 {
- public:
-  Sha256() : m_ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr); }
-  void update(const void* data, std::size_t n) { EVP_DigestUpdate(m_ctx.get(), data, n); }
-  std::string hex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(m_ctx.get(), digest, &length);
-    std::string out;
-    for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
-    return out;
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> m_ctx;
-};
 
 // One line of the record, length-prefixed so that no two different inputs read the same.
 std::string line(std::string_view kind, std::string_view a, std::string_view b = {}) {

@@ -15,6 +15,7 @@
 #include "cli/context.h"
 #include "cli/repeatable_option.h"
 #include "runner/runner.h"
+#include "store/store.h"
 
 namespace frugal::cli {
 namespace {
@@ -69,6 +70,16 @@ Result<std::optional<std::uint64_t>> parse_bound(Context& ctx, const std::string
   return std::optional<std::uint64_t>{FRUGAL_TRY(cache::parse_size(configured, "cache_max_size"))};
 }
 
+// A damaged entry is removed with its damaged objects and recorded; the caller then runs the stage.
+Result<void> forget_damaged(Context& ctx, cache::ObjectStore& store, const cache::Entry& entry, const cache::Damage& damage,
+                            Accounting& accounting) {
+  FRUGAL_CHECK(store.discard(entry, damage));
+  FRUGAL_TRY(cache::record_event(*accounting.store, cache::EventKind::damaged, entry, ctx.clock.now(), accounting.context, {}));
+  fmt::print(stderr, "frugal: cache entry {} is damaged ({}{} no longer matches its hash): removed\n", entry.key.substr(0, 12),
+             damage.paths.front(), damage.paths.size() > 1 ? fmt::format(" and {} more", damage.paths.size() - 1) : "");
+  return {};
+}
+
 Result<int> collect(cache::ObjectStore& store, std::uint64_t bound) {
   auto r = store.gc(bound);
   if (!r) return std::unexpected(r.error());
@@ -88,6 +99,8 @@ Result<int> run_stage(Context& ctx, const CacheFlags& f) {
   }
   auto accounting = open_accounting(ctx, f);
   if (!accounting) return std::unexpected(accounting.error());
+  auto mode = cache::parse_restore_mode(ctx.config->get("cache_restore"), "cache_restore");
+  if (!mode) return std::unexpected(mode.error());
   auto folder = cache_folder(ctx);
   if (!folder) return std::unexpected(folder.error());
   if (auto ok = cache::check_outputs(f.outputs, f.inputs, *folder); !ok) return std::unexpected(ok.error());
@@ -104,18 +117,24 @@ Result<int> run_stage(Context& ctx, const CacheFlags& f) {
   if (!hit) return std::unexpected(hit.error());
   if (*hit) {
     auto started = std::chrono::steady_clock::now();
-    auto how = store.restore(**hit);
-    if (!how) return std::unexpected(how.error());
-    if (auto ok = store.touch(key->hex); !ok) return std::unexpected(ok.error());
-    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    auto saved = cache::record_event(*accounting->store, cache::EventKind::hit, **hit, ctx.clock.now(),
-                                     accounting->context, accounting->hourly);
-    if (!saved) return std::unexpected(saved.error());
-    fmt::print(stderr, "frugal: cache hit {} ({} files, {} bytes, {} in {}): saved {} of compute{}\n",
-               key->hex.substr(0, 12), (*hit)->files.size(), (*hit)->bytes,
-               *how == cache::Restore::hard_link ? "linked" : *how == cache::Restore::reflink ? "cloned" : "copied", seconds_text(took),
-               seconds_text((*hit)->compute_ms), saved_text(*saved));
-    return k_exit_ok;
+    auto damage = store.check(**hit);
+    if (!damage) return std::unexpected(damage.error());
+    if (!damage->empty()) {
+      if (auto dropped = forget_damaged(ctx, store, **hit, *damage, *accounting); !dropped) return std::unexpected(dropped.error());
+    } else {
+      auto how = store.restore(**hit, *mode);
+      if (!how) return std::unexpected(how.error());
+      if (auto ok = store.touch(key->hex); !ok) return std::unexpected(ok.error());
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+      auto saved = cache::record_event(*accounting->store, cache::EventKind::hit, **hit, ctx.clock.now(),
+                                       accounting->context, accounting->hourly);
+      if (!saved) return std::unexpected(saved.error());
+      fmt::print(stderr, "frugal: cache hit {} ({} files, {} bytes, {} in {}): saved {} of compute{}\n",
+                 key->hex.substr(0, 12), (*hit)->files.size(), (*hit)->bytes,
+                 *how == cache::Restore::hard_link ? "linked" : *how == cache::Restore::reflink ? "cloned" : "copied", seconds_text(took),
+                 seconds_text((*hit)->compute_ms), saved_text(*saved));
+      return k_exit_ok;
+    }
   }
   fmt::print(stderr, "frugal: cache miss {}: running the stage\n", key->hex.substr(0, 12));
   auto outcome = runner::run_child(f.command, ctx.clock);
@@ -161,14 +180,48 @@ Result<int> show_stats(Context& ctx) {
   if (!folder) return std::unexpected(folder.error());
   auto s = cache::ObjectStore(*folder).stats();
   if (!s) return std::unexpected(s.error());
+  auto store = ctx.open_store(store::Access::read_only);
+  if (!store) return std::unexpected(store.error());
+  auto events = (*store)->query(
+      "SELECT count(*) FILTER (WHERE kind = 'hit'), count(*) FILTER (WHERE kind = 'damaged'), max(at) FILTER (WHERE kind = 'damaged') "
+      "FROM cache_events");
+  if (!events) return std::unexpected(events.error());
+  const auto& row = events->rows.at(0);
   Table t;
-  t.columns = {"entries", "objects", "bytes_on_disk", "bytes_referenced", "compute_s_per_hit_round"};
+  t.columns = {"entries", "objects", "bytes_on_disk", "bytes_referenced", "compute_s_per_hit_round", "hits", "damaged_found",
+               "last_damaged_at"};
   t.rows.push_back({int_cell(static_cast<std::int64_t>(s->entries)), int_cell(static_cast<std::int64_t>(s->objects)),
                     int_cell(static_cast<std::int64_t>(s->bytes_on_disk)),
                     int_cell(static_cast<std::int64_t>(s->bytes_referenced)),
-                    Cell::num(fmt::format("{:.3f}", s->compute_ms / 1000.0))});
+                    Cell::num(fmt::format("{:.3f}", s->compute_ms / 1000.0)), int_cell(store::as_int(row[0])),
+                    int_cell(store::as_int(row[1])), Cell::str(store::as_text(row[2]))});
   print_table(stdout, t, ctx.format());
   return k_exit_ok;
+}
+
+// Re-hashes every object of every entry, whatever its stamp says: damage beneath the file system
+// (a bad sector, a bit flipped in storage) leaves no trace a stat could see.
+Result<int> verify_all(Context& ctx) {
+  auto folder = cache_folder(ctx);
+  if (!folder) return std::unexpected(folder.error());
+  cache::ObjectStore store(*folder);
+  auto entries = store.list();
+  if (!entries) return std::unexpected(entries.error());
+  CacheFlags none;
+  auto accounting = open_accounting(ctx, none);
+  if (!accounting) return std::unexpected(accounting.error());
+  std::size_t damaged = 0;
+  for (const auto& e : *entries) {
+    auto lock = cache::KeyLock::acquire(*folder, e.key);  // not while a stage stores or restores it
+    if (!lock) return std::unexpected(lock.error());
+    auto damage = store.check(e, cache::Verify::always);
+    if (!damage) return std::unexpected(damage.error());
+    if (damage->empty()) continue;
+    ++damaged;
+    if (auto dropped = forget_damaged(ctx, store, e, *damage, *accounting); !dropped) return std::unexpected(dropped.error());
+  }
+  fmt::print("checked {} entries: {} damaged and removed\n", entries->size(), damaged);
+  return damaged ? k_exit_failure : k_exit_ok;
 }
 
 Result<int> collect_garbage(Context& ctx, const std::string& max_size) {
@@ -223,6 +276,9 @@ void add_cache_command(CLI::App& app, Context& ctx) {
 
   auto* stats = cache->add_subcommand("stats", "entries, distinct objects, bytes on disk");
   stats->callback([&ctx] { ctx.action = [&ctx] { return show_stats(ctx); }; });
+
+  auto* verify = cache->add_subcommand("verify", "re-hash every object; remove the entries whose outputs are damaged (exit 1)");
+  verify->callback([&ctx] { ctx.action = [&ctx] { return verify_all(ctx); }; });
 
   auto* gc = cache->add_subcommand("gc", "evict least recently used entries until the cache fits --max-size");
   gc->add_option("--max-size", flags->max_size,

@@ -27,6 +27,8 @@ const std::vector<ConfigKey> k_keys = {
     {"server", "FRUGAL_SERVER", "", "frugal serve to send runs to (http://host:port); unset: the local database"},
     {"token", "FRUGAL_TOKEN", "", "token for --server (an agent token of the team)"},
     {"cache_max_size", "FRUGAL_CACHE_MAX_SIZE", "", "bound of the computation cache (50G, 512Mi); default unbounded"},
+    {"cache_restore", "FRUGAL_CACHE_RESTORE", "link",
+     "how a cache hit restores outputs: link (reflink, else a read-only hard link) or copy (reflink, else a full copy)"},
     {"data_max_size", "FRUGAL_DATA_MAX_SIZE", "", "bound of the data cache (50G, 512Mi); default unbounded"},
     {"data_min_free", "FRUGAL_DATA_MIN_FREE", "5%", "share of the data cache's file system kept free, evicting least recently used objects"},
     {"egress_usd_per_gb", "FRUGAL_EGRESS_USD_PER_GB", "aws=0.09,gcp=0.12,azure=0.087",

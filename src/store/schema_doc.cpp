@@ -1,5 +1,6 @@
 // Builds docs/schema.md from the migrations: each "-- @table NAME: text" line starts a table and
 // each column line's trailing "-- text" documents that column, so the schema is declared once.
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "store/migrations.h"
@@ -45,10 +46,15 @@ std::string schema_markdown() {
       if (t.starts_with("-- @table ")) {
         std::string_view rest = t.substr(10);
         auto colon = rest.find(':');
-        tables.emplace_back(std::string(rest.substr(0, colon)),
-                            fmt::format("\n## {}\n\n{}\n\n| column | type | meaning |\n|---|---|---|\n",
-                                        rest.substr(0, colon), util::trim(rest.substr(colon + 1))));
-        current = &tables.back().second;
+        std::string name(rest.substr(0, colon));
+        std::string header = fmt::format("\n## {}\n\n{}\n\n| column | type | meaning |\n|---|---|---|\n", name,
+                                         util::trim(rest.substr(colon + 1)));
+        // A table made again by a later migration (SQLite changes a constraint that way) is
+        // documented again, in its first place.
+        auto same = std::find_if(tables.begin(), tables.end(), [&name](const auto& t) { return t.first == name; });
+        if (same == tables.end()) same = tables.insert(tables.end(), {name, ""});
+        same->second = std::move(header);
+        current = &same->second;
         in_view = util::trim(rest.substr(colon + 1)).starts_with("(view)");
         continue;
       }

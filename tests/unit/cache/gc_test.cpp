@@ -113,11 +113,23 @@ TEST(CacheGc, SweepsOldOrphanObjectsButSparesYoungOnes) {
     return t.store.folder() + "/objects/" + e.files[0].sha256.substr(0, 2) + "/" + e.files[0].sha256.substr(2);
   };
   age(object(a), 7200);  // an old orphan: `rm` left it
+  age(object(a) + ".stamp", 7200);
   auto r = t.store.gc(1000);  // under the bound: only the sweep acts
   ASSERT_TRUE(r);
   EXPECT_FALSE(fs::exists(object(a)));
+  EXPECT_FALSE(fs::exists(object(a) + ".stamp"));  // goes with its object
   EXPECT_TRUE(fs::exists(object(b)));  // young: may belong to a store under way
   EXPECT_EQ(r->bytes_freed, 100U);
+}
+
+TEST(CacheGc, AnObjectIsAsYoungAsItsStampWhichAStoreRefreshes) {
+  ThreeEntries t;
+  auto a = t.store.get(key_of('a')).value().value();
+  std::string object = t.store.folder() + "/objects/" + a.files[0].sha256.substr(0, 2) + "/" + a.files[0].sha256.substr(2);
+  ASSERT_TRUE(t.store.remove(key_of('a')));
+  age(object, 7200);  // the object's own times are left alone so its stamp stays true...
+  ASSERT_TRUE(t.store.gc(1000));  // ...and the stamp, refreshed by the store, says it was just used
+  EXPECT_TRUE(fs::exists(object));
 }
 
 TEST(CacheStats, CountsEntriesDistinctObjectsAndBytes) {
