@@ -116,7 +116,7 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
     if (auto flushed = sink->flush(store, outcome.run_id); !flushed)
       fmt::print(stderr, "frugal: warning: could not store metrics: {}\n", flushed.error().message);
     if (checkpoints) {
-      auto found = checkpoints->scan(group_usage(group).pids);
+      auto found = checkpoints->scan(group, group_usage(group).pids);
       if (!found.empty()) last_checkpoint = clock.now();
       record_checkpoints(store, outcome.run_id, found, clock.now());
       record_stored(store, *checkpoints);
@@ -143,7 +143,7 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
   };
   auto child = run_child(with_resume(request.command, resume), clock, &supervision);
   if (checkpoints) {  // what the job finished writing as it ended
-    auto found = checkpoints->scan({}, CheckpointWatcher::JobState::ended);
+    auto found = checkpoints->scan(0, {}, CheckpointWatcher::JobState::ended);
     if (!found.empty()) last_checkpoint = clock.now();
     record_checkpoints(store, outcome.run_id, found, clock.now());
     checkpoints->wait_for_copies();  // the next attempt resumes from the store

@@ -1,16 +1,19 @@
 #include "runner/checkpoints.h"
+#include "runner/job_files.h"
 
 #include <filesystem>
 #include <fmt/format.h>
-#include <csignal>
 #include <sys/stat.h>
-#include <pthread.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 #include <utility>
 
 namespace frugal::runner {
 namespace fs = std::filesystem;
 namespace {
+
+// Renames in, and whatever undoes one: a write, a rename away, a deletion.
+constexpr std::uint32_t k_watched = IN_MOVED_TO | IN_MOVED_FROM | IN_MODIFY | IN_DELETE | IN_CLOSE_WRITE;
 
 bool ignored(const std::string& name) {
   return name.empty() || name[0] == '.' || name.ends_with(".tmp") || name.ends_with(".partial") ||
@@ -41,22 +44,12 @@ std::pair<std::uint64_t, std::int64_t> measure(const fs::path& p) {
   return {bytes, newest ^ (inode << 20)};
 }
 
-// Whether any of the job's processes holds a file at or under `path` open.
-bool open_by_job(const fs::path& path, const std::set<pid_t>& job_pids) {
+// Whether any process holds `path`, or a file under it, open.
+bool held_open(const fs::path& path, const std::map<pid_t, std::set<std::string>>& open) {
   std::string prefix = path.string();
-  for (pid_t pid : job_pids) {
-    std::error_code ec;
-    for (auto it = fs::directory_iterator(fmt::format("/proc/{}/fd", pid), ec); !ec && it != fs::directory_iterator();
-         it.increment(ec)) {
-      auto target = fs::read_symlink(it->path(), ec);
-      if (ec) {
-        ec.clear();
-        continue;
-      }
-      std::string t = target.string();
-      if (t == prefix || t.starts_with(prefix + "/")) return true;
-    }
-  }
+  for (const auto& [pid, paths] : open)
+    for (auto it = paths.lower_bound(prefix); it != paths.end() && it->starts_with(prefix); ++it)
+      if (*it == prefix || (*it)[prefix.size()] == '/') return true;
   return false;
 }
 
@@ -89,44 +82,84 @@ std::optional<std::int64_t> step_of(const std::string& name) {
   return last;
 }
 
-std::vector<Checkpoint> CheckpointWatcher::scan(const std::set<pid_t>& job_pids, JobState job) {
-  const bool job_ended = job == JobState::ended;
+bool CheckpointWatcher::trustworthy(pid_t leader, const std::set<pid_t>& job_pids, JobState job,
+                                    const std::map<pid_t, std::set<std::string>>& open) {
+  // Checked after the look: a process alive now was alive while its open files were listed.
+  bool lost_one = job == JobState::ended || (leader > 0 && has_exited(leader));
+  for (pid_t writer : m_writers)
+    if (!job_pids.contains(writer) || has_exited(writer)) lost_one = true;
+  m_writers.clear();
+  for (const auto& [pid, paths] : open) m_writers.insert(pid);
+  return !lost_one;
+}
+
+void CheckpointWatcher::read_renames() {
+  if (m_inotify < 0) return;
+  alignas(inotify_event) char buffer[16384];
+  for (;;) {
+    ssize_t got = ::read(m_inotify, buffer, sizeof buffer);
+    if (got <= 0) return;  // EAGAIN: nothing more
+    for (ssize_t at = 0; at < got;) {
+      const auto* e = reinterpret_cast<const inotify_event*>(buffer + at);
+      at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+      if (e->mask & IN_Q_OVERFLOW) {
+        m_renamed_in.clear();  // events lost: the looks decide
+        continue;
+      }
+      if (e->len == 0) continue;
+      std::string name(e->name);
+      if (e->mask & IN_MOVED_TO) m_renamed_in.insert(name);
+      else m_renamed_in.erase(name);  // written, opened for writing, moved away or deleted since
+    }
+  }
+}
+
+std::vector<Checkpoint> CheckpointWatcher::scan(pid_t leader, const std::set<pid_t>& job_pids, JobState job) {
   std::vector<Checkpoint> complete;
   std::error_code ec;
   if (!fs::is_directory(m_folder, ec)) return complete;
+  if (m_inotify >= 0 && m_watch < 0)
+    m_watch = ::inotify_add_watch(m_inotify, m_folder.c_str(), k_watched);
+  read_renames();
   std::vector<fs::path> entries;
   for (auto it = fs::directory_iterator(m_folder, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     entries.push_back(it->path());
   ++m_looks;
+  auto open = open_under(m_folder, job_pids);
+  const bool trusted = trustworthy(leader, job_pids, job, open);
   for (const auto& p : entries) {
     std::string name = p.filename().string();
     if (ignored(name)) continue;
     auto [bytes, mtime] = measure(p);
+    bool open_now = held_open(p, open);
+    // Renamed in and closed: published whole (a writer still holding it open has not finished).
+    bool marked = marked_done(p) || (m_renamed_in.contains(name) && !open_now);
+    if (marked) m_renamed_in.erase(name);
     // A name seen complete before is judged again once it changes (Lightning rewrites last.ckpt).
     if (auto done = m_done.find(name); done != m_done.end()) {
       if (done->second.bytes == bytes && done->second.mtime_ns == mtime) continue;
       m_done.erase(done);
     }
-    bool marked = marked_done(p);
     if (auto suspect = m_suspect.find(name); suspect != m_suspect.end()) {
       if (!marked && suspect->second.bytes == bytes && suspect->second.mtime_ns == mtime) continue;
       m_suspect.erase(suspect);  // rewritten since (or marked): judge it afresh
     }
     auto seen = m_pending.find(name);
-    bool open_now = open_by_job(p, job_pids);
-    bool stable = seen != m_pending.end() && seen->second.bytes == bytes && seen->second.mtime_ns == mtime &&
-                  !seen->second.open;
+    // As the last trustworthy look saw it, and closed then.
+    bool quiet = seen != m_pending.end() && seen->second.bytes == bytes && seen->second.mtime_ns == mtime && !seen->second.open;
     // A folder filled in place looks whole between two of its files: without a marker, it counts
     // only once the job has moved on to a newer checkpoint.
     bool folder = fs::is_directory(p, ec);
     bool moved_on = seen != m_pending.end() && newer_than(seen->second.first_look);
-    bool complete_now = marked || (stable && !open_now && (!folder || moved_on));
+    bool complete_now = marked || (quiet && !open_now && (!folder || moved_on));
     if (!complete_now) {
-      if (job_ended && (seen == m_pending.end() || seen->second.open || folder)) {
+      if (trusted) {
+        m_pending[name] = {bytes, mtime, open_now, seen == m_pending.end() ? m_looks : seen->second.first_look};
+      } else if (!(quiet && open_now)) {  // read by a live process: wait for the next look
+        // Changed since the last look that could be believed, or open then, or never seen: a
+        // process that died may have left it half-written.
         m_suspect[name] = {bytes, mtime, true, m_looks};
         m_pending.erase(name);
-      } else {
-        m_pending[name] = {bytes, mtime, open_now, seen == m_pending.end() ? m_looks : seen->second.first_look};
       }
       continue;
     }
@@ -155,6 +188,13 @@ bool CheckpointWatcher::newer_than(std::int64_t look) const {
 
 CheckpointWatcher::CheckpointWatcher(const std::string& folder, std::string store, int keep)
     : m_folder(absolute_folder(folder)), m_store(std::move(store)), m_keep(keep) {
+  // Watched from before the job starts, so a checkpoint renamed in at once is seen as such; the
+  // folder is made for that (the job would make it anyway). Without inotify (its limits reached)
+  // a rename counts as any write: two quiet looks.
+  std::error_code ec;
+  fs::create_directories(m_folder, ec);
+  m_inotify = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (m_inotify >= 0) m_watch = ::inotify_add_watch(m_inotify, m_folder.c_str(), k_watched);
   if (!m_store.empty()) m_copier = std::thread([this] { copy_loop(); });
 }
 
@@ -165,108 +205,7 @@ CheckpointWatcher::~CheckpointWatcher() {
     m_changed.notify_all();
   }
   if (m_copier.joinable()) m_copier.join();
-}
-
-void CheckpointWatcher::copy_loop() {
-  // Signals are the supervising thread's business (forwarding, SIGCHLD waking its ppoll).
-  sigset_t all;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, nullptr);
-  std::unique_lock lock(m_mutex);
-  for (;;) {
-    m_changed.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
-    if (m_queue.empty()) return;  // stopping, nothing left
-    Checkpoint c = m_queue.front();
-    m_queue.pop_front();
-    m_copying = true;
-    lock.unlock();
-    std::string stored;
-    auto kept = keep_copy(c, stored);
-    if (!kept) fmt::print(stderr, "frugal: warning: checkpoint {} not copied to {}: {}\n", c.path, m_store, kept.error().message);
-    lock.lock();
-    m_copying = false;
-    if (kept) {
-      m_stored_by_path[c.path] = stored;
-      m_just_stored.emplace_back(c.path, stored);
-    }
-    m_changed.notify_all();
-  }
-}
-
-std::string CheckpointWatcher::resume_path() {
-  if (!m_newest) return "";
-  std::lock_guard lock(m_mutex);
-  auto it = m_stored_by_path.find(m_newest->path);
-  // The job needs a local path: an s3:// copy is for resuming on another machine.
-  if (it == m_stored_by_path.end() || it->second.starts_with("s3://")) return m_newest->path;
-  return it->second;
-}
-
-std::vector<std::pair<std::string, std::string>> CheckpointWatcher::take_stored() {
-  std::lock_guard lock(m_mutex);
-  return std::exchange(m_just_stored, {});
-}
-
-void CheckpointWatcher::wait_for_copies() {
-  std::unique_lock lock(m_mutex);
-  m_changed.wait(lock, [&] { return m_queue.empty() && !m_copying; });
-}
-
-Result<void> CheckpointWatcher::keep_copy(const Checkpoint& c, std::string& stored) {
-  if (m_store.starts_with("s3://")) return keep_copy_s3(c, stored);
-  std::error_code ec;
-  fs::create_directories(m_store, ec);
-  if (ec) return fail(ErrorCode::io, ec.message());
-  fs::path source(c.path);
-  fs::path target = fs::path(m_store) / source.filename();
-  // Copy under a temporary name, then rename: the store never shows half a checkpoint either.
-  fs::path partial = fs::path(m_store) / ("." + source.filename().string() + ".partial");
-  fs::remove_all(partial, ec);
-  fs::copy(source, partial, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
-  if (ec) return fail(ErrorCode::io, ec.message());
-  fs::remove_all(target, ec);
-  fs::rename(partial, target, ec);
-  if (ec) return fail(ErrorCode::io, ec.message());
-  stored = target.string();
-  // The same name again (last.ckpt) replaces its copy: it is not a second one to keep.
-  std::erase(m_stored, target.string());
-  m_stored.push_back(target.string());
-  while (m_keep > 0 && static_cast<int>(m_stored.size()) > m_keep) {
-    fs::remove_all(m_stored.front(), ec);
-    m_stored.erase(m_stored.begin());
-  }
-  return {};
-}
-
-Result<void> CheckpointWatcher::keep_copy_s3(const Checkpoint& c, std::string& stored) {
-  if (!m_s3) m_s3 = std::make_unique<objects::S3Client>(FRUGAL_TRY(objects::S3Client::from_environment()));
-  auto base = FRUGAL_TRY(objects::parse_s3_url(m_store));
-  fs::path source(c.path);
-  std::string name = source.filename().string();
-  std::string prefix = base.key.empty() ? name : base.key + "/" + name;
-  std::error_code ec;
-  if (fs::is_directory(source, ec)) {
-    for (auto it = fs::recursive_directory_iterator(source, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
-      std::string rel = fs::relative(it->path(), source, ec).generic_string();
-      FRUGAL_CHECK(m_s3->put_file({base.bucket, fmt::format("{}/{}", prefix, rel)}, it->path().string()));
-    }
-  } else {
-    FRUGAL_CHECK(m_s3->put_file({base.bucket, prefix}, source.string()));
-  }
-  // Objects land one by one: the marker, written last, says the checkpoint is whole.
-  FRUGAL_CHECK(m_s3->put_file({base.bucket, prefix + ".done"}, "/dev/null"));
-  stored = fmt::format("s3://{}/{}", base.bucket, prefix);
-  std::erase(m_stored, prefix);
-  m_stored.push_back(prefix);
-  while (m_keep > 0 && static_cast<int>(m_stored.size()) > m_keep) {
-    const std::string old = m_stored.front();
-    m_stored.erase(m_stored.begin());
-    FRUGAL_CHECK(m_s3->remove({base.bucket, old + ".done"}));  // first: never a marker without its data
-    for (const auto& key : FRUGAL_TRY(m_s3->list({base.bucket, old})))
-      if (key == old || key.starts_with(old + "/")) FRUGAL_CHECK(m_s3->remove({base.bucket, key}));
-  }
-  return {};
+  if (m_inotify >= 0) ::close(m_inotify);
 }
 
 }  // namespace frugal::runner
