@@ -116,7 +116,10 @@ std::size_t KeyLock::remove_stale(const std::string& folder) {
   for (const auto& key : keys) {
     auto lock = try_acquire(folder, key);
     if (!lock || !*lock) continue;  // held: in use now
-    if (::unlink((folder + "/locks/" + key).c_str()) == 0) ++removed;  // while held: see still_linked
+    std::string path = folder;
+    path += "/locks/";
+    path += key;
+    if (::unlink(path.c_str()) == 0) ++removed;  // while held: see still_linked
   }
   return removed;
 }

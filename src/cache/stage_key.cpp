@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
+#include <unistd.h>
 #include <fmt/format.h>
 #include <memory>
 #include <sys/stat.h>
@@ -62,13 +64,22 @@ std::string sha256_hex(std::string_view text) {
 }
 
 Result<std::string> hash_file(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!f) return fail(ErrorCode::io, fmt::format("{}: {}", path, std::strerror(errno)));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(ErrorCode::io, fmt::format("{}: {}", path, std::strerror(errno)));
   Sha256 sha;
   std::vector<char> buffer(1 << 20);
-  std::size_t got;
-  while ((got = std::fread(buffer.data(), 1, buffer.size(), f.get())) > 0) sha.update(buffer.data(), got);
-  if (std::ferror(f.get())) return fail(ErrorCode::io, fmt::format("{}: read error", path));
+  for (;;) {
+    ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got == 0) break;
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      int err = errno;
+      ::close(fd);
+      return fail(ErrorCode::io, fmt::format("{}: {}", path, std::strerror(err)));
+    }
+    sha.update(buffer.data(), static_cast<std::size_t>(got));
+  }
+  ::close(fd);
   return sha.hex();
 }
 
@@ -92,7 +103,8 @@ Result<void> check_outputs(const std::vector<std::string>& outputs, const std::v
     if (ec || given.empty()) return fail(ErrorCode::invalid, fmt::format("--out '{}': not a usable path", given));
     if (within(cwd, out))
       return fail(ErrorCode::invalid, fmt::format("--out {}: is the working folder or above it; a hit would delete it", given));
-    if (within(cache, out) || within(out, cache))
+    // Both ways round on purpose: an output inside the cache, or the cache inside an output.
+    if (within(cache, out) || within(out, cache))  // NOLINT(readability-suspicious-call-argument)
       return fail(ErrorCode::invalid, fmt::format("--out {}: overlaps the cache folder {}", given, cache.string()));
     for (const auto& in : inputs)
       if (within(fs::weakly_canonical(fs::absolute(in, ec), ec), out))

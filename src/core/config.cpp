@@ -35,7 +35,7 @@ const std::vector<ConfigKey> k_keys = {
      "egress price per GB by provider, counted as avoided when the data cache serves a hit (0 for same-region reads)"},
 };
 
-std::string env_or(const Config::Getenv& getenv, std::string_view name, std::string fallback) {
+std::string env_or(const Config::Getenv& getenv, std::string_view name, const std::string& fallback) {
   auto v = getenv(name);
   return v && !v->empty() ? *v : fallback;
 }
