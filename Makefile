@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 WERROR ?= ON
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test test-sanitized demo bench docs clean
+.PHONY: all deps configure build test test-sanitized fuzz demo bench docs clean
 
 all: build
 
@@ -31,6 +31,18 @@ test-sanitized: deps
 	ninja -C $(SANITIZED_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(SANITIZED_DIR) --output-on-failure -j $(JOBS)
+
+# libFuzzer harnesses (tests/fuzz/) for every parser that takes outside bytes, built with clang 19 in a
+# folder of their own (CMakePresets.json's "fuzz"; GCC stays the main compiler): each replays the
+# inputs that once crashed it, then fuzzes for FUZZ_SECONDS from a scratch copy of its seeds. Any
+# crash, leak, timeout or sanitizer report fails it. Warnings are the main build's business.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 15
+FUZZ_CXX ?= clang++-19
+fuzz: deps
+	cmake --preset fuzz -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=$(FUZZ_CXX)
+	ninja -C $(FUZZ_DIR) -j $(JOBS)
+	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 demo: build
 	scripts/demo.sh $(BUILD_DIR)/frugal

@@ -8,6 +8,7 @@ packages=(
   libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-tidy-19  # scripts/tidy.sh: Debian's plain clang-tidy (14) cannot parse GCC 12's <expected>
+  clang-19 libclang-rt-19-dev  # make fuzz: libFuzzer is clang's, and clang < 16 cannot compile <expected>
   python3 python3-sklearn hyperfine procps curl wrk nginx-light
   chromium
 )
