@@ -18,6 +18,12 @@ Result<std::int64_t> path_run(Call& call) { return run_in_scope(call, call.path_
 
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
+// A byte count sent as a double, when an int64 holds it: casting NaN or 1e300 is undefined.
+std::optional<std::int64_t> whole_bytes(std::optional<double> v) {
+  if (!v || !(*v > -9.2e18 && *v < 9.2e18)) return std::nullopt;
+  return static_cast<std::int64_t>(*v);
+}
+
 Result<Reply> start_run(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   tracking::RunStart run;
@@ -82,8 +88,7 @@ Result<Reply> proc(Call& call) {
     cpu = FRUGAL_TRY(number_field(*p, "cpu", "proc_stats.proc", Field::optional));
     if (auto mem = p->find("mem"); mem != p->end() && mem->is_object())
       if (auto r = mem->find("rss"); r != mem->end() && r->is_object())
-        if (auto t = FRUGAL_TRY(number_field(*r, "t", "proc_stats.proc.mem.rss", Field::optional)); t && std::isfinite(*t))
-          rss = static_cast<std::int64_t>(*t);
+        rss = whole_bytes(FRUGAL_TRY(number_field(*r, "t", "proc_stats.proc.mem.rss", Field::optional)));
   }
   std::optional<double> gpu_load, gpu_mem_mb;
   if (auto g = stats->find("gpu_stats"); g != stats->end() && g->is_object()) {
@@ -99,7 +104,7 @@ Result<Reply> proc(Call& call) {
     gpu.time = call.now;
     gpu.gpu_index = 0;
     gpu.gpu_util_pct = gpu_load;
-    if (gpu_mem_mb && std::isfinite(*gpu_mem_mb)) gpu.gpu_mem_bytes = static_cast<std::int64_t>(*gpu_mem_mb * 1024 * 1024);
+    if (gpu_mem_mb) gpu.gpu_mem_bytes = whole_bytes(*gpu_mem_mb * 1024 * 1024);
     rows.push_back(gpu);
   }
   // A sample sent after the run ended is not stored (tracking's rule for late samples).

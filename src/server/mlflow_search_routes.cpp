@@ -64,7 +64,11 @@ Result<Reply> mlflow_search_runs(Call& call) {
       sql += fmt::format(" AND CAST(r.id AS TEXT) {} ?", op);
       params.emplace_back(c.text);
     } else if (c.key == "start_time" || c.key == "end_time") {
-      if (!c.number) return fail(ErrorCode::invalid, fmt::format("filter: attributes.{} compares with milliseconds", c.key));
+      // Within the years our text form holds, as the other MLflow routes take a time (NaN and 1e300
+      // have no instant, and casting them to an integer is undefined).
+      if (!c.number || !(*c.number >= 0 && *c.number <= 253'402'300'799'999.0))
+        return fail(ErrorCode::invalid,
+                    fmt::format("filter: attributes.{} compares with milliseconds since 1970, before the year 10000", c.key));
       sql += fmt::format(" AND r.{} {} ?", c.key == "start_time" ? "started_at" : "ended_at", op);
       params.emplace_back(format_utc(from_ms(static_cast<std::int64_t>(*c.number))));
     } else {

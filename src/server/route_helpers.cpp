@@ -46,6 +46,8 @@ Result<json> parse_body(const Call& call) {
       json again = json::parse(call.body);
     } catch (const json::parse_error& e) {
       return fail(ErrorCode::invalid, fmt::format("malformed JSON at byte {}", e.byte));
+    } catch (const json::exception& e) {  // a number beyond a double (1e999) is out_of_range, not parse_error
+      return fail(ErrorCode::invalid, fmt::format("malformed JSON: {}", e.what()));
     }
     return fail(ErrorCode::invalid, "malformed JSON");
   }
