@@ -21,6 +21,8 @@ Result<SpotAdvisorStats> import_spot_advisor(store::Store& store, const std::str
     feed = json::parse(in);
   } catch (const json::parse_error& e) {
     return fail(ErrorCode::invalid, fmt::format("{}: not JSON (byte {}): {}", path, e.byte, e.what()));
+  } catch (const json::exception& e) {  // a number beyond a double (1e999) is out_of_range, not parse_error
+    return fail(ErrorCode::invalid, fmt::format("{}: not JSON: {}", path, e.what()));
   }
   auto bad = [&](std::string_view where, std::string_view what) {
     return fail(ErrorCode::invalid, fmt::format("{}: {}: {} (expected AWS's spot-advisor-data.json)", path, where, what));
@@ -37,7 +39,9 @@ Result<SpotAdvisorStats> import_spot_advisor(store::Store& store, const std::str
     if (!r.is_object() || !r.contains("index") || !r["index"].is_number_integer() || !r.contains("label") ||
         !r["label"].is_string() || !r.contains("max") || !r["max"].is_number())
       return bad("ranges", "each needs an integer index, a label and a max");
-    bands[r["index"].get<std::int64_t>()] = {r["label"].get<std::string>(), r["max"].get<std::int64_t>()};
+    double max = r["max"].get<double>();  // a percentage; a float beyond an integer's range has no cast
+    if (!(max >= 0 && max <= 100)) return bad("ranges", fmt::format("max {} is not a percentage (0 to 100)", r["max"].dump()));
+    bands[r["index"].get<std::int64_t>()] = {r["label"].get<std::string>(), static_cast<std::int64_t>(max)};
   }
   SpotAdvisorStats stats;
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {

@@ -105,5 +105,24 @@ TEST_F(Stored, ABrokenFeedNamesWhereAndChangesNothing) {
   EXPECT_NE(truncated.error().message.find("not JSON"), std::string::npos);
 }
 
+TEST_F(Stored, AFeedWithANumberBeyondADoubleOrABandBeyondAPercentIsRefusedAndChangesNothing) {
+  // Found by tests/fuzz/fuzz_spot_advisor: nlohmann reports 1e999 as out_of_range, not parse_error,
+  // and a band's max of 1e300 was cast to an integer.
+  exec("INSERT INTO spot_advisor (region, os, instance_type, savings_pct, interruption_label, interruption_max_pct, "
+       "imported_at) VALUES ('r', 'Linux', 't', 1, '<5%', 5, 'x')");
+  std::string path = m_dir.file("feed.json");
+  std::ofstream(path) << R"({"ranges": [], "spot_advisor": {"us-east-1": {"Linux": {"p3.2xlarge": {"s": -1e309, "r": 0}}}}})";
+  auto huge = import_spot_advisor(*m_store, path, now());
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().code, ErrorCode::invalid);
+  EXPECT_NE(huge.error().message.find("not JSON"), std::string::npos) << huge.error().message;
+  std::ofstream(path) << R"({"ranges": [{"index": 0, "label": "<5%", "max": 1e300}], "spot_advisor": {}})";
+  auto band = import_spot_advisor(*m_store, path, now());
+  ASSERT_FALSE(band);
+  EXPECT_NE(band.error().message.find("ranges: max 1e+300 is not a percentage (0 to 100)"), std::string::npos)
+      << band.error().message;
+  EXPECT_EQ(store::as_int(m_store->query("SELECT count(*) FROM spot_advisor")->rows.at(0).at(0)), 1);
+}
+
 }  // namespace
 }  // namespace frugal::advise
