@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <optional>
 
 #include <fmt/format.h>
@@ -329,6 +330,8 @@ Result<Embeddings> read_embeddings(const std::filesystem::path& file, const std:
   };
   auto check = [](double v, const At& at, std::size_t i) -> Result<float> {
     if (!std::isfinite(v)) return fail(ErrorCode::invalid, fmt::format("{}component {}: not a finite number", at, i));
+    if (std::fabs(v) > std::numeric_limits<float>::max())  // it would be kept as an infinite float
+      return fail(ErrorCode::invalid, fmt::format("{}component {}: {} is beyond a float's range", at, i, v));
     return static_cast<float>(v);
   };
   if (is_json_lines(file)) {

@@ -124,5 +124,19 @@ TEST_F(Inputs, EmbeddingsKeepOnlyWantedIdsAndRefuseAnotherDimension) {
   EXPECT_EQ(nan.error().message, m_dir.file("n.csv") + ":2: component 0: not a finite number");
 }
 
+TEST_F(Inputs, AnEmbeddingComponentBeyondAFloatIsRefusedNotKeptAsInfinity) {
+  // Found by tests/fuzz/fuzz_labeling: 1e39 is a finite double but an infinite float.
+  auto csv = read_embeddings(write("big.csv", "id,e0,e1\na,1,1e39\n"), {"a"});
+  ASSERT_FALSE(csv);
+  EXPECT_EQ(csv.error().message, m_dir.file("big.csv") + ":2: component 1: 1e+39 is beyond a float's range");
+  auto json = read_embeddings(write("big.jsonl", "{\"id\": \"a\", \"embedding\": [-3.5e38]}\n"), {"a"});
+  ASSERT_FALSE(json);
+  EXPECT_NE(json.error().message.find("component 0: -3.5e+38 is beyond a float's range"), std::string::npos)
+      << json.error().message;
+  auto largest = read_embeddings(write("max.csv", "id,e0\na,3.4e38\n"), {"a"});
+  ASSERT_TRUE(largest) << largest.error().message;
+  EXPECT_TRUE(std::isfinite(largest->vectors.at(0)));
+}
+
 }  // namespace
 }  // namespace frugal::labeling
