@@ -14,6 +14,8 @@ struct ServeFlags {
   std::size_t max_body_mb = 16;
   int rate = 1000;
   int threads = 16;
+  std::size_t max_connections = 16384;
+  std::size_t max_per_client = 2048;
 };
 
 struct TokenFlags {
@@ -44,6 +46,8 @@ Result<int> serve(Context& ctx, const ServeFlags& f) {
   options.max_body_bytes = f.max_body_mb << 20;
   options.requests_per_second = f.rate;
   options.threads = f.threads;
+  options.max_connections = f.max_connections;
+  options.max_connections_per_client = f.max_per_client;
   options.on_listening = [&](int port) {
     fmt::print(stderr, "frugal: serving {} on http://{}:{} (OpenAPI at /api/openapi.json)\n", options.database, options.host, port);
   };
@@ -100,7 +104,11 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on")->capture_default_str();
   cmd->add_option("--max-body-mb", flags->max_body_mb, "largest request body, MiB (413 beyond)")->capture_default_str()->check(CLI::Range(1, 1024));
   cmd->add_option("--rate", flags->rate, "requests a second per token (429 beyond; 0: no limit)")->capture_default_str()->check(CLI::Range(0, 10000000));
-  cmd->add_option("--threads", flags->threads, "worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("--threads", flags->threads, "worker threads that run requests (connections take none)")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("--max-connections", flags->max_connections, "open connections in all (503 beyond)")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  cmd->add_option("--max-connections-per-client", flags->max_per_client, "open connections from one address (429 beyond)")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return serve(ctx, *flags); }; });
 
   auto tflags = std::make_shared<TokenFlags>();

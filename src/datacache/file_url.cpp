@@ -1,4 +1,5 @@
 #include "datacache/file_url.h"
+#include "util/strings.h"
 
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -8,13 +9,6 @@
 
 namespace frugal::datacache {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // File systems whose files are made up as they are read (statfs magic numbers, linux/magic.h).
 constexpr std::array<long, 7> k_pseudo_file_systems = {
@@ -39,22 +33,11 @@ Result<std::string> file_url_path(std::string_view url) {
                                                 "(file:///path or file://localhost/path)", url, host));
   std::string_view encoded = rest.substr(host.size());
   if (encoded.empty()) return fail(ErrorCode::invalid, fmt::format("'{}': no path", url));
-  std::string path;
-  path.reserve(encoded.size());
-  for (std::size_t i = 0; i < encoded.size(); ++i) {
-    if (encoded[i] != '%') {
-      path += encoded[i];
-      continue;
-    }
-    int high = i + 2 < encoded.size() ? hex_value(encoded[i + 1]) : -1;
-    int low = i + 2 < encoded.size() ? hex_value(encoded[i + 2]) : -1;
-    if (high < 0 || low < 0 || (high == 0 && low == 0))
-      return fail(ErrorCode::invalid, fmt::format("'{}': '{}' at byte {} is not a percent-escape of a byte (RFC 8089)", url,
-                                                  encoded.substr(i, 3), scheme.size() + host.size() + i));
-    path += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return path;
+  auto path = util::percent_decode(encoded);
+  if (!path)
+    return fail(ErrorCode::invalid, fmt::format("'{}': '{}' at byte {} is not a percent-escape of a byte (RFC 8089)", url,
+                                                encoded.substr(path.error(), 3), scheme.size() + host.size() + path.error()));
+  return *path;
 }
 
 Result<void> check_cacheable_file(const std::string& path, std::string_view url) {

@@ -1,7 +1,6 @@
-// The HTTP side of frugal serve: httplib's threaded server, one catch-all handler per method that
-// matches our route table segment by segment (faster than httplib's list of std::regex, and it
-// tells 404 from 405), authentication, a rate limit per token, and JSON errors in MLflow's shape.
-#include <httplib.h>
+// The application side of frugal serve's HTTP: the route table matched segment by segment (it
+// tells 404 from 405), authentication and a rate limit per token decided on the request's head
+// (no token, no body read), and JSON errors in MLflow's shape. http_transport.cpp carries the bytes.
 #include <pthread.h>
 #include <signal.h>
 
@@ -13,6 +12,7 @@
 #include <unordered_map>
 
 #include "core/time.h"
+#include "server/http_transport.h"
 #include "server/routes.h"
 #include "util/strings.h"
 
@@ -92,10 +92,8 @@ int http_status(ErrorCode code) {
   return 500;
 }
 
-void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message) {
-  res.status = status;
-  res.set_content(json{{"error_code", code}, {"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace),
-                  "application/json");
+HttpAnswer error_answer(int status, std::string_view code, std::string_view message) {
+  return {status, json{{"error_code", code}, {"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
 std::vector<std::string_view> segments(std::string_view path) {
@@ -121,8 +119,9 @@ bool matches(const CompiledRoute& r, const std::vector<std::string_view>& path, 
   return true;
 }
 
-std::string bearer_token(const httplib::Request& req, const std::string& header) {
-  std::string value = req.get_header_value(header.c_str());
+std::string bearer_token(const HttpHead& head, const std::string& header) {
+  auto it = head.headers.find(header);
+  std::string_view value = it == head.headers.end() ? std::string_view() : std::string_view(it->second);
   if (header == "authorization") {
     if (value.size() > 7 && util::iequals(value.substr(0, 7), "bearer ")) return std::string(util::trim(value.substr(7)));
     return "";
@@ -130,7 +129,15 @@ std::string bearer_token(const httplib::Request& req, const std::string& header)
   return std::string(util::trim(value));
 }
 
-class Dispatcher {
+// What admission found: the route, its parameters, the caller and the connection to use.
+struct Admitted : Ticket {
+  const Route* route = nullptr;
+  std::vector<std::string> params;
+  Principal who;
+  TimePoint now;
+};
+
+class Dispatcher : public Application {
  public:
   Dispatcher(const ServeOptions& options, StorePool& pool, GroupCommit& writer, std::vector<Route> routes)
       : m_options(options), m_pool(pool), m_writer(writer), m_routes(std::move(routes)), m_limiter(options.requests_per_second) {
@@ -142,77 +149,101 @@ class Dispatcher {
     m_openapi = openapi_document(m_routes).dump();
   }
 
-  void handle(const httplib::Request& req, httplib::Response& res) {
-    res.set_header("X-Content-Type-Options", "nosniff");
-    // The dashboard loads only its own script; styles may be set inline by its charts.
-    res.set_header("Content-Security-Policy",
-                   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
-    if (req.method == "GET" && req.path == "/api/openapi.json") return res.set_content(m_openapi, "application/json");
-    auto path = segments(req.path);
-    std::vector<std::string> params;
-    const Route* found = nullptr;
+  HttpAnswer error(int status, std::string_view code, std::string_view message) override {
+    return with_security_headers(error_answer(status, code, message));
+  }
+
+  std::optional<HttpAnswer> admit(const HttpHead& head, std::unique_ptr<Ticket>& ticket) override {
+    if (head.method == "GET" && head.path == "/api/openapi.json") {
+      ticket = std::make_unique<Admitted>();  // no route: handle() serves the document
+      return std::nullopt;
+    }
+    auto path = segments(head.path);
+    auto admitted = std::make_unique<Admitted>();
     bool other_method = false;
     for (const auto& c : m_compiled) {
-      if (!matches(c, path, params)) continue;
-      if (c.route->method == req.method) {
-        found = c.route;
+      if (!matches(c, path, admitted->params)) continue;
+      if (c.route->method == head.method) {
+        admitted->route = c.route;
         break;
       }
       other_method = true;
     }
-    if (!found) {
-      return send_error(res, other_method ? 405 : 404, other_method ? "METHOD_NOT_ALLOWED" : "ENDPOINT_NOT_FOUND",
-                        fmt::format("{} {}: {}", req.method, req.path, other_method ? "method not allowed" : "no such endpoint"));
+    const Route* found = admitted->route;
+    if (!found)
+      return error(other_method ? 405 : 404, other_method ? "METHOD_NOT_ALLOWED" : "ENDPOINT_NOT_FOUND",
+                   fmt::format("{} {}: {}", head.method, head.path, other_method ? "method not allowed" : "no such endpoint"));
+    for (auto& p : admitted->params) {
+      auto decoded = util::percent_decode(p);
+      if (!decoded) return error(400, "INVALID_PARAMETER_VALUE", fmt::format("path segment '{}': a malformed percent-escape", p));
+      p = std::move(*decoded);
     }
-    auto store = m_pool.for_this_thread();
-    if (!store) return send_error(res, 503, "INTERNAL_ERROR", "the store cannot be opened");
-    TimePoint now = m_clock.now();
-    Principal who;
+    admitted->now = m_clock.now();
     if (found->access != Access::open) {
-      std::string token = bearer_token(req, found->auth_header);
+      auto store = m_pool.for_this_thread();
+      if (!store) return error(503, "INTERNAL_ERROR", "the store cannot be opened");
+      std::string token = bearer_token(head, found->auth_header);
       auto principal = token.empty() ? fail(ErrorCode::unauthenticated, "a valid token is required")
-                                     : authenticate(**store, token, now);
+                                     : authenticate(**store, token, admitted->now);
       if (!principal) {
         if (principal.error().code != ErrorCode::unauthenticated) {
-          fmt::print(stderr, "frugal: serve: {} {}: {}\n", req.method, req.path, principal.error().message);
-          return send_error(res, 503, "INTERNAL_ERROR", "the store did not answer; retry");
+          fmt::print(stderr, "frugal: serve: {} {}: {}\n", head.method, head.path, principal.error().message);
+          return error(503, "INTERNAL_ERROR", "the store did not answer; retry");
         }
-        res.set_header("WWW-Authenticate", "Bearer");
-        return send_error(res, 401, "UNAUTHENTICATED", "a valid token is required");
+        auto refusal = error(401, "UNAUTHENTICATED", "a valid token is required");
+        refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return refusal;
       }
-      who = *principal;
+      const Principal& who = admitted->who = *principal;
       bool allowed = who.role == Role::admin || found->access == Access::any ||
                      (found->access == Access::agent && who.role == Role::agent) ||
                      (found->access == Access::member && who.role == Role::member);
       if (!allowed)
-        return send_error(res, 403, "PERMISSION_DENIED",
-                          fmt::format("a {} token may not call {} {}", role_name(who.role), found->method, found->path));
+        return error(403, "PERMISSION_DENIED", fmt::format("a {} token may not call {} {}", role_name(who.role), found->method, found->path));
       if (!m_limiter.allow(who.token_id)) {
-        res.set_header("Retry-After", "1");
-        return send_error(res, 429, "REQUEST_LIMIT_EXCEEDED", "too many requests for this token; retry after 1 s");
+        auto refusal = error(429, "REQUEST_LIMIT_EXCEEDED", "too many requests for this token; retry after 1 s");
+        refusal.headers.emplace_back("Retry-After", "1");
+        return refusal;
       }
     }
-    Call call{req.method, req.body, std::move(params), {}, {}, who, **store, now, m_options, m_writer};
-    for (const auto& [k, v] : req.params) call.query[k] = v;
-    for (const auto& [k, v] : req.headers) {
-      std::string lower(k);
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      call.headers[lower] = v;
-    }
+    ticket = std::move(admitted);
+    return std::nullopt;
+  }
+
+  HttpAnswer handle(const HttpHead& head, const std::string& body, Ticket* ticket) override {
+    auto* admitted = static_cast<Admitted*>(ticket);
+    if (!admitted->route) return with_security_headers({200, m_openapi});
+    auto store = m_pool.for_this_thread();
+    if (!store) return error(503, "INTERNAL_ERROR", "the store cannot be opened");
+    Call call{head.method, body, std::move(admitted->params), head.query, head.headers, admitted->who, **store, admitted->now,
+              m_options, m_writer};
     Result<Reply> reply = fail(ErrorCode::io, "no reply");
     try {
-      reply = found->handler(call);
+      reply = admitted->route->handler(call);
     } catch (const std::exception& e) {  // a bug: answer, and keep serving
-      return send_error(res, 500, "INTERNAL_ERROR", fmt::format("internal error: {}", e.what()));
+      return error(500, "INTERNAL_ERROR", fmt::format("internal error: {}", e.what()));
     }
-    if (!reply) return send_error(res, http_status(reply.error().code), mlflow_error_code(reply.error().code), reply.error().message);
-    res.status = reply->status;
-    if (!reply->text.empty() || !reply->content_type.empty()) res.set_content(reply->text, reply->content_type);
-    // Text from a request (a label in a URL path) may not be UTF-8: replaced, not a 500.
-    else res.set_content(reply->body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+    if (!reply) return error(http_status(reply.error().code), mlflow_error_code(reply.error().code), reply.error().message);
+    HttpAnswer answer{reply->status};
+    if (!reply->text.empty() || !reply->content_type.empty()) {
+      answer.body = std::move(reply->text);
+      answer.content_type = reply->content_type;
+    } else {
+      // Text from a request (a label in a URL path) may not be UTF-8: replaced, not a 500.
+      answer.body = reply->body.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+    return with_security_headers(std::move(answer));
   }
 
  private:
+  static HttpAnswer with_security_headers(HttpAnswer a) {
+    a.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    // The dashboard loads only its own script; styles may be set inline by its charts.
+    a.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+    return a;
+  }
+
   const ServeOptions& m_options;
   StorePool& m_pool;
   GroupCommit& m_writer;
@@ -262,51 +293,25 @@ Result<void> serve(const ServeOptions& options) {
   Dispatcher dispatcher(options, pool, writer, std::move(routes));
 
 
-  httplib::Server http;
-  http.new_task_queue = [threads = options.threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-  http.set_payload_max_length(options.max_body_bytes);
-  // httplib keeps a connection on one worker while it lives: short timeouts, so idle or trickling
-  // clients cannot hold the workers for long (a reverse proxy in front is the full answer).
-  http.set_read_timeout(5, 0);
-  http.set_write_timeout(10, 0);
-  http.set_keep_alive_max_count(100000);
-  http.set_keep_alive_timeout(5);
-  http.set_tcp_nodelay(true);  // small JSON answers go out at once, not after the peer's delayed ACK (40 ms)
-  auto handler = [&](const httplib::Request& req, httplib::Response& res) { dispatcher.handle(req, res); };
-  for (const char* pattern : {".*"}) {
-    http.Get(pattern, handler);
-    http.Post(pattern, handler);
-    http.Patch(pattern, handler);
-    http.Put(pattern, handler);
-    http.Delete(pattern, handler);
-  }
-  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    // Only for errors httplib made itself (a body over the limit): ours already carry a body.
-    if (res.status == 413 && res.body.empty()) send_error(res, 413, "REQUEST_LIMIT_EXCEEDED", "request body too large");
-  });
-
-  int port = options.port;
-  if (port == 0) port = http.bind_to_any_port(options.host);
-  else if (!http.bind_to_port(options.host, port)) port = -1;
-  if (port < 0) {
-    return fail(ErrorCode::unavailable, fmt::format("--listen {}:{}: cannot bind", options.host, options.port));
-  }
-  std::atomic<bool> stopping{false};
+  TransportOptions transport;
+  transport.host = options.host;
+  transport.port = options.port;
+  transport.body_bytes = options.max_body_bytes;
+  transport.workers = options.threads;
+  transport.max_connections = options.max_connections;
+  transport.max_per_client = options.max_connections_per_client;
+  std::atomic<bool> stop{false};
   std::thread signal_waiter([&] {
-    int signal = 0;
-    while (!stopping) {
+    while (!stop) {
       timespec tick{0, 200'000'000};
       siginfo_t info;
-      signal = sigtimedwait(&stop_signals, &info, &tick);
-      if (signal > 0) break;
+      if (sigtimedwait(&stop_signals, &info, &tick) > 0) stop = true;
     }
-    http.stop();  // stops accepting; the pool finishes requests in flight before listen returns
   });
-  if (options.on_listening) options.on_listening(port);
-  bool ok = http.listen_after_bind();
-  stopping = true;
+  auto served = run_http(transport, dispatcher, options.on_listening, [&] { return stop.load(); });
+  stop = true;
   signal_waiter.join();
-  if (!ok) return fail(ErrorCode::unavailable, "the server stopped with an error");
+  if (!served) return std::unexpected(served.error());
   return {};
 }
 

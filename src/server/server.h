@@ -1,7 +1,7 @@
 #pragma once
 // Server: `frugal serve`, one process that a whole team's machines send runs to and read costs
 // from: JSON over HTTP/1.1 (keep-alive) with an OpenAPI document, bearer tokens with roles and
-// teams, an MLflow-compatible tracking API, and Prometheus /metrics. httplib and JSON stay inside
+// teams, an MLflow-compatible tracking API, and Prometheus /metrics. Beast and JSON stay inside
 // this folder's .cpp files.
 #include <cstdint>
 #include <functional>
@@ -60,9 +60,13 @@ struct ServeOptions {
   std::string database;                 // the store every request uses
   std::size_t max_body_bytes = 16 << 20;
   int requests_per_second = 1000;       // per token, with bursts of 2 s worth; 0: no limit
-  int max_sql_rows = 10000;
-  int sql_timeout_ms = 5000;
-  int threads = 16;
+  int max_sql_rows = 10000;              // /sql: rows a reply holds at most (`max_rows` asks for fewer)
+  int sql_timeout_ms = 5000;            // /sql: a query's time limit
+  std::int64_t sql_memory_bytes = 64 << 20;     // /sql: a query's memory limit (Store::set_query_memory_limit)
+  std::size_t max_sql_reply_bytes = 32 << 20;   // /sql: the rows' JSON; rows past it are left out (truncated)
+  int threads = 16;                     // workers that run handlers (connections cost none)
+  std::size_t max_connections = 16384;  // in all: 503 beyond
+  std::size_t max_connections_per_client = 2048;  // from one address: 429 beyond
   std::function<void(int port)> on_listening;  // once bound, before the first request
 };
 

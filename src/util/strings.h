@@ -2,6 +2,7 @@
 // Small string helpers with no dependencies; all pure functions.
 #include <cstddef>
 #include <cstdint>
+#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,11 @@ std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 std::vector<std::string_view> split(std::string_view s, char separator);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+// RFC 3986 percent-decoding (and '+' as a space in a form-encoded query when `plus_is_space`). The
+// error is the byte offset of an escape that is not "%" and two hex digits, or that encodes NUL
+// (no name or value here may hold one).
+std::expected<std::string, std::size_t> percent_decode(std::string_view text, bool plus_is_space = false);
 
 // FNV-1a, 64 bits: a short, stable hash of a string (ids, tie-breaks), the same on every machine.
 // `basis` other than the standard offset gives a differently seeded hash.
