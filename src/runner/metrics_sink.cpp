@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
+#include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
 
@@ -61,12 +63,36 @@ void MetricsSink::on_output_line(std::string_view line, TimePoint now) {
 }
 
 
+namespace {
+
+// A step as an int64: an integer, or a float holding a whole number within the range (JSON has
+// one number type, and json.dumps writes 1e3 for a float step of 1000).
+std::optional<std::int64_t> whole_step(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) {
+    auto u = v.get<std::uint64_t>();
+    return u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ? std::optional<std::int64_t>(static_cast<std::int64_t>(u))
+                                                                                     : std::nullopt;
+  }
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  double d = v.get<double>();
+  // 2^63 is exactly representable; every double below it in magnitude fits an int64.
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != std::trunc(d)) return std::nullopt;
+  return static_cast<std::int64_t>(d);
+}
+
+}  // namespace
+
 void MetricsSink::on_json_line(std::string_view line, TimePoint now) {
   auto doc = nlohmann::json::parse(line, nullptr, false);
   if (doc.is_discarded()) doc = nlohmann::json::parse(util::quote_non_finite_json(line), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return;  // not ours to judge: the job's own channel
-  std::int64_t step = m_last_step + 1;
-  if (auto s = doc.find("step"); s != doc.end() && s->is_number()) step = s->get<std::int64_t>();
+  // A line without a step is one past the last (saturating: a job may claim step 2^63-1 itself).
+  std::int64_t step = m_last_step < std::numeric_limits<std::int64_t>::max() ? m_last_step + 1 : m_last_step;
+  if (auto s = doc.find("step"); s != doc.end() && s->is_number()) {
+    auto given = whole_step(*s);
+    if (!given) return;  // 1.5, 1e19, -1e30: no step a store could hold; the line is the job's own
+    step = *given;
+  }
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (it.key() == "step") continue;
     if (it->is_number()) record(it.key(), step, it->get<double>(), now);
