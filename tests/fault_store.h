@@ -4,7 +4,7 @@
 // (LevelDB's SpecialEnv, for our one door to the database).
 //
 // It forwards everything to an inner store, owned (unique_ptr) or borrowed (a reference, which
-// must outlive it), and counts every call that reaches the engine: query, for_each_row, execute,
+// must outlive it), and counts every call that reaches the engine: query, for_each_row, stream, execute,
 // prepare, explain, and execute / execute_views of the statements it prepares (they are wrapped
 // too); besides, every commit of an outermost transaction whose body succeeded.
 // - fail_statement(n): the nth statement counted from now fails with ErrorCode::io, before it
@@ -77,9 +77,13 @@ class FaultStore final : public store::Store {
   Result<store::QueryResult> query(std::string_view sql, std::span<const store::Value> params = {}) override;
   Result<void> for_each_row(std::string_view sql, std::span<const store::Value> params,
                             const std::function<bool(const store::Row&)>& on_row) override;
+  Result<void> stream(std::string_view sql, std::span<const store::Value> params,
+                      const std::function<void(const std::vector<std::string>&)>& on_columns,
+                      const std::function<bool(const store::Row&)>& on_row) override;
   Result<std::int64_t> execute(std::string_view sql, std::span<const store::Value> params = {}) override;
   Result<std::unique_ptr<store::Statement>> prepare(std::string_view sql) override;
   void set_query_time_limit(int milliseconds) override { m_inner.set_query_time_limit(milliseconds); }
+  void set_query_memory_limit(std::int64_t bytes) override { m_inner.set_query_memory_limit(bytes); }
   Result<void> transaction(const std::function<Result<void>()>& body) override;
   bool in_transaction() const override { return m_inner.in_transaction(); }
   Result<std::vector<std::string>> explain(std::string_view sql, std::span<const store::Value> params = {}) override;
@@ -254,6 +258,12 @@ inline Result<store::QueryResult> FaultStore::query(std::string_view sql, std::s
 inline Result<void> FaultStore::for_each_row(std::string_view sql, std::span<const store::Value> params,
                                              const std::function<bool(const store::Row&)>& on_row) {
   return guarded<void>("for_each_row", sql, [&] { return m_inner.for_each_row(sql, params, on_row); });
+}
+
+inline Result<void> FaultStore::stream(std::string_view sql, std::span<const store::Value> params,
+                                       const std::function<void(const std::vector<std::string>&)>& on_columns,
+                                       const std::function<bool(const store::Row&)>& on_row) {
+  return guarded<void>("stream", sql, [&] { return m_inner.stream(sql, params, on_columns, on_row); });
 }
 
 inline Result<std::int64_t> FaultStore::execute(std::string_view sql, std::span<const store::Value> params) {

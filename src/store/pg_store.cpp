@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -13,6 +14,7 @@
 #include "store/migrations.h"
 #include "store/pg_dialect.h"
 #include "store/pq_loader.h"
+#include "store/query_limits.h"
 
 namespace frugal::store {
 namespace {
@@ -158,7 +160,7 @@ Error PgStore::error(std::string_view what, const PGresult* result) const {
   ErrorCode kind = ErrorCode::io;
   if (code.starts_with("23") || code.starts_with("40")) kind = ErrorCode::conflict;  // constraint; serialization
   else if (code == "57014" && m_time_limit_ms > 0)
-    return Error{ErrorCode::too_large, fmt::format("sql: stopped after the time limit of {} ms", m_time_limit_ms)};
+    return time_limit_error(m_time_limit_ms);
   else if (code == "25006" || code == "25001" || code == "42501")
     return Error{ErrorCode::invalid, fmt::format("sql: refused: this SQL surface is read-only ({})", message)};
   else if (code.starts_with("42") || code.starts_with("22") || code.starts_with("0A")) kind = ErrorCode::invalid;
@@ -321,8 +323,34 @@ Result<void> PgStore::for_each_row(std::string_view sql, std::span<const Value> 
   return run(sql, params, nullptr, on_row);
 }
 
+Result<void> PgStore::stream(std::string_view sql, std::span<const Value> params,
+                             const std::function<void(const std::vector<std::string>&)>& on_columns,
+                             const std::function<bool(const Row&)>& on_row) {
+  // Cancelling aborts the transaction the statement is in: only a read's, in one of our own (a
+  // read-only connection's, rolled back anyway) or in none.
+  Cancel cancel = m_depth == 0 && reads_only(sql) ? Cancel::yes : Cancel::no;
+  bool delivered = false;
+  return read_with(
+      sql,
+      [&](const std::string& translated) {
+        return run_streamed(translated, params, cancel, on_columns, on_row, delivered);
+      },
+      [&] { return !delivered; });  // rows already handed out cannot be taken back
+}
+
 Result<void> PgStore::run(std::string_view sql, std::span<const Value> params, std::vector<std::string>* columns_out,
                           const std::function<bool(const Row&)>& on_row) {
+  return read_with(
+      sql,
+      [&](const std::string& translated) {
+        if (columns_out) columns_out->clear();
+        return run_once(translated, params, columns_out, on_row);
+      },
+      [] { return true; });
+}
+
+Result<void> PgStore::read_with(std::string_view sql, const std::function<Result<void>(const std::string&)>& once,
+                                const std::function<bool()>& may_retry) {
   FRUGAL_CHECK(reconnect_if_lost());
   if (m_access == Access::read_only && m_depth == 0) {
     if (!reads_only(sql))
@@ -330,20 +358,86 @@ Result<void> PgStore::run(std::string_view sql, std::span<const Value> params, s
                                       "EXPLAIN or SHOW)");
     FRUGAL_CHECK(exec_script(m_reader_role ? "BEGIN READ ONLY; SET LOCAL ROLE frugal_reader" : "BEGIN READ ONLY"));
     m_depth = 1;
-    auto r = run_once(postgres_statement(sql), params, columns_out, on_row);
+    auto r = once(postgres_statement(sql));
     m_depth = 0;
     if (!connection_lost()) (void)exec_script("ROLLBACK");
     return r;
   }
   std::string translated = postgres_statement(sql);
-  auto r = run_once(translated, params, columns_out, on_row);
+  auto r = once(translated);
   // A read outside a transaction is safe to send again on a new connection.
-  if (!r && connection_lost() && m_depth == 0 && reads_only(sql)) {
+  if (!r && connection_lost() && m_depth == 0 && reads_only(sql) && may_retry()) {
     FRUGAL_CHECK(reconnect_if_lost());
-    if (columns_out) columns_out->clear();
-    return run_once(translated, params, columns_out, on_row);
+    return once(translated);
   }
   return r;
+}
+
+std::optional<Error> PgStore::over_memory_limit(const PGresult* result, int row) const {
+  if (m_memory_limit_bytes <= 0) return std::nullopt;
+  std::int64_t bytes = 0;
+  for (int c = 0, columns = PQnfields(result); c < columns; ++c) bytes += PQgetlength(result, row, c);
+  if (bytes <= m_memory_limit_bytes) return std::nullopt;
+  return memory_limit_error(m_memory_limit_bytes, fmt::format("a row of {} bytes", bytes));
+}
+
+void PgStore::cancel_statement() {
+  PGcancel* cancel = PQgetCancel(m_conn);
+  if (!cancel) return;
+  std::array<char, 256> why{};
+  (void)PQcancel(cancel, why.data(), static_cast<int>(why.size()));  // best effort: the rest is read and dropped
+  PQfreeCancel(cancel);
+}
+
+Result<void> PgStore::run_streamed(const std::string& sql, std::span<const Value> params, Cancel cancel,
+                                   const std::function<void(const std::vector<std::string>&)>& on_columns,
+                                   const std::function<bool(const Row&)>& on_row, bool& delivered) {
+  FRUGAL_CHECK(flush_copies());
+  PgParams p;
+  p.bind(params);
+  if (!PQsendQueryParams(m_conn, sql.c_str(), static_cast<int>(p.values.size()), p.types.data(), p.values.data(),
+                         nullptr, nullptr, 0))
+    return std::unexpected(error("sql", nullptr));
+  // Each row as it arrives, instead of the whole result in libpq's memory. (Refused only when not
+  // right after the send; the result would then come whole, still correct.)
+  (void)PQsetSingleRowMode(m_conn);
+  std::optional<Error> failure;
+  bool told = false, stopped = false;
+  Row row;
+  auto stop = [&] {
+    stopped = true;
+    if (cancel == Cancel::yes) cancel_statement();
+  };
+  // Every result is read, to the end of the statement, whatever happens: the connection is busy until then.
+  while (PGresult* raw = PQgetResult(m_conn)) {
+    ResultGuard r{raw};
+    if (stopped || failure) continue;  // the rest of a statement stopped early, or its cancellation
+    auto status = PQresultStatus(raw);
+    if (status != PGRES_SINGLE_TUPLE && status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+      failure = error("sql", raw);
+      continue;
+    }
+    int columns = PQnfields(raw);
+    if (!told) {
+      std::vector<std::string> names;
+      for (int c = 0; c < columns; ++c) names.emplace_back(PQfname(raw, c));
+      on_columns(names);
+      told = true;
+      row.assign(static_cast<std::size_t>(columns), Value{});
+    }
+    for (int i = 0, rows = PQntuples(raw); i < rows && !stopped; ++i) {
+      if (auto over = over_memory_limit(raw, i)) {
+        failure = std::move(over);
+        stop();
+        break;
+      }
+      for (int c = 0; c < columns; ++c) row[static_cast<std::size_t>(c)] = pg_value(raw, i, c);
+      delivered = true;
+      if (!on_row(row)) stop();
+    }
+  }
+  if (failure) return std::unexpected(*failure);
+  return {};
 }
 
 Result<void> PgStore::run_once(const std::string& sql, std::span<const Value> params,
@@ -364,6 +458,7 @@ Result<void> PgStore::run_once(const std::string& sql, std::span<const Value> pa
     for (int c = 0; c < columns; ++c) columns_out->emplace_back(PQfname(r.r, c));
   Row row(static_cast<std::size_t>(columns));
   for (int i = 0, rows = PQntuples(r.r); i < rows; ++i) {
+    if (auto over = over_memory_limit(r.r, i)) return std::unexpected(*over);
     for (int c = 0; c < columns; ++c) row[static_cast<std::size_t>(c)] = pg_value(r.r, i, c);
     if (!on_row(row)) break;
   }

@@ -34,11 +34,15 @@ class PgStore final : public Store {
   Result<QueryResult> query(std::string_view sql, std::span<const Value> params) override;
   Result<void> for_each_row(std::string_view sql, std::span<const Value> params,
                             const std::function<bool(const Row&)>& on_row) override;
+  Result<void> stream(std::string_view sql, std::span<const Value> params,
+                      const std::function<void(const std::vector<std::string>&)>& on_columns,
+                      const std::function<bool(const Row&)>& on_row) override;
   Result<std::int64_t> execute(std::string_view sql, std::span<const Value> params) override;
   Result<std::unique_ptr<Statement>> prepare(std::string_view sql) override;
   Result<void> transaction(const std::function<Result<void>()>& body) override;
   Result<std::vector<std::string>> explain(std::string_view sql, std::span<const Value> params) override;
   void set_query_time_limit(int milliseconds) override;
+  void set_query_memory_limit(std::int64_t bytes) override { m_memory_limit_bytes = bytes; }
   bool in_transaction() const override;
   std::string describe() const override { return m_description; }
   int schema_version() const override { return m_schema_version; }
@@ -70,8 +74,23 @@ class PgStore final : public Store {
       : m_conn(conn), m_description(std::move(description)), m_access(access) {}
   Result<void> run(std::string_view sql, std::span<const Value> params, std::vector<std::string>* columns_out,
                    const std::function<bool(const Row&)>& on_row);
+  // Runs `once` with `sql` in PostgreSQL's dialect: on a read-only connection in a READ ONLY
+  // transaction of its own; a read outside a transaction is sent again on a new connection when
+  // the old one was lost and `may_retry()` says so.
+  Result<void> read_with(std::string_view sql, const std::function<Result<void>(const std::string&)>& once,
+                         const std::function<bool()>& may_retry);
   Result<void> run_once(const std::string& sql, std::span<const Value> params, std::vector<std::string>* columns_out,
                         const std::function<bool(const Row&)>& on_row);
+  // One statement in libpq's single-row mode; `delivered` tells whether a row reached `on_row`.
+  // A statement stopped early is cancelled when `Cancel::yes` (no transaction of the caller's is open).
+  enum class Cancel { no, yes };
+  Result<void> run_streamed(const std::string& sql, std::span<const Value> params, Cancel cancel,
+                            const std::function<void(const std::vector<std::string>&)>& on_columns,
+                            const std::function<bool(const Row&)>& on_row, bool& delivered);
+  // Asks the server to stop the statement in flight (best effort: its rows are read and dropped anyway).
+  void cancel_statement();
+  // The error for row `row` of `result` when it is over the memory limit.
+  std::optional<Error> over_memory_limit(const PGresult* result, int row) const;
   Result<void> exec_script(std::string_view sql);
   // Sends `sql` as it is (no COPY is flushed first): for ROLLBACK after abandon_copies.
   Result<void> exec_now(std::string_view sql);
@@ -88,6 +107,7 @@ class PgStore final : public Store {
   Access m_access;
   int m_schema_version = 0;
   int m_time_limit_ms = 0;
+  std::int64_t m_memory_limit_bytes = 0;
   bool m_reader_role = false;  // a read-only connection reads as frugal_reader
   int m_depth = 0;  // open transactions: 1 for BEGIN, more for savepoints inside it
   std::vector<PgCopyStatement*> m_copies;

@@ -36,6 +36,9 @@
     (PGconn * c, const char* q, int n, const Oid* t, const char* const* v, const int* l, const int* f, int r), \
     (c, q, n, t, v, l, f, r))                                                                             \
   X(int, PQsetSingleRowMode, (PGconn * c), (c))                                                           \
+  X(PGcancel*, PQgetCancel, (PGconn * c), (c))                                                            \
+  X(int, PQcancel, (PGcancel * k, char* b, int n), (k, b, n))                                             \
+  X(void, PQfreeCancel, (PGcancel * k), (k))                                                              \
   X(PGresult*, PQgetResult, (PGconn * c), (c))                                                            \
   X(int, PQputCopyData, (PGconn * c, const char* b, int n), (c, b, n))                                    \
   X(int, PQputCopyEnd, (PGconn * c, const char* e), (c, e))                                               \

@@ -1,8 +1,10 @@
 #include "store/sqlite_store.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <cstring>
 #include <filesystem>
@@ -10,6 +12,8 @@
 #include <sqlite3.h>
 
 #include "store/migrations.h"
+#include "store/query_limits.h"
+#include "store/sqlite_memory.h"
 
 namespace frugal::store {
 namespace {
@@ -85,9 +89,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
     auto created = FRUGAL_TRY(open(path, Access::read_write));
     created.reset();
   }
-  // Memory statistics take a global mutex on every allocation; nothing here reads them.
+  // Memory statistics take a global mutex on every allocation; nothing here reads them. A query's
+  // memory limit is kept per thread instead (sqlite_memory.h says why).
   static std::once_flag configured;
-  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  std::call_once(configured, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    install_sqlite_memory_accounting();
+  });
   int flags = access == Access::read_only ? SQLITE_OPEN_READONLY
                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   sqlite3* db = nullptr;
@@ -223,9 +231,18 @@ Result<void> SqliteStore::migrate() {
   });
 }
 
+void SqliteStore::set_query_memory_limit(std::int64_t bytes) {
+  m_memory_limit_bytes = std::max<std::int64_t>(0, bytes);
+  if (m_memory_limit_bytes > 0 && !m_printf_guard) m_printf_guard = PrintfGuard::install(m_db);
+  if (m_printf_guard) m_printf_guard->set_limit(m_memory_limit_bytes);
+}
+
 Result<QueryResult> SqliteStore::query(std::string_view sql, std::span<const Value> params) {
   QueryResult result;
-  FRUGAL_CHECK(run(sql, params, &result.columns, [&](const Row& row) {
+  const std::function<void(const std::vector<std::string>&)> on_columns = [&](const std::vector<std::string>& c) {
+    result.columns = c;
+  };
+  FRUGAL_CHECK(run(sql, params, &on_columns, [&](const Row& row) {
     result.rows.push_back(row);
     return true;
   }));
@@ -237,17 +254,40 @@ Result<void> SqliteStore::for_each_row(std::string_view sql, std::span<const Val
   return run(sql, params, nullptr, on_row);
 }
 
+Result<void> SqliteStore::stream(std::string_view sql, std::span<const Value> params,
+                                 const std::function<void(const std::vector<std::string>&)>& on_columns,
+                                 const std::function<bool(const Row&)>& on_row) {
+  return run(sql, params, &on_columns, on_row);  // SQLite steps row by row already
+}
+
+Error SqliteStore::step_error(int rc, bool over_memory_budget) {
+  if (rc == SQLITE_INTERRUPT && m_time_limit_ms > 0) return time_limit_error(m_time_limit_ms);
+  if (rc == SQLITE_NOMEM && over_memory_budget) return memory_limit_error(m_memory_limit_bytes, "SQLite's heap");
+  if (m_printf_guard && m_printf_guard->refused()) return Error{ErrorCode::too_large, fmt::format("sql: {}", sqlite3_errmsg(m_db))};
+  return error("sql");
+}
+
 Result<void> SqliteStore::run(std::string_view sql, std::span<const Value> params,
-                              std::vector<std::string>* columns_out,
+                              const std::function<void(const std::vector<std::string>&)>* on_columns,
                               const std::function<bool(const Row&)>& on_row) {
-  sqlite3_stmt* stmt = FRUGAL_TRY(sqlite_prepare(m_db, sql));
+  // The budget counts from before the prepare: a statement's own structures are the query's too.
+  std::optional<QueryMemoryBudget> budget;
+  if (m_memory_limit_bytes > 0) budget.emplace(m_memory_limit_bytes);
+  if (m_printf_guard) m_printf_guard->clear_refusal();
+  auto prepared = sqlite_prepare(m_db, sql);
+  if (!prepared && budget && budget->exceeded()) return std::unexpected(memory_limit_error(m_memory_limit_bytes, "SQLite's heap"));
+  sqlite3_stmt* stmt = FRUGAL_TRY(std::move(prepared));
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
   if (m_access == Access::read_only && !sqlite3_stmt_readonly(stmt))
     return fail(ErrorCode::invalid, "sql: the SQL surface is read-only");
   FRUGAL_CHECK(sqlite_bind(m_db, stmt, params));
   int columns = sqlite3_column_count(stmt);
-  if (columns_out)
-    for (int i = 0; i < columns; ++i) columns_out->emplace_back(sqlite3_column_name(stmt, i));
+  if (on_columns) {
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(columns));
+    for (int i = 0; i < columns; ++i) names.emplace_back(sqlite3_column_name(stmt, i));
+    (*on_columns)(names);
+  }
   Row row(static_cast<std::size_t>(columns));
   // A time limit: SQLite calls the handler every few thousand steps of its VM; non-zero stops it.
   struct LimitGuard {
@@ -269,9 +309,7 @@ Result<void> SqliteStore::run(std::string_view sql, std::span<const Value> param
     for (int i = 0; i < columns; ++i) row[static_cast<std::size_t>(i)] = sqlite_column(stmt, i);
     if (!on_row(row)) return {};
   }
-  if (rc == SQLITE_INTERRUPT && m_time_limit_ms > 0)
-    return fail(ErrorCode::too_large, fmt::format("sql: stopped after the time limit of {} ms", m_time_limit_ms));
-  if (rc != SQLITE_DONE) return std::unexpected(error("sql"));
+  if (rc != SQLITE_DONE) return std::unexpected(step_error(rc, budget && budget->exceeded()));
   return {};
 }
 

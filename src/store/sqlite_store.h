@@ -2,8 +2,10 @@
 // SqliteStore: the embedded backend. One sqlite3 connection in WAL mode with a busy timeout, so
 // many `frugal run` processes can write one file at once. Private to store/: others use store.h.
 #include <chrono>
+#include <memory>
 #include <string>
 
+#include "store/sqlite_printf_guard.h"
 #include "store/store.h"
 
 struct sqlite3;
@@ -19,11 +21,15 @@ class SqliteStore final : public Store {
   Result<QueryResult> query(std::string_view sql, std::span<const Value> params) override;
   Result<void> for_each_row(std::string_view sql, std::span<const Value> params,
                             const std::function<bool(const Row&)>& on_row) override;
+  Result<void> stream(std::string_view sql, std::span<const Value> params,
+                      const std::function<void(const std::vector<std::string>&)>& on_columns,
+                      const std::function<bool(const Row&)>& on_row) override;
   Result<std::int64_t> execute(std::string_view sql, std::span<const Value> params) override;
   Result<std::unique_ptr<Statement>> prepare(std::string_view sql) override;
   Result<void> transaction(const std::function<Result<void>()>& body) override;
   Result<std::vector<std::string>> explain(std::string_view sql, std::span<const Value> params) override;
   void set_query_time_limit(int milliseconds) override { m_time_limit_ms = milliseconds; }
+  void set_query_memory_limit(std::int64_t bytes) override;
   bool in_transaction() const override;
   std::string describe() const override { return "sqlite:" + m_path; }
   int schema_version() const override { return m_schema_version; }
@@ -31,8 +37,12 @@ class SqliteStore final : public Store {
 
  private:
   SqliteStore(sqlite3* db, std::string path, Access access) : m_db(db), m_path(std::move(path)), m_access(access) {}
+  // Runs `sql`, handing its column names to `on_columns` (if any) before the first step, then each row.
   Result<void> run(std::string_view sql, std::span<const Value> params,
-                   std::vector<std::string>* columns_out, const std::function<bool(const Row&)>& on_row);
+                   const std::function<void(const std::vector<std::string>&)>* on_columns,
+                   const std::function<bool(const Row&)>& on_row);
+  // The error for a step that ended with `rc`, naming the limit that stopped it if one did.
+  Error step_error(int rc, bool over_memory_budget);
   Result<void> configure();
   Result<void> check_identity();
   Result<void> use_wal();
@@ -46,6 +56,8 @@ class SqliteStore final : public Store {
   Access m_access;
   int m_schema_version = 0;
   int m_time_limit_ms = 0;
+  std::int64_t m_memory_limit_bytes = 0;
+  std::unique_ptr<PrintfGuard> m_printf_guard;  // installed with the first memory limit
   std::chrono::steady_clock::time_point m_deadline{};
 };
 

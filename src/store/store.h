@@ -56,15 +56,34 @@ class Store {
 
   // Runs a statement that returns rows (SELECT, or INSERT ... RETURNING).
   virtual Result<QueryResult> query(std::string_view sql, std::span<const Value> params = {}) = 0;
-  // Streams rows to `on_row` without holding them all; stop early by returning false.
+  // Streams rows to `on_row` without holding them all; stop early by returning false. The callback
+  // may run statements of its own on this store (PostgreSQL: the whole result is fetched first).
   virtual Result<void> for_each_row(std::string_view sql, std::span<const Value> params,
                                     const std::function<bool(const Row&)>& on_row) = 0;
+  // Streams a result of any size in bounded memory, for SQL a user types in: `on_columns` gets the
+  // column names once, before the first row (also when there is none), then `on_row` gets each row
+  // until it returns false. One row is held at a time (PostgreSQL: libpq's single-row mode, and a
+  // statement stopped early is cancelled on the server, unless it runs inside a transaction of the
+  // caller, where the rest is read and dropped).
+  // REQUIRES: the callbacks use no statement of this store: its connection is busy until this returns.
+  virtual Result<void> stream(std::string_view sql, std::span<const Value> params,
+                              const std::function<void(const std::vector<std::string>&)>& on_columns,
+                              const std::function<bool(const Row&)>& on_row) = 0;
   // Runs a statement for its effect; returns the number of rows changed.
   virtual Result<std::int64_t> execute(std::string_view sql, std::span<const Value> params = {}) = 0;
   virtual Result<std::unique_ptr<Statement>> prepare(std::string_view sql) = 0;
-  // Queries (query, for_each_row) that run longer than this are stopped with an error naming the
-  // limit; 0 (the default) sets none. For SQL a user types in (a server's /sql).
+  // Queries (query, for_each_row, stream) that run longer than this are stopped with an error naming
+  // the limit (ErrorCode::too_large); 0 (the default) sets none. For SQL a user types in (a server's /sql).
+  // SQLite checks the clock between steps of its VM: one function call over big values is one step.
   virtual void set_query_time_limit(int milliseconds) = 0;
+  // The memory one query may take, in bytes; past it the query stops with ErrorCode::too_large naming
+  // the limit. 0 (the default) sets none. For SQL a user types in.
+  // SQLite: the heap SQLite takes while the query runs, counted on the calling thread alone (other
+  // connections of the process are never refused memory), and printf()/format() widths and
+  // precisions past the limit refused before SQLite pads to them. PostgreSQL: each row as it arrives
+  // (libpq has read that row whole by then); the server bounds its own side (work_mem per sort or
+  // hash, 1 GB per value).
+  virtual void set_query_memory_limit(std::int64_t bytes) = 0;
 
   // Runs `body` in one write transaction: committed if it succeeds, rolled back (leaving the
   // database exactly as before) if it fails. Called inside another transaction (a server's group
