@@ -1,11 +1,17 @@
 // POST /api/v1/sql: read-only SQL over the documented schema, on a read-only connection of its
-// own (the guard `frugal sql` has: writes, ATTACH and pragmas refused), with row and time limits.
+// own (the guard `frugal sql` has: writes, ATTACH and pragmas refused), with row, time and memory
+// limits. Rows stream from the store into the reply's JSON one at a time, and the query stops at
+// the first row past `max_rows` or past the reply's size limit ("truncated": true): a query of any
+// size costs the rows of its reply and no more.
 #include <fmt/format.h>
 
 #include "server/routes.h"
 
 namespace frugal::server {
 namespace {
+
+// JSON as every reply writes it (nlohmann's compact dump), so the bytes are those of a json body.
+std::string json_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 Result<Reply> sql(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
@@ -16,27 +22,51 @@ Result<Reply> sql(Call& call) {
   // Its own read-only connection: the same guard as `frugal sql` (writes, ATTACH, pragmas refused).
   auto reader = FRUGAL_TRY(store::open_store(call.options.database, store::Access::read_only));
   reader->set_query_time_limit(call.options.sql_timeout_ms);
-  json rows = json::array(), columns = json::array();
+  reader->set_query_memory_limit(call.options.sql_memory_bytes);
+  std::string reply_text;  // {"columns":[...],"rows":[[...],...],"truncated":...}
+  std::string row_text;
+  std::int64_t rows = 0;
   bool truncated = false;
-  auto result = reader->query(text);  // columns come with the result
-  if (!result) return std::unexpected(result.error());
-  for (const auto& c : result->columns) columns.push_back(c);
-  for (const auto& r : result->rows) {
-    if (static_cast<std::int64_t>(rows.size()) >= max_rows) {
-      truncated = true;
-      break;
-    }
-    json row = json::array();
-    for (const auto& v : r) row.push_back(value_json(v));
-    rows.push_back(row);
-  }
-  return Reply{200, {{"columns", columns}, {"rows", rows}, {"truncated", truncated}}};
+  auto streamed = reader->stream(
+      text, {},
+      [&](const std::vector<std::string>& columns) {
+        reply_text = R"({"columns":)" + json_text(columns) + R"(,"rows":[)";
+      },
+      [&](const store::Row& row) {
+        if (rows == max_rows) {
+          truncated = true;
+          return false;
+        }
+        row_text = rows > 0 ? ",[" : "[";
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          if (i > 0) row_text += ',';
+          row_text += json_text(value_json(row[i]));
+        }
+        row_text += ']';
+        if (reply_text.size() + row_text.size() > call.options.max_sql_reply_bytes) {
+          truncated = true;
+          return false;
+        }
+        reply_text += row_text;
+        ++rows;
+        return true;
+      });
+  if (!streamed) return std::unexpected(streamed.error());
+  if (truncated && rows == 0)
+    return fail(ErrorCode::too_large, fmt::format("sql: the first row alone is over the reply's limit of {} MiB",
+                                                  call.options.max_sql_reply_bytes >> 20));
+  reply_text += fmt::format(R"(],"truncated":{}}})", truncated);
+  Reply reply;
+  reply.text = std::move(reply_text);
+  reply.content_type = "application/json";
+  return reply;
 }
 
 }  // namespace
 
 void add_sql_routes(std::vector<Route>& routes) {
-  routes.push_back({"POST", "/api/v1/sql", Access::admin, "read-only SQL over the documented schema, with row and time limits", sql});
+  routes.push_back({"POST", "/api/v1/sql", Access::admin,
+                    "read-only SQL over the documented schema, streamed, with row, time and memory limits", sql});
 }
 
 }  // namespace frugal::server
