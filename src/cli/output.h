@@ -25,6 +25,7 @@ struct Table {
   std::vector<std::vector<Cell>> rows;
 };
 
+// Prints the whole table at once (a RowPrinter sizing the table's columns from every row).
 void print_table(std::FILE* out, const Table& table, Format format);
 
 // JSON of several named tables: {"name": [rows...], ...}; for commands with sections.
@@ -32,5 +33,16 @@ void print_sections_json(std::FILE* out, const std::vector<std::pair<std::string
 
 // Shortest text that reads back as the same double, without exponent noise for money-like values.
 std::string format_double(double v);
+
+// ---- The pieces print_table and RowPrinter (row_printer.h) share ------------------------------
+
+// JSON object keys for `columns`, unique: a second "a" becomes "a_2" (SQL allows SELECT 1 AS a, 2 AS a).
+std::vector<std::string> json_keys(const std::vector<std::string>& columns);
+// One row as a JSON object, laid out as nlohmann's dump(2) lays it out at `level` (its indent, in
+// twos), each number with its own digits: a money column of 18 significant digits stays exact.
+void append_json_row(std::string& out, const std::vector<std::string>& keys, const std::vector<Cell>& row,
+                     std::size_t level);
+// Display width of UTF-8 text: code points, not bytes.
+std::size_t display_width(const std::string& text);
 
 }  // namespace frugal::cli

@@ -2,9 +2,14 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
+#include "cli/row_printer.h"
 
 namespace frugal::cli {
 namespace {
+
+// The memory one query may take (Store::set_query_memory_limit): far more than any query over the
+// schema needs (SQLite sorts and groups on disk past a few MiB), far less than a runaway expression.
+constexpr std::int64_t k_memory_limit_bytes = 256 << 20;
 
 struct SqlFlags {
   std::string query;
@@ -42,23 +47,30 @@ Result<int> execute(Context& ctx, const SqlFlags& f) {
   auto store = ctx.open_store(store::Access::read_only);
   if (!store) return std::unexpected(store.error());
   (*store)->set_query_time_limit(static_cast<int>(std::min<std::int64_t>(limit.count(), 86'400'000)));
+  (*store)->set_query_memory_limit(k_memory_limit_bytes);
   if (f.explain) {
     auto plan = (*store)->explain(f.query);
     if (!plan) return std::unexpected(plan.error());
     for (const auto& line : *plan) fmt::print("{}\n", line);
     return k_exit_ok;
   }
-  auto result = (*store)->query(f.query);
-  if (!result) return std::unexpected(result.error());
-  Table table;
-  table.columns = result->columns;
-  for (const auto& row : result->rows) {
-    std::vector<Cell> cells;
-    cells.reserve(row.size());
-    for (const auto& v : row) cells.push_back(value_cell(v));
-    table.rows.push_back(std::move(cells));
-  }
-  print_table(stdout, table, ctx.format());
+  // Rows are printed as they come (row_printer.h): a result of any size takes a row's memory (the
+  // table format: its first 1,000 rows), SQLite's heap within the memory limit besides.
+  RowPrinter printer(stdout, ctx.format());
+  std::vector<Cell> cells;
+  bool written = true;
+  auto streamed = (*store)->stream(
+      f.query, {}, [&](const std::vector<std::string>& columns) { printer.columns(columns); },
+      [&](const store::Row& row) {
+        cells.clear();
+        for (const auto& v : row) cells.push_back(value_cell(v));
+        written = printer.row(cells);
+        return written;
+      });
+  // On an error part-way the rows printed stay printed, and a JSON document stays unclosed: the
+  // exit status and the message say the output is not whole.
+  if (!streamed) return std::unexpected(streamed.error());
+  if (!written || !printer.finish()) return fail(ErrorCode::io, "sql: cannot write the output (a closed pipe, a full disk)");
   return k_exit_ok;
 }
 
