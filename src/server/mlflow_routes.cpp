@@ -47,38 +47,49 @@ Result<json> fields(const Call& call) {
   return parse_body(call);
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> key_values(const json& body, const char* name, std::size_t limit) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return out;
+  if (!it->is_array()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an array", name));
+  if (it->size() > limit)
+    return fail(ErrorCode::invalid, fmt::format("field '{}': {} entries; at most {} a request", name, it->size(), limit));
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    std::string path = fmt::format("{}[{}]", name, i);
+    if (!(*it)[i].is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
+    std::string key = FRUGAL_TRY(string_field((*it)[i], "key", path, Field::required));
+    std::string value = FRUGAL_TRY(string_field((*it)[i], "value", path, Field::optional));
+    if (key.empty() || key.size() > 250) return fail(ErrorCode::invalid, fmt::format("field '{}.key': 1 to 250 characters", path));
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
 // ---- experiments ---------------------------------------------------------------------------
+// Each experiment is a team's or shared (tracking.h): a token sees its team's and the shared ones,
+// and one it may not see answers as an absent one does.
 
-json experiment_json(const store::Row& r) {
-  return {{"experiment_id", std::to_string(store::as_int(r[0]))}, {"name", store::as_text(r[1])},
-          {"artifact_location", store::as_text(r[2])}, {"lifecycle_stage", store::as_text(r[3])},
-          {"creation_time", ms_of_text(store::as_text(r[4]))}};
+json experiment_json(const tracking::Experiment& e) {
+  json tags = json::array();
+  if (e.team) tags.push_back({{"key", "frugal.team"}, {"value", *e.team}});
+  return {{"experiment_id", std::to_string(e.id)}, {"name", e.name}, {"artifact_location", e.artifact_location},
+          {"lifecycle_stage", e.lifecycle_stage}, {"creation_time", ms_of_text(e.created_at)}, {"tags", tags}};
 }
 
-Result<std::optional<store::Row>> experiment_by(store::Store& store, const char* column, const store::Value& value) {
-  store::Value p[] = {value};
-  auto rows = FRUGAL_TRY(store.query(
-      fmt::format("SELECT id, name, coalesce(artifact_location, ''), lifecycle_stage, created_at FROM experiments WHERE {} = ?", column),
-      p));
-  if (rows.rows.empty()) return std::optional<store::Row>{};
-  return std::optional<store::Row>{rows.rows[0]};
-}
-
+// {name, artifact_location, tags}: the experiment is the token's team's; an admin's is shared, or
+// the team that tag frugal.team names. Other tags are accepted and not kept.
 Result<Reply> create_experiment(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   std::string name = FRUGAL_TRY(string_field(body, "name", "", Field::required));
   if (name.empty()) return fail(ErrorCode::invalid, "field 'name' must not be empty");
   std::string artifacts = FRUGAL_TRY(string_field(body, "artifact_location", "", Field::optional));
-  if (FRUGAL_TRY(experiment_by(call.store, "name", name)))
-    return fail(ErrorCode::conflict, fmt::format("experiment '{}' already exists", name));
+  std::optional<std::string> team;
+  if (call.who.role != Role::admin) team = call.who.team;
+  for (const auto& [key, value] : FRUGAL_TRY(key_values(body, "tags", k_batch_tags)))
+    if (key == "frugal.team" && !value.empty()) team = value;
   std::int64_t id = 0;
   FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-    if (FRUGAL_TRY(experiment_by(s, "name", name))) return fail(ErrorCode::conflict, fmt::format("experiment '{}' already exists", name));
-    store::Value p[] = {name, artifacts.empty() ? store::Value{} : store::Value{artifacts}, format_utc(call.now)};
-    FRUGAL_TRY(s.execute("INSERT INTO experiments (name, artifact_location, created_at) VALUES (?, ?, ?)", p));
-    store::Value q[] = {name};
-    auto created = FRUGAL_TRY(s.query("SELECT id FROM experiments WHERE name = ?", q));
-    id = store::as_int(created.rows.at(0)[0]);
+    id = FRUGAL_TRY(tracking::create_experiment(s, name, team, artifacts, call.now, writer_of(call.who)));
     return {};
   }));
   return Reply{200, {{"experiment_id", std::to_string(id)}}};
@@ -87,24 +98,32 @@ Result<Reply> create_experiment(Call& call) {
 Result<Reply> get_experiment_by_name(Call& call) {
   auto f = FRUGAL_TRY(fields(call));
   std::string name = FRUGAL_TRY(string_field(f, "experiment_name", "", Field::required));
-  auto row = FRUGAL_TRY(experiment_by(call.store, "name", name));
-  if (!row) {  // runs of `frugal run --experiment NAME` (of this token's team) make it an experiment too
-    store::Value p[] = {name, call.who.role == Role::admin ? std::int64_t{1} : std::int64_t{0}, call.who.team};
-    auto used = FRUGAL_TRY(call.store.query("SELECT 1 FROM runs WHERE experiment = ? AND (? = 1 OR team = ?) LIMIT 1", p));
-    if (used.rows.empty()) return fail(ErrorCode::not_found, fmt::format("experiment '{}' does not exist", name));
-    FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
-      store::Value q[] = {name, format_utc(call.now)};
-      FRUGAL_TRY(s.execute("INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", q));
-      return {};
-    }));
-    row = FRUGAL_TRY(experiment_by(call.store, "name", name));  // committed: this thread's connection sees it
+  auto reader = reader_of(call.who);
+  auto found = tracking::find_experiment(call.store, name, reader);
+  if (!found && found.error().code == ErrorCode::not_found) {
+    // Runs of `frugal run --experiment NAME` (of this token's team) make it an experiment too.
+    std::vector<store::Value> p = {name};
+    std::string of_team;
+    if (reader.team) {
+      of_team = " AND team = ?";
+      p.emplace_back(*reader.team);
+    }
+    auto used = FRUGAL_TRY(call.store.query(fmt::format("SELECT 1 FROM runs WHERE experiment = ?{} LIMIT 1", of_team), p));
+    if (!used.rows.empty()) {
+      FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+        FRUGAL_TRY(tracking::adopt_experiment(s, name, reader, call.now));
+        return {};
+      }));
+      found = tracking::find_experiment(call.store, name, reader);  // committed: this thread's connection sees it
+    }
   }
-  return Reply{200, {{"experiment", experiment_json(*row)}}};
+  if (!found) return std::unexpected(found.error());
+  return Reply{200, {{"experiment", experiment_json(*found)}}};
 }
 
 Result<std::int64_t> experiment_id_field(const json& f, const char* name) {
   std::string text = FRUGAL_TRY(string_field(f, name, "", Field::optional));
-  if (text.empty()) return 0;  // MLflow's Default experiment
+  if (text.empty()) return tracking::k_default_experiment;
   std::int64_t id = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size())
@@ -115,21 +134,13 @@ Result<std::int64_t> experiment_id_field(const json& f, const char* name) {
 Result<Reply> get_experiment(Call& call) {
   auto f = FRUGAL_TRY(fields(call));
   auto id = FRUGAL_TRY(experiment_id_field(f, "experiment_id"));
-  auto row = FRUGAL_TRY(experiment_by(call.store, "id", id));
-  if (!row) return fail(ErrorCode::not_found, fmt::format("experiment {} does not exist", id));
-  return Reply{200, {{"experiment", experiment_json(*row)}}};
+  auto found = FRUGAL_TRY(tracking::find_experiment(call.store, id, reader_of(call.who)));
+  return Reply{200, {{"experiment", experiment_json(found)}}};
 }
 
 Result<Reply> list_experiments(Call& call) {
   json out = json::array();
-  // A member sees Default and the experiments its team's runs are in; experiment names of other
-  // teams are theirs.
-  store::Value p[] = {call.who.role == Role::admin ? std::int64_t{1} : std::int64_t{0}, call.who.team};
-  auto rows = FRUGAL_TRY(call.store.query(
-      "SELECT id, name, coalesce(artifact_location, ''), lifecycle_stage, created_at FROM experiments e WHERE ? = 1 OR id = 0 "
-      "OR EXISTS (SELECT 1 FROM runs WHERE experiment = e.name AND team = ?) ORDER BY id",
-      p));
-  for (const auto& r : rows.rows) out.push_back(experiment_json(r));
+  for (const auto& e : FRUGAL_TRY(tracking::list_experiments(call.store, reader_of(call.who)))) out.push_back(experiment_json(e));
   return Reply{200, {{"experiments", out}}};
 }
 
@@ -147,12 +158,9 @@ Result<std::int64_t> run_field(Call& call, const json& f) {
 
 Result<json> mlflow_run_json(store::Store& store, std::int64_t id) {
   auto run = FRUGAL_TRY(tracking::read_run(store, id));
-  std::int64_t experiment_id = 0;  // MLflow's Default
-  if (!run.labels.experiment.empty()) {
-    store::Value name[] = {run.labels.experiment};
-    auto e = FRUGAL_TRY(store.query("SELECT id FROM experiments WHERE name = ?", name));
-    if (!e.rows.empty()) experiment_id = store::as_int(e.rows[0][0]);
-  }
+  store::Value p[] = {id};
+  auto in = FRUGAL_TRY(store.query(fmt::format("SELECT {} FROM runs r WHERE r.id = ?", tracking::run_experiment_id_sql("r")), p));
+  std::int64_t experiment_id = in.rows.empty() ? tracking::k_default_experiment : store::as_int(in.rows[0][0]);
   std::string run_id = std::to_string(id);
   json info = {{"run_id", run_id},
                {"run_uuid", run_id},
@@ -174,31 +182,14 @@ Result<json> mlflow_run_json(store::Store& store, std::int64_t id) {
 
 namespace {
 
-Result<std::vector<std::pair<std::string, std::string>>> key_values(const json& body, const char* name, std::size_t limit) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return out;
-  if (!it->is_array()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an array", name));
-  if (it->size() > limit)
-    return fail(ErrorCode::invalid, fmt::format("field '{}': {} entries; at most {} a request", name, it->size(), limit));
-  for (std::size_t i = 0; i < it->size(); ++i) {
-    std::string path = fmt::format("{}[{}]", name, i);
-    if (!(*it)[i].is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
-    std::string key = FRUGAL_TRY(string_field((*it)[i], "key", path, Field::required));
-    std::string value = FRUGAL_TRY(string_field((*it)[i], "value", path, Field::optional));
-    if (key.empty() || key.size() > 250) return fail(ErrorCode::invalid, fmt::format("field '{}.key': 1 to 250 characters", path));
-    out.emplace_back(std::move(key), std::move(value));
-  }
-  return out;
-}
-
 Result<Reply> create_run(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   auto experiment_id = FRUGAL_TRY(experiment_id_field(body, "experiment_id"));
-  auto experiment = FRUGAL_TRY(experiment_by(call.store, "id", experiment_id));
-  if (!experiment) return fail(ErrorCode::not_found, fmt::format("experiment {} does not exist", experiment_id));
+  // Out of the token's sight is absent: a run cannot be put into another team's experiment.
+  auto experiment = FRUGAL_TRY(tracking::find_experiment(call.store, experiment_id, reader_of(call.who)));
   tracking::RunStart run;
-  run.labels.experiment = experiment_id == 0 ? "" : store::as_text((*experiment)[1]);
+  run.labels.experiment = experiment_id == tracking::k_default_experiment ? "" : experiment.name;
+  if (experiment.team) run.labels.team = *experiment.team;  // a team's experiment holds that team's runs
   run.labels.user = FRUGAL_TRY(string_field(body, "user_id", "", Field::optional));
   run.name = FRUGAL_TRY(string_field(body, "run_name", "", Field::optional));
   run.started = call.now;

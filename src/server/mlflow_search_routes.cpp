@@ -18,7 +18,7 @@ TimePoint from_ms(std::int64_t ms) { return TimePoint{std::chrono::milliseconds(
 
 Result<Reply> mlflow_search_runs(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
-  std::string sql = "SELECT r.id FROM runs r LEFT JOIN experiments e ON e.name = r.experiment WHERE 1 = 1";
+  std::string sql = "SELECT r.id FROM runs r WHERE 1 = 1";
   std::vector<store::Value> params;
   if (auto ids = body.find("experiment_ids"); ids != body.end() && ids->is_array() && !ids->empty()) {
     std::string list;
@@ -29,7 +29,9 @@ Result<Reply> mlflow_search_runs(Call& call) {
       if (ec != std::errc()) return fail(ErrorCode::invalid, fmt::format("field 'experiment_ids': '{}' is not an id", text));
       list += fmt::format("{}{}", list.empty() ? "" : ", ", v);
     }
-    sql += fmt::format(" AND coalesce(e.id, 0) IN ({})", list);
+    // A run is in its team's experiment of its name, else the shared one: another team's experiment
+    // holds none of this token's runs, so its id finds what an absent one does.
+    sql += fmt::format(" AND {} IN ({})", tracking::run_experiment_id_sql("r"), list);
   }
   if (call.who.role != Role::admin) {
     sql += " AND r.team = ?";

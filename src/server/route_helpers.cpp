@@ -137,6 +137,10 @@ tracking::Writer writer_of(const Principal& who) {
   return who.role == Role::admin ? tracking::Writer::any() : tracking::Writer::of_team(who.team);
 }
 
+tracking::Reader reader_of(const Principal& who) {
+  return who.role == Role::admin ? tracking::Reader::any() : tracking::Reader::of_team(who.team);
+}
+
 json value_json(const store::Value& v) {
   if (store::is_null(v)) return nullptr;
   if (std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);

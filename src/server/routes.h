@@ -103,5 +103,7 @@ json metric_value_json(double value);
 
 // What a token may write: an admin any team's runs, others their own team's.
 tracking::Writer writer_of(const Principal& who);
+// What a token may read of experiments: an admin every team's, others their own team's and the shared.
+tracking::Reader reader_of(const Principal& who);
 
 }  // namespace frugal::server

@@ -259,4 +259,55 @@ Result<RunDetail> read_run(store::Store& store, std::int64_t run_id);
 // A metric value as stored (NULL is NaN) back to a double.
 double metric_value(const store::Value& stored);
 
+// ---- Experiments (MLflow's): each of one team, or shared ----------------------------------------
+// An experiment belongs to a team or is shared (Default, id 0, and those an admin makes). A team
+// sees its own and the shared ones; a name is unique among what one team sees (its own and the
+// shared), so (team, name) names one experiment and two teams may each have their own "baseline".
+// A run is in the experiment (its team, runs.experiment), else in the shared one of that name, else
+// in Default. An experiment a reader may not see is, to it, absent: the same not_found.
+
+constexpr std::int64_t k_default_experiment = 0;
+
+struct Experiment {
+  std::int64_t id = 0;
+  std::string name;
+  std::optional<std::string> team;  // none: shared
+  std::string artifact_location;
+  std::string lifecycle_stage;      // active or deleted
+  std::string created_at;           // UTC text
+};
+
+// Who reads: a token of one team sees its team's experiments and the shared ones; an admin token
+// and the local command line (no team) see all.
+struct Reader {
+  std::optional<std::string> team;  // none: every team
+  static Reader any() { return {}; }
+  static Reader of_team(std::string team) { return {std::move(team)}; }
+};
+
+// Makes experiment `name` of `team` (none: shared) and returns its id. Errors: invalid for an empty
+// name; forbidden when `writer` is of one team and `team` is another or none (shared experiments
+// are an admin's to make); conflict when the name is taken where it would repeat: in `team` or among
+// the shared (for a shared one: in any team, so no team ever sees the name twice).
+Result<std::int64_t> create_experiment(store::Store& store, const std::string& name, const std::optional<std::string>& team,
+                                       const std::string& artifact_location, TimePoint now, const Writer& writer);
+
+// The experiment `id`, or named `name` (the reader's team's own, else the shared one; for a reader
+// of every team, the shared one, else the oldest), when `reader` may see it. Errors: not_found, the
+// same when it exists out of sight.
+Result<Experiment> find_experiment(store::Store& store, std::int64_t id, const Reader& reader);
+Result<Experiment> find_experiment(store::Store& store, const std::string& name, const Reader& reader);
+
+// Every experiment `reader` may see, by id.
+Result<std::vector<Experiment>> list_experiments(store::Store& store, const Reader& reader);
+
+// A name that runs carry (`frugal run --experiment NAME`) but no experiment has becomes one when
+// asked for: of the reader's team when runs of that team carry it; for a reader of every team, of
+// the team all such runs share, else shared. Returns whether it made one.
+Result<bool> adopt_experiment(store::Store& store, const std::string& name, const Reader& reader, TimePoint now);
+
+// SQL for the id of the experiment that the row `runs_alias` of `runs` is in (Default: 0), to use
+// in a SELECT: the one rule that joins runs to experiments.
+std::string run_experiment_id_sql(std::string_view runs_alias);
+
 }  // namespace frugal::tracking

@@ -1,6 +1,6 @@
 #pragma once
 // RouteTest: a route's handler called as the server calls it once the token is checked: an admin
-// caller, this test's store, the group-commit writer. Route handlers are private to their files;
+// caller (or the one a test names), this test's store, the group-commit writer. Route handlers are private to their files;
 // the table (add_*_routes) is how a test reaches them, as the server does.
 #include <memory>
 #include <string>
@@ -31,13 +31,12 @@ class RouteTest : public ::testing::Test {
     return id.value_or(0);
   }
 
-  // Calls the route registered as `method` `pattern` (e.g. "/arcee/v2/run/{id}/proc").
+  // Calls the route registered as `method` `pattern` (e.g. "/arcee/v2/run/{id}/proc"), as `who`.
   Result<Reply> call(const std::string& method, const std::string& pattern, const std::string& body,
-                     std::vector<std::string> path_params = {}) {
+                     std::vector<std::string> path_params = {}, Principal who = {1, Role::admin, ""}) {
     for (const auto& r : m_routes) {
       if (r.method != method || r.path != pattern) continue;
-      Call c{r.method, body, std::move(path_params), {}, {}, Principal{1, Role::admin, ""}, *m_store, now(), m_options,
-             m_writer};
+      Call c{r.method, body, std::move(path_params), {}, {}, std::move(who), *m_store, now(), m_options, m_writer};
       return r.handler(c);
     }
     ADD_FAILURE() << "no route " << method << " " << pattern;
