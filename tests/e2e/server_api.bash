@@ -1,7 +1,8 @@
 # `frugal serve` over real HTTP on loopback: every documented route refuses missing, wrong,
 # expired, revoked and out-of-scope tokens; runs, metrics and the MLflow API work end to end with
-# scopes enforced; bad input is a 400 naming the field, big bodies 413, floods 429; /metrics parses
-# as Prometheus text; SIGTERM stops it cleanly and kill -9 loses no acknowledged write.
+# scopes enforced (another team's experiment is absent to a token); bad input is a 400 naming the
+# field, big bodies 413, floods 429; /metrics parses as Prometheus text; SIGTERM stops it cleanly and
+# kill -9 loses no acknowledged write.
 source "$(dirname "$0")/lib.bash"
 here="$(cd "$(dirname "$0")" && pwd)"
 
@@ -13,6 +14,7 @@ expired=$("$FRUGAL" token create --role admin --expires 1s 2>/dev/null)
 revoked=$("$FRUGAL" token create --role admin 2>/dev/null)
 run_status "$FRUGAL" token revoke 6
 expect_eq "$STATUS" 0 "revoke"
+outsider_agent=$("$FRUGAL" token create --role agent --team nlp 2>/dev/null)
 run_status "$FRUGAL" --format csv token list
 expect_contains "$OUT" "agent,vision" "tokens are listed"
 [[ "$OUT" != *"$agent"* ]] || fail "token list must never show a token"
@@ -33,7 +35,8 @@ start_server() {
 start_server
 trap 'kill $server 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-export ADMIN=$admin AGENT=$agent MEMBER=$member OUTSIDER=$outsider EXPIRED=$expired REVOKED=$revoked
+export ADMIN=$admin AGENT=$agent MEMBER=$member OUTSIDER=$outsider OUTSIDER_AGENT=$outsider_agent EXPIRED=$expired
+export REVOKED=$revoked
 python3 "$here/server/api_check.py" || fail "API checks (above)"
 if command -v promtool >/dev/null; then  # Debian's prometheus package, when installed
   curl -sf -H "Authorization: Bearer $admin" "$FRUGAL_URL/metrics" | promtool check metrics || fail "promtool rejects /metrics"

@@ -1,10 +1,11 @@
 """Checks `frugal serve` over HTTP: auth on every documented route, the native and MLflow APIs,
 limits and Prometheus output. Needs FRUGAL_URL and the tokens ADMIN, AGENT, MEMBER (team vision),
-OUTSIDER (member of nlp), EXPIRED and REVOKED in the environment. Exits non-zero naming what failed."""
+OUTSIDER (member of nlp), OUTSIDER_AGENT (agent of nlp), EXPIRED and REVOKED in the environment.
+Exits non-zero naming what failed."""
 import http.client, json, os, re, sys, urllib.parse
 
 URL = urllib.parse.urlparse(os.environ["FRUGAL_URL"])
-T = {k: os.environ[k] for k in ("ADMIN", "AGENT", "MEMBER", "OUTSIDER", "EXPIRED", "REVOKED")}
+T = {k: os.environ[k] for k in ("ADMIN", "AGENT", "MEMBER", "OUTSIDER", "OUTSIDER_AGENT", "EXPIRED", "REVOKED")}
 failures = []
 
 
@@ -238,6 +239,96 @@ check(s == 200 and b["run_info"]["status"] == "FINISHED" and b["run_info"]["end_
 s, b = call("POST", M + "/runs/search", {"experiment_ids": [exp], "filter": "attributes.status = 'FINISHED'",
                                          "order_by": ["metrics.loss ASC"], "max_results": 1}, T["MEMBER"])
 check(s == 200 and len(b["runs"]) == 1, f"search by status with order_by: {b}")
+
+# ---- experiments belong to a team: another team's is absent to it, on every MLflow door ----
+def sql(query):
+    return call("POST", "/api/v1/sql", {"sql": query}, T["ADMIN"])[1].get("rows")
+
+
+absent_get = call("GET", M + "/experiments/get?experiment_id=987654", None, T["OUTSIDER"])
+absent_name = call("GET", M + "/experiments/get-by-name?experiment_name=no-such-experiment", None, T["OUTSIDER"])
+check(absent_get[0] == 404 and absent_name[0] == 404, f"absent experiments: {absent_get} {absent_name}")
+s, b = call("GET", M + f"/experiments/get?experiment_id={exp}", None, T["OUTSIDER"])
+check(s == 404 and b.get("error_code") == absent_get[1].get("error_code") and b.get("message") == f"experiment {exp} does not exist",
+      f"another team's experiment by id is absent to a member: {s} {b}")
+s, b = call("GET", M + "/experiments/get-by-name?experiment_name=detector", None, T["OUTSIDER"])
+check(s == 404 and b.get("error_code") == "RESOURCE_DOES_NOT_EXIST" and "'detector' does not exist" in b.get("message", ""),
+      f"another team's experiment by name is absent to a member: {s} {b}")
+s, b = call("GET", M + "/experiments/list", None, T["OUTSIDER"])
+check(s == 200 and [e["name"] for e in b["experiments"]] == ["Default"], f"another team's list shows Default only: {b}")
+s, b = call("GET", M + "/experiments/get?experiment_id=0", None, T["OUTSIDER"])
+check(s == 200 and b["experiment"]["name"] == "Default", f"Default is shared: {s} {b}")
+s, b = call("POST", M + "/runs/create", {"experiment_id": exp, "run_name": "intruder"}, T["OUTSIDER_AGENT"])
+check(s == 404 and b.get("error_code") == "RESOURCE_DOES_NOT_EXIST", f"no run in another team's experiment: {s} {b}")
+check(sql("SELECT count(*) FROM runs WHERE name = 'intruder'") == [[0]], "the refused run was not written")
+s, b = call("POST", M + "/experiments/create", {"name": "detector"}, T["OUTSIDER_AGENT"])
+check(s == 200 and b.get("experiment_id") not in (None, exp), f"another team makes its own 'detector', no 409: {s} {b}")
+nlp_exp = b.get("experiment_id")
+s, b = call("GET", M + "/experiments/get-by-name?experiment_name=detector", None, T["OUTSIDER"])
+check(s == 200 and b["experiment"]["experiment_id"] == nlp_exp, f"nlp's 'detector' is nlp's: {s} {b}")
+s, b = call("GET", M + "/experiments/get-by-name?experiment_name=detector", None, T["MEMBER"])
+check(s == 200 and b["experiment"]["experiment_id"] == exp, f"vision's 'detector' is still vision's: {s} {b}")
+s, b = call("POST", M + "/runs/create", {"experiment_id": nlp_exp, "run_name": "nlp-det"}, T["OUTSIDER_AGENT"])
+check(s == 200 and b["run"]["info"]["experiment_id"] == nlp_exp, f"a run in nlp's own 'detector': {s} {b}")
+nlp_run = b.get("run", {}).get("info", {}).get("run_id")
+s, b = call("POST", M + "/runs/search", {"experiment_ids": [exp]}, T["ADMIN"])
+check(s == 200 and [r["info"]["run_id"] for r in b["runs"]] == [mrun], f"vision's 'detector' holds vision's run only: {b}")
+s, b = call("POST", M + "/runs/search", {"experiment_ids": [nlp_exp]}, T["OUTSIDER"])
+check(s == 200 and [r["info"]["run_id"] for r in b["runs"]] == [nlp_run], f"nlp's 'detector' holds nlp's run: {b}")
+s, b = call("POST", M + "/runs/search", {"experiment_ids": [exp]}, T["OUTSIDER"])
+check(s == 200 and b["runs"] == [], f"another team's experiment id finds nothing: {b}")
+# An admin's experiment is shared: every team reads it and its agents run in it.
+s, b = call("POST", M + "/experiments/create", {"name": "shared-bench"}, T["ADMIN"])
+check(s == 200, f"an admin makes a shared experiment: {s} {b}")
+shared = b.get("experiment_id")
+s, b = call("GET", M + "/experiments/get-by-name?experiment_name=shared-bench", None, T["OUTSIDER"])
+check(s == 200 and b["experiment"]["experiment_id"] == shared and b["experiment"]["tags"] == [], f"a shared experiment is seen: {b}")
+s, b = call("GET", M + "/experiments/list", None, T["MEMBER"])
+check(s == 200 and [e["name"] for e in b["experiments"]] == ["Default", "detector", "shared-bench"], f"a member lists its own and shared: {b}")
+s, b = call("POST", M + "/runs/create", {"experiment_id": shared, "run_name": "nlp-bench"}, T["OUTSIDER_AGENT"])
+check(s == 200 and b["run"]["info"]["experiment_id"] == shared, f"an agent runs in a shared experiment: {s} {b}")
+bench_run = b.get("run", {}).get("info", {}).get("run_id")
+check(sql(f"SELECT team, experiment FROM runs WHERE id = {bench_run}") == [["nlp", "shared-bench"]], "the shared run is nlp's")
+s, b = call("POST", M + "/runs/search", {"experiment_ids": [shared]}, T["MEMBER"])
+check(s == 200 and b["runs"] == [], f"another team's runs in a shared experiment stay theirs: {b}")
+s, b = call("POST", M + "/experiments/create", {"name": "shared-bench"}, T["AGENT"])
+check(s == 409 and b.get("error_code") == "RESOURCE_ALREADY_EXISTS", f"a team cannot repeat a shared name it sees: {s} {b}")
+s, b = call("POST", M + "/experiments/create", {"name": "detector"}, T["ADMIN"])
+check(s == 409, f"a shared experiment cannot repeat a team's name: {s} {b}")
+s, b = call("POST", M + "/experiments/create", {"name": "nlp-only", "tags": [{"key": "frugal.team", "value": "nlp"}]}, T["ADMIN"])
+check(s == 200, f"an admin makes a team's experiment with tag frugal.team: {s} {b}")
+nlp_only = b.get("experiment_id")
+s, b = call("GET", M + f"/experiments/get?experiment_id={nlp_only}", None, T["MEMBER"])
+check(s == 404, f"... which another team does not see: {s} {b}")
+s, b = call("GET", M + f"/experiments/get?experiment_id={nlp_only}", None, T["OUTSIDER"])
+check(s == 200 and b["experiment"]["tags"] == [{"key": "frugal.team", "value": "nlp"}], f"... and its team does: {s} {b}")
+s, b = call("POST", M + "/experiments/create", {"name": "stolen", "tags": [{"key": "frugal.team", "value": "nlp"}]}, T["AGENT"])
+check(s == 403, f"an agent cannot make another team's experiment: {s} {b}")
+s, b = call("POST", M + "/runs/create", {"experiment_id": nlp_only, "run_name": "admin-in-nlp"}, T["ADMIN"])
+check(s == 200 and b["run"]["info"]["experiment_id"] == nlp_only, f"an admin's run in a team's experiment: {s} {b}")
+check(sql("SELECT team FROM runs WHERE name = 'admin-in-nlp'") == [["nlp"]], "a team's experiment holds that team's runs")
+s, b = call("GET", M + "/experiments/list", None, T["ADMIN"])
+check(s == 200 and len([e for e in b["experiments"] if e["name"] == "detector"]) == 2, f"an admin lists every team's: {b}")
+# A name that only runs carry (frugal run --experiment) becomes the team's experiment when asked.
+call("POST", "/api/v1/runs", {"name": "cli-like", "experiment": "from-runs"}, T["AGENT"])
+s, b = call("GET", M + "/experiments/get-by-name?experiment_name=from-runs", None, T["OUTSIDER"])
+check(s == 404, f"runs of another team do not name an experiment for it: {s} {b}")
+s, b = call("GET", M + "/experiments/get-by-name?experiment_name=from-runs", None, T["MEMBER"])
+check(s == 200 and b["experiment"]["tags"] == [{"key": "frugal.team", "value": "vision"}], f"its team's runs do: {s} {b}")
+# arcee's tags go through the same rules as MLflow's: frugal.team cannot move a run to another team.
+s, b = call("POST", "/arcee/v2/tasks/moving/run", {"name": "stay"}, T["AGENT"], api_key=True)
+arcee_mover = b.get("id")
+s, b = call("PATCH", f"/arcee/v2/run/{arcee_mover}", {"tags": {"frugal.team": "nlp"}}, T["AGENT"], api_key=True)
+check(s == 403, f"arcee: an agent cannot tag its run into another team: {s} {b}")
+s, b = call("PATCH", f"/arcee/v2/run/{arcee_mover}", {"tags": {"frugal.team": "nlp"}}, T["OUTSIDER_AGENT"], api_key=True)
+check(s == 403, f"arcee: another team's agent cannot touch the run: {s} {b}")
+check(sql(f"SELECT team FROM runs WHERE id = {arcee_mover}") == [["vision"]], "the arcee run stays vision's")
+check(sql(f"SELECT count(*) FROM tags WHERE run_id = {arcee_mover} AND key = 'frugal.team'") == [[0]], "no frugal.team tag was stored")
+call("PATCH", f"/arcee/v2/run/{arcee_mover}", {"state": 2}, T["AGENT"], api_key=True)
+for rid in (nlp_run, bench_run):
+    call("POST", M + "/runs/update", {"run_id": rid, "status": "FINISHED"}, T["OUTSIDER_AGENT"])
+call("PATCH", "/api/v1/runs/" + str(sql("SELECT id FROM runs WHERE name = 'admin-in-nlp'")[0][0]), {"status": "finished"}, T["ADMIN"])
+call("PATCH", "/api/v1/runs/" + str(sql("SELECT id FROM runs WHERE name = 'cli-like'")[0][0]), {"status": "finished"}, T["ADMIN"])
 
 # ---- hostile input: refused with a 400, and the server stays up ----
 s, b = call("POST", "/api/v1/runs", raw='{"name": ' + "[" * 100000 + "]" * 100000 + "}", token=T["AGENT"])

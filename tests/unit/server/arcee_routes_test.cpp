@@ -27,5 +27,24 @@ TEST_F(ArceeProc, ByteCountsBeyondAnIntegerAreDroppedNotCast) {
   EXPECT_EQ(scalar("SELECT count(*) FROM samples WHERE gpu_mem_bytes = 2097152"), 1);
 }
 
+class ArceeUpdate : public testing::RouteTest {
+ protected:
+  void SetUp() override { add_arcee_routes(m_routes); }
+};
+
+TEST_F(ArceeUpdate, TagFrugalTeamCannotMoveARunToAnotherTeam) {
+  // MLflow's set-tag refuses it; arcee's PATCH run/{id} goes through the same door.
+  auto id = start_run();
+  auto r = call("PATCH", "/arcee/v2/run/{id}", R"({"tags": {"frugal.team": "nlp", "note": "x"}})", {std::to_string(id)},
+                Principal{2, Role::agent, "vision"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::forbidden);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE team = 'vision'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM tags"), 0) << "nothing of the refused call was written";
+  auto own = call("PATCH", "/arcee/v2/run/{id}", R"({"tags": {"frugal.team": "vision"}})", {std::to_string(id)},
+                  Principal{2, Role::agent, "vision"});
+  EXPECT_TRUE(own) << own.error().message;
+}
+
 }  // namespace
 }  // namespace frugal::server
