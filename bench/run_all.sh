@@ -18,3 +18,4 @@ echo; echo "== PostgreSQL: bill import against psql \\copy, leaderboards over 5M
 echo; echo "== frugal advise over 1M runs, 50M samples, 5M charges =="; "$here/advise/run.sh" "$build"
 echo; echo "== labeling plans: labels needed on real digits, against random labelling =="; "$here/labeling/run.sh" "$build"
 echo; echo "== labeling plans at scale: 10M predictions; k-center over 1M × 128, against numpy =="; "$here/labeling_scale/run.sh" "$build"
+echo; echo "== streaming SQL: frugal sql and /api/v1/sql over 10,000,000 rows, the printf bomb =="; "$here/sql/run.sh" "$build"
