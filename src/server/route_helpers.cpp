@@ -1,6 +1,7 @@
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
+#include <limits>
 
 #include "server/routes.h"
 #include "util/strings.h"
@@ -91,6 +92,10 @@ Result<std::optional<std::int64_t>> integer_field(const json& object, const std:
     if (presence == Field::required) return fail(ErrorCode::invalid, fmt::format("field '{}' is required", where(path, name)));
     return std::optional<std::int64_t>{};
   }
+  // JSON holds 2^63 and beyond as unsigned; cast to int64 it would wrap to a negative.
+  if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return fail(ErrorCode::invalid, fmt::format("field '{}': {} is beyond a 64-bit integer", where(path, name),
+                                                it->get<std::uint64_t>()));
   if (it->is_number_integer()) return std::optional<std::int64_t>{it->get<std::int64_t>()};
   if (it->is_string()) {  // MLflow's proto3 JSON writes int64 as strings
     std::string s = it->get<std::string>();
