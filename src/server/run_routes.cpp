@@ -1,6 +1,7 @@
 // Frugal's own API for runs under /api/v1/runs: create, finish, search, one run, and its metrics
 // and resource samples in batches. Every write goes through tracking/, the one door for run data.
 #include <fmt/format.h>
+#include <limits>
 
 #include "catalog/catalog.h"
 #include "core/time.h"
@@ -45,6 +46,15 @@ Result<std::vector<std::pair<std::string, std::string>>> string_map(const json& 
   return out;
 }
 
+// A count of GPUs: a negative one would make a negative cost, and a cast would wrap a huge one.
+Result<std::optional<int>> gpu_count_field(const json& body, const char* name) {
+  constexpr std::int64_t k_max_gpus = 65536;
+  auto n = FRUGAL_TRY(integer_field(body, name, "", Field::optional));
+  if (!n) return std::optional<int>{};
+  if (*n < 0 || *n > k_max_gpus) return fail(ErrorCode::invalid, fmt::format("field '{}': {} GPUs; expected 0 to {}", name, *n, k_max_gpus));
+  return std::optional<int>{static_cast<int>(*n)};
+}
+
 Result<Reply> create_run(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   tracking::RunStart run;
@@ -85,8 +95,8 @@ Result<Reply> create_run(Call& call) {
     run.price_source = price->source;
     run.instance_gpu_count = price->instance_gpu_count;
   }
-  run.gpu_count = static_cast<int>(FRUGAL_TRY(integer_field(body, "gpu_count", "", Field::optional)).value_or(run.instance_gpu_count));
-  if (auto n = FRUGAL_TRY(integer_field(body, "instance_gpu_count", "", Field::optional))) run.instance_gpu_count = static_cast<int>(*n);
+  run.gpu_count = FRUGAL_TRY(gpu_count_field(body, "gpu_count")).value_or(run.instance_gpu_count);
+  if (auto n = FRUGAL_TRY(gpu_count_field(body, "instance_gpu_count"))) run.instance_gpu_count = *n;
   std::string started = FRUGAL_TRY(string_field(body, "started_at", "", Field::optional));
   run.started = call.now;
   if (!started.empty()) {
@@ -120,7 +130,11 @@ Result<Reply> finish_run(Call& call) {
   if (!parsed || *parsed == tracking::RunStatus::running)
     return fail(ErrorCode::invalid, fmt::format("field 'status': '{}' is not how a run ends (finished, failed, killed, ...)", status));
   end.status = *parsed;
-  if (auto code = FRUGAL_TRY(integer_field(body, "exit_code", "", Field::optional))) end.exit_code = static_cast<int>(*code);
+  if (auto code = FRUGAL_TRY(integer_field(body, "exit_code", "", Field::optional))) {
+    if (*code < std::numeric_limits<int>::min() || *code > std::numeric_limits<int>::max())
+      return fail(ErrorCode::invalid, fmt::format("field 'exit_code': {} is not an exit status", *code));
+    end.exit_code = static_cast<int>(*code);
+  }
   end.stop_reason = FRUGAL_TRY(string_field(body, "stop_reason", "", Field::optional));
   // What the agent measured while the job ran (frugal run's summary), so leaderboards by idle
   // GPU cost and early-stop savings count agent runs too.
