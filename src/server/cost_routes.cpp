@@ -141,6 +141,8 @@ Result<Reply> set_quota(Call& call) {
     q.limit = *m;
   }
   q.gpu_hours = FRUGAL_TRY(number_field(body, "limit_gpu_hours", "", Field::optional));
+  if (q.gpu_hours && !(*q.gpu_hours > 0 && std::isfinite(*q.gpu_hours)))
+    return fail(ErrorCode::invalid, "field 'limit_gpu_hours': expected a positive number of GPU-hours such as 100");
   if (!q.limit && !q.gpu_hours) return fail(ErrorCode::invalid, "give 'limit_usd' or 'limit_gpu_hours'");
   FRUGAL_CHECK(call.write([&](store::Store& s) { return budget::set_quota(s, q, call.now); }));
   return Reply{200, {{"scope", budget::scope_name(q.scope)}, {"name", q.name}, {"period", budget::period_name(q.period)}}};
