@@ -25,6 +25,7 @@ expect_eq "$STATUS" 2 "an agent token needs a team"
 sleep 1.1  # the 1 s token has expired
 
 start_server() {
+  rm -f server.log  # else the wait below may find the last server's "serving" before this one truncates it
   "$FRUGAL" serve --listen 127.0.0.1:0 --rate "${RATE:-0}" --max-body-mb 1 2>server.log &
   server=$!
   for _ in $(seq 100); do grep -q "serving" server.log 2>/dev/null && break; sleep 0.05; done
