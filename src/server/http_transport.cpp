@@ -138,7 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec) return;
       self->m_timed_out = true;
       beast::error_code ignored;
-      self->m_stream.socket().cancel(ignored);
+      (void)self->m_stream.socket().cancel(ignored);
     });
   }
 
@@ -180,7 +180,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return refuse(413, "REQUEST_LIMIT_EXCEEDED",
                     fmt::format("request body of {} bytes, over the {} byte limit", *length, opt().body_bytes));
     m_ticket.reset();
-    if (auto refusal = m_shared.app.admit(m_head, m_ticket)) return answer(std::move(*refusal), m_head.has_body);
+    if (auto refusal = m_shared.app.admit(m_head, m_ticket)) return answer(*refusal, m_head.has_body);
     if (!m_head.has_body) return handle();
     if (util::iequals(sv(req[http::field::expect]), "100-continue")) {
       auto go_on = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
@@ -247,7 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
       } catch (const std::exception& e) {  // a bug: answer, and keep serving
         a = self->m_shared.app.error(500, "INTERNAL_ERROR", fmt::format("internal error: {}", e.what()));
       }
-      net::post(self->m_stream.get_executor(), [self, a = std::move(a)]() mutable { self->answer(std::move(a), false); });
+      net::post(self->m_stream.get_executor(), [self, a = std::move(a)] { self->answer(a, false); });
     });
   }
 
@@ -255,10 +255,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void refuse(int status, std::string_view code, const std::string& message) {
     HttpAnswer a = m_shared.app.error(status, code, message);
     if (status == 408 || status == 413 || status == 431) a.headers.emplace_back("Connection", "close");
-    answer(std::move(a), true);
+    answer(a, true);
   }
 
-  void answer(HttpAnswer a, bool unread_body) {
+  void answer(const HttpAnswer& a, bool unread_body) {
     bool close_after = unread_body || !m_keep_alive || m_shared.stopping;
     auto wire = std::make_shared<std::string>(wire_answer(a, close_after, m_head.head_only));
     m_stream.expires_after(opt().write_timeout);
@@ -275,13 +275,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void linger() {
     beast::error_code ec;
-    m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    (void)m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     m_stream.expires_after(k_linger);
     m_lingered = 0;
     drain(std::make_shared<std::array<char, 16384>>());
   }
 
-  void drain(std::shared_ptr<std::array<char, 16384>> scratch) {
+  void drain(const std::shared_ptr<std::array<char, 16384>>& scratch) {
     m_stream.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch](beast::error_code ec, std::size_t n) {
       self->m_lingered += n;
       if (ec || self->m_lingered >= k_linger_bytes) return self->close();
@@ -293,7 +293,7 @@ class Session : public std::enable_shared_from_this<Session> {
     m_reading = false;
     m_deadline.cancel();
     beast::error_code ec;
-    m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    (void)m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     m_stream.close();
   }
 
@@ -313,7 +313,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class Listener {
  public:
-  Listener(net::io_context& io, Shared& shared, tcp::endpoint at) : m_io(io), m_shared(shared), m_acceptor(io) {
+  Listener(net::io_context& io, Shared& shared, const tcp::endpoint& at) : m_io(io), m_shared(shared), m_acceptor(io) {
     m_acceptor.open(at.protocol());
     m_acceptor.set_option(net::socket_base::reuse_address(true));
     m_acceptor.bind(at);
@@ -330,14 +330,14 @@ class Listener {
   void close() {
     net::post(m_acceptor.get_executor(), [this] {
       beast::error_code ec;
-      m_acceptor.close(ec);
+      (void)m_acceptor.close(ec);
     });
   }
 
  private:
   void welcome(tcp::socket socket) {
     beast::error_code ec;
-    socket.set_option(tcp::no_delay(true), ec);  // small JSON answers go out at once, not after a delayed ACK
+    (void)socket.set_option(tcp::no_delay(true), ec);  // small JSON answers go out at once, not after a delayed ACK
     auto remote = socket.remote_endpoint(ec);
     std::string client = ec ? std::string("?") : remote.address().to_string();
     auto verdict = m_shared.connections.enter(client);
@@ -362,8 +362,8 @@ class Listener {
     auto s = std::make_shared<tcp::socket>(std::move(socket));
     net::async_write(*s, net::buffer(*wire), [s, wire](beast::error_code, std::size_t) {
       beast::error_code ignored;
-      s->shutdown(tcp::socket::shutdown_both, ignored);
-      s->close(ignored);
+      (void)s->shutdown(tcp::socket::shutdown_both, ignored);
+      (void)s->close(ignored);
     });
   }
 
