@@ -116,7 +116,27 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   return store;
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close_v2(m_db); }
+SqliteStore::~SqliteStore() {
+  for (auto& [sql, stmt] : m_statements) sqlite3_finalize(stmt);
+  sqlite3_close_v2(m_db);
+}
+
+Result<sqlite3_stmt*> SqliteStore::cached(std::string_view sql, bool* keep) {
+  constexpr std::size_t k_max_cached = 256;  // the library has fewer distinct statements than this
+  *keep = false;
+  if (m_access != Access::read_write) return sqlite_prepare(m_db, sql);
+  if (auto it = m_statements.find(sql); it != m_statements.end()) {
+    if (sqlite3_stmt_busy(it->second)) return sqlite_prepare(m_db, sql);  // in use further up the stack
+    *keep = true;
+    return it->second;
+  }
+  sqlite3_stmt* stmt = FRUGAL_TRY(sqlite_prepare(m_db, sql));
+  if (m_statements.size() < k_max_cached) {
+    m_statements.emplace(std::string(sql), stmt);
+    *keep = true;
+  }
+  return stmt;
+}
 
 Result<void> SqliteStore::configure() {
   sqlite3_busy_timeout(m_db, k_busy_timeout_ms);
@@ -274,10 +294,23 @@ Result<void> SqliteStore::run(std::string_view sql, std::span<const Value> param
   std::optional<QueryMemoryBudget> budget;
   if (m_memory_limit_bytes > 0) budget.emplace(m_memory_limit_bytes);
   if (m_printf_guard) m_printf_guard->clear_refusal();
-  auto prepared = sqlite_prepare(m_db, sql);
+  bool keep = false;
+  auto prepared = cached(sql, &keep);
   if (!prepared && budget && budget->exceeded()) return std::unexpected(memory_limit_error(m_memory_limit_bytes, "SQLite's heap"));
   sqlite3_stmt* stmt = FRUGAL_TRY(std::move(prepared));
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
+  // A kept statement is reset (its read snapshot released, bindings cleared) however this ends.
+  struct Release {
+    sqlite3_stmt* stmt;
+    bool keep;
+    ~Release() {
+      if (!keep) {
+        sqlite3_finalize(stmt);
+        return;
+      }
+      sqlite3_reset(stmt);
+      sqlite3_clear_bindings(stmt);
+    }
+  } release{stmt, keep};
   if (m_access == Access::read_only && !sqlite3_stmt_readonly(stmt))
     return fail(ErrorCode::invalid, "sql: the SQL surface is read-only");
   FRUGAL_CHECK(sqlite_bind(m_db, stmt, params));

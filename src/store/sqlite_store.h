@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "store/sqlite_printf_guard.h"
 #include "store/store.h"
@@ -59,6 +60,17 @@ class SqliteStore final : public Store {
   std::int64_t m_memory_limit_bytes = 0;
   std::unique_ptr<PrintfGuard> m_printf_guard;  // installed with the first memory limit
   std::chrono::steady_clock::time_point m_deadline{};
+  // The library's own statements, kept prepared by their SQL and reset after each run: preparing
+  // was most of a small query's cost (bench/server: a server request runs three). Only on
+  // read-write connections; user SQL on read-only ones is prepared each time. See cached().
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> m_statements;
+  // A prepared statement for `sql`: the cached one when it is free (not stepping in a caller up
+  // the stack), else a new one; `*keep` says whether the caller resets it (true) or finalizes it.
+  Result<sqlite3_stmt*> cached(std::string_view sql, bool* keep);
 };
 
 // Shared by SqliteStore and its prepared statements (sqlite_statement.cpp).
