@@ -34,7 +34,7 @@ constexpr std::size_t k_max_header_fields = 100;
 // dropped for a while before the socket closes: closing with unread data makes the kernel send a
 // reset, which can destroy the answer before the client reads it (Apache's "lingering close").
 constexpr auto k_linger = std::chrono::seconds(2);
-constexpr std::size_t k_linger_bytes = 1 << 20;
+constexpr std::size_t k_linger_bytes = 64 << 20;
 
 // Connections by client address, and in all.
 class ConnectionCount {
