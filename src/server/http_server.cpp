@@ -183,8 +183,16 @@ class Dispatcher : public Application {
       auto store = m_pool.for_this_thread();
       if (!store) return error(503, "INTERNAL_ERROR", "the store cannot be opened");
       std::string token = bearer_token(head, found->auth_header);
-      auto principal = token.empty() ? fail(ErrorCode::unauthenticated, "a valid token is required")
-                                     : authenticate(**store, token, admitted->now);
+      // Who a token is, remembered a second (ttl_cache.h): a revoked or expired token stops
+      // working within it.
+      std::string hash = token.empty() ? std::string() : token_hash(token);
+      Result<Principal> principal = fail(ErrorCode::unauthenticated, "a valid token is required");
+      if (auto known = token.empty() ? std::nullopt : m_principals.get(hash)) {
+        principal = *known;
+      } else if (!token.empty()) {
+        principal = authenticate(**store, token, admitted->now);
+        if (principal) m_principals.put(hash, *principal);
+      }
       if (!principal) {
         if (principal.error().code != ErrorCode::unauthenticated) {
           fmt::print(stderr, "frugal: serve: {} {}: {}\n", head.method, head.path, principal.error().message);
@@ -216,7 +224,7 @@ class Dispatcher : public Application {
     auto store = m_pool.for_this_thread();
     if (!store) return error(503, "INTERNAL_ERROR", "the store cannot be opened");
     Call call{head.method, body, std::move(admitted->params), head.query, head.headers, admitted->who, **store, admitted->now,
-              m_options, m_writer};
+              m_options, m_writer, &m_run_teams};
     Result<Reply> reply = fail(ErrorCode::io, "no reply");
     try {
       reply = admitted->route->handler(call);
@@ -245,6 +253,8 @@ class Dispatcher : public Application {
   }
 
   const ServeOptions& m_options;
+  TtlCache<std::string, Principal> m_principals{std::chrono::seconds(1), 10'000};     // by token hash
+  TtlCache<std::int64_t, std::string> m_run_teams{std::chrono::seconds(1), 100'000};  // run id → its team
   StorePool& m_pool;
   GroupCommit& m_writer;
   std::vector<Route> m_routes;

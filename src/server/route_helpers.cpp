@@ -119,12 +119,17 @@ Result<std::int64_t> parse_id(const std::string& text, std::string_view what) {
 Result<std::int64_t> run_in_scope(const Call& call, const std::string& id_text) {
   auto id = parse_id(id_text, "run");
   if (!id) return fail(ErrorCode::not_found, fmt::format("run '{}' does not exist", id_text));
-  store::Value p[] = {*id};
-  auto rows = FRUGAL_TRY(call.store.query("SELECT coalesce(team, '') FROM runs WHERE id = ?", p));
-  if (rows.rows.empty() && call.who.role == Role::admin)
-    return fail(ErrorCode::not_found, fmt::format("run '{}' does not exist", id_text));
-  if (rows.rows.empty() || !may_touch_team(call.who, store::as_text(rows.rows[0][0])))
-    return fail(ErrorCode::forbidden, "this token may not see that run");
+  std::optional<std::string> team = call.run_teams ? call.run_teams->get(*id) : std::nullopt;
+  if (!team) {
+    store::Value p[] = {*id};
+    auto rows = FRUGAL_TRY(call.store.query("SELECT coalesce(team, '') FROM runs WHERE id = ?", p));
+    if (!rows.rows.empty()) {
+      team = store::as_text(rows.rows[0][0]);
+      if (call.run_teams) call.run_teams->put(*id, *team);
+    }
+  }
+  if (!team && call.who.role == Role::admin) return fail(ErrorCode::not_found, fmt::format("run '{}' does not exist", id_text));
+  if (!team || !may_touch_team(call.who, *team)) return fail(ErrorCode::forbidden, "this token may not see that run");
   return *id;
 }
 

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "server/group_commit.h"
 #include "server/server.h"
+#include "server/ttl_cache.h"
 #include "tracking/tracking.h"
 
 namespace frugal::server {
@@ -32,6 +33,7 @@ struct Call {
   TimePoint now;
   const ServeOptions& options;
   GroupCommit& writer;
+  TtlCache<std::int64_t, std::string>* run_teams = nullptr;  // frugal serve's memory of runs' teams; none: read each time
 
   // Every write goes here: run on the writer's connection, answered once committed.
   Result<void> write(const GroupCommit::Job& job) { return writer.run(job); }

@@ -51,6 +51,8 @@ struct Principal {
   std::string team;
 };
 Result<Principal> authenticate(store::Store& store, const std::string& token, TimePoint now);
+// The SHA-256 of a token, hex: what the store keeps of it (and what a cache may key it by).
+std::string token_hash(std::string_view token);
 
 // ---- Serving ---------------------------------------------------------------------------------
 

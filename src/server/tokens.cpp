@@ -71,6 +71,8 @@ Result<void> revoke_token(store::Store& store, std::int64_t id, TimePoint now) {
   return {};
 }
 
+std::string token_hash(std::string_view token) { return sha256_hex(token); }
+
 Result<Principal> authenticate(store::Store& store, const std::string& token, TimePoint now) {
   auto unauthenticated = fail(ErrorCode::unauthenticated, "a valid token is required");
   if (!token.starts_with("frugal_") || token.size() != 47) return unauthenticated;

@@ -43,6 +43,18 @@ if command -v promtool >/dev/null; then  # Debian's prometheus package, when ins
   curl -sf -H "Authorization: Bearer $admin" "$FRUGAL_URL/metrics" | promtool check metrics || fail "promtool rejects /metrics"
 fi
 
+# The server remembers who a token is for a second (src/server/ttl_cache.h): a token revoked while
+# it serves stops working within that second.
+late=$("$FRUGAL" token create --role member --team vision 2>/dev/null)
+run_status curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $late" "$FRUGAL_URL/api/v1/runs?limit=1"
+expect_eq "$OUT" "200" "a new token works at once"
+late_id=$("$FRUGAL" --format csv token list | tail -1 | cut -d, -f1)
+run_status "$FRUGAL" token revoke "$late_id"
+expect_eq "$STATUS" 0 "revoke while serving"
+sleep 1.2
+run_status curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $late" "$FRUGAL_URL/api/v1/runs?limit=1"
+expect_eq "$OUT" "401" "a token revoked while the server runs is refused within a second"
+
 # A flood from one token gets 429 with Retry-After, and other tokens are not slowed by it.
 kill -TERM "$server"; wait "$server" || true
 RATE=5 start_server
