@@ -36,7 +36,9 @@ TEST_F(SqlRoute, TenMillionRowsAnswerMaxRowsMarkedTruncatedInBoundedMemory) {
   EXPECT_EQ(reply["rows"][9999], json({10000, "some text"}));
   EXPECT_EQ(reply["truncated"], true);
   // Every row held at once would be over a gigabyte; the reply itself is about 250 KB.
-  EXPECT_LT(memory.bytes(), 100 << 20) << "the rows past max_rows were not read";
+  if (::frugal::testing::k_memory_bars) {
+    EXPECT_LT(memory.bytes(), 100 << 20) << "the rows past max_rows were not read";
+  }
 }
 
 TEST_F(SqlRoute, ASmallResultIsTheJsonItAlwaysWas) {
@@ -87,7 +89,9 @@ TEST_F(SqlRoute, AValueOverTheMemoryLimitIsRefusedNamingTheLimit) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::too_large);
   EXPECT_NE(r.error().message.find("memory limit of 16 MiB"), std::string::npos) << r.error().message;
-  EXPECT_LT(memory.bytes(), 100 << 20);
+  if (::frugal::testing::k_memory_bars) {
+    EXPECT_LT(memory.bytes(), 100 << 20);
+  }
 }
 
 TEST_F(SqlRoute, AQueryPastItsTimeLimitIsRefusedNamingTheLimit) {

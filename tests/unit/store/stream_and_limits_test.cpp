@@ -59,7 +59,9 @@ TEST_P(StoreStreaming, HandsOverTheColumnsThenEachRowAndStopsWhenAsked) {
   EXPECT_EQ(columns, (std::vector<std::string>{"i", "t"}));
   EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
   // Holding the 10,000,000 rows would take about a gigabyte.
-  EXPECT_LT(memory.bytes(), 50 << 20) << "the rest of the result was not held";
+  if (::frugal::testing::k_memory_bars) {
+    EXPECT_LT(memory.bytes(), 50 << 20) << "the rest of the result was not held";
+  }
   auto after = s->query("SELECT 2 AS two");
   ASSERT_TRUE(after) << "the connection still works: " << after.error().message;
   EXPECT_EQ(as_int(after->rows.at(0).at(0)), 2);
@@ -133,7 +135,9 @@ TEST_P(StoreStreaming, AValueOverTheMemoryLimitFailsAtOnceNamingTheLimit) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::too_large);
   EXPECT_NE(r.error().message.find("memory limit of 16 MiB"), std::string::npos) << r.error().message;
-  EXPECT_LT(memory.bytes(), 100 << 20);
+  if (::frugal::testing::k_memory_bars) {
+    EXPECT_LT(memory.bytes(), 100 << 20);
+  }
   auto small = s->query(GetParam() == Backend::sqlite ? "SELECT length(printf('%.*c', 1000, 'x'))"
                                                       : "SELECT length(repeat('x', 1000))");
   ASSERT_TRUE(small) << "the connection still works: " << small.error().message;
