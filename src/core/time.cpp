@@ -95,8 +95,14 @@ Result<TimePoint> parse_utc(std::string_view s) {
     }
   }
   if (i != s.size()) return bad();
-  return TimePoint{sys_days{ymd}} + hours(h) + minutes(mi) + seconds(sec) + milliseconds(ms) -
-         offset;
+  TimePoint t = TimePoint{sys_days{ymd}} + hours(h) + minutes(mi) + seconds(sec) + milliseconds(ms) - offset;
+  // A leap second or an offset can carry a time past the years our text form holds
+  // (9999-12-31T23:59:60Z is 10000-01-01): refused, so every instant reads back as written.
+  static const TimePoint first = TimePoint{sys_days{year{1} / January / 1}};
+  static const TimePoint end = TimePoint{sys_days{year{10000} / January / 1}};
+  if (t < first || t >= end)
+    return fail(ErrorCode::invalid, fmt::format("'{}': outside the years 0001 to 9999 once made UTC", s));
+  return t;
 }
 
 Result<milliseconds> parse_duration(std::string_view s) {

@@ -52,3 +52,20 @@ TEST(Time, MonthBoundariesAreCalendarMonthsInUtc) {
 
 }  // namespace
 }  // namespace frugal
+
+namespace frugal {
+namespace {
+
+// Found by tests/fuzz/fuzz_core: a leap second on the last day of 9999 is 10000-01-01, which the
+// text form wrote as year 0000, so the instant did not read back.
+TEST(ParseUtc, ATimeCarriedPastTheYear9999IsRefused) {
+  EXPECT_FALSE(parse_utc("9999-12-31T23:59:60Z"));
+  EXPECT_FALSE(parse_utc("9999-12-31T23:00:00-02:00"));
+  EXPECT_FALSE(parse_utc("0001-01-01T00:30:00+01:00"));
+  auto last = parse_utc("9999-12-31T23:59:59Z");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(format_utc(*last), "9999-12-31T23:59:59.000Z");
+}
+
+}  // namespace
+}  // namespace frugal
