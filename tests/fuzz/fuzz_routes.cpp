@@ -36,28 +36,6 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-// %XX and '+' as httplib decodes a query string.
-std::string url_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 struct Request {
   std::string method;
   std::string path;
@@ -82,12 +60,19 @@ std::optional<Request> parse_request(std::string_view in) {
   std::string_view target = first.substr(space + 1);
   if (auto version = target.find(' '); version != std::string_view::npos) target = target.substr(0, version);
   auto question = target.find('?');
-  r.path = url_decode(target.substr(0, question));
+  // Decoded as the transport decodes (util::percent_decode); a malformed escape is the
+  // transport's 400, which never reaches a handler.
+  auto path = util::percent_decode(target.substr(0, question));
+  if (!path) return std::nullopt;
+  r.path = std::move(*path);
   if (question != std::string_view::npos) {
     for (auto pair : util::split(target.substr(question + 1), '&')) {
       if (pair.empty()) continue;
       auto eq = pair.find('=');
-      r.query[url_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+      auto key = util::percent_decode(pair.substr(0, eq), true);
+      auto value = util::percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+      if (!key || !value) return std::nullopt;
+      r.query[*key] = std::move(*value);
     }
   }
   while (!in.empty()) {
