@@ -1,5 +1,6 @@
 #include "runner/job_files.h"
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
@@ -22,20 +23,38 @@ std::map<pid_t, std::set<std::string>> open_under(const std::string& folder, con
   return out;
 }
 
+bool exited_by_stat(std::string_view stat) {
+  // "PID (COMM) S PPID PGRP SESSION TTY TPGID FLAGS ...": the fields follow the last ')' (COMM
+  // may hold parentheses and spaces).
+  auto close = stat.rfind(')');
+  if (close == std::string_view::npos || close + 2 >= stat.size()) return true;
+  std::string_view rest = stat.substr(close + 2);
+  char state = rest[0];
+  if (state == 'Z' || state == 'X' || state == 'x') return true;
+  // A process killed is not a zombie at once: it closes its files first and only then becomes one.
+  // The kernel marks it PF_EXITING before it closes anything, so a look that found its files
+  // closed and it still "running" is caught here (include/linux/sched.h; 0x4 since Linux 2.6).
+  constexpr unsigned long k_pf_exiting = 0x00000004;
+  for (int field = 0; field < 6; ++field) {
+    auto space = rest.find(' ');
+    if (space == std::string_view::npos) return false;
+    rest.remove_prefix(space + 1);
+  }
+  unsigned long flags = 0;
+  auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), flags);
+  (void)end;
+  return error == std::errc{} && (flags & k_pf_exiting) != 0;
+}
+
 bool has_exited(pid_t pid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
   std::FILE* f = std::fopen(path, "r");
   if (!f) return true;
-  char buffer[512] = {};
+  char buffer[1024] = {};
   std::size_t got = std::fread(buffer, 1, sizeof buffer - 1, f);
   std::fclose(f);
-  // "PID (COMM) S ...": the state follows the last ')' (COMM may hold parentheses and spaces).
-  std::string_view stat(buffer, got);
-  auto close = stat.rfind(')');
-  if (close == std::string_view::npos || close + 2 >= stat.size()) return true;
-  char state = stat[close + 2];
-  return state == 'Z' || state == 'X' || state == 'x';
+  return exited_by_stat(std::string_view(buffer, got));
 }
 
 }  // namespace frugal::runner

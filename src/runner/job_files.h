@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 
 namespace frugal::runner {
@@ -16,5 +17,8 @@ std::map<pid_t, std::set<std::string>> open_under(const std::string& folder, con
 
 // Whether `pid` has exited: gone, or a zombie waiting to be reaped (its files already closed).
 bool has_exited(pid_t pid);
+
+// The same judged from the text of /proc/PID/stat: a zombie, or dying (PF_EXITING), counts as exited.
+bool exited_by_stat(std::string_view stat);
 
 }  // namespace frugal::runner

@@ -152,5 +152,19 @@ TEST(JobFiles, AZombieHasExitedAndHoldsNothingOpen) {
   EXPECT_TRUE(open_under(f.ckpt, {writer.pid()}).empty());
 }
 
+TEST(JobFiles, AProcessThatIsDyingHasExitedBeforeItIsAZombie) {
+  // A killed process closes its files before it turns zombie; between the two its state is still R
+  // but the kernel has set PF_EXITING (0x4) in the flags, the ninth field. A look then found the
+  // half-written checkpoint closed and trusted it (1 in 200 kills under AddressSanitizer in CI).
+  const std::string running = "4242 (job.sh) R 4241 4242 4241 0 -1 4194560 110 0 0 0 0 0 0 0 20 0 1 0 9 8 2 1 0";
+  const std::string dying = "4242 (job.sh) R 4241 4242 4241 0 -1 4194564 110 0 0 0 0 0 0 0 20 0 1 0 9 8 2 1 0";
+  const std::string tricky = "4242 (a) R 1 2 3 4 5 6 (b) S 4241 4242 4241 0 -1 4194560 110 0 0";
+  EXPECT_FALSE(exited_by_stat(running));
+  EXPECT_TRUE(exited_by_stat(dying));
+  EXPECT_FALSE(exited_by_stat(tricky));
+  EXPECT_TRUE(exited_by_stat("4242 (job.sh) Z 4241 4242 4241 0 -1 4194560"));
+  EXPECT_TRUE(exited_by_stat(""));
+}
+
 }  // namespace
 }  // namespace frugal::runner
