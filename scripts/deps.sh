@@ -10,6 +10,7 @@ packages=(
   clang-tidy-19  # scripts/tidy.sh: Debian's plain clang-tidy (14) cannot parse GCC 12's <expected>
   clang-19 libclang-rt-19-dev  # make fuzz: libFuzzer is clang's, and clang < 16 cannot compile <expected>
   python3 python3-sklearn hyperfine procps curl wrk nginx-light
+  python3-botocore  # tests/unit/objects/botocore_reference.py: reference SigV4 signatures for S3 requests
   chromium
 )
 # Node and npm install the pinned test peers (s3rver); only when the machine has none already, so

@@ -82,12 +82,12 @@ Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing
   t.out = out;
   t.resume = resume;
   t.etag_seen = etag_seen;
-  // CURLOPT_RANGE, not RESUME_FROM: curl fails a resumed transfer answered with 200, and a 200 is
-  // the right answer (If-Range) when the object changed.
-  std::string range = resume ? fmt::format("{}-", resume->offset) : std::string();
+  // A Range header, not CURLOPT_RESUME_FROM (curl fails a resumed transfer answered with 200, and
+  // a 200 is the right answer, If-Range, when the object changed) nor CURLOPT_RANGE (whose header
+  // libcurl does not sign; the AWS SDKs sign Range, so the range cannot be changed on the way).
   if (resume) {
+    t.signed_request.headers = curl_slist_append(t.signed_request.headers, fmt::format("Range: bytes={}-", resume->offset).c_str());
     t.signed_request.headers = curl_slist_append(t.signed_request.headers, fmt::format("If-Range: \"{}\"", resume->etag).c_str());
-    curl_easy_setopt(t.curl, CURLOPT_RANGE, range.c_str());
   }
   if (signing) sign_request(t.curl, *signing, t.signed_request);
   else if (t.signed_request.headers) curl_easy_setopt(t.curl, CURLOPT_HTTPHEADER, t.signed_request.headers);
@@ -144,6 +144,9 @@ void sign_request(CURL* curl, const Signing& signing, SignedRequest& request) {
   if (!signing.session_token.empty())
     request.headers = curl_slist_append(request.headers, ("x-amz-security-token: " + signing.session_token).c_str());
   for (const auto& header : signing.headers) request.headers = curl_slist_append(request.headers, header.c_str());
+  // The path as given: S3 keys may hold "." and ".." segments, which libcurl would otherwise remove
+  // (RFC 3986), sending and signing another key's path.
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, request.sigv4.c_str());
   curl_easy_setopt(curl, CURLOPT_USERPWD, request.userpwd.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, request.headers);

@@ -4,7 +4,9 @@
 //
 // Where and who, read once from the environment (the standard AWS variables):
 //   endpoint  FRUGAL_S3_ENDPOINT, else AWS_ENDPOINT_URL, else https://s3.<region>.amazonaws.com
-//             (a custom endpoint is addressed path-style: http://host:port/bucket/key)
+//             (a custom endpoint is addressed path-style: http://host:port/bucket/key; AWS
+//             virtual-host style, https://bucket.s3.<region>.amazonaws.com/key, except for a bucket
+//             whose name is no single DNS label, such as one with dots, which TLS would refuse)
 //   region    AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1
 //   keys      AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else the [default]
 //             profile of ~/.aws/credentials

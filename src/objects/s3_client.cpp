@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <memory>
+#include <string_view>
 
 #include "objects/objects.h"
 #include "objects/signed_request.h"
@@ -19,16 +21,6 @@ namespace {
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
-}
-
-// Percent-encodes a key for the request path, keeping '/' (SigV4 signs the encoded path).
-std::string encode_key(const std::string& key) {
-  std::string out;
-  for (unsigned char c : key) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') out.push_back(static_cast<char>(c));
-    else out += fmt::format("%{:02X}", c);
-  }
-  return out;
 }
 
 // The [default] profile's keys from ~/.aws/credentials, when the environment has none.
@@ -64,6 +56,46 @@ struct Easy {
 };
 
 }  // namespace
+
+std::string uri_encode_path(std::string_view path) {
+  std::string out;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') out.push_back(static_cast<char>(c));
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+Result<long> send_signed(const std::string& url, const char* method, const Signing& signing, std::FILE* upload,
+                         std::int64_t upload_size, std::string& body) {
+  Easy e;
+  if (!e.curl) return fail(ErrorCode::unavailable, "S3: libcurl handle");
+  SignedRequest request;
+  sign_request(e.curl, signing, request);
+  curl_easy_setopt(e.curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(e.curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e.curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  if (upload) {
+    curl_easy_setopt(e.curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(e.curl, CURLOPT_READDATA, upload);
+    curl_easy_setopt(e.curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(upload_size));
+  } else if (std::strcmp(method, "GET") != 0) {
+    curl_easy_setopt(e.curl, CURLOPT_CUSTOMREQUEST, method);
+  }
+  curl_easy_setopt(e.curl, CURLOPT_WRITEFUNCTION, to_string);
+  curl_easy_setopt(e.curl, CURLOPT_WRITEDATA, &body);
+  CURLcode rc = curl_easy_perform(e.curl);
+  if (rc != CURLE_OK) return fail(ErrorCode::unavailable, fmt::format("S3 {} {}: {}", method, url, curl_easy_strerror(rc)));
+  long status = 0;
+  curl_easy_getinfo(e.curl, CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
+std::string list_url(const S3Client& client, const S3Url& prefix, const std::string& continuation_token) {
+  std::vector<std::pair<std::string, std::string>> params = {{"list-type", "2"}, {"prefix", prefix.key}};
+  if (!continuation_token.empty()) params.emplace_back("continuation-token", continuation_token);
+  return fmt::format("{}?{}", client.url_for({prefix.bucket, ""}), canonical_query(std::move(params)));
+}
 
 Result<S3Url> parse_s3_url(const std::string& url) {
   if (!url.starts_with("s3://") || url.size() == 5)
@@ -104,43 +136,28 @@ Result<S3Client> S3Client::from_environment(const std::string& endpoint, const s
   return c;
 }
 
-std::string S3Client::url_of(const S3Url& where) const {
-  if (m_path_style) return fmt::format("{}/{}/{}", m_endpoint, where.bucket, encode_key(where.key));
-  auto scheme = m_endpoint.find("://");
-  return fmt::format("{}{}.{}/{}", m_endpoint.substr(0, scheme + 3), where.bucket, m_endpoint.substr(scheme + 3),
-                     encode_key(where.key));
-}
-
 namespace {
 
-// Sends one signed request; returns the HTTP status and fills `body`. (GETs of objects go through
-// http_download, which streams to a file and checks the length.)
-Result<long> send(const std::string& url, const char* method, const Signing& signing, std::FILE* upload,
-                  std::int64_t upload_size, std::string& body) {
-  Easy e;
-  if (!e.curl) return fail(ErrorCode::unavailable, "S3: libcurl handle");
-  SignedRequest request;
-  sign_request(e.curl, signing, request);
-  curl_easy_setopt(e.curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(e.curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e.curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  if (upload) {
-    curl_easy_setopt(e.curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(e.curl, CURLOPT_READDATA, upload);
-    curl_easy_setopt(e.curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(upload_size));
-  } else if (std::strcmp(method, "GET") != 0) {
-    curl_easy_setopt(e.curl, CURLOPT_CUSTOMREQUEST, method);
-  }
-  curl_easy_setopt(e.curl, CURLOPT_WRITEFUNCTION, to_string);
-  curl_easy_setopt(e.curl, CURLOPT_WRITEDATA, &body);
-  CURLcode rc = curl_easy_perform(e.curl);
-  if (rc != CURLE_OK) return fail(ErrorCode::unavailable, fmt::format("S3 {} {}: {}", method, url, curl_easy_strerror(rc)));
-  long status = 0;
-  curl_easy_getinfo(e.curl, CURLINFO_RESPONSE_CODE, &status);
-  return status;
+// A bucket name that can lead the host name under TLS: one DNS label. A dotted name would not match
+// the *.s3.<region>.amazonaws.com certificate, so it is addressed path-style, as the AWS SDKs do.
+bool is_virtual_hostable(std::string_view bucket) {
+  auto label_char = [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '-'; };
+  return bucket.size() >= 3 && bucket.size() <= 63 && std::all_of(bucket.begin(), bucket.end(), label_char) &&
+         bucket.front() != '-' && bucket.back() != '-';
 }
 
 }  // namespace
+
+std::string S3Client::url_of(const S3Url& where) const {
+  if (m_path_style || !is_virtual_hostable(where.bucket)) {
+    // The bucket itself (a LIST) is /bucket, as the SDKs write it, not /bucket/.
+    if (where.key.empty()) return fmt::format("{}/{}", m_endpoint, where.bucket);
+    return fmt::format("{}/{}/{}", m_endpoint, where.bucket, uri_encode_path(where.key));
+  }
+  auto scheme = m_endpoint.find("://");
+  return fmt::format("{}{}.{}/{}", m_endpoint.substr(0, scheme + 3), where.bucket, m_endpoint.substr(scheme + 3),
+                     uri_encode_path(where.key));
+}
 
 Result<void> S3Client::put_file(const S3Url& to, const std::string& local_path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(local_path.c_str(), "rb"), std::fclose);
@@ -149,7 +166,7 @@ Result<void> S3Client::put_file(const S3Url& to, const std::string& local_path) 
   auto size = static_cast<std::int64_t>(std::filesystem::file_size(local_path, ec));
   std::string body;
   std::string url = url_of(to);
-  long status = FRUGAL_TRY(send(url, "PUT", signing(), in.get(), size, body));
+  long status = FRUGAL_TRY(send_signed(url, "PUT", signing(), in.get(), size, body));
   if (status / 100 != 2) return fail(ErrorCode::io, fmt::format("S3 PUT {}: HTTP {} {}", url, status, body.substr(0, 300)));
   return {};
 }
@@ -158,11 +175,9 @@ Result<std::vector<std::string>> S3Client::list(const S3Url& prefix) {
   std::vector<std::string> keys;
   std::string token;
   for (;;) {
-    std::vector<std::pair<std::string, std::string>> params = {{"list-type", "2"}, {"prefix", prefix.key}};
-    if (!token.empty()) params.emplace_back("continuation-token", token);
-    std::string url = fmt::format("{}?{}", url_of({prefix.bucket, ""}), canonical_query(std::move(params)));
+    std::string url = list_url(*this, prefix, token);
     std::string body;
-    long status = FRUGAL_TRY(send(url, "GET", signing(), nullptr, 0, body));
+    long status = FRUGAL_TRY(send_signed(url, "GET", signing(), nullptr, 0, body));
     if (status / 100 != 2) return fail(ErrorCode::io, fmt::format("S3 LIST {}: HTTP {}", url, status));
     // The ListObjectsV2 answer is small XML: its <Key> and <NextContinuationToken> elements suffice.
     for (std::size_t at = 0; (at = body.find("<Key>", at)) != std::string::npos;) {
@@ -181,7 +196,7 @@ Result<std::vector<std::string>> S3Client::list(const S3Url& prefix) {
 Result<void> S3Client::remove(const S3Url& object) {
   std::string body;
   std::string url = url_of(object);
-  long status = FRUGAL_TRY(send(url, "DELETE", signing(), nullptr, 0, body));
+  long status = FRUGAL_TRY(send_signed(url, "DELETE", signing(), nullptr, 0, body));
   if (status / 100 != 2 && status != 404) return fail(ErrorCode::io, fmt::format("S3 DELETE {}: HTTP {}", url, status));
   return {};
 }
