@@ -1,5 +1,6 @@
 #include "server/group_commit.h"
 
+#include <cstdio>
 #include <fmt/format.h>
 #include <vector>
 
@@ -34,6 +35,18 @@ Result<void> GroupCommit::run(const Job& job) {
   return pending.result;
 }
 
+void GroupCommit::submit(Job job, std::function<void(Result<void>)> then) {
+  auto* pending = new Pending{nullptr};  // owned by the queue, then by loop(), which deletes it
+  pending->owned = std::move(job);
+  pending->job = &pending->owned;
+  pending->then = std::move(then);
+  {
+    std::lock_guard lock(m_mutex);
+    m_queue.push_back(pending);
+  }
+  m_wake.notify_one();
+}
+
 void GroupCommit::loop() {
   std::vector<Pending*> group;
   for (;;) {
@@ -61,14 +74,30 @@ void GroupCommit::loop() {
       }
       return {};
     });
+    // A waiter's Pending lives on its stack and may be gone once `done` is set: the submitted ones
+    // are set apart first.
+    std::vector<std::unique_ptr<Pending>> submitted;
+    bool waiters = false;
     {
       std::lock_guard lock(m_mutex);
       for (Pending* p : group) {
         if (!committed) p->result = std::unexpected(committed.error());
+        if (p->then) {
+          submitted.emplace_back(p);
+          continue;
+        }
         p->done = true;
+        waiters = true;
       }
     }
-    m_finished.notify_all();
+    if (waiters) m_finished.notify_all();
+    for (auto& p : submitted) {
+      try {
+        p->then(std::move(p->result));
+      } catch (const std::exception& e) {  // a bug in an answer must not stop the writer
+        fmt::print(stderr, "frugal: serve: answering a write: {}\n", e.what());
+      }
+    }
     group.clear();
   }
 }

@@ -28,11 +28,19 @@ class GroupCommit {
   // Runs `job` on the writer's connection and returns once it is committed (or failed).
   Result<void> run(const Job& job);
 
+  // Queues `job` and returns at once; `then` is called on the writer's thread with the outcome once
+  // the group is committed (or failed). No thread waits for the commit, so a server answering
+  // writes this way wakes one thread per group rather than one per write (docs/benchmarks.md).
+  // Keep `then` short: the next group waits for it.
+  void submit(Job job, std::function<void(Result<void>)> then);
+
  private:
   struct Pending {
     const Job* job;
     Result<void> result = {};
     bool done = false;
+    Job owned{};                                   // submit(): the job, kept here
+    std::function<void(Result<void>)> then{};      // submit(): called instead of waking a waiter
   };
   void loop();
 

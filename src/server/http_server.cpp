@@ -218,19 +218,48 @@ class Dispatcher : public Application {
     return std::nullopt;
   }
 
-  HttpAnswer handle(const HttpHead& head, const std::string& body, Ticket* ticket) override {
+  bool quick(const Ticket* ticket, std::size_t body_bytes) const override {
+    // A big body is parsed on a worker: 16 MiB of JSON would hold every connection of an I/O thread.
+    constexpr std::size_t k_quick_body = 64 << 10;
+    const auto* admitted = static_cast<const Admitted*>(ticket);
+    return admitted->route && admitted->route->quick && body_bytes <= k_quick_body;
+  }
+
+  void handle(const HttpHead& head, const std::string& body, Ticket* ticket, std::function<void(HttpAnswer)> answer) override {
     auto* admitted = static_cast<Admitted*>(ticket);
-    if (!admitted->route) return with_security_headers({200, m_openapi});
+    if (!admitted->route) return answer(with_security_headers({200, m_openapi}));
     auto store = m_pool.for_this_thread();
-    if (!store) return error(503, "INTERNAL_ERROR", "the store cannot be opened");
+    if (!store) return answer(error(503, "INTERNAL_ERROR", "the store cannot be opened"));
     Call call{head.method, body, std::move(admitted->params), head.query, head.headers, admitted->who, **store, admitted->now,
               m_options, m_writer, &m_run_teams};
     Result<Reply> reply = fail(ErrorCode::io, "no reply");
     try {
       reply = admitted->route->handler(call);
     } catch (const std::exception& e) {  // a bug: answer, and keep serving
-      return error(500, "INTERNAL_ERROR", fmt::format("internal error: {}", e.what()));
+      return answer(error(500, "INTERNAL_ERROR", fmt::format("internal error: {}", e.what())));
     }
+    if (reply && reply->after_write) {
+      // Answered from the writer's thread once the group commits; this worker goes on to the next
+      // request (GroupCommit::submit).
+      auto after = std::move(reply->after_write);
+      m_writer.submit(std::move(after->job), [this, after, answer = std::move(answer)](Result<void> written) {
+        Result<Reply> outcome = written ? Result<Reply>(Reply{}) : Result<Reply>(std::unexpected(written.error()));
+        if (written && after->answer) {
+          try {
+            outcome = after->answer();
+          } catch (const std::exception& e) {
+            outcome = fail(ErrorCode::io, fmt::format("internal error: {}", e.what()));
+          }
+        }
+        answer(to_answer(std::move(outcome)));
+      });
+      return;
+    }
+    answer(to_answer(std::move(reply)));
+  }
+
+ private:
+  HttpAnswer to_answer(Result<Reply> reply) {
     if (!reply) return error(http_status(reply.error().code), mlflow_error_code(reply.error().code), reply.error().message);
     HttpAnswer answer{reply->status};
     if (!reply->text.empty() || !reply->content_type.empty()) {
@@ -243,7 +272,6 @@ class Dispatcher : public Application {
     return with_security_headers(std::move(answer));
   }
 
- private:
   static HttpAnswer with_security_headers(HttpAnswer a) {
     a.headers.emplace_back("X-Content-Type-Options", "nosniff");
     // The dashboard loads only its own script; styles may be set inline by its charts.

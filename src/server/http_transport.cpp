@@ -73,6 +73,7 @@ struct Shared {
   net::thread_pool& workers;
   ConnectionCount& connections;
   std::atomic<bool> stopping{false};
+  std::atomic<int> handling{0};  // requests handed to the application and not answered yet
   std::mutex sessions_mutex{};
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions{};
 };
@@ -237,19 +238,42 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // The handler runs on a worker; the session does nothing else until the answer comes back.
+  // The handler runs on a worker (a quick one here); the session does nothing else until the answer
+  // comes back.
   void handle() {
     m_stream.expires_never();
-    net::post(m_shared.workers, [self = shared_from_this()] {
-      HttpAnswer a;
+    ++m_shared.handling;
+    auto run = [self = shared_from_this()] {
+      auto once = std::make_shared<AnswerOnce>(self);
+      auto reply = [once](HttpAnswer a) {
+        if (once->answered.exchange(true)) return;
+        net::post(once->session->m_stream.get_executor(), [s = once->session, a = std::move(a)] { s->answer(a, false); });
+      };
       try {
-        a = self->m_shared.app.handle(self->m_head, self->m_parser->get().body(), self->m_ticket.get());
-      } catch (const std::exception& e) {  // a bug: answer, and keep serving
-        a = self->m_shared.app.error(500, "INTERNAL_ERROR", fmt::format("internal error: {}", e.what()));
+        self->m_shared.app.handle(self->m_head, self->m_parser->get().body(), self->m_ticket.get(), reply);
+      } catch (const std::exception& e) {  // a bug: answer (unless it did), and keep serving
+        reply(self->m_shared.app.error(500, "INTERNAL_ERROR", fmt::format("internal error: {}", e.what())));
       }
-      net::post(self->m_stream.get_executor(), [self, a = std::move(a)] { self->answer(a, false); });
-    });
+    };
+    if (m_shared.app.quick(m_ticket.get(), m_parser->get().body().size())) run();
+    else net::post(m_shared.workers, std::move(run));
   }
+
+  // The application's hold on a session until it answers (perhaps from the writer's thread, after
+  // this worker moved on): counted in `handling` until the last copy of the answer callback goes,
+  // so run_http never returns while one could still touch the session.
+  struct AnswerOnce {
+    explicit AnswerOnce(std::shared_ptr<Session> s) : session(std::move(s)) {}
+    AnswerOnce(const AnswerOnce&) = delete;
+    AnswerOnce& operator=(const AnswerOnce&) = delete;
+    ~AnswerOnce() {
+      std::atomic<int>& handling = session->m_shared.handling;
+      session.reset();
+      --handling;
+    }
+    std::shared_ptr<Session> session;
+    std::atomic<bool> answered{false};
+  };
 
   // An answer the transport makes itself; the connection closes after it.
   void refuse(int status, std::string_view code, const std::string& message) {
@@ -386,10 +410,12 @@ void raise_descriptor_limit() {
 Result<void> run_http(const TransportOptions& options, Application& app, const std::function<void(int port)>& on_listening,
                       const std::function<bool()>& stop_requested) {
   raise_descriptor_limit();
-  net::io_context io(options.io_threads);
   net::thread_pool workers(static_cast<std::size_t>(std::max(1, options.workers)));
   ConnectionCount connections(options.max_connections, options.max_per_client);
   Shared shared{options, app, workers, connections};
+  // Declared after what sessions use: an answer still queued when the deadline stopped it is
+  // destroyed with its session here, first.
+  net::io_context io(options.io_threads);
   beast::error_code ec;
   auto address = net::ip::make_address(options.host == "localhost" ? "127.0.0.1" : options.host, ec);
   if (ec) return fail(ErrorCode::invalid, fmt::format("--listen {}: not an IP address", options.host));
@@ -443,6 +469,9 @@ Result<void> run_http(const TransportOptions& options, Application& app, const s
   for (auto& t : threads) t.join();
   canceller.join();
   workers.join();
+  // A write answered later (Application::handle) holds its session until the writer has answered
+  // it: wait for those, so none outlives this frame.
+  while (shared.handling > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return {};
 }
 

@@ -53,8 +53,14 @@ class Application {
   // Called on an I/O thread with the whole head and before any of the body is read: an answer
   // refuses the request; otherwise `ticket` goes with it to `handle`. Keep it quick.
   virtual std::optional<HttpAnswer> admit(const HttpHead& head, std::unique_ptr<Ticket>& ticket) = 0;
-  // Called on a worker thread with the whole body.
-  virtual HttpAnswer handle(const HttpHead& head, const std::string& body, Ticket* ticket) = 0;
+  // Called on a worker thread (or the I/O thread: quick()) with the whole body; `answer` is called once, on this thread or later
+  // on another (a write answered once its group commits, while this worker serves others). `head`,
+  // `body` and `ticket` live until then.
+  virtual void handle(const HttpHead& head, const std::string& body, Ticket* ticket,
+                      std::function<void(HttpAnswer)> answer) = 0;
+  // Whether `handle` may run on the I/O thread for this request: it never blocks (it parses, reads
+  // what is memoized, and answers a write from the writer's thread), so no worker is woken.
+  virtual bool quick(const Ticket* /*ticket*/, std::size_t /*body_bytes*/) const { return false; }
   // An answer the transport makes itself (a limit, a malformed request), in the application's shape.
   virtual HttpAnswer error(int status, std::string_view code, std::string_view message) = 0;
 };

@@ -262,12 +262,23 @@ Result<void> write_batch(Call& call, std::int64_t id, const std::vector<tracking
   });
 }
 
+// The same, answered once committed without holding the handler's thread (Call::write_then).
+Reply write_batch_then(Call& call, std::int64_t id, std::vector<tracking::MetricPoint> metrics, tracking::KeyValues params,
+                       tracking::KeyValues tags) {
+  return call.write_then([id, metrics = std::move(metrics), params = std::move(params), tags = std::move(tags),
+                          writer = writer_of(call.who)](store::Store& store) -> Result<void> {
+    FRUGAL_CHECK(tracking::log_metrics(store, id, metrics));
+    FRUGAL_CHECK(tracking::log_params(store, id, params));
+    FRUGAL_CHECK(tracking::set_tags(store, id, tags, writer));
+    return {};
+  });
+}
+
 Result<Reply> log_metric(Call& call) {
   auto body = FRUGAL_TRY(parse_body(call));
   auto id = FRUGAL_TRY(run_field(call, body));
   auto point = FRUGAL_TRY(metric_point(body, "", call.now));
-  FRUGAL_CHECK(write_batch(call, id, {point}, {}, {}));
-  return Reply{200, json::object()};
+  return write_batch_then(call, id, {point}, {}, {});
 }
 
 Result<Reply> log_batch(Call& call) {
@@ -289,8 +300,7 @@ Result<Reply> log_batch(Call& call) {
   if (metrics.size() + params.size() + tags.size() > k_batch_total)
     return fail(ErrorCode::invalid, fmt::format("{} metrics, params and tags together; at most {} a request",
                                                 metrics.size() + params.size() + tags.size(), k_batch_total));
-  FRUGAL_CHECK(write_batch(call, id, metrics, params, tags));
-  return Reply{200, json::object()};
+  return write_batch_then(call, id, std::move(metrics), std::move(params), std::move(tags));
 }
 
 Result<Reply> log_parameter(Call& call) {
@@ -344,8 +354,8 @@ void add_mlflow_routes(std::vector<Route>& routes) {
   routes.push_back({"POST", base + "/runs/update", Access::agent, "MLflow: end or rename a run", update_run});
   routes.push_back({"GET", base + "/runs/get", Access::member, "MLflow: one run", get_run});
   routes.push_back({"POST", base + "/runs/search", Access::member, "MLflow: search runs (AND filters, order_by, paging)", mlflow_search_runs});
-  routes.push_back({"POST", base + "/runs/log-metric", Access::agent, "MLflow: log one metric", log_metric});
-  routes.push_back({"POST", base + "/runs/log-batch", Access::agent, "MLflow: log metrics, params and tags at once", log_batch});
+  routes.push_back({"POST", base + "/runs/log-metric", Access::agent, "MLflow: log one metric", log_metric, "authorization", true});
+  routes.push_back({"POST", base + "/runs/log-batch", Access::agent, "MLflow: log metrics, params and tags at once", log_batch, "authorization", true});
   routes.push_back({"POST", base + "/runs/log-parameter", Access::agent, "MLflow: log a parameter", log_parameter});
   routes.push_back({"POST", base + "/runs/set-tag", Access::agent, "MLflow: set a tag", set_tag});
   routes.push_back({"GET", base + "/metrics/get-history", Access::member, "MLflow: a metric's history", metric_history});

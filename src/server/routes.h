@@ -3,6 +3,7 @@
 // document is generated from the same table, so the documentation cannot drift from the server.
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ using nlohmann::json;
 // `any` every valid token.
 enum class Access { open, any, agent, member, admin };
 
+struct Reply;
+
 // One request as a handler sees it.
 struct Call {
   const std::string& method;
@@ -37,14 +40,42 @@ struct Call {
 
   // Every write goes here: run on the writer's connection, answered once committed.
   Result<void> write(const GroupCommit::Job& job) { return writer.run(job); }
+  // The same as a handler's last step, without holding this thread while the group commits: the
+  // reply is `answer()` (none: 200 and `{}`) once `job` is committed (on the writer's thread: keep
+  // it small), the error if not. `job` outlives this call: it captures what it needs by value.
+  // The hot write routes (MLflow's log-metric, log-batch) answer this way.
+  Reply write_then(GroupCommit::Job job, std::function<Result<Reply>()> answer = {});
 };
+
+struct AfterWrite;
 
 struct Reply {
   int status = 200;
   json body = json::object();
   std::string text{};        // sent instead of body when not empty
   std::string content_type{};  // for text; JSON otherwise
+  std::shared_ptr<AfterWrite> after_write{};  // write_then(): the reply waits for this write
 };
+
+struct AfterWrite {
+  GroupCommit::Job job;
+  std::function<Result<Reply>()> answer;
+};
+
+inline Reply Call::write_then(GroupCommit::Job job, std::function<Result<Reply>()> answer) {
+  Reply pending;
+  pending.after_write = std::make_shared<AfterWrite>(AfterWrite{std::move(job), std::move(answer)});
+  return pending;
+}
+
+// A handler's reply made final where no one may wait asynchronously (tests, the fuzz harness):
+// a write_then() reply's write is run and waited for here.
+inline Result<Reply> settle(Call& call, Result<Reply> reply) {
+  if (!reply || !reply->after_write) return reply;
+  auto after = std::move(reply->after_write);
+  FRUGAL_CHECK(call.write(after->job));
+  return after->answer ? after->answer() : Result<Reply>(Reply{});
+}
 
 using Handler = std::function<Result<Reply>(Call&)>;
 
@@ -55,6 +86,9 @@ struct Route {
   std::string summary;
   Handler handler;
   std::string auth_header = "authorization";  // arcee clients send x-api-key
+  // Run on the I/O thread, no worker woken (Application::quick): only a handler that never blocks,
+  // parsing its body, reading what is memoized (the caller's scope) and answering by write_then().
+  bool quick = false;
 };
 
 // What each part of the API adds to the table.

@@ -142,7 +142,7 @@ class World {
               fuzz::fixed_now(), m_options, *m_writer};
     Result<Reply> reply = fail(ErrorCode::io, "no reply");
     try {
-      reply = found->handler(call);
+      reply = settle(call, found->handler(call));
       // As the server sends it: text from a request may not be UTF-8, replaced rather than a 500.
       if (reply) (void)reply->body.dump(-1, ' ', false, json::error_handler_t::replace);
     } catch (const std::exception& e) {

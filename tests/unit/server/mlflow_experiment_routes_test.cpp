@@ -23,7 +23,7 @@ class MlflowExperiments : public testing::RouteTest {
     for (const auto& r : m_routes) {
       if (r.method != "GET" || r.path != "/api/2.0/mlflow/" + route) continue;
       Call c{r.method, "", {}, std::move(query), {}, who, *m_store, now(), m_options, m_writer};
-      return r.handler(c);
+      return settle(c, r.handler(c));
     }
     ADD_FAILURE() << "no route GET " << route;
     return fail(ErrorCode::not_found, "no such route");

@@ -37,7 +37,7 @@ class RouteTest : public ::testing::Test {
     for (const auto& r : m_routes) {
       if (r.method != method || r.path != pattern) continue;
       Call c{r.method, body, std::move(path_params), {}, {}, std::move(who), *m_store, now(), m_options, m_writer};
-      return r.handler(c);
+      return settle(c, r.handler(c));
     }
     ADD_FAILURE() << "no route " << method << " " << pattern;
     return fail(ErrorCode::not_found, "no such route");
