@@ -1,9 +1,12 @@
 // GET /metrics: Prometheus text exposition (version 0.0.4) of what a platform team alerts on:
 // spend this month per team and project, quota use, active runs and their GPU utilisation, and
 // what the caches saved.
+#include <algorithm>
 #include <fmt/format.h>
+#include <map>
 
 #include "budget/budget.h"
+#include "core/run_cost.h"
 #include "core/time.h"
 #include "server/routes.h"
 
@@ -45,15 +48,31 @@ Result<Reply> metrics(Call& call) {
   auto [month_start, month_end] = budget::period_bounds(budget::Period::monthly, call.now);
   std::string out;
 
-  Family cost("frugal_cost_usd", "gauge", "Estimated cost of runs started this calendar month (UTC), by team and project.");
+  Family cost("frugal_cost_usd", "gauge",
+              "Estimated cost of runs started this calendar month (UTC), by team and project; a running run counts its cost so far.");
   store::Value window[] = {format_utc(month_start), format_utc(month_end)};
-  auto rows = FRUGAL_TRY(call.store.query(
-      "SELECT coalesce(team, ''), coalesce(project, ''), sum(cost_nanos) FROM runs WHERE started_at >= ? AND started_at < ? "
-      "GROUP BY 1, 2 ORDER BY 1, 2",
-      window));
-  for (const auto& r : rows.rows)
-    cost.add("frugal_cost_usd", {{"team", store::as_text(r[0])}, {"project", store::as_text(r[1])}, {"period", "month"}},
-             static_cast<double>(store::as_int(r[2])) / 1e9);
+  // Nano-dollars per (team, project), summed exactly; a running run's cost is what it has cost by
+  // now from its price (what was metered last, when it has no price), as quotas count it.
+  std::map<std::pair<std::string, std::string>, std::int64_t> nanos;
+  FRUGAL_CHECK(call.store.for_each_row(
+      "SELECT coalesce(team, ''), coalesce(project, ''), status, coalesce(cost_nanos, 0), started_at, hourly_price_nanos, "
+      "gpu_count, instance_gpu_count FROM runs WHERE started_at >= ? AND started_at < ?",
+      window, [&](const store::Row& r) {
+        std::int64_t run_nanos = store::as_int(r[3]);
+        if (store::as_text(r[2]) == "running" && !store::is_null(r[5])) {
+          if (auto started = parse_utc(store::as_text(r[4]))) {
+            std::int64_t elapsed_ms = std::max<std::int64_t>(0, (call.now - *started).count());
+            run_nanos = std::max(run_nanos, run_cost(Money::from_nanos(store::as_int(r[5])), elapsed_ms, static_cast<int>(store::as_int(r[6])),
+                                                     static_cast<int>(store::as_int(r[7])))
+                                                .nanos());
+          }
+        }
+        nanos[{store::as_text(r[0]), store::as_text(r[1])}] += run_nanos;
+        return true;
+      }));
+  for (const auto& [labels, total] : nanos)
+    cost.add("frugal_cost_usd", {{"team", labels.first}, {"project", labels.second}, {"period", "month"}},
+             static_cast<double>(total) / 1e9);
   out += cost.text;
 
   Family quota("frugal_quota_used_ratio", "gauge", "Spend (or GPU-hours) over the quota's limit in its current period.");
