@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <limits>
 
+#include "server/lenient_json.h"
 #include "server/routes.h"
 #include "util/strings.h"
 
@@ -35,16 +36,21 @@ bool too_deep(std::string_view text) {
 
 }  // namespace
 
-Result<json> parse_body(const Call& call) {
-  if (call.body.empty()) return json::object();
-  if (too_deep(call.body)) return fail(ErrorCode::invalid, fmt::format("JSON nested deeper than {} levels", k_max_depth));
-  json parsed = json::parse(call.body, nullptr, false);
-  // Python clients (arcee's) send json.dumps output: bare NaN and Infinity, read as MLflow's strings.
-  if (parsed.is_discarded()) parsed = json::parse(util::quote_non_finite_json(call.body), nullptr, false);
+namespace {
+
+// Bare NaN, Infinity and -Infinity: refused (JSON has none), or read as the strings MLflow writes.
+enum class NonFinite { refuse, as_strings };
+
+Result<json> parse_object(const std::string& body, NonFinite non_finite) {
+  if (body.empty()) return json::object();
+  if (too_deep(body)) return fail(ErrorCode::invalid, fmt::format("JSON nested deeper than {} levels", k_max_depth));
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_discarded() && non_finite == NonFinite::as_strings)
+    parsed = json::parse(util::quote_non_finite_json(body), nullptr, false);
   if (parsed.is_discarded()) {
     // Parse again for the position of the error (rare: only bad requests pay for it).
     try {
-      json again = json::parse(call.body);
+      json again = json::parse(body);
     } catch (const json::parse_error& e) {
       return fail(ErrorCode::invalid, fmt::format("malformed JSON at byte {}", e.byte));
     } catch (const json::exception& e) {  // a number beyond a double (1e999) is out_of_range, not parse_error
@@ -55,6 +61,12 @@ Result<json> parse_body(const Call& call) {
   if (!parsed.is_object()) return fail(ErrorCode::invalid, "the body must be a JSON object");
   return parsed;
 }
+
+}  // namespace
+
+Result<json> parse_body(const Call& call) { return parse_object(call.body, NonFinite::refuse); }
+
+Result<json> parse_body_lenient(const Call& call) { return parse_object(call.body, NonFinite::as_strings); }
 
 namespace {
 

@@ -136,16 +136,6 @@ Result<void> append_numbered_tag(store::Store& store, std::int64_t run_id, std::
   });
 }
 
-Result<void> record_placement(store::Store& store, std::int64_t run_id, const std::string& instance_id,
-                              const std::string& instance_type) {
-  if (instance_id.empty() && instance_type.empty()) return {};
-  store::Value v[] = {instance_id, instance_type, run_id};
-  FRUGAL_CHECK(store.execute("UPDATE runs SET instance_id = coalesce(nullif(?, ''), instance_id), "
-                             "instance_type = coalesce(instance_type, nullif(?, '')) WHERE id = ?",
-                             v));
-  return {};
-}
-
 std::vector<SampleRow> sample_rows(const Sample& sample) {
   std::vector<SampleRow> rows;
   rows.reserve(1 + sample.gpus.size());
@@ -166,7 +156,8 @@ std::vector<SampleRow> sample_rows(const Sample& sample) {
   return rows;
 }
 
-Result<SamplesWritten> record_samples(store::Store& store, std::int64_t run_id, std::span<const SampleRow> rows) {
+Result<SamplesWritten> record_samples(store::Store& store, std::int64_t run_id, std::span<const SampleRow> rows,
+                                      LateSample late) {
   SamplesWritten written;
   if (rows.empty()) return written;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -189,6 +180,9 @@ Result<SamplesWritten> record_samples(store::Store& store, std::int64_t run_id, 
     TimeText time;
     for (const auto& r : rows) {
       if (ended && r.time > *ended) {  // arrived late, and not taken while the run ran
+        if (late == LateSample::refuse)
+          return fail(ErrorCode::conflict, fmt::format("run {} ended at {}: a sample taken after its end ({}) is not stored",
+                                                       run_id, format_utc(*ended), format_utc(r.time)));
         ++written.after_end;
         continue;
       }

@@ -16,7 +16,7 @@
 //     frugal.dataset, mlflow.user, mlflow.runName) set the run's labels too, so leaderboards,
 //     quotas and the per-day rollups follow. A writer scoped to one team cannot name another.
 //   - samples are stored when taken during the run; one timed after the run ended is not stored
-//     (it is counted, and the caller says so), whether it came from an agent, arcee or the runner.
+//     (it is counted and the caller says so, or the call is refused), whichever client sent it.
 // Batches are all or nothing (one transaction, a savepoint inside a caller's) and cost one
 // prepared statement, not a round trip per row.
 // Thread safety: none of its own; a Store is one connection, used from one thread at a time.
@@ -203,10 +203,30 @@ Result<void> set_tags(store::Store& store, std::int64_t run_id, const KeyValues&
 // Adds the tag "<prefix>.N", N one past how many such tags the run has (arcee's milestones, stages).
 Result<void> append_numbered_tag(store::Store& store, std::int64_t run_id, std::string_view prefix, const std::string& value);
 
-// Where the run turned out to run (what joins it to bills): a non-empty instance id replaces the
-// recorded one; a non-empty instance type fills it in only when none is recorded.
-Result<void> record_placement(store::Store& store, std::int64_t run_id, const std::string& instance_id,
-                              const std::string& instance_type);
+// Where a run turned out to run, learnt after its start (arcee's `platform`). Empty fields say nothing.
+struct Placement {
+  std::string instance_id;           // replaces the recorded one; REQUIRES: a cloud id (is_cloud_instance_id)
+  std::string instance_type;         // fills in the run's when none is recorded
+  std::string provider, region, host;  // fill in the run's when none is recorded
+  // The price of `instance_type` (catalog::price_of): meters a run that is still running, has no
+  // price yet and runs on that type, as `frugal run` meters its runs; the run holds the whole instance.
+  std::optional<Money> hourly_price{};
+  PricingModel pricing = PricingModel::on_demand;
+  std::string price_source{};        // "catalog <file>", "builtin"
+  int instance_gpu_count = 0;
+};
+Result<void> record_placement(store::Store& store, std::int64_t run_id, const Placement& placement);
+
+// Whether `id` has the shape of an instance id of `provider` (aws: i- and 8 or 17 hex digits; gcp:
+// a 64-bit decimal number; azure: a VM's GUID or its resource id /subscriptions/.../virtualMachines/
+// NAME; alibaba: i- and 8 to 30 lower-case letters and digits; "": aws, gcp or azure): what a bill's
+// resource id joins. A host name has none of these shapes.
+bool is_cloud_instance_id(std::string_view provider, std::string_view id);
+
+// A running run's cost so far at `now`, from its price: stored as `frugal run` stores it while its
+// job runs, so leaderboards see runs that other clients report. Nothing for a run without a price
+// or no longer running.
+Result<void> meter_cost(store::Store& store, std::int64_t run_id, TimePoint now);
 
 // One row of `samples`: a host row (cpu_pct, rss_bytes) or a GPU row (gpu_index and its figures).
 // A measurement that is NaN or infinite is stored as not measured (NULL).
@@ -223,8 +243,13 @@ struct SamplesWritten {
   std::size_t stored = 0;
   std::size_t after_end = 0;  // timed after the run ended: not stored
 };
-// Errors: invalid for a negative figure (its index and field named); not_found for no such run.
-Result<SamplesWritten> record_samples(store::Store& store, std::int64_t run_id, std::span<const SampleRow> rows);
+// What a sample timed after its run ended does: counted in after_end (a batch taken partly while it
+// ran), or refuses the call (a client that sends each sample as it takes it: arcee's proc).
+enum class LateSample { count, refuse };
+// Errors: invalid for a negative figure (its index and field named); not_found for no such run;
+// conflict, naming the run's end, for a late sample under LateSample::refuse (nothing stored).
+Result<SamplesWritten> record_samples(store::Store& store, std::int64_t run_id, std::span<const SampleRow> rows,
+                                      LateSample late = LateSample::count);
 
 // The rows a runner's Sample makes: its host row, then one per GPU.
 std::vector<SampleRow> sample_rows(const Sample& sample);

@@ -150,6 +150,25 @@ TEST_F(RunData, SamplesAfterTheRunEndedAreCountedNotStored) {
   EXPECT_TRUE(store::is_null(stored[0][1]));
 }
 
+TEST_F(RunData, ALateSampleRefusesTheCallWhenTheCallerAsksAndNothingIsStored) {
+  RunEnd end;
+  end.ended = at("2026-11-20T11:00:00Z");
+  ASSERT_TRUE(finish_run(*db, run, end));
+  SampleRow during, after;
+  during.time = at("2026-11-20T10:30:00Z");
+  during.cpu_pct = 50;
+  after.time = at("2026-11-20T11:00:01Z");
+  after.cpu_pct = 50;
+  auto written = record_samples(*db, run, std::vector<SampleRow>{during, after}, LateSample::refuse);
+  ASSERT_FALSE(written);
+  EXPECT_EQ(written.error().code, ErrorCode::conflict);
+  EXPECT_NE(written.error().message.find("ended at 2026-11-20T11:00:00"), std::string::npos) << written.error().message;
+  EXPECT_TRUE(rows("SELECT * FROM samples WHERE run_id = ?").empty());
+  auto on_time = record_samples(*db, run, std::vector<SampleRow>{during}, LateSample::refuse);
+  ASSERT_TRUE(on_time) << on_time.error().message;
+  EXPECT_EQ(on_time->stored, 1u);
+}
+
 TEST_F(RunData, ANegativeMeasurementIsRefusedAndNamed) {
   SampleRow bad;
   bad.time = at("2026-11-20T10:30:00Z");
