@@ -103,7 +103,9 @@ std::string base64_to_hex(std::string_view text) {
   return hex;
 }
 
-// The download against the SHA-256 the server sent, when it sent one.
+// The download against the SHA-256 the server sent, when it sent one. A multipart object's
+// composite checksum (info.sha256_composite) is a hash of its parts' hashes, not of its bytes: that
+// download rests, as botocore's does, on its length and ETag, which objects::http_download checks.
 Result<void> check_checksum(const std::string& url, const std::string& path, const objects::ObjectInfo& info) {
   if (info.sha256_base64.empty()) return {};
   std::string expected = base64_to_hex(info.sha256_base64);

@@ -1,5 +1,6 @@
 #include <unistd.h>
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,38 +20,69 @@ namespace {
 struct Transfer {
   CURL* curl = curl_easy_init();
   SignedRequest signed_request;
-  std::string etag, sha256_base64;
+  std::string etag, sha256, checksum_type, content_range;
   std::string* etag_seen = nullptr;
   std::FILE* out = nullptr;            // null for a HEAD
   const Resume* resume = nullptr;
   bool checked_status = false;
   bool writing = false;                // a 2xx body goes to `out`; an error page is dropped
   bool appending = false;              // a 206 that continues the partial file
-  bool etag_changed = false;           // a 206 of another version than the partial: start again
+  std::string restart;                 // why the partial is of no use (another version, a 206 elsewhere)
   ~Transfer() {
     if (curl) curl_easy_cleanup(curl);
   }
 };
 
-// Keeps the ETag response header; curl hands headers over one line at a time.
+// Keeps the headers the download is checked by; curl hands them over one line at a time.
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* into) {
   auto* t = static_cast<Transfer*>(into);
   std::string_view line(data, size * n);
   auto colon = line.find(':');
-  if (colon != std::string_view::npos && util::iequals(util::trim(line.substr(0, colon)), "etag")) {
-    std::string_view value = util::trim(line.substr(colon + 1));
+  if (colon == std::string_view::npos) return size * n;
+  std::string_view name = util::trim(line.substr(0, colon)), value = util::trim(line.substr(colon + 1));
+  if (util::iequals(name, "etag")) {
     if (value.starts_with("W/")) value.remove_prefix(2);
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     t->etag = std::string(value);
     if (t->etag_seen) *t->etag_seen = t->etag;
-  } else if (colon != std::string_view::npos && util::iequals(util::trim(line.substr(0, colon)), "x-amz-checksum-sha256")) {
-    t->sha256_base64 = std::string(util::trim(line.substr(colon + 1)));
+  } else if (util::iequals(name, "x-amz-checksum-sha256")) {
+    t->sha256 = std::string(value);
+  } else if (util::iequals(name, "x-amz-checksum-type")) {
+    t->checksum_type = std::string(value);
+  } else if (util::iequals(name, "content-range")) {
+    t->content_range = std::string(value);
   }
   return size * n;
 }
 
-// Decides, at the first byte of the body, where the body goes: a 206 for the version we hold is
-// appended; a 200 replaces the partial file; anything else is not the object.
+// Whether a 206's "Content-Range: bytes FIRST-LAST/TOTAL" is the rest of the object from `offset`,
+// what "Range: bytes=OFFSET-" asked for ("" when it is; else why not).
+std::string continues_from(std::string_view content_range, std::uint64_t offset) {
+  std::uint64_t first = 0, last = 0, total = 0;
+  bool total_known = true;
+  std::string_view rest = content_range;
+  auto number = [&rest](std::uint64_t& into) {
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), into);
+    if (ec != std::errc()) return false;
+    rest.remove_prefix(static_cast<std::size_t>(end - rest.data()));
+    return true;
+  };
+  auto skip = [&rest](std::string_view text) {
+    if (!rest.starts_with(text)) return false;
+    rest.remove_prefix(text.size());
+    return true;
+  };
+  if (!skip("bytes ") || !number(first) || !skip("-") || !number(last) || !skip("/"))
+    return fmt::format("a 206 without a byte range (Content-Range: '{}')", content_range);
+  if (rest == "*") total_known = false;
+  else if (!number(total) || !rest.empty()) return fmt::format("a 206 with Content-Range '{}'", content_range);
+  if (first != offset) return fmt::format("a 206 from byte {}, not {}", first, offset);
+  if (total_known && last + 1 != total) return fmt::format("a 206 that ends at byte {} of {}", last, total);
+  return "";
+}
+
+// Decides, at the first byte of the body, where the body goes: a 206 that continues the version we
+// hold is appended; a 200 replaces the partial file; anything else is not the object.
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* into) {
   auto* t = static_cast<Transfer*>(into);
   if (!t->checked_status) {
@@ -59,10 +91,9 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* into) {
     curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
     t->writing = status / 100 == 2;
     if (status == 206 && t->resume) {
-      if (t->etag != t->resume->etag) {
-        t->etag_changed = true;
-        return 0;  // aborts the transfer
-      }
+      t->restart = t->etag != t->resume->etag ? "the object changed since the partial download"
+                                              : continues_from(t->content_range, t->resume->offset);
+      if (!t->restart.empty()) return 0;  // aborts the transfer
       t->appending = true;
     } else if (t->writing && t->resume) {
       if (std::fflush(t->out) != 0 || ::ftruncate(::fileno(t->out), 0) != 0 || std::fseek(t->out, 0, SEEK_SET) != 0) return 0;
@@ -74,9 +105,9 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* into) {
 
 std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
-// `etag_changed` → the caller restarts without resuming.
+// `start_over` → the partial is of no use: the caller restarts without resuming.
 Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing* signing, const Resume* resume,
-                           std::string* etag_seen, bool& etag_changed) {
+                           std::string* etag_seen, bool& start_over) {
   Transfer t;
   if (!t.curl) return fail(ErrorCode::unavailable, "libcurl handle");
   t.out = out;
@@ -111,13 +142,13 @@ Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing
     curl_easy_setopt(t.curl, CURLOPT_WRITEFUNCTION, discard);
   }
   CURLcode rc = curl_easy_perform(t.curl);
-  etag_changed = t.etag_changed;
-  if (t.etag_changed) return fail(ErrorCode::io, fmt::format("{}: the object changed since the partial download", url));
+  start_over = !t.restart.empty();
+  if (start_over) return fail(ErrorCode::io, fmt::format("{}: {}", url, t.restart));
   long status = 0;
   curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
   // 416: the range is past the object's end (it shrank, or the partial is whole): start again.
   if (resume && status == 416) {
-    etag_changed = true;
+    start_over = true;
     return fail(ErrorCode::io, fmt::format("{}: HTTP 416 to a resumed download", url));
   }
   if (rc != CURLE_OK) return fail(ErrorCode::unavailable, fmt::format("{}: {}", url, curl_easy_strerror(rc)));
@@ -130,7 +161,13 @@ Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing
     return fail(ErrorCode::io, fmt::format("{}: got {} bytes of {} (connection cut?)", url, received, announced));
   std::uint64_t before = t.appending ? resume->offset : 0;
   ObjectInfo info{static_cast<std::uint64_t>(out ? received : std::max<curl_off_t>(announced, 0)) + before, t.etag,
-                  t.appending, t.appending ? "" : t.sha256_base64};  // a part's checksum is not the object's
+                  t.appending};
+  // A range's checksum is not the object's. A composite one (S3's multipart checksum: "-<parts>"
+  // after the base64, or the type named) hashes the parts' hashes, so the bytes cannot be held to it.
+  if (!t.appending && !t.sha256.empty()) {
+    bool composite = util::iequals(t.checksum_type, "COMPOSITE") || t.sha256.find('-') != std::string::npos;
+    (composite ? info.sha256_composite : info.sha256_base64) = t.sha256;
+  }
   return info;
 }
 
@@ -176,12 +213,12 @@ Result<ObjectInfo> http_download(const std::string& url, const std::string& loca
   if (resume && (resume->offset == 0 || resume->etag.empty())) resume = nullptr;  // nothing to go on from
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(local_path.c_str(), resume ? "ab" : "wb"), std::fclose);
   if (!out) return fail(ErrorCode::io, fmt::format("{}: {}", local_path, std::strerror(errno)));
-  bool etag_changed = false;
-  auto info = perform(url, out.get(), signing, resume, etag_seen, etag_changed);
-  if (!info && etag_changed) {  // the partial is of no use: the whole object, once more
+  bool start_over = false;
+  auto info = perform(url, out.get(), signing, resume, etag_seen, start_over);
+  if (!info && start_over) {  // the partial is of no use: the whole object, once more
     out.reset(std::fopen(local_path.c_str(), "wb"));
     if (!out) return fail(ErrorCode::io, fmt::format("{}: {}", local_path, std::strerror(errno)));
-    info = perform(url, out.get(), signing, nullptr, etag_seen, etag_changed);
+    info = perform(url, out.get(), signing, nullptr, etag_seen, start_over);
   }
   if (std::fflush(out.get()) != 0 || std::ferror(out.get()))
     return fail(ErrorCode::io, fmt::format("{}: write failed", local_path));
@@ -189,8 +226,8 @@ Result<ObjectInfo> http_download(const std::string& url, const std::string& loca
 }
 
 Result<ObjectInfo> http_head(const std::string& url, const Signing* signing) {
-  bool etag_changed = false;
-  return perform(url, nullptr, signing, nullptr, nullptr, etag_changed);
+  bool start_over = false;
+  return perform(url, nullptr, signing, nullptr, nullptr, start_over);
 }
 
 }  // namespace frugal::objects

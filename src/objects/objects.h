@@ -35,6 +35,10 @@ struct ObjectInfo {
   std::string etag;          // as the server sent it, quotes removed; may be empty
   bool resumed = false;      // a download that appended to a partial file (206 to a Range request)
   std::string sha256_base64{}; // the object's SHA-256 when the server sent one (x-amz-checksum-sha256)
+  // A multipart object's composite checksum instead ("<base64>-<parts>", x-amz-checksum-type:
+  // COMPOSITE): a SHA-256 of its parts' SHA-256s, not of its bytes, so never in sha256_base64.
+  // Such a download is checked by size and ETag (Content-Length, If-Range, Content-Range).
+  std::string sha256_composite{};
 };
 
 // Keys for signing requests with AWS SigV4 (by libcurl); absent for plain HTTP.
@@ -62,7 +66,9 @@ struct Resume {
 
 // GETs an http(s) URL into `local_path` (created or truncated, or appended to for `resume`; the
 // caller renames it into place). A non-2xx status → not_found (404) or io naming the URL; a body of
-// another length than the server announced → io. `signing` signs it as an S3 request. `etag_seen`,
+// another length than the server announced → io. A resumed download appends only a 206 of the same
+// ETag whose Content-Range continues the partial file to the object's end; any other answer to it
+// fetches the whole object again. `signing` signs it as an S3 request. `etag_seen`,
 // when given, gets the ETag as soon as the headers arrive, so a caller can resume a download that
 // fails midway.
 Result<ObjectInfo> http_download(const std::string& url, const std::string& local_path, const Signing* signing = nullptr,

@@ -216,13 +216,17 @@ struct FlakyServer {
     std::string range = testing::header_value(head, "Range");
     if (!range.empty() && testing::header_value(head, "If-Range") == "\"v1\"") from = std::stoul(range.substr(6));
     std::string status = from ? "206 Partial Content" : "200 OK";
+    std::string range_sent = from ? "Content-Range: bytes " + std::to_string(from) + "-" + std::to_string(object.size() - 1) +
+                                        "/" + std::to_string(object.size()) + "\r\n"
+                                  : "";
     std::string body = object.substr(from);
     std::size_t announced = body.size();
     if (cuts > 0) {
       --cuts;
       body.resize(1000);
     }
-    return "HTTP/1.1 " + status + "\r\nETag: \"v1\"\r\nContent-Length: " + std::to_string(announced) + "\r\n\r\n" + body;
+    return "HTTP/1.1 " + status + "\r\nETag: \"v1\"\r\n" + range_sent + "Content-Length: " + std::to_string(announced) +
+           "\r\n\r\n" + body;
   }};
 };
 
@@ -267,11 +271,13 @@ TEST_F(FileSource, ADownloadThatKeepsFailingGivesUpNamingTheUrl) {
 namespace frugal::datacache {
 namespace {
 
-// Serves "hello" with the x-amz-checksum-sha256 it is given.
+// Serves "hello" with the x-amz-checksum-sha256 (and x-amz-checksum-type, when given) it is given.
 struct ChecksumServer {
   std::string checksum;
+  std::string type{};
   testing::LoopbackHttp server{[this](const std::string&) {
-    return "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nx-amz-checksum-sha256: " + checksum + "\r\nContent-Length: 5\r\n\r\nhello";
+    return "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nx-amz-checksum-sha256: " + checksum + "\r\n" +
+           (type.empty() ? "" : "x-amz-checksum-type: " + type + "\r\n") + "Content-Length: 5\r\n\r\nhello";
   }};
 };
 
@@ -291,6 +297,28 @@ TEST_F(FileSource, ADownloadNotMatchingTheServersChecksumIsRefusedAndNotKept) {
   auto stats = cache.stats();
   EXPECT_EQ(stats->objects, 0U);
   EXPECT_EQ(stats->partial_bytes, 0U) << "a corrupt download is not kept to resume";
+}
+
+// A multipart object's checksum is composite: a SHA-256 of its parts' SHA-256s ("<base64>-<parts>",
+// x-amz-checksum-type: COMPOSITE), not of its bytes. It is downloaded and checked by size and ETag
+// (a resume must continue the same ETag's bytes to the announced end), as botocore does, not refused.
+TEST_F(FileSource, AMultipartObjectWithACompositeChecksumIsKept) {
+  for (auto [checksum, type] : {std::pair{"AAAAul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=-3", "COMPOSITE"},
+                                std::pair{"AAAAul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=-12", ""},
+                                std::pair{"AAAAul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=", "COMPOSITE"}}) {
+    ChecksumServer s{checksum, type};
+    auto got = cache.get(s.server.url("/multipart"));
+    ASSERT_TRUE(got) << checksum << " " << type << ": " << got.error().message;
+    EXPECT_EQ(read(got->path), "hello");
+    EXPECT_EQ(s.server.requests().size(), 1U) << "not fetched again";
+  }
+}
+
+TEST_F(FileSource, AWholeObjectChecksumThatDoesNotMatchIsStillRefused) {
+  ChecksumServer s{"AAAAul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=", "FULL_OBJECT"};
+  auto got = cache.get(s.server.url("/h"), {.attempts = 1});
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().message.find("x-amz-checksum-sha256"), std::string::npos) << got.error().message;
 }
 
 }  // namespace

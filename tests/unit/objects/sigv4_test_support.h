@@ -23,11 +23,14 @@ inline std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
-// 200 with no body; to a Range, a 206 of one byte for the version If-Range names.
+// 200 with no body; to "Range: bytes=N-", the object's last byte (N), of the version If-Range names.
 inline std::string answer_anything(const std::string& head) {
-  std::string if_range = testing::header_value(head, "If-Range");
-  if (!testing::header_value(head, "Range").empty() && !if_range.empty())
-    return "HTTP/1.1 206 Partial Content\r\nETag: " + if_range + "\r\nContent-Length: 1\r\n\r\nx";
+  std::string range = testing::header_value(head, "Range"), if_range = testing::header_value(head, "If-Range");
+  if (range.starts_with("bytes=") && !if_range.empty()) {
+    std::string from = range.substr(6, range.size() - 7);
+    return "HTTP/1.1 206 Partial Content\r\nETag: " + if_range + "\r\nContent-Range: bytes " + from + "-" + from + "/" +
+           std::to_string(std::stoull(from) + 1) + "\r\nContent-Length: 1\r\n\r\nx";
+  }
   return "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
 }
 
