@@ -159,7 +159,7 @@ Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing
   curl_easy_getinfo(t.curl, CURLINFO_SIZE_DOWNLOAD_T, &received);
   if (out && announced >= 0 && announced != received)
     return fail(ErrorCode::io, fmt::format("{}: got {} bytes of {} (connection cut?)", url, received, announced));
-  std::uint64_t before = t.appending ? resume->offset : 0;
+  std::uint64_t before = t.appending && resume ? resume->offset : 0;
   ObjectInfo info{static_cast<std::uint64_t>(out ? received : std::max<curl_off_t>(announced, 0)) + before, t.etag,
                   t.appending};
   // A range's checksum is not the object's. A composite one (S3's multipart checksum: "-<parts>"
