@@ -37,3 +37,18 @@ if ((${#missing[@]})); then
 else
   echo "deps: all present"
 fi
+
+# The npm packages package-lock.json pins: esbuild, which bundles the dashboard into the binary,
+# and the test peers (s3rver, playwright-core, MLflow's JS client, swagger-parser). Installed again
+# whenever package-lock.json changed since the last install, so `make demo` on a fresh clone
+# serves the dashboard rather than a page asking for `npm ci`.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+stamp="$root/node_modules/.frugal-installed-lock.json"
+if ! cmp -s "$root/package-lock.json" "$stamp"; then
+  echo "deps: npm ci (package-lock.json)"
+  if ! (cd "$root" && npm ci --no-audit --no-fund --loglevel=error); then
+    echo "deps: npm ci failed; without it the dashboard is not built and the S3 and browser tests skip" >&2
+    exit 1
+  fi
+  cp "$root/package-lock.json" "$stamp"
+fi
