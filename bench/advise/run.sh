@@ -27,9 +27,9 @@ command -v sqlite3 >/dev/null || { echo "sqlite3 (the loader and the peer) is no
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/frugal-advise-bench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 export FRUGAL_HOME="$tmp/home"
-db="$tmp/frugal.db"
+db="$FRUGAL_HOME/frugal.db"
 gen="$tmp/gen.db"  # scratch: the per-run draws, shared by the runs and samples loads, then deleted
-"$frugal" --db "$db" sql "SELECT 1" >/dev/null  # creates and migrates the database
+"$frugal" sql "SELECT 1" >/dev/null  # creates and migrates the default database (a --db must exist)
 
 now_s() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(now_s)"; }

@@ -1,5 +1,6 @@
 #include "cli/context.h"
 
+#include <filesystem>
 #include <fmt/format.h>
 
 namespace frugal::cli {
@@ -21,7 +22,23 @@ Format Context::format() const {
 
 Result<std::unique_ptr<store::Store>> Context::open_store(store::Access access) {
   FRUGAL_CHECK(load_config());
-  return store::open_store(config->database(), access);
+  std::string db = config->database();
+  // A database path someone gave (--db, FRUGAL_DB, a config file) must name one that exists, or
+  // one to make in a folder that exists: a mistyped path is an error, never an empty store that
+  // answers "(no rows)". Only the default, under $FRUGAL_HOME, is made with its folder on first use.
+  if (!config->get("db").empty() && !db.starts_with("postgresql://") && !db.starts_with("postgres://")) {
+    namespace fs = std::filesystem;
+    std::string given = config->source("db") == "flag" ? "--db " + db : fmt::format("{} ({})", db, config->source("db"));
+    std::error_code ec;
+    fs::path parent = fs::path(db).parent_path();
+    if (!parent.empty() && !fs::is_directory(parent, ec))
+      return fail(ErrorCode::not_found, fmt::format("{}: no folder {}; a new database is made only in a folder that exists", given,
+                                                    parent.string()));
+    if (access == store::Access::read_only && !fs::exists(db, ec))
+      return fail(ErrorCode::not_found,
+                  fmt::format("{}: no database there yet; a command that records makes it (frugal run, bill import, catalog import)", given));
+  }
+  return store::open_store(db, access);
 }
 
 Result<Money> parse_usd(const std::string& text, std::string_view flag) {

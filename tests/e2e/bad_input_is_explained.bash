@@ -28,6 +28,19 @@ run_status "$FRUGAL" --db random.db sql "SELECT 1"
 [[ "$STATUS" -ne 0 ]] || fail "corrupt database accepted"
 expect_eq "$(sha256sum random.db)" "$before" "corrupt file untouched"
 
+# A mistyped database path is an error, not an empty store: nothing is made, no folder, no file.
+run_status "$FRUGAL" --db "$WORK/no/such/dir/x.db" top
+expect_eq "$STATUS" 2 "a --db in a folder that does not exist"
+expect_contains "$ERR" "--db $WORK/no/such/dir/x.db: no folder $WORK/no/such/dir" "names the path and the missing folder"
+[[ ! -e "$WORK/no" ]] || fail "the folder of a mistyped --db was made"
+run_status env FRUGAL_DB=typo.db "$FRUGAL" sql "SELECT count(*) FROM runs"
+expect_eq "$STATUS" 2 "a FRUGAL_DB that names no database, read"
+expect_contains "$ERR" "typo.db (env FRUGAL_DB): no database there yet" "names the path and where it came from"
+[[ ! -e typo.db ]] || fail "a read made the mistyped database"
+run_status "$FRUGAL" --db fresh.db run -- true
+expect_eq "$STATUS" 0 "a command that records makes a --db in a folder that exists"
+[[ -f fresh.db ]] || fail "fresh.db was not made"
+
 run_status "$FRUGAL" run -- frugal-no-such-program
 expect_eq "$STATUS" 127 "missing program, as a shell says"
 expect_contains "$ERR" "frugal-no-such-program" "names the program"
