@@ -9,6 +9,8 @@ find_package(Threads REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # PkgConfig::RE2 (metric regexes)
 find_package(CURL REQUIRED)              # CURL::libcurl (metadata service polls)
 find_package(OpenSSL REQUIRED)           # OpenSSL::Crypto (SHA-256 of imported files)
+find_package(ZLIB REQUIRED)              # ZLIB::ZLIB (.csv.gz bills)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)  # PkgConfig::ZSTD (.csv.zst bills)
 if(FRUGAL_TESTS)
   find_package(GTest REQUIRED)            # GTest::gtest GTest::gtest_main
 endif()

@@ -5,6 +5,7 @@ packages=(
   build-essential make cmake ninja-build pkg-config
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev libre2-dev libcurl4-openssl-dev
+  zlib1g-dev libzstd-dev  # .csv.gz and .csv.zst bills, decompressed while read (frugal_core)
   libboost-dev  # Boost.Beast and Asio (header-only): frugal serve's HTTP transport
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-tidy-19  # scripts/tidy.sh: Debian's plain clang-tidy (14) cannot parse GCC 12's <expected>

@@ -12,11 +12,9 @@ constexpr std::size_t k_chunk = 1 << 20;
 }
 
 Result<CsvReader> CsvReader::open(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return fail(ErrorCode::io, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   CsvReader r;
   r.m_name = path;
-  r.m_file = f;
+  r.m_source = FRUGAL_TRY(open_byte_source(path));
   return r;
 }
 
@@ -32,9 +30,8 @@ CsvReader::CsvReader(CsvReader&& o) noexcept { *this = std::move(o); }
 
 CsvReader& CsvReader::operator=(CsvReader&& o) noexcept {
   if (this != &o) {
-    if (m_file) std::fclose(m_file);
     m_name = std::move(o.m_name);
-    m_file = std::exchange(o.m_file, nullptr);
+    m_source = std::move(o.m_source);
     m_buffer = std::move(o.m_buffer);
     m_pos = o.m_pos;
     m_eof = o.m_eof;
@@ -42,35 +39,32 @@ CsvReader& CsvReader::operator=(CsvReader&& o) noexcept {
     m_record_line = o.m_record_line;
     m_consumed = o.m_consumed;
     m_bom_checked = o.m_bom_checked;
-    m_observer = std::move(o.m_observer);
   }
   return *this;
 }
 
-CsvReader::~CsvReader() {
-  if (m_file) std::fclose(m_file);
-}
+CsvReader::~CsvReader() = default;
 
 std::string CsvReader::where() const { return fmt::format("{}:{}: ", m_name, m_record_line); }
 
-bool CsvReader::fill() {
-  if (m_eof) return false;
+Result<bool> CsvReader::fill() {
+  if (m_eof || !m_source) return false;
   m_buffer.erase(0, m_pos);
   m_pos = 0;
   std::size_t old = m_buffer.size();
   m_buffer.resize(old + k_chunk);
-  std::size_t got = std::fread(m_buffer.data() + old, 1, k_chunk, m_file);
-  m_buffer.resize(old + got);
-  if (m_observer && got > 0) m_observer(std::string_view(m_buffer).substr(old, got));
-  if (got == 0) m_eof = true;
-  return got > 0;
+  auto got = m_source->read(m_buffer.data() + old, k_chunk);
+  m_buffer.resize(old + (got ? *got : 0));
+  if (!got) return std::unexpected(got.error());
+  if (*got == 0) m_eof = true;
+  return *got > 0;
 }
 
 Result<bool> CsvReader::next() {
   m_storage.clear();
   m_spans.clear();
   m_fields.clear();
-  if (m_pos >= m_buffer.size() && !fill()) return false;
+  if (m_pos >= m_buffer.size() && !FRUGAL_TRY(fill())) return false;
   if (!m_bom_checked) {
     m_bom_checked = true;
     if (m_buffer.compare(m_pos, 3, "\xEF\xBB\xBF") == 0) m_pos += 3;
@@ -82,7 +76,7 @@ Result<bool> CsvReader::next() {
     auto parsed = parse_record();
     if (!parsed) return std::unexpected(parsed.error());
     if (*parsed) break;
-    if (!fill()) {
+    if (!FRUGAL_TRY(fill())) {
       auto last = parse_record(/*at_eof=*/true);
       if (!last) return std::unexpected(last.error());
       break;

@@ -2,14 +2,17 @@
 // CsvReader: a streaming RFC 4180 reader for bills and catalogs. Quoted fields may hold commas,
 // doubled quotes and newlines; a UTF-8 BOM and CRLF endings are accepted. Memory stays flat
 // whatever the file size. Errors name the file and the line where the record starts.
+// A gzip or zstd file is decompressed as it is read (core/byte_source.h: by its first bytes, not
+// its name); a Parquet file is refused with a message saying which exports to take as CSV.
 // Not thread-safe; one reader per file.
-#include <cstdio>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/byte_source.h"
 #include "core/error.h"
 
 namespace frugal {
@@ -34,16 +37,23 @@ class CsvReader {
   // 1-based line on which the last record started.
   std::size_t line() const { return m_record_line; }
   const std::string& name() const { return m_name; }
-  // Bytes consumed so far (for progress lines).
+  // Bytes of text consumed so far (decompressed).
   std::size_t bytes_read() const { return m_consumed; }
+  // Bytes of the file as stored read so far (compressed, when it is): progress against its size.
+  std::uint64_t stored_bytes_read() const { return m_source ? m_source->stored_bytes() : m_consumed; }
+  StoredAs stored_as() const { return m_source ? m_source->stored_as() : StoredAs::plain; }
   // "FILE:LINE: " for the last record: the prefix of every row-level error.
   std::string where() const;
-  // Sees every byte of the file as it is read (to hash it in the same pass). Set before next().
-  void observe_bytes(std::function<void(std::string_view)> observer) { m_observer = std::move(observer); }
+  // Sees every byte of the file as stored, compressed when it is, as it is read: a hash of them
+  // identifies the file as it lies on disk or in S3. Called on the decompressing thread for a
+  // compressed file (done by the time next() returns false). Set before next().
+  void observe_bytes(std::function<void(std::string_view)> observer) {
+    if (m_source) m_source->observe(std::move(observer));
+  }
 
  private:
   CsvReader() = default;
-  bool fill();  // reads more input into m_buffer; false at end of file
+  Result<bool> fill();  // reads more input into m_buffer; false at end of file
   // Parses the record at m_pos into m_spans. false: the buffer ends inside it (nothing consumed).
   Result<bool> parse_record(bool at_eof = false);
 
@@ -54,7 +64,7 @@ class CsvReader {
   };
 
   std::string m_name;
-  std::FILE* m_file = nullptr;
+  std::unique_ptr<ByteSource> m_source;
   std::string m_buffer;
   std::size_t m_pos = 0;
   bool m_eof = false;
@@ -62,7 +72,6 @@ class CsvReader {
   std::size_t m_record_line = 0;
   std::size_t m_consumed = 0;
   bool m_bom_checked = false;
-  std::function<void(std::string_view)> m_observer;
   std::string m_storage;  // unescaped bytes of quoted fields holding doubled quotes
   std::vector<std::string_view> m_fields;
   std::vector<Span> m_spans;
