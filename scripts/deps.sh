@@ -12,6 +12,9 @@ packages=(
   clang-19 libclang-rt-19-dev  # make fuzz: libFuzzer is clang's, and clang < 16 cannot compile <expected>
   python3 python3-sklearn hyperfine procps curl wrk nginx-light
   python3-botocore  # tests/unit/objects/botocore_reference.py: reference SigV4 signatures for S3 requests
+  # tests/e2e/server_with_mlflow_python_client.bash: what MLflow's own Python client (../shared/clients) imports
+  python3-protobuf python3-requests python3-yaml python3-click python3-packaging python3-sqlparse python3-git
+  python3-cloudpickle python3-entrypoints python3-tz python3-importlib-metadata
   chromium
 )
 # Node and npm install the pinned test peers (s3rver); only when the machine has none already, so
