@@ -27,14 +27,27 @@ std::string format_duration(std::int64_t ms) {
   return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
 }
 
-// The one summary line (two with GPUs) on a terminal; the job's own output is never touched.
-void report_status(const Result<runner::RunOutcome>& outcome) {
-  if (!isatty(STDERR_FILENO)) return;
+// What happened, in one pattern for every end: the run, how it ended (and, when frugal stopped it,
+// what stopped it), how long, what it cost, the exit status frugal returns. On stderr: always when
+// frugal stopped the job, so a log says why it ended; otherwise on a terminal only, so a job's
+// stderr piped elsewhere stays its own. GPU use follows on a terminal.
+void report_status(const Result<runner::RunOutcome>& outcome, int exit_status) {
   const auto& s = outcome->summary;
-  fmt::print(stderr, "frugal: run {} {} in {}{}\n", s.id, tracking::status_name(s.status),
-             format_duration(s.duration_ms),
-             s.cost ? fmt::format(", ${} ({})", money_text(*s.cost), outcome->price_note)
-                    : ", cost unknown (no --instance-type)");
+  bool stopped_by_frugal = !outcome->stop_reason.empty();
+  if (!stopped_by_frugal && !isatty(STDERR_FILENO)) return;
+  std::string how;
+  switch (s.status) {
+    case tracking::RunStatus::over_budget: how = "stopped by its budget, " + outcome->stop_reason + ","; break;
+    case tracking::RunStatus::stopped_early: how = "stopped early, " + outcome->stop_reason + ","; break;
+    case tracking::RunStatus::preempted: how = "preempted, " + outcome->stop_reason + ","; break;
+    default: how = std::string(tracking::status_name(s.status));
+  }
+  std::string cost = s.cost ? fmt::format("cost ${} ({})", money_text(*s.cost), outcome->price_note) : "cost unknown (no --instance-type)";
+  std::string saved = outcome->saved ? fmt::format(", about ${} not spent", money_text(*outcome->saved)) : "";
+  std::string attempts = outcome->attempts > 1 ? fmt::format(" over {} attempts", outcome->attempts) : "";
+  fmt::print(stderr, "frugal: run {} {} after {}{}; {}{}; exit status {}\n", s.id, how, format_duration(s.duration_ms), attempts,
+             cost, saved, exit_status);
+  if (!isatty(STDERR_FILENO)) return;
   const auto& u = outcome->usage;
   if (u.gpu_util_mean)
     fmt::print(
@@ -143,14 +156,14 @@ Result<int> execute(Context& ctx, const RunFlags& f) {
   for (const auto& w : outcome->warnings) fmt::print(stderr, "frugal: warning: {}\n", w);
   // Stopped by frugal: a status of its own, so `frugal run ... && deploy` does not go ahead.
   if (outcome->summary.status == tracking::RunStatus::over_budget) {
-    report_status(outcome);
+    report_status(outcome, runner::k_exit_quota_refused);
     return runner::k_exit_quota_refused;
   }
   if (outcome->summary.status == tracking::RunStatus::preempted) {
-    report_status(outcome);
+    report_status(outcome, runner::k_exit_preempted);
     return runner::k_exit_preempted;
   }
-  report_status(outcome);
+  report_status(outcome, outcome->exit_code);  // 128 + the signal when one killed the job, as a shell says
   // A job ended by Ctrl-C (or Ctrl-backslash) ends us the same way, so a calling script stops too, as it
   // would have with the bare command.
   if (outcome->signal && (*outcome->signal == SIGINT || *outcome->signal == SIGQUIT)) {

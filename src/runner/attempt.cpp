@@ -169,6 +169,7 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
   if (child->stopped) {
     end.status = child->stopped->status;
     end.stop_reason = child->stopped->reason;
+    outcome.stop_reason = child->stopped->reason;
     std::int64_t elapsed_ms = (child->ended - run.started).count();
     if (end.status == tracking::RunStatus::stopped_early && run.hourly_price) {
       if (request.max_steps && sink->last_step() > 0) {
@@ -193,6 +194,7 @@ Result<void> run_attempt(store::Store& store, const RunRequest& request, trackin
     end.work_lost_ms = std::max<std::int64_t>(0, (child->ended - last_checkpoint).count());
   outcome.exit_code = child->exit_code;
   outcome.signal = child->signal;
+  outcome.saved = end.saved;
   auto finished = tracking::finish_run(store, outcome.run_id, end);
   if (!finished) {
     // The job ran; its exit status must still reach the caller even if the store failed us.

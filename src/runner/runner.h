@@ -140,6 +140,8 @@ struct RunOutcome {
   int attempts = 1;                   // attempts made (retries + 1 at most)
   Money total_cost;                   // over every attempt
   std::string price_note;  // "p4d.24xlarge on_demand us-east-1 $32.77/h (builtin)"
+  std::string stop_reason;  // why frugal stopped the last attempt ("max-usd $3.00 reached ..."); "" when it ended by itself
+  std::optional<Money> saved;  // an early stop: what the steps or time it did not run would have cost
   std::vector<std::string> warnings;
 };
 
