@@ -50,11 +50,14 @@ Result<std::vector<FilterClause>> parse_filter(std::string_view s) {
     FilterClause c;
     std::string ident = FRUGAL_TRY(take_name(s));
     auto dot = ident.find('.');
-    if (dot == std::string::npos) return fail(ErrorCode::invalid, fmt::format("filter: '{}' needs a prefix (metrics., params., tags., attributes.)", ident));
-    c.kind = FRUGAL_TRY(kind_of(ident.substr(0, dot)));
-    c.key = ident.substr(dot + 1);
-    if (c.key.empty()) {  // tags.`name with spaces`
-      c.key = FRUGAL_TRY(take_name(s));
+    if (dot == std::string::npos) {  // a bare name is an attribute, as MLflow reads it: name = 'x'
+      c.key = ident;
+    } else {
+      c.kind = FRUGAL_TRY(kind_of(ident.substr(0, dot)));
+      c.key = ident.substr(dot + 1);
+      if (c.key.empty()) {  // tags.`name with spaces`
+        c.key = FRUGAL_TRY(take_name(s));
+      }
     }
     s = skip_space(s);
     for (std::string_view op : {"!=", ">=", "<=", "=", ">", "<"})

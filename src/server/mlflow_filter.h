@@ -1,8 +1,9 @@
 #pragma once
-// Private to src/server: MLflow's search filter, the string runs/search takes:
+// Private to src/server: MLflow's search filter, the string runs/search and experiments/search take:
 //   metrics.loss < 0.5 AND params.lr = '0.1' AND tags.`team name` != 'x' AND attributes.status = 'FINISHED'
 // Comparisons joined by AND (MLflow has no OR); names may be quoted with backticks or double
-// quotes; values are numbers or quoted strings. Pure parsing: what a clause means in SQL is the
+// quotes, and a name without a prefix is an attribute (experiments/search: name LIKE 'bert%');
+// values are numbers or quoted strings. Pure parsing: what a clause means in SQL is the
 // search route's business.
 #include <optional>
 #include <string>

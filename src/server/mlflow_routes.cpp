@@ -6,6 +6,7 @@
 // {"error_code", "message"}.
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <fmt/format.h>
 
 #include "core/time.h"
@@ -32,20 +33,6 @@ Result<std::optional<TimePoint>> ms_field(const json& object, const std::string&
                                                 path.empty() ? "" : ".", name));
   return std::optional<TimePoint>{from_ms(*ms)};
 }
-std::int64_t ms_of_text(const std::string& utc) {
-  auto t = parse_utc(utc);
-  return t ? epoch_ms(*t) : 0;
-}
-
-// A request's fields from the JSON body (POST) or the query (GET), as MLflow clients send them.
-Result<json> fields(const Call& call) {
-  if (call.method == "GET") {
-    json out = json::object();
-    for (const auto& [k, v] : call.query) out[k] = v;
-    return out;
-  }
-  return parse_body(call);
-}
 
 Result<std::vector<std::pair<std::string, std::string>>> key_values(const json& body, const char* name, std::size_t limit) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -69,13 +56,6 @@ Result<std::vector<std::pair<std::string, std::string>>> key_values(const json& 
 // Each experiment is a team's or shared (tracking.h): a token sees its team's and the shared ones,
 // and one it may not see answers as an absent one does.
 
-json experiment_json(const tracking::Experiment& e) {
-  json tags = json::array();
-  if (e.team) tags.push_back({{"key", "frugal.team"}, {"value", *e.team}});
-  return {{"experiment_id", std::to_string(e.id)}, {"name", e.name}, {"artifact_location", e.artifact_location},
-          {"lifecycle_stage", e.lifecycle_stage}, {"creation_time", ms_of_text(e.created_at)}, {"tags", tags}};
-}
-
 // {name, artifact_location, tags}: the experiment is the token's team's; an admin's is shared, or
 // the team that tag frugal.team names. Other tags are accepted and not kept.
 Result<Reply> create_experiment(Call& call) {
@@ -96,7 +76,7 @@ Result<Reply> create_experiment(Call& call) {
 }
 
 Result<Reply> get_experiment_by_name(Call& call) {
-  auto f = FRUGAL_TRY(fields(call));
+  auto f = FRUGAL_TRY(mlflow_fields(call));
   std::string name = FRUGAL_TRY(string_field(f, "experiment_name", "", Field::required));
   auto reader = reader_of(call.who);
   auto found = tracking::find_experiment(call.store, name, reader);
@@ -118,7 +98,7 @@ Result<Reply> get_experiment_by_name(Call& call) {
     }
   }
   if (!found) return std::unexpected(found.error());
-  return Reply{200, {{"experiment", experiment_json(*found)}}};
+  return Reply{200, {{"experiment", mlflow_experiment_json(*found)}}};
 }
 
 Result<std::int64_t> experiment_id_field(const json& f, const char* name) {
@@ -132,15 +112,15 @@ Result<std::int64_t> experiment_id_field(const json& f, const char* name) {
 }
 
 Result<Reply> get_experiment(Call& call) {
-  auto f = FRUGAL_TRY(fields(call));
+  auto f = FRUGAL_TRY(mlflow_fields(call));
   auto id = FRUGAL_TRY(experiment_id_field(f, "experiment_id"));
   auto found = FRUGAL_TRY(tracking::find_experiment(call.store, id, reader_of(call.who)));
-  return Reply{200, {{"experiment", experiment_json(found)}}};
+  return Reply{200, {{"experiment", mlflow_experiment_json(found)}}};
 }
 
 Result<Reply> list_experiments(Call& call) {
   json out = json::array();
-  for (const auto& e : FRUGAL_TRY(tracking::list_experiments(call.store, reader_of(call.who)))) out.push_back(experiment_json(e));
+  for (const auto& e : FRUGAL_TRY(tracking::list_experiments(call.store, reader_of(call.who)))) out.push_back(mlflow_experiment_json(e));
   return Reply{200, {{"experiments", out}}};
 }
 
@@ -156,6 +136,29 @@ Result<std::int64_t> run_field(Call& call, const json& f) {
 
 }  // namespace
 
+std::int64_t mlflow_ms_of_text(const std::string& utc) {
+  auto t = parse_utc(utc);
+  return t ? epoch_ms(*t) : 0;
+}
+
+Result<json> mlflow_fields(const Call& call) {
+  if (call.method == "GET") {
+    json out = json::object();
+    for (const auto& [k, v] : call.query) out[k] = v;
+    return out;
+  }
+  return parse_body(call);
+}
+
+// Experiments are never renamed nor retagged here: last updated when made.
+json mlflow_experiment_json(const tracking::Experiment& e) {
+  json tags = json::array();
+  if (e.team) tags.push_back({{"key", "frugal.team"}, {"value", *e.team}});
+  std::int64_t created = mlflow_ms_of_text(e.created_at);
+  return {{"experiment_id", std::to_string(e.id)}, {"name", e.name}, {"artifact_location", e.artifact_location},
+          {"lifecycle_stage", e.lifecycle_stage}, {"creation_time", created}, {"last_update_time", created}, {"tags", tags}};
+}
+
 Result<json> mlflow_run_json(store::Store& store, std::int64_t id) {
   auto run = FRUGAL_TRY(tracking::read_run(store, id));
   store::Value p[] = {id};
@@ -168,13 +171,13 @@ Result<json> mlflow_run_json(store::Store& store, std::int64_t id) {
                {"run_name", run.name},
                {"user_id", run.labels.user},
                {"status", mlflow_status(run.status)},
-               {"start_time", ms_of_text(run.started_at)},
+               {"start_time", mlflow_ms_of_text(run.started_at)},
                {"artifact_uri", ""},
                {"lifecycle_stage", "active"}};
-  if (!run.ended_at.empty()) info["end_time"] = ms_of_text(run.ended_at);
+  if (!run.ended_at.empty()) info["end_time"] = mlflow_ms_of_text(run.ended_at);
   json data = {{"metrics", json::array()}, {"params", json::array()}, {"tags", json::array()}};
   for (const auto& m : run.latest_metrics)
-    data["metrics"].push_back({{"key", m.key}, {"value", metric_value_json(m.value)}, {"timestamp", ms_of_text(m.time)}, {"step", m.step}});
+    data["metrics"].push_back({{"key", m.key}, {"value", metric_value_json(m.value)}, {"timestamp", mlflow_ms_of_text(m.time)}, {"step", m.step}});
   for (auto [name, pairs] : {std::pair{"params", &run.params}, std::pair{"tags", &run.tags}})
     for (const auto& [key, value] : *pairs) data[name].push_back({{"key", key}, {"value", value}});
   return json{{"info", info}, {"data", data}};
@@ -237,7 +240,7 @@ Result<Reply> update_run(Call& call) {
 }
 
 Result<Reply> get_run(Call& call) {
-  auto f = FRUGAL_TRY(fields(call));
+  auto f = FRUGAL_TRY(mlflow_fields(call));
   auto id = FRUGAL_TRY(run_field(call, f));
   return Reply{200, {{"run", FRUGAL_TRY(mlflow_run_json(call.store, id))}}};
 }
@@ -262,16 +265,42 @@ Result<void> write_batch(Call& call, std::int64_t id, const std::vector<tracking
   });
 }
 
-// The same, answered once committed without holding the handler's thread (Call::write_then).
+// Sets `tags` but those `writer` may not set (a label tag naming another team), which are left out
+// and named. Any other error fails it all (the caller's transaction undoes what was set).
+Result<std::vector<std::string>> set_tags_but_refused(store::Store& store, std::int64_t id, const tracking::KeyValues& tags,
+                                                      const tracking::Writer& writer) {
+  auto all = tracking::set_tags(store, id, tags, writer);  // checks every tag before it writes one
+  if (all) return std::vector<std::string>{};
+  if (all.error().code != ErrorCode::forbidden) return std::unexpected(all.error());
+  std::vector<std::string> refused;
+  for (const auto& tag : tags) {
+    auto one = tracking::set_tags(store, id, {tag}, writer);
+    if (!one && one.error().code != ErrorCode::forbidden) return std::unexpected(one.error());
+    if (!one) refused.push_back(one.error().message);
+  }
+  return refused;
+}
+
+// Writes metrics, params and tags of one run in one transaction, answered once committed without
+// holding the handler's thread (Call::write_then). A batch that does not parse was refused whole
+// before this (MLflow validates a batch up front); here a tag the token may not set is left out and
+// the rest written, and the answer is still a 403 naming it, so the caller learns and loses nothing.
 Reply write_batch_then(Call& call, std::int64_t id, std::vector<tracking::MetricPoint> metrics, tracking::KeyValues params,
                        tracking::KeyValues tags) {
-  return call.write_then([id, metrics = std::move(metrics), params = std::move(params), tags = std::move(tags),
-                          writer = writer_of(call.who)](store::Store& store) -> Result<void> {
-    FRUGAL_CHECK(tracking::log_metrics(store, id, metrics));
-    FRUGAL_CHECK(tracking::log_params(store, id, params));
-    FRUGAL_CHECK(tracking::set_tags(store, id, tags, writer));
-    return {};
-  });
+  auto refused = std::make_shared<std::vector<std::string>>();
+  return call.write_then(
+      [id, metrics = std::move(metrics), params = std::move(params), tags = std::move(tags), writer = writer_of(call.who),
+       refused](store::Store& store) -> Result<void> {
+        FRUGAL_CHECK(tracking::log_metrics(store, id, metrics));
+        FRUGAL_CHECK(tracking::log_params(store, id, params));
+        *refused = FRUGAL_TRY(set_tags_but_refused(store, id, tags, writer));
+        return {};
+      },
+      [refused]() -> Result<Reply> {
+        if (refused->empty()) return Reply{};
+        return fail(ErrorCode::forbidden,
+                    fmt::format("{}; the rest of the batch was written", util::join(*refused, "; ")));
+      });
 }
 
 Result<Reply> log_metric(Call& call) {
@@ -321,44 +350,60 @@ Result<Reply> set_tag(Call& call) {
   return Reply{200, json::object()};
 }
 
+// Every point, by step, in pages (MLflow's client asks 25,000 at a time and follows the token).
 Result<Reply> metric_history(Call& call) {
-  auto f = FRUGAL_TRY(fields(call));
+  constexpr std::int64_t k_page = 100'000;  // one answer's worth; /api/v1/runs/{id}/series draws longer curves
+  auto f = FRUGAL_TRY(mlflow_fields(call));
   auto id = FRUGAL_TRY(run_field(call, f));
   std::string key = FRUGAL_TRY(string_field(f, "metric_key", "", Field::required));
+  std::int64_t max_results = FRUGAL_TRY(integer_field(f, "max_results", "", Field::optional)).value_or(k_page);
+  if (max_results < 1 || max_results > k_page)
+    return fail(ErrorCode::invalid, fmt::format("field 'max_results': expected 1 to {}", k_page));
+  std::int64_t offset = FRUGAL_TRY(mlflow_page_offset(f));
   store::Value p[] = {id, key};
   json points = json::array();
-  FRUGAL_CHECK(call.store.for_each_row("SELECT value, time, step FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, time "
-                                       "LIMIT 100000",  // one answer's worth; /api/v1/runs/{id}/series draws longer curves
-                                       p,
-                                       [&](const store::Row& r) {
-                                         points.push_back({{"key", key},
-                                                           {"value", metric_value_json(tracking::metric_value(r[0]))},
-                                                           {"timestamp", ms_of_text(store::as_text(r[1]))},
-                                                           {"step", store::as_int(r[2])}});
-                                         return true;
-                                       }));
-  return Reply{200, {{"metrics", points}}};
+  std::int64_t rows = 0;
+  FRUGAL_CHECK(call.store.for_each_row(
+      fmt::format("SELECT value, time, step FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, time, value LIMIT {} OFFSET {}",
+                  max_results + 1, offset),
+      p, [&](const store::Row& r) {
+        if (++rows > max_results) return false;
+        points.push_back({{"key", key},
+                          {"value", metric_value_json(tracking::metric_value(r[0]))},
+                          {"timestamp", mlflow_ms_of_text(store::as_text(r[1]))},
+                          {"step", store::as_int(r[2])}});
+        return true;
+      }));
+  json out = {{"metrics", points}};
+  if (rows > max_results) out["next_page_token"] = std::to_string(offset + max_results);
+  return Reply{200, out};
 }
 
 // ---- search --------------------------------------------------------------------------------
 
 }  // namespace
 
+// Reading is `any`: an agent's training job reads back what it logs (set_experiment looks its
+// experiment up first), and a member reads; both see their team's runs and experiments only (and
+// the shared experiments). Writing is an agent's (and an admin's).
 void add_mlflow_routes(std::vector<Route>& routes) {
   const std::string base = "/api/2.0/mlflow";
   routes.push_back({"POST", base + "/experiments/create", Access::agent, "MLflow: create an experiment", create_experiment});
-  routes.push_back({"GET", base + "/experiments/get-by-name", Access::member, "MLflow: an experiment by name", get_experiment_by_name});
-  routes.push_back({"GET", base + "/experiments/get", Access::member, "MLflow: an experiment by id", get_experiment});
-  routes.push_back({"GET", base + "/experiments/list", Access::member, "MLflow (before 2.0): every experiment", list_experiments});
+  routes.push_back({"GET", base + "/experiments/get-by-name", Access::any, "MLflow: an experiment by name", get_experiment_by_name});
+  routes.push_back({"GET", base + "/experiments/get", Access::any, "MLflow: an experiment by id", get_experiment});
+  routes.push_back({"GET", base + "/experiments/list", Access::any, "MLflow (before 2.0): every experiment", list_experiments});
+  for (const char* method : {"POST", "GET"})
+    routes.push_back({method, base + "/experiments/search", Access::any, "MLflow: search experiments (filter, order_by, paging)",
+                      mlflow_search_experiments});
   routes.push_back({"POST", base + "/runs/create", Access::agent, "MLflow: start a run (tags frugal.team etc. label it)", create_run});
   routes.push_back({"POST", base + "/runs/update", Access::agent, "MLflow: end or rename a run", update_run});
-  routes.push_back({"GET", base + "/runs/get", Access::member, "MLflow: one run", get_run});
-  routes.push_back({"POST", base + "/runs/search", Access::member, "MLflow: search runs (AND filters, order_by, paging)", mlflow_search_runs});
+  routes.push_back({"GET", base + "/runs/get", Access::any, "MLflow: one run", get_run});
+  routes.push_back({"POST", base + "/runs/search", Access::any, "MLflow: search runs (AND filters, order_by, paging)", mlflow_search_runs});
   routes.push_back({"POST", base + "/runs/log-metric", Access::agent, "MLflow: log one metric", log_metric, "authorization", true});
   routes.push_back({"POST", base + "/runs/log-batch", Access::agent, "MLflow: log metrics, params and tags at once", log_batch, "authorization", true});
   routes.push_back({"POST", base + "/runs/log-parameter", Access::agent, "MLflow: log a parameter", log_parameter});
   routes.push_back({"POST", base + "/runs/set-tag", Access::agent, "MLflow: set a tag", set_tag});
-  routes.push_back({"GET", base + "/metrics/get-history", Access::member, "MLflow: a metric's history", metric_history});
+  routes.push_back({"GET", base + "/metrics/get-history", Access::any, "MLflow: a metric's history", metric_history});
 }
 
 }  // namespace frugal::server

@@ -102,5 +102,66 @@ TEST_F(MlflowExperiments, AnAdminsExperimentIsSharedUnlessTagFrugalTeamNamesOne)
   EXPECT_EQ(stolen.error().code, ErrorCode::forbidden);
 }
 
+// experiments/search, as MLflow's client sends it (POST; GET takes the same fields as a query).
+TEST_F(MlflowExperiments, SearchFindsWhatTheTokenSeesFilteredOrderedAndPaged) {
+  create("bert-base", vision_agent);
+  create("bert-large", vision_agent);
+  create("bert-nlp", nlp_agent);
+  create("shared-bench", admin);
+  auto names = [](const Result<Reply>& r) {
+    std::vector<std::string> out;
+    if (r)
+      for (const auto& e : r->body["experiments"]) out.push_back(e["name"]);
+    return out;
+  };
+  auto search = [&](json body, const Principal& who) { return post("experiments/search", body, who); };
+  const Principal vision_member{5, Role::member, "vision"};
+  auto all = search(json::object(), vision_member);
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_EQ(names(all), (std::vector<std::string>{"bert-base", "bert-large", "shared-bench", "Default"}))
+      << "newest first, then by id (MLflow's default; made in the same millisecond here), another team's left out";
+  EXPECT_EQ(all->body["experiments"][1]["tags"][0]["value"], "vision");
+  EXPECT_EQ(names(search({{"filter", "name LIKE 'bert-%'"}, {"order_by", {"name DESC"}}}, vision_agent)),
+            (std::vector<std::string>{"bert-large", "bert-base"}));
+  EXPECT_EQ(names(search({{"filter", "name ILIKE 'BERT-B%'"}}, vision_agent)), (std::vector<std::string>{"bert-base"}));
+  EXPECT_EQ(names(search({{"filter", "name LIKE 'BERT-%'"}}, vision_agent)), (std::vector<std::string>{})) << "LIKE heeds case";
+  EXPECT_EQ(names(search({{"filter", "tags.`frugal.team` = 'vision'"}, {"order_by", {"attributes.name"}}}, admin)),
+            (std::vector<std::string>{"bert-base", "bert-large"}));
+  EXPECT_EQ(names(search({{"filter", "tags.other = 'x'"}}, admin)), (std::vector<std::string>{})) << "no other tag is kept";
+  EXPECT_EQ(names(search({{"filter", "creation_time > 0"}, {"order_by", {"experiment_id"}}}, nlp_member)),
+            (std::vector<std::string>{"bert-nlp", "shared-bench"}));
+
+  auto first = search({{"order_by", {"name"}}, {"max_results", 3}}, vision_member);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(names(first), (std::vector<std::string>{"Default", "bert-base", "bert-large"}));
+  std::string token = first->body.value("next_page_token", "");
+  ASSERT_FALSE(token.empty());
+  auto second = search({{"order_by", {"name"}}, {"max_results", 3}, {"page_token", token}}, vision_member);
+  EXPECT_EQ(names(second), (std::vector<std::string>{"shared-bench"}));
+  EXPECT_FALSE(second->body.contains("next_page_token"));
+  auto by_get = get("experiments/search", {{"filter", "name = 'bert-base'"}, {"order_by", "name"}}, vision_member);
+  EXPECT_EQ(names(by_get), (std::vector<std::string>{"bert-base"}));
+  EXPECT_EQ(names(search({{"view_type", "DELETED_ONLY"}}, admin)), (std::vector<std::string>{}));
+  EXPECT_EQ(names(search({{"view_type", "ALL"}, {"filter", "name = 'Default'"}}, admin)), (std::vector<std::string>{"Default"}));
+}
+
+TEST_F(MlflowExperiments, SearchRefusesWhatMlflowRefusesSayingWhy) {
+  for (auto [body, says] : std::vector<std::pair<json, std::string>>{
+           {{{"filter", "metrics.loss < 1"}}, "no metrics or params"},
+           {{{"filter", "name > 'a'"}}, "name compares with =, !=, LIKE or ILIKE"},
+           {{{"filter", "creation_time LIKE '1%'"}}, "milliseconds since 1970"},
+           {{{"filter", "lifecycle_stage = 'active'"}}, "not searchable"},
+           {{{"order_by", {"tags.x"}}}, "cannot order by"},
+           {{{"order_by", {"name sideways"}}}, "not ASC or DESC"},
+           {{{"view_type", "SOME"}}, "view_type"},
+           {{{"max_results", 0}}, "max_results"},
+           {{{"page_token", "abc"}}, "page_token"}}) {
+    auto r = post("experiments/search", body, admin);
+    ASSERT_FALSE(r) << body.dump();
+    EXPECT_EQ(r.error().code, ErrorCode::invalid);
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << body.dump() << ": " << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace frugal::server

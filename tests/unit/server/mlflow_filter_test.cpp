@@ -35,6 +35,17 @@ TEST(MlflowFilter, AcceptsMlflowsPrefixSpellingsAndLikeOperators) {
   EXPECT_EQ((*clauses)[2].op, ">=");
 }
 
+TEST(MlflowFilter, ABareNameIsAnAttributeAsInMlflow) {
+  auto clauses = parse_filter("name LIKE 'bert%' AND creation_time > 0");
+  ASSERT_TRUE(clauses) << clauses.error().message;
+  ASSERT_EQ(clauses->size(), 2u);
+  EXPECT_EQ((*clauses)[0].kind, FilterKind::attributes);
+  EXPECT_EQ((*clauses)[0].key, "name");
+  EXPECT_EQ((*clauses)[0].text, "bert%");
+  EXPECT_EQ((*clauses)[1].key, "creation_time");
+  EXPECT_EQ((*clauses)[1].number, 0.0);
+}
+
 TEST(MlflowFilter, AnEmptyFilterMatchesEverything) {
   auto clauses = parse_filter("   ");
   ASSERT_TRUE(clauses);
@@ -46,7 +57,6 @@ TEST(MlflowFilter, RefusesWhatMlflowRefusesSayingWhere) {
     const char* filter;
     const char* says;
   } cases[] = {
-      {"loss < 1", "needs a prefix"},
       {"metrics.loss < 'low'", "compares with a number"},
       {"metrics.loss < 1 OR metrics.acc > 0.9", "expected AND"},
       {"colour.x = 'red'", "unknown prefix"},
