@@ -58,7 +58,7 @@ std::vector<std::string> known_formats() {
 Result<ImportResult> import_bill(store::Store& store, const std::string& path, const ImportOptions& options,
                                  TimePoint now) {
   ImportResult result;
-  result.file = path;
+  result.file = options.source.empty() ? path : options.source;
   CsvReader reader = FRUGAL_TRY(CsvReader::open(path));
   Sha256 hash;
   reader.observe_bytes([&hash](std::string_view bytes) { hash.update(bytes); });
@@ -73,11 +73,13 @@ Result<ImportResult> import_bill(store::Store& store, const std::string& path, c
 
   auto imports_before = FRUGAL_TRY(live_imports_by_hash(store));
   auto imported = store.transaction([&]() -> Result<void> {
-    std::vector<store::Value> meta = {path, std::string(), result.format, format_utc(now)};
+    std::vector<store::Value> meta = {result.file, std::string(), result.format, format_utc(now), options.source_etag};
     auto inserted = FRUGAL_TRY(store.query(
-        "INSERT INTO imports (file, file_sha256, format, imported_at, rows) VALUES (?, ?, ?, ?, 0) RETURNING id", meta));
+        "INSERT INTO imports (file, file_sha256, format, imported_at, rows, source_etag) VALUES (?, ?, ?, ?, 0, ?) "
+        "RETURNING id",
+        meta));
     result.import_id = store::as_int(inserted.rows.at(0).at(0));
-    auto writer = FRUGAL_TRY(ChargeWriter::open(store, result.import_id));
+    auto writer = FRUGAL_TRY(ChargeWriter::open(store, result.import_id, options.keep_imports));
     // Two threads: this one owns the store and inserts; the parser reads, maps and converts the next
     // rows meanwhile (both halves cost about the same, so an import takes about half as long).
     BatchQueue queue(k_batches_in_flight);
@@ -115,13 +117,13 @@ Result<ImportResult> import_bill(store::Store& store, const std::string& path, c
           continue;
         }
         if (batch->rows.size() == k_batch_rows) {
-          bytes_read = reader.bytes_read();
+          bytes_read = reader.stored_bytes_read();
           queue.push(std::move(batch));
           batch = queue.take_empty();
         }
       }
       if (!batch->rows.empty()) queue.push(std::move(batch));
-      bytes_read = reader.bytes_read();
+      bytes_read = reader.stored_bytes_read();
       queue.close();
     });
     Result<void> stored;

@@ -9,6 +9,7 @@
 // count, and the same file twice is recognised by its hash and changes nothing.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,8 +25,15 @@ enum class SkipBadRows { no, yes };
 struct ImportOptions {
   std::string format;                     // "" = detect from the header; else focus, aws_cur, aws_cur2, azure, gcp, oci
   SkipBadRows skip_bad_rows = SkipBadRows::no;
-  // Called now and then with (bytes read, rows stored), for a progress line.
+  // Called now and then with (bytes of the file as stored read, rows stored), for a progress line.
   std::function<void(std::size_t, std::size_t)> on_progress;
+  // What imports.file records: "" = the path. An S3 walk imports a download and records its URL.
+  std::string source;
+  // The S3 object's ETag (imports.source_etag), so that a later walk knows it unchanged.
+  std::string source_etag;
+  // Earlier imports whose rows this one keeps though they state the same periods: the other
+  // files of the same export version (a period's rows are split over several files).
+  std::vector<std::int64_t> keep_imports;
 };
 
 struct CurrencyTotals {
@@ -55,6 +63,77 @@ Result<ImportResult> import_bill(store::Store& store, const std::string& path, c
 
 // The formats import_bill knows, for messages and --format.
 std::vector<std::string> known_formats();
+
+// ---- Export trees: a folder or an S3 prefix (frugal bill import DIR | s3://bucket/prefix/) ------
+//
+// import_export walks what a cloud delivers (AWS CUR 1.0, AWS Data Exports for CUR 2.0 and FOCUS,
+// Azure cost exports: the layouts in export_layout.h), takes the newest version of each billing
+// period, and imports each of its files with import_bill, one transaction per file, only when new
+// or changed: a local file is known by the SHA-256 of its bytes as stored (compressed, when it
+// is), an S3 object by its ETag. The files of one version keep each other's rows and together
+// replace the period's rows of earlier versions. Idempotent; a walk killed half-way left only
+// whole files behind, and running it again imports the rest.
+
+struct ExportObject {
+  std::string key;          // relative to the root, '/'-separated
+  std::uint64_t bytes = 0;  // as stored
+  std::string modified;     // UTC, when known ("" otherwise): orders versions no manifest orders
+};
+
+// What recognises an object as stored: one of the two.
+struct ExportFingerprint {
+  std::string sha256;  // a local file's bytes
+  std::string etag;    // an S3 object's ETag
+  std::uint64_t bytes = 0;  // its size as stored, when the listing did not say (0: as listed)
+};
+
+// Where the tree lies. Not thread-safe.
+class ExportSource {
+ public:
+  virtual ~ExportSource() = default;
+  virtual Result<std::vector<ExportObject>> list() = 0;            // every object under the root
+  virtual Result<std::string> read_text(const std::string& key) = 0;  // a manifest, whole
+  virtual std::string name_of(const std::string& key) const = 0;      // what imports.file records
+  virtual Result<ExportFingerprint> fingerprint(const ExportObject& object) = 0;
+  // A local file with the object's bytes for import_bill (the file itself, or a download), and
+  // that file handed back once imported.
+  virtual Result<std::string> fetch(const ExportObject& object) = 0;
+  virtual void release(const std::string& local_path) { (void)local_path; }
+};
+
+// A local folder; file names are recorded as DIR/KEY.
+std::unique_ptr<ExportSource> folder_source(const std::string& dir);
+
+struct ExportFileResult {
+  enum class Outcome { imported, unchanged };
+  std::string file;  // as recorded
+  Outcome outcome = Outcome::imported;
+  ImportResult import;  // when imported
+  std::int64_t unchanged_as = 0;  // when unchanged: the import that holds it
+};
+
+struct ExportImportResult {
+  std::vector<std::string> versions;    // each (export, period) version taken, described
+  std::vector<ExportFileResult> files;  // in the order walked
+  std::vector<std::string> superseded;  // data files not imported: older versions, no current manifest
+  std::vector<std::string> missing;     // files a current manifest lists that are not there (not imported)
+};
+
+// Where a walk is, before each file it imports (not for unchanged ones).
+struct ExportProgress {
+  std::size_t file_number = 0, files = 0;  // 1-based, of those to import
+  std::uint64_t bytes_before = 0, bytes_total = 0;  // as stored, of those to import
+  std::string file;
+  std::uint64_t bytes = 0;
+};
+
+struct ExportImportOptions {
+  ImportOptions import;  // format, skip_bad_rows, and on_progress within each file
+  std::function<void(const ExportProgress&)> on_file;
+};
+
+Result<ExportImportResult> import_export(store::Store& store, ExportSource& source, const ExportImportOptions& options,
+                                         TimePoint now);
 
 struct ImportRecord {
   std::int64_t id = 0;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "billing/bill_values.h"
 #include "billing/charge_dimensions.h"
@@ -40,8 +41,9 @@ void add(CostSums& into, const Money& billed, const Money& effective, const Mone
 
 }  // namespace
 
-Result<std::unique_ptr<ChargeWriter>> ChargeWriter::open(store::Store& store, std::int64_t import_id) {
-  std::unique_ptr<ChargeWriter> w(new ChargeWriter(store, import_id));
+Result<std::unique_ptr<ChargeWriter>> ChargeWriter::open(store::Store& store, std::int64_t import_id,
+                                                        std::vector<std::int64_t> keep) {
+  std::unique_ptr<ChargeWriter> w(new ChargeWriter(store, import_id, std::move(keep)));
   w->m_mapping = FRUGAL_TRY(TagMapping::load(store));
   w->m_insert = FRUGAL_TRY(store.prepare(insert_sql()));
   return w;
@@ -51,10 +53,11 @@ Result<void> ChargeWriter::replace_period(const std::string& provider, const std
                                           const std::string& period) {
   // Earlier imports that carried this period (import_totals) narrow the rows through charges_import.
   std::vector<store::Value> key = {provider, account, period, provider, account, period, m_import_id};
-  constexpr std::string_view where =
+  std::string where =
       "import_id IN (SELECT import_id FROM import_totals WHERE provider_name = ? AND billing_account_id = ? AND "
       "billing_period_start = ?) AND provider_name = ? AND billing_account_id = ? AND billing_period_start = ? "
       "AND import_id != ?";
+  if (!m_keep.empty()) where += fmt::format(" AND import_id NOT IN ({})", fmt::join(m_keep, ", "));
   // Take the replaced rows' share out of the rollups before they go.
   for (std::size_t d = 0; d < k_rollup_dimensions.size(); ++d) {
     std::string sql = fmt::format(

@@ -78,7 +78,10 @@ inline constexpr std::size_t k_params_per_row = 2 + k_field_count + 4 + 5;
 
 class ChargeWriter {
  public:
-  static Result<std::unique_ptr<ChargeWriter>> open(store::Store& store, std::int64_t import_id);
+  // `keep`: earlier imports whose rows this one must not replace (the other files of the same
+  // export version: together they state a period).
+  static Result<std::unique_ptr<ChargeWriter>> open(store::Store& store, std::int64_t import_id,
+                                                    std::vector<std::int64_t> keep = {});
 
   // Validates and converts `row` into `batch`, and counts it in the totals and rollups. Errors name
   // the column ("column BilledCost: ..."); a row that fails adds nothing. May run on another thread
@@ -101,13 +104,15 @@ class ChargeWriter {
   const std::map<TotalsKey, CostSums>& totals() const { return m_totals; }
 
  private:
-  ChargeWriter(store::Store& store, std::int64_t import_id) : m_store(store), m_import_id(import_id) {}
+  ChargeWriter(store::Store& store, std::int64_t import_id, std::vector<std::int64_t> keep)
+      : m_store(store), m_import_id(import_id), m_keep(std::move(keep)) {}
   Result<void> replace_period(const std::string& provider, const std::string& account, const std::string& period);
   void add_rollups(std::string_view day, const std::array<std::string_view, 9>& keys, std::string_view currency,
                    const Money& billed, const Money& effective, const Money& list, std::int64_t rows);
 
   store::Store& m_store;
   std::int64_t m_import_id;
+  std::vector<std::int64_t> m_keep;
   TagMapping m_mapping;
   std::unique_ptr<store::Statement> m_insert;
   std::int64_t m_rows = 0;

@@ -8,6 +8,7 @@
 
 #include "billing/billing.h"
 #include "cli/context.h"
+#include "cli/s3_export_source.h"
 
 namespace frugal::cli {
 
@@ -23,46 +24,124 @@ struct BillFlags {
   std::string by = "service", metric = "billed", since = "30d", until;
 };
 
-// "rows, MB/s, ETA" on a terminal, rewritten in place.
-std::function<void(std::size_t, std::size_t)> progress_line(const std::string& file) {
-  if (!isatty(STDERR_FILENO)) return {};
-  std::error_code ec;
-  double total = static_cast<double>(std::filesystem::file_size(file, ec));
-  auto start = std::chrono::steady_clock::now();
-  return [total, start](std::size_t bytes, std::size_t rows) {
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+// "rows, MB/s, ETA" on a terminal, rewritten in place at most four times a second; nothing
+// when stderr is no terminal. A walk's line counts the whole walk: its files' bytes as stored.
+class ProgressLine {
+ public:
+  ProgressLine() : m_on(isatty(STDERR_FILENO) != 0), m_start(std::chrono::steady_clock::now()) {}
+  bool on() const { return m_on; }
+  // Before each file: where it starts within the whole, and the whole.
+  void file(std::string label, std::uint64_t bytes_before, std::uint64_t bytes_total) {
+    m_label = std::move(label);
+    m_bytes_before = bytes_before;
+    m_total = bytes_total;
+    m_rows_before = m_rows;
+  }
+  std::function<void(std::size_t, std::size_t)> callback() {
+    if (!m_on) return {};
+    return [this](std::size_t bytes, std::size_t rows) { show(m_bytes_before + bytes, m_rows_before + rows); };
+  }
+  void clear() {
+    if (m_shown) fmt::print(stderr, "\r\033[K");
+    m_shown = false;
+  }
+
+ private:
+  void show(std::uint64_t bytes, std::uint64_t rows) {
+    m_rows = rows;
+    auto now = std::chrono::steady_clock::now();
+    if (m_shown && now - m_last < std::chrono::milliseconds(250)) return;
+    m_last = now;
+    m_shown = true;
+    double seconds = std::chrono::duration<double>(now - m_start).count();
     double rate = seconds > 0 ? static_cast<double>(bytes) / seconds : 0;
-    double eta = rate > 0 && total > 0 ? (total - static_cast<double>(bytes)) / rate : 0;
-    fmt::print(stderr, "\r{} rows, {:.1f} MB/s, {:.0f}% , ETA {:.0f}s   ", rows, rate / 1e6,
+    double total = static_cast<double>(m_total);
+    double eta = rate > 0 && total > 0 ? std::max(0.0, total - static_cast<double>(bytes)) / rate : 0;
+    fmt::print(stderr, "\r\033[K{}{} rows, {:.1f} MB/s, {:.0f}%, ETA {:.0f}s", m_label, rows, rate / 1e6,
                total > 0 ? 100.0 * static_cast<double>(bytes) / total : 0.0, eta);
-  };
+  }
+  bool m_on;
+  bool m_shown = false;
+  std::chrono::steady_clock::time_point m_start, m_last;
+  std::string m_label;
+  std::uint64_t m_bytes_before = 0, m_total = 0, m_rows_before = 0, m_rows = 0;
+};
+
+void print_import(const std::string& file, const billing::ImportResult& r) {
+  for (const auto& line : r.skipped) fmt::print(stderr, "frugal: skipped {}\n", line);
+  fmt::print("{}: format {}, {} rows{}{}, import {}\n", file, r.format, r.rows,
+             r.replaced_rows ? fmt::format(", replacing {} earlier rows of the same periods", r.replaced_rows) : "",
+             r.skipped.empty() ? "" : fmt::format(", {} bad rows skipped", r.skipped.size()), r.import_id);
+  for (const auto& t : r.totals)
+    fmt::print("  {} {} {}: {} rows, billed {} {}, effective {}, list {}\n", t.provider,
+               t.billing_account_id.empty() ? "-" : t.billing_account_id, t.billing_period_start.substr(0, 10), t.rows,
+               t.billed.to_string(2), t.currency, t.effective.to_string(2), t.list.to_string(2));
+}
+
+billing::ImportOptions import_options(const BillFlags& f) {
+  billing::ImportOptions options;
+  options.format = f.format;
+  options.skip_bad_rows = f.skip_bad_rows ? billing::SkipBadRows::yes : billing::SkipBadRows::no;
+  return options;
+}
+
+// A folder or an S3 prefix: the export's newest versions, only what is new or changed.
+Result<bool> import_tree(Context& ctx, store::Store& store, const BillFlags& f, const std::string& where) {
+  std::unique_ptr<billing::ExportSource> source;
+  if (where.starts_with("s3://")) source = FRUGAL_TRY(s3_export_source(where));
+  else source = billing::folder_source(where);
+  ProgressLine progress;
+  billing::ExportImportOptions options;
+  options.import = import_options(f);
+  options.import.on_progress = progress.callback();
+  if (progress.on())
+    options.on_file = [&](const billing::ExportProgress& p) {
+      progress.file(fmt::format("file {}/{}: ", p.file_number, p.files), p.bytes_before, p.bytes_total);
+    };
+  auto walked = billing::import_export(store, *source, options, ctx.clock.now());
+  progress.clear();
+  if (!walked) return std::unexpected(walked.error());
+  std::size_t imported = 0, unchanged = 0;
+  for (const auto& file : walked->files) {
+    if (file.outcome == billing::ExportFileResult::Outcome::unchanged) {
+      ++unchanged;
+      continue;
+    }
+    ++imported;
+    print_import(file.file, file.import);
+  }
+  fmt::print("{}: {} billing periods (their newest versions), {} files imported, {} unchanged{}\n", where,
+             walked->versions.size(),
+             imported, unchanged,
+             walked->superseded.empty() ? "" : fmt::format(", {} files of older versions left out", walked->superseded.size()));
+  for (const auto& line : walked->missing) fmt::print(stderr, "frugal: {}: not imported: {}\n", where, line);
+  return walked->missing.empty();
 }
 
 Result<int> import(Context& ctx, const BillFlags& f) {
   auto store = ctx.open_store(store::Access::read_write);
   if (!store) return std::unexpected(store.error());
+  bool complete = true;
   for (const auto& file : f.files) {
-    billing::ImportOptions options;
-    options.format = f.format;
-    options.skip_bad_rows = f.skip_bad_rows ? billing::SkipBadRows::yes : billing::SkipBadRows::no;
-    options.on_progress = progress_line(file);
+    std::error_code ec;
+    if (file.starts_with("s3://") || std::filesystem::is_directory(file, ec)) {
+      complete = FRUGAL_TRY(import_tree(ctx, **store, f, file)) && complete;
+      continue;
+    }
+    billing::ImportOptions options = import_options(f);
+    ProgressLine progress;
+    progress.file("", 0, std::filesystem::file_size(file, ec));
+    options.on_progress = progress.callback();
     auto r = billing::import_bill(**store, file, options, ctx.clock.now());
-    if (options.on_progress) fmt::print(stderr, "\r\033[K");
+    progress.clear();
     if (!r) return std::unexpected(r.error());
     if (r->already_imported_as) {
       fmt::print("{}: already imported (import {}); nothing changed\n", file, r->already_imported_as);
       continue;
     }
-    for (const auto& line : r->skipped) fmt::print(stderr, "frugal: skipped {}\n", line);
-    fmt::print("{}: format {}, {} rows{}{}, import {}\n", file, r->format, r->rows,
-               r->replaced_rows ? fmt::format(", replacing {} earlier rows of the same periods", r->replaced_rows) : "",
-               r->skipped.empty() ? "" : fmt::format(", {} bad rows skipped", r->skipped.size()), r->import_id);
-    for (const auto& t : r->totals)
-      fmt::print("  {} {} {}: {} rows, billed {} {}, effective {}, list {}\n", t.provider,
-                 t.billing_account_id.empty() ? "-" : t.billing_account_id, t.billing_period_start.substr(0, 10), t.rows,
-                 t.billed.to_string(2), t.currency, t.effective.to_string(2), t.list.to_string(2));
+    print_import(file, *r);
   }
-  return k_exit_ok;
+  return complete ? k_exit_ok : k_exit_failure;
 }
 
 Result<int> imports(Context& ctx) {
@@ -111,8 +190,15 @@ void add_bill_command(CLI::App& app, Context& ctx) {
   auto flags = std::make_shared<BillFlags>();
   auto* bill = app.add_subcommand("bill", "cloud bills: import FOCUS, AWS CUR, Azure, GCP and OCI exports");
   bill->require_subcommand(1);
-  auto* import_cmd = bill->add_subcommand("import", "import bill files (CSV); the format is detected from the header");
-  import_cmd->add_option("files", flags->files, "bill files")->required()->check(CLI::ExistingFile);
+  auto* import_cmd = bill->add_subcommand(
+      "import", "import bill files (CSV, .csv.gz, .csv.zst; the format is detected from the header), or walk an export "
+                "folder or s3://bucket/prefix/ (AWS CUR 1.0, Data Exports, Azure exports) importing what is new or changed");
+  import_cmd->add_option("files", flags->files, "bill files, export folders or s3:// prefixes")
+      ->required()
+      ->check([](const std::string& v) -> std::string {
+        if (v.starts_with("s3://") || std::filesystem::exists(v)) return "";
+        return "no such file or folder: " + v;
+      });
   import_cmd->add_option("--format", flags->format, "force a format: " + fmt::format("{}", fmt::join(billing::known_formats(), ", ")));
   import_cmd->add_flag("--skip-bad-rows", flags->skip_bad_rows, "import the good rows and report each bad one");
   import_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return import(ctx, *flags); }; });
