@@ -119,8 +119,8 @@ struct Quota {
 };
 
 // Creates the quota for (scope, name, period), or changes the limits given and keeps the other.
-// REQUIRES: a limit or gpu_hours.
-Result<void> set_quota(store::Store& store, const Quota& quota, TimePoint now);
+// Returns the quota as stored now (both limits, the one kept included). REQUIRES: a limit or gpu_hours.
+Result<Quota> set_quota(store::Store& store, const Quota& quota, TimePoint now);
 // Removes it; not_found when there was none.
 Result<void> remove_quota(store::Store& store, Scope scope, const std::string& name, Period period);
 

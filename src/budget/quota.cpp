@@ -115,7 +115,7 @@ std::pair<TimePoint, TimePoint> period_bounds(Period period, TimePoint t) {
   return {t, t};
 }
 
-Result<void> set_quota(store::Store& store, const Quota& quota, TimePoint now) {
+Result<Quota> set_quota(store::Store& store, const Quota& quota, TimePoint now) {
   if (quota.name.empty()) return fail(ErrorCode::invalid, "quota: a team, user or project name is required");
   if (!quota.limit && !quota.gpu_hours)
     return fail(ErrorCode::invalid, "quota: give a money limit (--monthly-usd ...) or a GPU-hour limit");
@@ -127,7 +127,8 @@ Result<void> set_quota(store::Store& store, const Quota& quota, TimePoint now) {
       std::string(scope_name(quota.scope)), quota.name, std::string(period_name(quota.period)),
       quota.limit ? store::Value{quota.limit->nanos()} : store::Value{},
       quota.gpu_hours ? store::Value{*quota.gpu_hours} : store::Value{}, format_utc(now)};
-  return store.transaction([&]() -> Result<void> {
+  Quota stored = quota;
+  FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
     FRUGAL_CHECK(store.execute(
         "INSERT INTO quotas (scope, name, period, limit_usd_nanos, limit_gpu_hours, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, name, period) DO UPDATE SET "
@@ -135,8 +136,16 @@ Result<void> set_quota(store::Store& store, const Quota& quota, TimePoint now) {
         "limit_gpu_hours = coalesce(excluded.limit_gpu_hours, quotas.limit_gpu_hours), "
         "updated_at = excluded.updated_at",
         params));
+    std::vector<store::Value> key(params.begin(), params.begin() + 3);
+    auto now_stored = FRUGAL_TRY(store.query(
+        "SELECT limit_usd_nanos, limit_gpu_hours FROM quotas WHERE scope = ? AND name = ? AND period = ?", key));
+    if (now_stored.rows.empty()) return fail(ErrorCode::io, "quota: not found right after it was written");
+    const auto& r = now_stored.rows[0];
+    stored.limit = store::is_null(r[0]) ? std::nullopt : std::optional<Money>(Money::from_nanos(store::as_int(r[0])));
+    stored.gpu_hours = store::is_null(r[1]) ? std::nullopt : std::optional<double>(store::as_double(r[1]));
     return {};
-  });
+  }));
+  return stored;
 }
 
 Result<void> remove_quota(store::Store& store, Scope scope, const std::string& name, Period period) {

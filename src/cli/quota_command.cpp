@@ -51,10 +51,14 @@ Result<int> set(Context& ctx, const QuotaFlags& f) {
   auto store = ctx.open_store(store::Access::read_write);
   if (!store) return std::unexpected(store.error());
   for (const auto& q : quotas) {
-    if (auto ok = budget::set_quota(**store, q, ctx.clock.now()); !ok) return std::unexpected(ok.error());
-    fmt::print("{} quota for {} {}: {}{}\n", budget::period_name(q.period), budget::scope_name(q.scope), q.name,
-               q.limit ? "$" + q.limit->to_string(2) : std::string("no money limit"),
-               q.gpu_hours ? fmt::format(", {} GPU-hours", *q.gpu_hours) : std::string(", no GPU-hour limit"));
+    // What is stored now: a limit not given keeps its old value, and the line says so.
+    auto stored = budget::set_quota(**store, q, ctx.clock.now());
+    if (!stored) return std::unexpected(stored.error());
+    auto kept = [](bool given) { return given ? "" : " (kept)"; };
+    fmt::print("{} quota for {} {}: {}{}, {}{}\n", budget::period_name(q.period), budget::scope_name(q.scope), q.name,
+               stored->limit ? "$" + stored->limit->to_string(2) : std::string("no money limit"), stored->limit ? kept(q.limit.has_value()) : "",
+               stored->gpu_hours ? fmt::format("{} GPU-hours", *stored->gpu_hours) : std::string("no GPU-hour limit"),
+               stored->gpu_hours ? kept(q.gpu_hours.has_value()) : "");
   }
   return k_exit_ok;
 }

@@ -144,8 +144,16 @@ Result<Reply> set_quota(Call& call) {
   if (q.gpu_hours && !(*q.gpu_hours > 0 && std::isfinite(*q.gpu_hours)))
     return fail(ErrorCode::invalid, "field 'limit_gpu_hours': expected a positive number of GPU-hours such as 100");
   if (!q.limit && !q.gpu_hours) return fail(ErrorCode::invalid, "give 'limit_usd' or 'limit_gpu_hours'");
-  FRUGAL_CHECK(call.write([&](store::Store& s) { return budget::set_quota(s, q, call.now); }));
-  return Reply{200, {{"scope", budget::scope_name(q.scope)}, {"name", q.name}, {"period", budget::period_name(q.period)}}};
+  budget::Quota stored = q;
+  FRUGAL_CHECK(call.write([&](store::Store& s) -> Result<void> {
+    stored = FRUGAL_TRY(budget::set_quota(s, q, call.now));
+    return {};
+  }));
+  json reply = {{"scope", budget::scope_name(q.scope)}, {"name", q.name}, {"period", budget::period_name(q.period)},
+                {"limit_usd", nullptr}, {"limit_gpu_hours", nullptr}};
+  if (stored.limit) reply["limit_usd"] = stored.limit->to_string(2);
+  if (stored.gpu_hours) reply["limit_gpu_hours"] = *stored.gpu_hours;
+  return Reply{200, reply};
 }
 
 Result<Reply> remove_quota(Call& call) {

@@ -22,6 +22,9 @@ expect_eq "$STATUS" 0 "allowed over quota"
 expect_contains "$ERR" "running over quota" "warning printed"
 expect_eq "$(sql "SELECT count(*) FROM runs WHERE over_quota = 1")" "1" "over-quota run recorded as such"
 
+# Setting one limit keeps the other, and the line says what is stored now, not what was typed.
+run_status "$FRUGAL" quota set --team vision --monthly-usd 5000
+expect_eq "$OUT" "monthly quota for team vision: \$5000.00, 300 GPU-hours (kept)" "quota set names the limit it kept"
 run_status "$FRUGAL" quota set --team vision
 expect_eq "$STATUS" 2 "quota set without a limit is a usage error"
 run_status "$FRUGAL" quota set --team vision --monthly-usd -5

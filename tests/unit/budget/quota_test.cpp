@@ -20,6 +20,15 @@ class QuotaTest : public ::testing::Test {
   std::unique_ptr<store::Store> m_store;
 };
 
+TEST_F(QuotaTest, SettingOneLimitKeepsTheOtherAndReturnsBoth) {
+  ASSERT_TRUE(set_quota(*m_store, {Scope::team, "vision", Period::monthly, std::nullopt, 300.0}, now()));
+  auto stored = set_quota(*m_store, {Scope::team, "vision", Period::monthly, *Money::parse("5000"), std::nullopt}, now());
+  ASSERT_TRUE(stored) << stored.error().message;
+  ASSERT_TRUE(stored->limit && stored->gpu_hours);
+  EXPECT_EQ(stored->limit->to_string(2), "5000.00");
+  EXPECT_EQ(*stored->gpu_hours, 300.0);
+}
+
 TEST_F(QuotaTest, TeamUnderItsMonthlyLimitMayRun) {
   ASSERT_TRUE(set_quota(*m_store, {Scope::team, "vision", Period::monthly, *Money::parse("10"), std::nullopt}, now()));
   insert(*m_store, {.team = "vision", .cost_nanos = 9'999'999'999});
