@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "server/lenient_json.h"
+#include "server/openapi.h"
 #include "server/routes.h"
 #include "util/strings.h"
 
@@ -170,41 +171,6 @@ json value_json(const store::Value& v) {
   return store::as_text(v);
 }
 
-json openapi_document(const std::vector<Route>& routes) {
-  json paths = json::object();
-  for (const auto& r : routes) {
-    std::string method = r.method;
-    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    json op = {{"summary", r.summary},
-               {"x-frugal-access", r.access == Access::open     ? "open"
-                                   : r.access == Access::any    ? "any"
-                                   : r.access == Access::agent  ? "agent"
-                                   : r.access == Access::member ? "member"
-                                                                : "admin"},
-               {"responses",
-                {{"200", {{"description", "success"}}},
-                 {"400", {{"description", "bad input: {error_code, message} naming the field"}}},
-                 {"401", {{"description", "no valid token"}}},
-                 {"403", {{"description", "the token's role or team does not allow it"}}}}}};
-    if (r.access != Access::open)
-      op["security"] = json::array({json{{r.auth_header == "authorization" ? "bearer" : "apiKey", json::array()}}});
-    json parameters = json::array();
-    for (std::size_t at = r.path.find('{'); at != std::string::npos; at = r.path.find('{', at + 1)) {
-      auto end = r.path.find('}', at);
-      parameters.push_back({{"name", r.path.substr(at + 1, end - at - 1)}, {"in", "path"}, {"required", true},
-                            {"schema", {{"type", "string"}}}});
-    }
-    if (!parameters.empty()) op["parameters"] = parameters;
-    paths[r.path][method] = op;
-  }
-  return {{"openapi", "3.0.3"},
-          {"info", {{"title", "Frugal"}, {"version", "0.1.0"},
-                    {"description", "What every ML job costs: runs, metrics, leaderboards, and MLflow-compatible ingest."}}},
-          {"paths", paths},
-          {"components",
-           {{"securitySchemes",
-             {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
-              {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "x-api-key"}}}}}}}};
-}
+json openapi_document(const std::vector<Route>& routes) { return openapi_spec(routes); }
 
 }  // namespace frugal::server
