@@ -152,22 +152,25 @@ Result<ImportResult> import_bill(store::Store& store, const std::string& path, c
     auto totals_insert = FRUGAL_TRY(store.prepare(
         "INSERT INTO import_totals (import_id, provider_name, billing_account_id, billing_period_start, billing_currency, "
         "rows, billed_cost_nanos, billed_cost_attos, effective_cost_nanos, effective_cost_attos, list_cost_nanos, "
-        "list_cost_attos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "list_cost_attos, billed_cost_sub_attos, effective_cost_sub_attos, list_cost_sub_attos) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const auto& [key, sums] : writer->totals()) {
       const auto& [provider, account, period, currency] = key;
       std::vector<store::Value> p = {result.import_id, provider, account, period, currency, sums.rows,
                                      sums.billed.nanos(), sums.billed.sub_nano_attos(), sums.effective.nanos(),
-                                     sums.effective.sub_nano_attos(), sums.list.nanos(), sums.list.sub_nano_attos()};
+                                     sums.effective.sub_nano_attos(), sums.list.nanos(), sums.list.sub_nano_attos(),
+                                     sums.billed.sub_attos(), sums.effective.sub_attos(), sums.list.sub_attos()};
       FRUGAL_CHECK(totals_insert->execute(p));
       result.totals.push_back({provider, account, period, currency, sums.rows, sums.billed, sums.effective, sums.list});
       billed_total += sums.billed;
     }
     std::vector<store::Value> done = {result.rows, result.rows, static_cast<std::int64_t>(result.skipped.size()),
                                       writer->earliest_period(), writer->latest_period_end(), result.replaced_rows,
-                                      billed_total.nanos(), billed_total.sub_nano_attos(), result.import_id};
+                                      billed_total.nanos(), billed_total.sub_nano_attos(), billed_total.sub_attos(),
+                                      result.import_id};
     FRUGAL_CHECK(store.execute(
         "UPDATE imports SET rows = ?, live_rows = ?, skipped_rows = ?, billing_period_start = ?, billing_period_end = ?, "
-        "replaced_rows = ?, billed_cost_nanos = ?, billed_cost_attos = ? WHERE id = ?",
+        "replaced_rows = ?, billed_cost_nanos = ?, billed_cost_attos = ?, billed_cost_sub_attos = ? WHERE id = ?",
         done));
     return {};
   });

@@ -15,8 +15,8 @@ std::string insert_sql() {
   std::string marks = "?, ?";
   for (const auto& s : field_specs()) {
     if (s.kind == FieldKind::money) {
-      columns += fmt::format(", {0}_nanos, {0}_attos", s.column);
-      marks += ", ?, ?";
+      columns += fmt::format(", {0}_nanos, {0}_attos, {0}_sub_attos", s.column);
+      marks += ", ?, ?, ?";
     } else {
       columns += fmt::format(", {}", s.column);
       marks += ", ?";
@@ -63,15 +63,16 @@ Result<void> ChargeWriter::replace_period(const std::string& provider, const std
     std::string sql = fmt::format(
         "SELECT substr(charge_period_start, 1, 10), {}, billing_currency, count(*), sum(billed_cost_nanos), "
         "sum(billed_cost_attos), sum(effective_cost_nanos), sum(effective_cost_attos), sum(list_cost_nanos), "
-        "sum(list_cost_attos) FROM charges WHERE {} GROUP BY 1, 2, 3",
+        "sum(list_cost_attos), sum(billed_cost_sub_attos), sum(effective_cost_sub_attos), sum(list_cost_sub_attos) "
+        "FROM charges WHERE {} GROUP BY 1, 2, 3",
         *dimension_expression(k_rollup_dimensions[d]), where);
     FRUGAL_CHECK(m_store.for_each_row(sql, key, [&](const store::Row& r) {
       std::string rollup_key = fmt::format("{}{}{}{}{}{}{}", k_rollup_dimensions[d], '\0', store::as_text(r[0]), '\0',
                                            store::as_text(r[1]), '\0', store::as_text(r[2]));
       CostSums& sums = m_rollups[rollup_key];
-      add(sums, -Money::from_nanos(store::as_int(r[4]), store::as_int(r[5])),
-          -Money::from_nanos(store::as_int(r[6]), store::as_int(r[7])),
-          -Money::from_nanos(store::as_int(r[8]), store::as_int(r[9])), -store::as_int(r[3]));
+      add(sums, -Money::from_nanos(store::as_int(r[4]), store::as_int(r[5]), store::as_int(r[10])),
+          -Money::from_nanos(store::as_int(r[6]), store::as_int(r[7]), store::as_int(r[11])),
+          -Money::from_nanos(store::as_int(r[8]), store::as_int(r[9]), store::as_int(r[12])), -store::as_int(r[3]));
       return true;
     }));
   }
@@ -162,9 +163,11 @@ Result<void> ChargeWriter::prepare(const ChargeRow& row, std::size_t source_line
         if (v.empty() && s.field == Field::contracted_cost) {
           null();
           null();
+          null();
         } else {
           integer(m.nanos());
           integer(m.sub_nano_attos());
+          integer(m.sub_attos());
         }
         break;
       }
@@ -304,22 +307,28 @@ Result<void> ChargeWriter::finish() {
   constexpr std::size_t k_rows_per_statement = 256;
   auto upsert_sql = [](std::size_t rows) {
     std::string values;
-    for (std::size_t i = 0; i < rows; ++i) values += i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    for (std::size_t i = 0; i < rows; ++i)
+      values += i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     return fmt::format(
         "INSERT INTO charge_rollups (dimension, day, key, billing_currency, rows, billed_cost_nanos, billed_cost_attos, "
-        "effective_cost_nanos, effective_cost_attos, list_cost_nanos, list_cost_attos) VALUES {} "
+        "effective_cost_nanos, effective_cost_attos, list_cost_nanos, list_cost_attos, billed_cost_sub_attos, "
+        "effective_cost_sub_attos, list_cost_sub_attos) VALUES {} "
         "ON CONFLICT (dimension, day, key, billing_currency) DO UPDATE SET rows = charge_rollups.rows + excluded.rows, "
         "billed_cost_nanos = charge_rollups.billed_cost_nanos + excluded.billed_cost_nanos, "
         "billed_cost_attos = charge_rollups.billed_cost_attos + excluded.billed_cost_attos, "
         "effective_cost_nanos = charge_rollups.effective_cost_nanos + excluded.effective_cost_nanos, "
         "effective_cost_attos = charge_rollups.effective_cost_attos + excluded.effective_cost_attos, "
         "list_cost_nanos = charge_rollups.list_cost_nanos + excluded.list_cost_nanos, "
-        "list_cost_attos = charge_rollups.list_cost_attos + excluded.list_cost_attos",
+        "list_cost_attos = charge_rollups.list_cost_attos + excluded.list_cost_attos, "
+        "billed_cost_sub_attos = charge_rollups.billed_cost_sub_attos + excluded.billed_cost_sub_attos, "
+        "effective_cost_sub_attos = charge_rollups.effective_cost_sub_attos + excluded.effective_cost_sub_attos, "
+        "list_cost_sub_attos = charge_rollups.list_cost_sub_attos + excluded.list_cost_sub_attos",
         values);
   };
   const std::string full_batch = upsert_sql(k_rows_per_statement);
   std::vector<store::Value> batch;
-  batch.reserve(k_rows_per_statement * 11);
+  constexpr std::size_t k_values_per_rollup = 14;
+  batch.reserve(k_rows_per_statement * k_values_per_rollup);
   for (const auto& [key, sums] : m_rollups) {
     std::size_t start = 0;
     for (std::size_t i = 0; i < 4; ++i) {
@@ -328,14 +337,15 @@ Result<void> ChargeWriter::finish() {
       start = end + 1;
     }
     for (std::int64_t v : {sums.rows, sums.billed.nanos(), sums.billed.sub_nano_attos(), sums.effective.nanos(),
-                           sums.effective.sub_nano_attos(), sums.list.nanos(), sums.list.sub_nano_attos()})
+                           sums.effective.sub_nano_attos(), sums.list.nanos(), sums.list.sub_nano_attos(),
+                           sums.billed.sub_attos(), sums.effective.sub_attos(), sums.list.sub_attos()})
       batch.emplace_back(v);
-    if (batch.size() == k_rows_per_statement * 11) {
+    if (batch.size() == k_rows_per_statement * k_values_per_rollup) {
       FRUGAL_CHECK(m_store.execute(full_batch, batch));
       batch.clear();
     }
   }
-  if (!batch.empty()) FRUGAL_CHECK(m_store.execute(upsert_sql(batch.size() / 11), batch));
+  if (!batch.empty()) FRUGAL_CHECK(m_store.execute(upsert_sql(batch.size() / k_values_per_rollup), batch));
   // Rollups emptied by a replacement would only clutter reads.
   FRUGAL_CHECK(m_store.execute("DELETE FROM charge_rollups WHERE rows = 0"));
   return {};

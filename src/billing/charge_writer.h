@@ -73,8 +73,8 @@ struct PreparedBatch {
   }
 };
 
-// import_id, source_line, the fields (money fields take two), and the five x_ columns.
-inline constexpr std::size_t k_params_per_row = 2 + k_field_count + 4 + 5;
+// import_id, source_line, the fields (the four money fields take three), and the five x_ columns.
+inline constexpr std::size_t k_params_per_row = 2 + k_field_count + 4 * 2 + 5;
 
 class ChargeWriter {
  public:

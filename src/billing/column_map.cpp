@@ -17,15 +17,20 @@ constexpr __int128 pow10(int n) {
 constexpr __int128 k_max_mantissa = pow10(19);
 constexpr __int128 k_max_attos = pow10(38);
 
-// `attos` as mantissa × 10^-scale with the trailing zeros removed, so that the digit count is the
-// value's own precision rather than Money's fixed 18 decimals.
-std::pair<__int128, int> shortest(__int128 attos) {
-  int scale = Money::k_max_decimals;
-  while (scale > 0 && attos != 0 && attos % 10 == 0) {
-    attos /= 10;
+// `m` as mantissa × 10^-scale with the trailing zeros removed, so that the digit count is the
+// value's own precision rather than Money's fixed 28 decimals.
+std::pair<__int128, int> shortest(const Money& m) {
+  __int128 v = m.attos();
+  int scale = Money::k_atto_decimals;
+  if (m.sub_attos() != 0 && v < k_max_mantissa && v > -k_max_mantissa) {
+    v = v * Money::k_subs_per_atto + m.sub_attos();
+    scale = Money::k_max_decimals;
+  }
+  while (scale > 0 && v != 0 && v % 10 == 0) {
+    v /= 10;
     --scale;
   }
-  return {attos, scale};
+  return {v, scale};
 }
 
 __int128 magnitude(__int128 v) { return v < 0 ? -v : v; }
@@ -91,8 +96,8 @@ Error Column::error(std::string_view what) const {
 }
 
 Result<Money> multiply_exact(const Money& a, const Money& b) {
-  auto [ma, sa] = shortest(a.attos());
-  auto [mb, sb] = shortest(b.attos());
+  auto [ma, sa] = shortest(a);
+  auto [mb, sb] = shortest(b);
   if (magnitude(ma) >= k_max_mantissa || magnitude(mb) >= k_max_mantissa)
     return fail(ErrorCode::invalid, fmt::format("{} × {} has too many significant digits to multiply exactly",
                                                 a.to_string(0), b.to_string(0)));
@@ -104,12 +109,12 @@ Result<Money> multiply_exact(const Money& a, const Money& b) {
     __int128 q = product / step, r = product % step;
     __int128 twice = magnitude(r) * 2;
     if (twice > step || (twice == step && q % 2 != 0)) q += product < 0 ? -1 : 1;
-    return Money::from_attos(q);
+    product = q;
+    scale = Money::k_max_decimals;
   }
-  __int128 up = pow10(Money::k_max_decimals - scale);
-  if (magnitude(product) > k_max_attos / up)
+  if (scale <= Money::k_atto_decimals && magnitude(product) > k_max_attos / pow10(Money::k_atto_decimals - scale))
     return fail(ErrorCode::invalid, fmt::format("{} × {} is out of range", a.to_string(0), b.to_string(0)));
-  return Money::from_attos(product * up);
+  return Money::from_scaled(product, scale);
 }
 
 }  // namespace frugal::billing

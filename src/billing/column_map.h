@@ -52,7 +52,7 @@ class Column {
   std::optional<std::size_t> m_index;
 };
 
-// a × b exactly, rounded half-even to Money's 18 decimals only where the product has more.
+// a × b exactly, rounded half-even to Money's 28 decimals only where the product has more.
 // Fails when either factor has more than 18 significant digits (the product could overflow).
 Result<Money> multiply_exact(const Money& a, const Money& b);
 

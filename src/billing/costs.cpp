@@ -53,7 +53,7 @@ Result<std::vector<CostLine>> costs(store::Store& store, const CostQuery& query)
     // Tags are free-form: no rollup can hold every key, so this reads the rows of the window.
     auto [tag, name] = tag_lookup(store, key);
     sql = fmt::format(
-        "SELECT coalesce({1}, ''), billing_currency, count(*), sum({0}_nanos), sum({0}_attos) "
+        "SELECT coalesce({1}, ''), billing_currency, count(*), sum({0}_nanos), sum({0}_attos), sum({0}_sub_attos) "
         "FROM charges WHERE charge_period_start >= ? AND charge_period_start < ? GROUP BY 1, 2",
         column, tag);
     params = {name, format_utc(query.since), format_utc(query.until)};
@@ -68,11 +68,11 @@ Result<std::vector<CostLine>> costs(store::Store& store, const CostQuery& query)
     TimePoint end_day = TimePoint{floor<days>(query.until)};
     if (end_day <= first_day) first_day = end_day = query.until;
     sql = fmt::format(
-        "SELECT key, currency, sum(rows), sum(nanos), sum(attos) FROM ("
-        "SELECT key, billing_currency AS currency, rows, {0}_nanos AS nanos, {0}_attos AS attos FROM charge_rollups "
-        "WHERE dimension = ? AND day >= ? AND day < ? "
+        "SELECT key, currency, sum(rows), sum(nanos), sum(attos), sum(sub_attos) FROM ("
+        "SELECT key, billing_currency AS currency, rows, {0}_nanos AS nanos, {0}_attos AS attos, "
+        "{0}_sub_attos AS sub_attos FROM charge_rollups WHERE dimension = ? AND day >= ? AND day < ? "
         "UNION ALL "
-        "SELECT {1}, billing_currency, 1, {0}_nanos, {0}_attos FROM charges "
+        "SELECT {1}, billing_currency, 1, {0}_nanos, {0}_attos, {0}_sub_attos FROM charges "
         "WHERE (charge_period_start >= ? AND charge_period_start < ?) OR (charge_period_start >= ? AND charge_period_start < ?)"
         ") AS recent GROUP BY key, currency",
         column, *expression);
@@ -86,7 +86,7 @@ Result<std::vector<CostLine>> costs(store::Store& store, const CostQuery& query)
     line.key = store::as_text(r[0]);
     line.currency = store::as_text(r[1]);
     line.rows = store::as_int(r[2]);
-    line.cost = Money::from_nanos(store::as_int(r[3]), store::as_int(r[4]));
+    line.cost = Money::from_nanos(store::as_int(r[3]), store::as_int(r[4]), store::as_int(r[5]));
     if (line.rows == 0) return true;
     currency_totals[line.currency] += line.cost;
     lines.push_back(std::move(line));
@@ -109,7 +109,7 @@ Result<std::vector<ImportRecord>> list_imports(store::Store& store) {
   FRUGAL_CHECK(store.for_each_row(
       "SELECT i.id, i.file, i.format, i.imported_at, coalesce(i.billing_period_start, ''), "
       "coalesce(i.billing_period_end, ''), i.rows, i.skipped_rows, i.replaced_rows, "
-      "i.live_rows, i.billed_cost_nanos, i.billed_cost_attos "
+      "i.live_rows, i.billed_cost_nanos, i.billed_cost_attos, i.billed_cost_sub_attos "
       "FROM imports i ORDER BY i.id",
       {}, [&](const store::Row& r) {
         ImportRecord rec;
@@ -123,7 +123,7 @@ Result<std::vector<ImportRecord>> list_imports(store::Store& store) {
         rec.skipped_rows = store::as_int(r[7]);
         rec.replaced_rows = store::as_int(r[8]);
         rec.live_rows = store::as_int(r[9]);
-        rec.billed = Money::from_nanos(store::as_int(r[10]), store::as_int(r[11]));
+        rec.billed = Money::from_nanos(store::as_int(r[10]), store::as_int(r[11]), store::as_int(r[12]));
         out.push_back(std::move(rec));
         return true;
       }));
@@ -144,7 +144,7 @@ Result<std::vector<DailyCost>> daily_costs(store::Store& store, const CostQuery&
     auto [tag, name] = tag_lookup(store, key);
     sql = fmt::format(
         "SELECT substr(charge_period_start, 1, 10), coalesce({1}, ''), billing_currency, sum({0}_nanos), "
-        "sum({0}_attos) FROM charges WHERE charge_period_start >= ? AND charge_period_start < ? GROUP BY 1, 2, 3 ORDER BY 1, 2",
+        "sum({0}_attos), sum({0}_sub_attos) FROM charges WHERE charge_period_start >= ? AND charge_period_start < ? GROUP BY 1, 2, 3 ORDER BY 1, 2",
         column, tag);
     params = {name, format_utc(query.since), format_utc(query.until)};
   } else {
@@ -152,7 +152,8 @@ Result<std::vector<DailyCost>> daily_costs(store::Store& store, const CostQuery&
       return fail(ErrorCode::invalid, fmt::format("by '{}': expected service, region, provider, account, team, project, "
                                                   "user, model, dataset or tag:KEY", query.by));
     // Whole days, from the rollups: a day is the unit of the chart.
-    sql = fmt::format("SELECT day, key, billing_currency, sum({0}_nanos), sum({0}_attos) FROM charge_rollups "
+    sql = fmt::format("SELECT day, key, billing_currency, sum({0}_nanos), sum({0}_attos), sum({0}_sub_attos) "
+                      "FROM charge_rollups "
                       "WHERE dimension = ? AND day >= ? AND day < ? GROUP BY 1, 2, 3 ORDER BY 1, 2",
                       column);
     params = {query.by, format_utc(query.since).substr(0, 10), format_utc(query.until).substr(0, 10)};
@@ -160,7 +161,7 @@ Result<std::vector<DailyCost>> daily_costs(store::Store& store, const CostQuery&
   std::vector<DailyCost> out;
   FRUGAL_CHECK(store.for_each_row(sql, params, [&](const store::Row& r) {
     out.push_back({store::as_text(r[0]), store::as_text(r[1]), store::as_text(r[2]),
-                   Money::from_nanos(store::as_int(r[3])) + Money::from_attos(store::as_int(r[4]))});
+                   Money::from_nanos(store::as_int(r[3]), store::as_int(r[4]), store::as_int(r[5]))});
     return true;
   }));
   return out;

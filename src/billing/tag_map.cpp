@@ -54,10 +54,12 @@ Result<std::int64_t> set_tag_map(store::Store& store, const TagMap& changes) {
       FRUGAL_CHECK(store.execute("DELETE FROM charge_rollups WHERE dimension = ?", d));
       FRUGAL_CHECK(store.execute(
           fmt::format("INSERT INTO charge_rollups (dimension, day, key, billing_currency, rows, billed_cost_nanos, "
-                      "billed_cost_attos, effective_cost_nanos, effective_cost_attos, list_cost_nanos, list_cost_attos) "
+                      "billed_cost_attos, effective_cost_nanos, effective_cost_attos, list_cost_nanos, list_cost_attos, "
+                      "billed_cost_sub_attos, effective_cost_sub_attos, list_cost_sub_attos) "
                       "SELECT ?, substr(charge_period_start, 1, 10), {}, billing_currency, count(*), sum(billed_cost_nanos), "
                       "sum(billed_cost_attos), sum(effective_cost_nanos), sum(effective_cost_attos), sum(list_cost_nanos), "
-                      "sum(list_cost_attos) FROM charges GROUP BY 2, 3, 4",
+                      "sum(list_cost_attos), sum(billed_cost_sub_attos), sum(effective_cost_sub_attos), "
+                      "sum(list_cost_sub_attos) FROM charges GROUP BY 2, 3, 4",
                       *dimension_expression(dimension)),
           d));
     }

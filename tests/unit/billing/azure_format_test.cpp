@@ -1,6 +1,7 @@
 // Azure cost details / EA exports: both real samples (Cost + BillingCurrency, and
 // CostInBillingCurrency + BillingCurrencyCode) and hand-made broken files.
 #include "native_format_test_util.h"
+#include "unit/billing/decimal_sum.h"
 
 namespace frugal::billing {
 namespace {
@@ -118,7 +119,7 @@ TEST(AzureFormat, ImportsTheExportSampleWithSpotRowsAsDynamic) {
   EXPECT_EQ(money(s, "billed_cost", "source_line = 18"), "0.00000000665679");  // 6.65679E-09
 }
 
-TEST(AzureFormat, ListCostIsExactAndRoundsHalfEvenOnlyPastEighteenDecimals) {
+TEST(AzureFormat, ListCostIsExactAndRoundsHalfEvenOnlyPastTwentyEightDecimals) {
   TestDir dir;
   auto imported = import_into_fresh_store(
       dir,
@@ -131,9 +132,53 @@ TEST(AzureFormat, ListCostIsExactAndRoundsHalfEvenOnlyPastEighteenDecimals) {
   ASSERT_TRUE(imported.result) << imported.result.error().message;
   store::Store& s = *imported.store;
   EXPECT_EQ(money(s, "list_cost", "source_line = 2"), "0.061728394506172839");
-  // 0.0308641972530864195 has 19 decimals: the tie goes to the even neighbour.
-  EXPECT_EQ(money(s, "list_cost", "source_line = 3"), "0.03086419725308642");
+  EXPECT_EQ(money(s, "list_cost", "source_line = 3"), "0.0308641972530864195");  // 19 decimals, all kept
   EXPECT_EQ(money(s, "list_cost", "source_line = 4"), "-0.20");
+}
+
+// Azure's amortized-cost view writes .NET decimals (up to 28 places). No public sample of that view
+// exists: tests/fixtures/billing/azure_ea_amortized_22_decimals.csv is the real actual-cost sample
+// (billing_exports/azure_ea_actual_cost_small.csv) with its Cost column rewritten to such amounts,
+// line 11 holding the one an amortized export was refused for.
+TEST(AzureFormat, AmortizedCostsWithTwentyTwoDecimalsTotalToTheSourcesLastDigit) {
+  TestDir dir;
+  const std::string path = fixture("azure_ea_amortized_22_decimals.csv");
+  auto imported = import_into_fresh_store(dir, path);
+  ASSERT_TRUE(imported.result) << imported.result.error().message;
+  store::Store& s = *imported.store;
+  // Σ Cost by Python's decimal module (precision 80), and by a digit-by-digit adder that shares no code with Money.
+  const std::string k_exact = "4.9069135249137387146312333333";
+  DecimalSum independent;
+  for (const CsvRow& row : read_csv(path)) independent.add(row.at("Cost"));
+  ASSERT_EQ(independent.str(), k_exact);
+
+  Money billed;
+  for (const auto& t : imported.result->totals) billed += t.billed;
+  EXPECT_EQ(billed.to_string(), k_exact);  // what `bill import` prints
+  auto imports = list_imports(s);  // what `bill imports` shows
+  ASSERT_TRUE(imports) << imports.error().message;
+  ASSERT_EQ(imports->size(), 1u);
+  EXPECT_EQ(imports->at(0).billed.to_string(), k_exact);
+  EXPECT_EQ(money(s, "billed_cost", "source_line = 11"), "0.0001188669167459011366");
+  EXPECT_EQ(money(s, "billed_cost", "source_line = 10"), "0.0000000008333333333333333333");
+
+  // `costs`: whole days from the rollups, partial days and tags from the charges.
+  for (const char* by : {"service", "account", "tag:env"}) {
+    for (const char* since : {"2023-09-01T00:00:00Z", "2023-09-04T00:00:01Z"}) {
+      CostQuery q;
+      q.by = by;
+      q.since = *parse_utc(since);
+      q.until = *parse_utc("2023-10-01T00:00:00Z");
+      auto lines = costs(s, q);
+      ASSERT_TRUE(lines) << lines.error().message;
+      Money total;
+      for (const auto& l : *lines) total += l.cost;
+      DecimalSum window;
+      for (const CsvRow& row : read_csv(path))
+        if (std::string_view(since).starts_with("2023-09-01") || row.at("Date") != "09/04/2023") window.add(row.at("Cost"));
+      EXPECT_EQ(total.to_string(), window.str()) << by << " since " << since;
+    }
+  }
 }
 
 TEST(AzureFormat, BadCostNamesTheLineAndTheColumn) {

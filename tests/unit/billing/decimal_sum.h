@@ -35,7 +35,7 @@ class DecimalSum {
   }
 
  private:
-  static constexpr std::size_t k_scale = 18;
+  static constexpr std::size_t k_scale = 28;  // Money's finest decimal
   static std::string strip(std::string s) {
     s.erase(0, std::min(s.find_first_not_of('0'), s.size() - 1));
     return s;

@@ -183,10 +183,11 @@ inline std::string one(store::Store& store, const std::string& sql) {
 
 // A money column of one charge as exact text: `column` is e.g. "billed_cost".
 inline std::string money(store::Store& store, const std::string& column, const std::string& where) {
-  auto rows = query(store, "SELECT " + column + "_nanos, " + column + "_attos FROM charges WHERE " + where);
+  auto rows = query(store, "SELECT " + column + "_nanos, " + column + "_attos, " + column +
+                               "_sub_attos FROM charges WHERE " + where);
   EXPECT_EQ(rows.size(), 1u) << where;
   if (rows.size() != 1) return "<no row>";
-  return Money::from_nanos(std::stoll(rows[0][0]), std::stoll(rows[0][1])).to_string();
+  return Money::from_nanos(std::stoll(rows[0][0]), std::stoll(rows[0][1]), std::stoll(rows[0][2])).to_string();
 }
 
 }  // namespace frugal::billing::testing
