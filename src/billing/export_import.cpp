@@ -58,7 +58,11 @@ class FolderSource final : public ExportSource {
     if (!f) return fail(ErrorCode::io, fmt::format("{}: cannot open", path));
     Sha256 hash;
     std::string block(1 << 20, '\0');
-    while (std::size_t got = std::fread(block.data(), 1, block.size(), f)) hash.update(std::string_view(block.data(), got));
+    for (;;) {
+      std::size_t got = std::fread(block.data(), 1, block.size(), f);
+      hash.update(std::string_view(block.data(), got));
+      if (got < block.size()) break;  // the end, or an error (ferror below)
+    }
     bool failed = std::ferror(f);
     std::fclose(f);
     if (failed) return fail(ErrorCode::io, fmt::format("{}: read failed", path));
