@@ -1,10 +1,16 @@
 #include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <string_view>
 #include <exception>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <string>
+#include <vector>
 
 #include "cli/context.h"
+#include "util/strings.h"
 
 namespace frugal::cli {
 namespace {
@@ -24,6 +30,57 @@ int report_error(const Error& error) {
     case ErrorCode::too_large: return k_exit_failure;
   }
   return k_exit_failure;
+}
+
+// The command whose flags were being read when parsing stopped: the deepest subcommand given.
+CLI::App* deepest_command(CLI::App& app) {
+  CLI::App* at = &app;
+  for (;;) {
+    auto given = at->get_subcommands();
+    if (given.empty()) return at;
+    at = given.back();
+  }
+}
+
+std::string command_path(const CLI::App* command) {
+  std::string path;
+  for (const CLI::App* at = command; at; at = at->get_parent()) path = at->get_name() + (path.empty() ? "" : " " + path);
+  return path;
+}
+
+// What a person probably meant by the words CLI11 could not place: a close command or flag
+// (util::closest_matches), or, for `frugal run`, the `--` that keeps the job's own flags its own.
+// "" when there is nothing better to say than CLI11's message.
+std::string hint_for(CLI::App& app, int argc, char** argv) {
+  CLI::App* at = deepest_command(app);
+  std::string where = "`" + command_path(at) + "` has ";
+  std::vector<std::string> commands, flags;
+  for (const CLI::App* sub : at->get_subcommands([](CLI::App*) { return true; })) commands.push_back(sub->get_name());
+  for (CLI::App* a = at; a; a = a->get_parent())  // global flags are accepted after the subcommand too
+    for (const CLI::Option* option : a->get_options())
+      for (const auto& name : option->get_lnames()) flags.push_back("--" + name);
+  bool has_separator = std::find(argv, argv + argc, std::string_view("--")) != argv + argc;
+  // With fallthrough, words no subcommand took end up with the top-level app.
+  for (const std::string& word : app.remaining(true)) {
+    if (word.starts_with("--")) {
+      std::string name = word.substr(0, word.find('='));
+      auto close = util::closest_matches(name, flags, 3);
+      if (at->get_name() == "run" && !has_separator && close.empty())
+        return fmt::format("`frugal run` has no flag {}; if it is the job's, put `--` before the job's command so its flags "
+                           "stay its own: frugal run [options] -- COMMAND ... {} ...",
+                           name, name);
+      if (!close.empty()) return fmt::format("{}no flag {}; did you mean {}?", where, name, fmt::join(close, ", "));
+      return fmt::format("{}no flag {} (see {} --help)", where, name, command_path(at));
+    }
+    if (!commands.empty() && !word.starts_with("-")) {
+      auto close = util::closest_matches(word, commands, 3);
+      if (!close.empty()) return fmt::format("{}no command '{}'; did you mean {}?", where, word, fmt::join(close, ", "));
+      return fmt::format("{}no command '{}' (commands: {})", where, word, fmt::join(commands, ", "));
+    }
+  }
+  if (!commands.empty() && at->get_subcommands().empty())
+    return fmt::format("`{}` needs a command: {} (see {} --help)", command_path(at), fmt::join(commands, ", "), command_path(at));
+  return "";
 }
 
 }  // namespace
@@ -56,6 +113,12 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (std::string hint = hint_for(app, argc, argv); !hint.empty()) {
+        fmt::print(stderr, "frugal: {}\n", hint);
+        return k_exit_usage;
+      }
+    }
     int code = app.exit(e);
     return code == 0 ? k_exit_ok : k_exit_usage;
   }

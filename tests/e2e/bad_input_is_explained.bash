@@ -41,6 +41,20 @@ run_status "$FRUGAL" --db fresh.db run -- true
 expect_eq "$STATUS" 0 "a command that records makes a --db in a folder that exists"
 [[ -f fresh.db ]] || fail "fresh.db was not made"
 
+# Typos get a did-you-mean, and a job's flag given without `--` says where the `--` goes.
+run_status "$FRUGAL" rnu
+expect_eq "$STATUS" 2 "a mistyped command"
+expect_eq "$ERR" "frugal: \`frugal\` has no command 'rnu'; did you mean run?" "did you mean run"
+run_status "$FRUGAL" run --instance-typ p3.2xlarge -- true
+expect_contains "$ERR" "\`frugal run\` has no flag --instance-typ; did you mean --instance-type" "did you mean --instance-type"
+run_status "$FRUGAL" run python3 train.py --epochs 3
+expect_eq "$STATUS" 2 "a job's flag before any --"
+expect_contains "$ERR" "put \`--\` before the job's command" "says where the -- goes"
+run_status "$FRUGAL" bill improt x.csv
+expect_contains "$ERR" "\`frugal bill\` has no command 'improt'; did you mean import?" "did you mean import"
+run_status "$FRUGAL" cache
+expect_contains "$ERR" "\`frugal cache\` needs a command: run," "a command without its subcommand lists them"
+
 run_status "$FRUGAL" run -- frugal-no-such-program
 expect_eq "$STATUS" 127 "missing program, as a shell says"
 expect_contains "$ERR" "frugal-no-such-program" "names the program"
