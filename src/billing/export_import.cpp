@@ -1,7 +1,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -54,18 +53,15 @@ class FolderSource final : public ExportSource {
 
   Result<ExportFingerprint> fingerprint(const ExportObject& object) override {
     std::string path = path_of(object.key);
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return fail(ErrorCode::io, fmt::format("{}: cannot open", path));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(ErrorCode::io, fmt::format("{}: cannot open", path));
     Sha256 hash;
     std::string block(1 << 20, '\0');
-    for (;;) {
-      std::size_t got = std::fread(block.data(), 1, block.size(), f);
-      hash.update(std::string_view(block.data(), got));
-      if (got < block.size()) break;  // the end, or an error (ferror below)
+    while (in) {
+      in.read(block.data(), static_cast<std::streamsize>(block.size()));
+      hash.update(std::string_view(block.data(), static_cast<std::size_t>(in.gcount())));
     }
-    bool failed = std::ferror(f);
-    std::fclose(f);
-    if (failed) return fail(ErrorCode::io, fmt::format("{}: read failed", path));
+    if (in.bad()) return fail(ErrorCode::io, fmt::format("{}: read failed", path));
     return ExportFingerprint{hash.hex(), ""};
   }
 
