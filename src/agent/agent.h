@@ -29,6 +29,10 @@ struct SyncReport {
   std::int64_t runs_running = 0;   // still running here: left for a later sync
   std::int64_t metrics = 0, samples = 0;
   bool deleted = false;            // the spool is gone: everything in it arrived
+  // The server refused it for good (a 4xx other than 401, 408, 429): the spool was moved to
+  // `dead_letter` (spool/dead/, the reason in a .reason file beside it) and no longer blocks the others.
+  std::string refused{};
+  std::string dead_letter{};
 };
 
 // What of a spool has reached the server, kept by a process that sends it more than once.
@@ -48,7 +52,15 @@ struct Progress {
 // they go. Without `progress` (or once not live) a spool whose runs all arrived is deleted.
 // Errors: the server cannot be reached or refused a request (the message names it); the spool
 // stays for a later try, and what arrived is not sent twice.
+// A refusal for good, after the last (not live) send, moves the spool to spool/dead/ and comes back
+// as a report with `refused` set, not as an error.
 Result<SyncReport> sync_spool(const std::string& spool, const Target& target, Progress* progress = nullptr);
+// The same without the dead-letter step.
+Result<SyncReport> send_spool_once(const std::string& spool, const Target& target, Progress* progress = nullptr);
+// Whether a send failed for good: the server refused what was sent (not the token, not for now).
+bool refused_for_good(const Error& e);
+// Spools the server refused for good, under `home`/spool/dead.
+std::vector<std::string> dead_letters(const std::string& home);
 
 // Splits a command line as quote_command writes it ('...' quoting, \' escapes) back into argv.
 std::vector<std::string> split_command(const std::string& line);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -54,8 +55,16 @@ Result<json> send(const Target& t, const char* method, const std::string& path, 
   json parsed = json::parse(answer, nullptr, false);
   if (status / 100 != 2) {
     std::string message = parsed.is_object() && parsed.contains("message") ? parsed["message"].get<std::string>() : answer.substr(0, 200);
-    return fail(status == 401 || status == 403 ? ErrorCode::forbidden : ErrorCode::unavailable,
-                fmt::format("{} {}: HTTP {}: {}", method, url, status, message));
+    // 408, 429 and 5xx may pass; 401 is the token's fault, not the spool's (fix it, sync again);
+    // any other 4xx refuses what was sent, and sending it again gets the same answer.
+    ErrorCode code = status == 401                                    ? ErrorCode::unauthenticated
+                     : status == 408 || status == 429 || status >= 500 ? ErrorCode::unavailable
+                     : status == 403                                  ? ErrorCode::forbidden
+                     : status == 404                                  ? ErrorCode::not_found
+                     : status == 409                                  ? ErrorCode::conflict
+                     : status == 413                                  ? ErrorCode::too_large
+                                                                      : ErrorCode::invalid;
+    return fail(code, fmt::format("{} {}: HTTP {}: {}", method, url, status, message));
   }
   return parsed.is_discarded() ? json::object() : parsed;
 }
@@ -176,7 +185,62 @@ std::vector<std::string> split_command(const std::string& line) {
   return out;
 }
 
+bool refused_for_good(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::invalid:
+    case ErrorCode::forbidden:
+    case ErrorCode::not_found:
+    case ErrorCode::conflict:
+    case ErrorCode::too_large: return true;
+    default: return false;
+  }
+}
+
+namespace {
+
+// Moves a spool the server refused for good into spool/dead/, with the reason beside it, so it
+// no longer stands in front of the others; returns where it went.
+Result<std::string> dead_letter(const std::string& spool, const std::string& reason) {
+  fs::path from(spool);
+  fs::path dead = from.parent_path() / "dead";
+  std::error_code ec;
+  fs::create_directories(dead, ec);
+  if (ec) return fail(ErrorCode::io, fmt::format("{}: {}", dead.string(), ec.message()));
+  fs::path to = dead / from.filename();
+  {
+    std::ofstream why(dead / (from.stem().string() + ".reason"));
+    why << reason << "\n";
+    if (!why) return fail(ErrorCode::io, fmt::format("{}: cannot write the reason", dead.string()));
+  }
+  for (const char* suffix : {"-wal", "-shm", ""}) {  // the database last: it is what pending_spools looks for
+    fs::rename(spool + suffix, to.string() + suffix, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return fail(ErrorCode::io, fmt::format("{}: cannot move to {}: {}", spool, to.string(), ec.message()));
+  }
+  return to.string();
+}
+
+}  // namespace
+
+std::vector<std::string> dead_letters(const std::string& home) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(home + "/spool/dead", ec))
+    if (e.path().extension() == ".db") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Result<SyncReport> sync_spool(const std::string& spool, const Target& target, Progress* progress) {
+  auto sent = send_spool_once(spool, target, progress);
+  if (sent || (progress && progress->live) || !refused_for_good(sent.error())) return sent;
+  SyncReport report;
+  report.refused = sent.error().message;
+  report.dead_letter = FRUGAL_TRY(dead_letter(spool, report.refused));
+  return report;
+}
+
+Result<SyncReport> send_spool_once(const std::string& spool, const Target& target, Progress* progress) {
   SyncReport report;
   Progress local;
   Progress& done = progress ? *progress : local;

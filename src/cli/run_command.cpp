@@ -108,6 +108,12 @@ void send_spool(const std::string& spool, const agent::Target& target, agent::Pr
     fmt::print(stderr, "frugal: warning: the run is kept in {} and sent by `frugal sync`: {}\n", spool, sent.error().message);
     return;
   }
+  if (!sent->refused.empty()) {
+    fmt::print(stderr, "frugal: warning: {} refused the run for good: {}; it is kept in {} (the reason beside it) and no "
+                       "longer sent by `frugal sync`\n",
+               target.server, sent->refused, sent->dead_letter);
+    return;
+  }
   if (isatty(STDERR_FILENO))
     fmt::print(stderr, "frugal: sent to {}: {} run(s), {} metric points, {} samples\n", target.server, sent->runs_sent,
                sent->metrics, sent->samples);

@@ -20,7 +20,7 @@ Result<int> sync(Context& ctx, const SyncFlags& f) {
   agent::Target target{ctx.config->get("server"), ctx.config->get("token")};
   if (target.server.empty() || target.token.empty())
     return fail(ErrorCode::invalid, "sync: give --server and --token (or FRUGAL_SERVER and FRUGAL_TOKEN)");
-  int failures = 0;
+  int failures = 0, refused = 0;
   agent::SyncReport total;
   auto spools = agent::pending_spools(ctx.config->home_dir());
   for (const auto& spool : spools) {
@@ -30,14 +30,23 @@ Result<int> sync(Context& ctx, const SyncFlags& f) {
       ++failures;
       continue;
     }
+    if (!sent->refused.empty()) {
+      // Refused for good: moved aside, so it does not stand in front of the others next time.
+      fmt::print(stderr, "frugal: {}: refused for good: {}; moved to {}\n", spool, sent->refused, sent->dead_letter);
+      ++refused;
+      continue;
+    }
     total.runs_sent += sent->runs_sent;
     total.runs_running += sent->runs_running;
     total.metrics += sent->metrics;
     total.samples += sent->samples;
   }
-  fmt::print(stderr, "frugal: sync: {} spool(s), {} run(s) sent ({} metric points, {} samples), {} still running, {} failed\n",
-             spools.size(), total.runs_sent, total.metrics, total.samples, total.runs_running, failures);
-  return failures ? k_exit_failure : k_exit_ok;
+  fmt::print(stderr, "frugal: sync: {} spool(s), {} run(s) sent ({} metric points, {} samples), {} still running, {} failed, {} refused for good\n",
+             spools.size(), total.runs_sent, total.metrics, total.samples, total.runs_running, failures, refused);
+  if (auto dead = agent::dead_letters(ctx.config->home_dir()); !dead.empty())
+    fmt::print(stderr, "frugal: sync: {} spool(s) the server refused for good are kept in {}/spool/dead (each with its .reason)\n",
+               dead.size(), ctx.config->home_dir());
+  return failures || refused ? k_exit_failure : k_exit_ok;
 }
 
 }  // namespace

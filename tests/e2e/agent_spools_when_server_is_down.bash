@@ -64,6 +64,19 @@ expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "$((base_points + 20))"
 expect_eq "$(server_sql "SELECT cost_nanos FROM runs WHERE id > $base_runs")" "$("$FRUGAL" --db spool-copy.db sql --format csv "SELECT cost_nanos FROM runs" | tail -1)" \
   "the server meters the cost the agent metered"
 
+# A run the server refuses for good (a team the agent token does not hold: 403) is moved to
+# spool/dead with the reason beside it, and blocks no later sync.
+run_status "$FRUGAL" run --team nlp -- true
+expect_eq "$STATUS" 0 "the job's status, refused or not"
+expect_contains "$ERR" "refused the run for good" "the user is told the server refused it"
+dead=$(ls "$FRUGAL_HOME"/spool/dead/*.db)
+[[ -f "$dead" ]] || fail "the refused spool is kept in spool/dead"
+expect_contains "$(cat "${dead%.db}.reason")" "HTTP 403" "the reason is beside it"
+[[ -z "$(ls "$FRUGAL_HOME"/spool/*.db 2>/dev/null)" ]] || fail "the refused spool no longer waits in spool/"
+run_status "$FRUGAL" sync
+expect_eq "$STATUS" 0 "a later sync is not blocked by it: $ERR"
+expect_contains "$ERR" "1 spool(s) the server refused for good are kept in" "sync reports the refused spool"
+
 # A server down from the start, and a bad token: the job still runs; the spool waits.
 kill -TERM "$server"; wait "$server" || true
 run_status "$FRUGAL" run -- true
