@@ -1,8 +1,10 @@
 // The OpenAPI document: the route table joined with each route's documentation (openapi.h).
 #include "server/openapi.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace frugal::server {
@@ -103,7 +105,7 @@ json shared_responses() {
                 {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
   };
   json too_many = error("over this token's rate (`frugal serve --rate`, bursts of two seconds' worth): retry after Retry-After");
-  too_many["headers"] = {{"Retry-After", {{"description", "seconds to wait", }, {"schema", {{"type", "integer"}}}}}};
+  too_many["headers"] = {{"Retry-After", {{"description", "seconds to wait"}, {"schema", {{"type", "integer"}}}}}};
   json unauthenticated = error("no token, or one that is wrong, expired or revoked (the answer does not say which)");
   unauthenticated["headers"] = {{"WWW-Authenticate", {{"schema", {{"type", "string"}}}}}};
   return {{"BadRequest", error("a value that does not parse or is out of range: the message names the field "
@@ -162,7 +164,7 @@ std::vector<OperationDoc> all_route_docs() {
 
 json openapi_spec(const std::vector<Route>& routes) {
   std::map<std::string, const OperationDoc*> docs;
-  static const std::vector<OperationDoc> all = all_route_docs();
+  const std::vector<OperationDoc> all = all_route_docs();
   for (const auto& d : all) docs.emplace(d.route, &d);
   json paths = json::object();
   for (const auto& r : routes) {
