@@ -274,10 +274,11 @@ Result<int> PgStore::read_schema_version() {
 Result<void> PgStore::migrate() {
   int version = FRUGAL_TRY(read_schema_version());
   int latest = latest_schema_version();
+  int target = target_schema_version();
   if (version > latest)
     return fail(ErrorCode::invalid, fmt::format("schema version {} is newer than this frugal knows ({}); upgrade "
                                                 "frugal; the database is left untouched", version, latest));
-  if (version == latest) {
+  if (version >= target) {
     m_schema_version = version;
     return {};
   }
@@ -290,6 +291,7 @@ Result<void> PgStore::migrate() {
     int current = FRUGAL_TRY(read_schema_version());
     for (const auto& m : migrations()) {
       if (m.version <= current) continue;
+      if (m.version > target) break;
       std::string sql = postgres_statement(postgres_ddl(m.sql));
       std::string_view file = m.file;
       for (const auto& o : postgres_overrides())
@@ -303,8 +305,8 @@ Result<void> PgStore::migrate() {
     FRUGAL_CHECK(exec_script(fmt::format(
         "CREATE TABLE IF NOT EXISTS frugal_schema (version BIGINT NOT NULL); DELETE FROM frugal_schema; "
         "INSERT INTO frugal_schema (version) VALUES ({});",
-        latest)));
-    m_schema_version = latest;
+        target)));
+    m_schema_version = target;
     return {};
   });
 }

@@ -226,11 +226,12 @@ Result<void> SqliteStore::check_identity() {
 Result<void> SqliteStore::migrate() {
   int version = FRUGAL_TRY(read_user_version());
   int latest = latest_schema_version();
+  int target = target_schema_version();
   if (version > latest)
     return fail(ErrorCode::invalid,
                 fmt::format("{}: schema version {} is newer than this frugal knows ({}); upgrade frugal",
                             m_path, version, latest));
-  if (version == latest) {
+  if (version >= target) {
     m_schema_version = version;
     return {};
   }
@@ -241,12 +242,13 @@ Result<void> SqliteStore::migrate() {
     int current = FRUGAL_TRY(read_user_version());
     for (const auto& m : migrations()) {
       if (m.version <= current) continue;
+      if (m.version > target) break;
       auto applied = exec_script(m.sql);
       if (!applied) return std::unexpected(applied.error().wrap(std::string(m.file)));
     }
     FRUGAL_CHECK(exec_script(fmt::format("PRAGMA user_version = {}; PRAGMA application_id = {};",
-                                         latest, k_application_id)));
-    m_schema_version = latest;
+                                         target, k_application_id)));
+    m_schema_version = target;
     return {};
   });
 }

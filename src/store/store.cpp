@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "store/migrations.h"
@@ -43,6 +44,14 @@ std::string as_text(const Value& v) {
 }
 
 int latest_schema_version() { return migrations().back().version; }
+
+int target_schema_version() {
+  int latest = latest_schema_version();
+  const char* limit = std::getenv("FRUGAL_MIGRATE_UP_TO");
+  if (!limit || !*limit) return latest;
+  int wanted = std::atoi(limit);
+  return wanted > 0 && wanted < latest ? wanted : latest;
+}
 
 Result<std::unique_ptr<Store>> open_store(const std::string& location, Access access) {
   if (location.starts_with("postgres://") || location.starts_with("postgresql://")) {

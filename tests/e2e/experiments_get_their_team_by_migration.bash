@@ -4,31 +4,28 @@
 pg_server="$(cd "$(dirname "$0")/../pg" && pwd)/pg_server.sh"
 source "$(dirname "$0")/lib.bash"
 
-# Runs as `frugal run --experiment` makes them, then the experiments table as version 16 had it.
-runs_and_v16_experiments() {
-  for spec in "vision solo" "vision solo" "vision mixed" "nlp mixed" "vision teamless" "- teamless"; do
-    read -r team name <<<"$spec"
-    if [[ "$team" == - ]]; then "$FRUGAL" run --experiment "$name" -- true 2>/dev/null
-    else "$FRUGAL" run --team "$team" --experiment "$name" -- true 2>/dev/null; fi || fail "run $spec"
-  done
-}
-expected=$'Default,(shared)\nsolo,vision\nmixed,(shared)\nteamless,(shared)\nempty,(shared)'
-made_before="INSERT INTO experiments (name, created_at) VALUES ('solo', '2026-11-01T00:00:00.000Z'),
+# A database as version 16 left it (FRUGAL_MIGRATE_UP_TO stops the migrations there), then runs
+# with experiment labels and experiments as that version wrote them: the experiments table had no team.
+v16_rows="INSERT INTO runs (username, command, started_at, status, team, experiment) VALUES
+  ('ada', 'true', '2026-11-01T00:00:00.000Z', 'finished', 'vision', 'solo'),
+  ('ada', 'true', '2026-11-01T00:00:00.000Z', 'finished', 'vision', 'solo'),
+  ('ada', 'true', '2026-11-01T00:00:00.000Z', 'finished', 'vision', 'mixed'),
+  ('bo', 'true', '2026-11-01T00:00:00.000Z', 'finished', 'nlp', 'mixed'),
+  ('ada', 'true', '2026-11-01T00:00:00.000Z', 'finished', 'vision', 'teamless'),
+  ('cy', 'true', '2026-11-01T00:00:00.000Z', 'finished', NULL, 'teamless');
+  INSERT INTO experiments (name, created_at) VALUES ('solo', '2026-11-01T00:00:00.000Z'),
   ('mixed', '2026-11-01T00:00:00.000Z'), ('teamless', '2026-11-01T00:00:00.000Z'), ('empty', '2026-11-01T00:00:00.000Z');"
+expected=$'Default,(shared)\nsolo,vision\nmixed,(shared)\nteamless,(shared)\nempty,(shared)'
 teams() { "$FRUGAL" sql --format csv "SELECT name, coalesce(team, '(shared)') FROM experiments ORDER BY id" | tail -n +2; }
 
-# ---- SQLite: the table as version 8 made it, the file at version 16 ----
-runs_and_v16_experiments
-sqlite3 "$FRUGAL_HOME/frugal.db" "DROP INDEX experiments_team_name;
-  CREATE TABLE experiments_v16 (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, artifact_location TEXT,
-    lifecycle_stage TEXT NOT NULL DEFAULT 'active', created_at TEXT NOT NULL);
-  INSERT INTO experiments_v16 SELECT id, name, artifact_location, lifecycle_stage, created_at FROM experiments;
-  DROP TABLE experiments; ALTER TABLE experiments_v16 RENAME TO experiments; $made_before
-  PRAGMA user_version = 16;" || fail "make a version-16 file"
+# ---- SQLite ----
+FRUGAL_MIGRATE_UP_TO=16 "$FRUGAL" sql "SELECT 1" >/dev/null || fail "make a version-16 file"
+expect_eq "$(sqlite3 "$FRUGAL_HOME/frugal.db" 'PRAGMA user_version')" 16 "FRUGAL_MIGRATE_UP_TO=16 leaves the file at version 16"
+sqlite3 "$FRUGAL_HOME/frugal.db" "$v16_rows" || fail "fill the version-16 file"
 run_status teams
 expect_eq "$STATUS" 0 "the version-16 file opens and migrates: $ERR"
 expect_eq "$OUT" "$expected" "SQLite: each experiment's team after the migration"
-expect_eq "$(sqlite3 "$FRUGAL_HOME/frugal.db" 'PRAGMA user_version')" 17 "the file is at version 17"
+[[ "$(sqlite3 "$FRUGAL_HOME/frugal.db" 'PRAGMA user_version')" -ge 17 ]] || fail "the file is migrated past 17"
 sqlite3 "$FRUGAL_HOME/frugal.db" "INSERT INTO experiments (name, team, created_at) VALUES ('solo', 'nlp', 'x')" ||
   fail "SQLite: another team may use the name"
 ! sqlite3 "$FRUGAL_HOME/frugal.db" "INSERT INTO experiments (name, team, created_at) VALUES ('solo', 'vision', 'x')" \
@@ -40,14 +37,9 @@ chmod 755 "$WORK"  # initdb runs as nobody when the tests run as root
 if [[ ! -s "$WORK/pg/url" ]]; then echo "SKIP (PostgreSQL half): $(cat pg.err)"; echo ok; exit 0; fi
 trap '"$pg_server" stop "$WORK/pg" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 export FRUGAL_DB=$(cat "$WORK/pg/url")
-runs_and_v16_experiments
-psql -q -X -v ON_ERROR_STOP=1 "$FRUGAL_DB" >/dev/null 2>psql.err <<SQL || fail "make a version-16 database: $(cat psql.err)"
-DROP INDEX experiments_team_name;
-ALTER TABLE experiments DROP COLUMN team;
-ALTER TABLE experiments ADD CONSTRAINT experiments_name_key UNIQUE (name);
-$made_before
-UPDATE frugal_schema SET version = 16;
-SQL
+FRUGAL_MIGRATE_UP_TO=16 "$FRUGAL" sql "SELECT 1" >/dev/null || fail "make a version-16 database"
+expect_eq "$(psql -qtAX "$FRUGAL_DB" -c 'SELECT version FROM frugal_schema')" 16 "FRUGAL_MIGRATE_UP_TO=16 leaves the database at version 16"
+psql -q -X -v ON_ERROR_STOP=1 "$FRUGAL_DB" -c "$v16_rows" >/dev/null 2>psql.err || fail "fill the version-16 database: $(cat psql.err)"
 run_status teams
 expect_eq "$STATUS" 0 "the version-16 database opens and migrates: $ERR"
 expect_eq "$OUT" "$expected" "PostgreSQL: each experiment's team after the migration"
