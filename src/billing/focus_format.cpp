@@ -1,10 +1,40 @@
-// FOCUS 1.0–1.2 exports: the columns already have the names we keep, so mapping is by name.
+// FOCUS 1.0–1.2 exports: the columns already have the names we keep, so mapping is by name. A file
+// without one of the columns FOCUS makes mandatory is refused, naming it: a missing EffectiveCost
+// would otherwise import as zeros and replace a good period.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "billing/bill_format.h"
 
 namespace frugal::billing {
 namespace {
+
+// "Feature level: Mandatory" in the column specs of FOCUS 1.0, 1.1 and 1.2 (the same 21 columns in
+// all three; FOCUS_Spec tags v1.0, v1.1, v1.2, specification/columns/*.md).
+constexpr std::array<std::string_view, 21> k_mandatory = {
+    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
+    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargePeriodEnd",
+    "ChargePeriodStart", "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost",
+    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName"};
+
+// FOCUS 1.3 renamed these two; a file may carry either name.
+std::string_view renamed_in_1_3(std::string_view name) {
+  if (name == "ProviderName") return "ServiceProviderName";
+  if (name == "PublisherName") return "HostProviderName";
+  return {};
+}
+
+// The version a header is, by the columns each version introduced (a CSV export names none).
+std::string_view detect_version(const HeaderIndex& h) {
+  for (auto c : {"ServiceProviderName", "HostProviderName"})
+    if (h.find_icase(c)) return "1.3";
+  for (auto c : {"BillingAccountType", "SubAccountType", "InvoiceId", "PricingCurrency"})
+    if (h.find_icase(c)) return "1.2";
+  for (auto c : {"ServiceSubcategory", "SkuMeter", "SkuPriceDetails", "CapacityReservationId",
+                 "CommitmentDiscountQuantity", "CommitmentDiscountUnit"})
+    if (h.find_icase(c)) return "1.1";
+  return "1.0";
+}
 
 class FocusFormat final : public BillFormat {
  public:
@@ -15,6 +45,16 @@ class FocusFormat final : public BillFormat {
   }
 
   Result<void> bind(const HeaderIndex& h) override {
+    std::vector<std::string_view> missing;
+    for (auto name : k_mandatory) {
+      auto renamed = renamed_in_1_3(name);
+      if (!h.find_icase(name) && (renamed.empty() || !h.find_icase(renamed))) missing.push_back(name);
+    }
+    if (!missing.empty())
+      return fail(ErrorCode::invalid,
+                  fmt::format("column{} {}: missing from the header (FOCUS {} makes {} mandatory)",
+                              missing.size() > 1 ? "s" : "", fmt::join(missing, ", "), detect_version(h),
+                              missing.size() > 1 ? "them" : "it"));
     for (const auto& s : field_specs()) {
       auto at = h.find_icase(s.focus_name);
       // FOCUS 1.3 renamed ProviderName to ServiceProviderName.

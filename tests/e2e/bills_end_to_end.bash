@@ -34,9 +34,9 @@ run_status "$FRUGAL" costs --by team --since 2024-09-01 --until 2024-10-01 --for
 
 # A run on an instance, reconciled with a bill for that instance.
 cat > instance_bill.csv <<CSV
-ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,ServiceName,ResourceId
-AWS,acct,USD,$(date -u +%Y-%m-01),$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m-%d),$(date -u -d '-1 hour' +%Y-%m-%dT%H:00:00Z),$(date -u +%Y-%m-%dT%H:00:00Z),10,10,10,EC2,i-0e2e
-AWS,acct,USD,$(date -u +%Y-%m-01),$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m-%d),$(date -u +%Y-%m-%dT%H:00:00Z),$(date -u -d '+1 hour' +%Y-%m-%dT%H:00:00Z),10,10,10,EC2,i-0e2e
+ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,ServiceName,ResourceId,BillingAccountName,ChargeCategory,ChargeClass,ChargeDescription,ContractedCost,InvoiceIssuerName,PricingQuantity,PricingUnit,PublisherName,ServiceCategory
+AWS,acct,USD,$(date -u +%Y-%m-01),$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m-%d),$(date -u -d '-1 hour' +%Y-%m-%dT%H:00:00Z),$(date -u +%Y-%m-%dT%H:00:00Z),10,10,10,EC2,i-0e2e,,Usage,,,10,AWS,1,Hours,AWS,Compute
+AWS,acct,USD,$(date -u +%Y-%m-01),$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m-%d),$(date -u +%Y-%m-%dT%H:00:00Z),$(date -u -d '+1 hour' +%Y-%m-%dT%H:00:00Z),10,10,10,EC2,i-0e2e,,Usage,,,10,AWS,1,Hours,AWS,Compute
 CSV
 "$FRUGAL" bill import instance_bill.csv >/dev/null
 FRUGAL_INSTANCE_ID=i-0e2e "$FRUGAL" run --hourly-usd 10 -- sleep 0.2
@@ -48,7 +48,7 @@ run_status "$FRUGAL" report
 expect_contains "$OUT" "1 runs reconciled with the bill" "report shows the gap"
 
 # A malformed bill names the file, line and column, and changes nothing.
-printf 'ProviderName,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost\nAWS,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,12..5\n' > bad.csv
+printf 'ProviderName,PublisherName,InvoiceIssuerName,BillingAccountId,BillingAccountName,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeClass,ChargeDescription,BilledCost,EffectiveCost,ListCost,ContractedCost,PricingQuantity,PricingUnit,ServiceCategory,ServiceName\nAWS,AWS,AWS,acct,,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,Usage,,,12..5,1,1,1,1,Hours,Compute,EC2\n' > bad.csv
 count=$(sql "SELECT count(*) FROM charges")
 run_status "$FRUGAL" bill import bad.csv
 expect_eq "$STATUS" 2 "malformed bill"

@@ -1,5 +1,6 @@
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -7,6 +8,7 @@
 #include "core/csv_reader.h"
 #include "test_database.h"
 #include "unit/billing/decimal_sum.h"
+#include "unit/billing/focus_columns.h"
 
 namespace frugal::billing {
 namespace {
@@ -44,7 +46,11 @@ std::map<std::string, std::string> raw_totals(const std::string& path, const std
 class FocusImport : public ::testing::Test {
  protected:
   void SetUp() override { m_store = std::move(*store::open_store(::frugal::testing::database(m_dir))); }
+  // A FOCUS text gets the mandatory columns it leaves out (focus_columns.h); write_as_is() keeps it.
   std::string write(const std::string& name, const std::string& content) {
+    return write_as_is(name, ::frugal::testing::with_focus_mandatory(content));
+  }
+  std::string write_as_is(const std::string& name, const std::string& content) {
     std::ofstream(m_dir.file(name)) << content;
     return m_dir.file(name);
   }
@@ -176,7 +182,7 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenCase{"bad_number", "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1.2.3,1,1,EC2,,,\n", "column BilledCost"},
         BrokenCase{"bad_date", "AWS,acct,USD,2024-09-01,2024-10-01,2024-13-45,2024-09-03,1,1,1,EC2,,,\n", "column ChargePeriodStart"},
         BrokenCase{"missing_cost", "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,,1,1,EC2,,,\n", "column BilledCost: required"},
-        BrokenCase{"column_count", "AWS,acct,USD,2024-09-01\n", "4 fields, the header has 14"},
+        BrokenCase{"column_count", "AWS,acct,USD,2024-09-01\n", "14 fields, the header has 24"},
         BrokenCase{"broken_quoting", "AWS,\"acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,1,1,EC2,,,\n", "unterminated quoted field"},
         BrokenCase{"bad_tags", "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,1,1,EC2,,,\"{\"\"team\"\": }\"\n", "column Tags"}),
     [](const auto& info) { return std::string(info.param.name); });
@@ -191,6 +197,65 @@ TEST_F(FocusImport, SkipBadRowsImportsTheRestAndReportsEachSkippedLine) {
   EXPECT_EQ(r->rows, 2);
   ASSERT_EQ(r->skipped.size(), 1u);
   EXPECT_NE(r->skipped[0].find(path + ":3: column BilledCost"), std::string::npos) << r->skipped[0];
+}
+
+// Without its EffectiveCost a FOCUS file used to import as zeros and replace the good period.
+TEST_F(FocusImport, MissingMandatoryColumnIsRefusedByNameAndChangesNothing) {
+  const std::string good = ::frugal::testing::with_focus_mandatory(
+      std::string(k_header) + "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,5,4,6,EC2,,,\n");
+  ASSERT_TRUE(import(write_as_is("good.csv", good)));
+  auto drop_column = [](std::string csv, const std::string& name) {
+    std::string out;
+    auto header = ::frugal::testing::split_csv_line(csv.substr(0, csv.find('\n')));
+    std::size_t index = static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    std::istringstream in(csv);
+    for (std::string line; std::getline(in, line);) {
+      auto f = ::frugal::testing::split_csv_line(line);
+      EXPECT_EQ(f.size(), header.size());
+      f.erase(f.begin() + static_cast<std::ptrdiff_t>(index));
+      for (std::size_t i = 0; i < f.size(); ++i) out += (i ? "," : "") + f[i];
+      out += "\n";
+    }
+    return out;
+  };
+  // The same period restated, but with no EffectiveCost column.
+  std::string path = write_as_is("no_effective.csv", drop_column(good, "EffectiveCost"));
+  auto r = import(path);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find(path + ":1: column EffectiveCost: missing from the header (FOCUS 1.0 makes it mandatory)"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM imports"), 1);
+  EXPECT_EQ(count(*m_store, "SELECT sum(effective_cost_nanos) FROM charges"), 4'000'000'000);
+  CostQuery q{"service", CostMetric::effective, *parse_utc("2024-09-01"), *parse_utc("2024-10-01")};
+  auto lines = costs(*m_store, q);
+  ASSERT_TRUE(lines);
+  ASSERT_EQ(lines->size(), 1u);
+  EXPECT_EQ(lines->at(0).cost.to_string(), "4.00");
+
+  // A FOCUS 1.2 file (it has InvoiceId) missing two: both named, with the version.
+  std::string v12;
+  std::istringstream v10(drop_column(drop_column(good, "ListCost"), "ContractedCost"));
+  for (std::string line; std::getline(v10, line);) v12 += line + (v12.empty() ? ",InvoiceId\n" : ",inv-1\n");
+  auto r12 = import(write_as_is("v12.csv", v12));
+  ASSERT_FALSE(r12);
+  EXPECT_NE(r12.error().message.find("columns ContractedCost, ListCost: missing from the header (FOCUS 1.2 makes them mandatory)"),
+            std::string::npos)
+      << r12.error().message;
+}
+
+TEST_F(FocusImport, AnOptionalColumnLeftOutIsNullNeverZero) {
+  std::string csv = "ProviderName,PublisherName,InvoiceIssuerName,BillingAccountId,BillingAccountName,BillingCurrency,"
+                    "BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeClass,"
+                    "ChargeDescription,BilledCost,EffectiveCost,ListCost,ContractedCost,PricingQuantity,PricingUnit,"
+                    "ServiceCategory,ServiceName\n"
+                    "AWS,AWS,AWS,acct,,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,Usage,,,5,4,6,5,1,Hours,Compute,EC2\n";
+  auto r = import(write_as_is("mandatory_only.csv", csv));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges WHERE consumed_quantity IS NULL AND region_id IS NULL AND "
+                            "list_unit_price IS NULL AND commitment_discount_id IS NULL AND tags IS NULL"),
+            1);
+  EXPECT_EQ(count(*m_store, "SELECT contracted_cost_nanos FROM charges"), 5'000'000'000);
 }
 
 TEST_F(FocusImport, UnknownFormatListsTheColumnsSeenAndTheKnownFormats) {
