@@ -74,7 +74,8 @@ struct PreparedBatch {
 };
 
 // import_id, source_line, the fields (the four money fields take three), and the five x_ columns.
-inline constexpr std::size_t k_params_per_row = 2 + k_field_count + 4 * 2 + 5;
+inline constexpr std::size_t k_money_fields = 4;  // each takes three: X_nanos, X_attos, X_sub_attos
+inline constexpr std::size_t k_params_per_row = 2 + k_field_count + k_money_fields * 2 + 5;
 
 class ChargeWriter {
  public:
