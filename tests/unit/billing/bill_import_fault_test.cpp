@@ -35,11 +35,11 @@ struct Earlier {
     std::ofstream(path) << ::frugal::testing::with_focus_mandatory(
         std::string(k_focus_header) +
         "AWS,111122223333,USD,2024-09-01,2024-10-01,2024-09-17T00:00:00Z,2024-09-17T01:00:00Z,4,4,4,"
-                           "AmazonEC2,us-east-1,i-0abc1234def567890,\"{\"\"team\"\": \"\"vision\"\"}\"\n" +
+        "AmazonEC2,us-east-1,i-0abc1234def567890,\"{\"\"team\"\": \"\"vision\"\"}\"\n" +
         "AWS,111122223333,USD,2024-09-01,2024-10-01,2024-09-18T00:00:00Z,2024-09-18T01:00:00Z,0.5,0.5,"
-                           "0.5,AmazonS3,us-east-1,,\n" +
+        "0.5,AmazonS3,us-east-1,,\n" +
         "AWS,111122223333,USD,2024-08-01,2024-09-01,2024-08-18T00:00:00Z,2024-08-18T01:00:00Z,7,7,7,"
-                           "AmazonEC2,us-east-1,i-0abc1234def567890,\n");
+        "AmazonEC2,us-east-1,i-0abc1234def567890,\n");
     auto imported = import_bill(*store, path, {}, k_now);
     if (!imported) throw std::runtime_error("the earlier import failed: " + imported.error().message);
     before = *testing::dump_tables(*store);

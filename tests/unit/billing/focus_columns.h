@@ -13,10 +13,11 @@
 namespace frugal::testing {
 
 inline constexpr std::array<std::string_view, 21> k_focus_mandatory = {
-    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
-    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargePeriodEnd",
-    "ChargePeriodStart", "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost",
-    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName"};
+    "BilledCost",         "BillingAccountId", "BillingAccountName", "BillingCurrency",   "BillingPeriodEnd",
+    "BillingPeriodStart", "ChargeCategory",   "ChargeClass",        "ChargeDescription", "ChargePeriodEnd",
+    "ChargePeriodStart",  "ContractedCost",   "EffectiveCost",      "InvoiceIssuerName", "ListCost",
+    "PricingQuantity",    "PricingUnit",      "ProviderName",       "PublisherName",     "ServiceCategory",
+    "ServiceName"};
 
 // The fields of one CSV line; empty when its quoting is broken (the test means it to be).
 inline std::vector<std::string> split_csv_line(std::string_view line) {
@@ -25,9 +26,12 @@ inline std::vector<std::string> split_csv_line(std::string_view line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else out.back() += c;
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        out.back() += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        out.back() += c;
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
@@ -49,7 +53,9 @@ inline std::string with_focus_mandatory(const std::string& csv) {
     if (first) {
       first = false;
       header = split_csv_line(line);
-      auto has = [&](std::string_view c) { return std::find(header.begin(), header.end(), c) != header.end(); };
+      auto has = [&](std::string_view c) {
+        return std::find(header.begin(), header.end(), c) != header.end();
+      };
       if (!has("BilledCost") || !has("ChargePeriodStart") || !has("BillingPeriodStart")) return csv;
       for (auto c : k_focus_mandatory)
         if (!has(c)) missing.emplace_back(c);
@@ -67,11 +73,16 @@ inline std::string with_focus_mandatory(const std::string& csv) {
         return at != header.end() && fields.size() == header.size() ? fields[i] : std::string();
       };
       for (const auto& c : missing) {
-        if (c == "EffectiveCost" || c == "ListCost" || c == "ContractedCost") out += "," + value("BilledCost");
-        else if (c == "InvoiceIssuerName" || c == "PublisherName") out += "," + value("ProviderName");
-        else if (c == "ChargeCategory") out += ",Usage";
-        else if (c == "ServiceCategory") out += ",Other";
-        else out += ",";
+        if (c == "EffectiveCost" || c == "ListCost" || c == "ContractedCost")
+          out += "," + value("BilledCost");
+        else if (c == "InvoiceIssuerName" || c == "PublisherName")
+          out += "," + value("ProviderName");
+        else if (c == "ChargeCategory")
+          out += ",Usage";
+        else if (c == "ServiceCategory")
+          out += ",Other";
+        else
+          out += ",";
       }
     }
     out += "\n";

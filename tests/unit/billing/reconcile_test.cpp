@@ -15,13 +15,13 @@ class Reconcile : public ::testing::Test {
  protected:
   void SetUp() override {
     m_store = std::move(*store::open_store(::frugal::testing::database(m_dir)));
-    std::ofstream(m_dir.file("bill.csv"))
-        << ::frugal::testing::with_focus_mandatory("ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
-           "ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,ServiceName,ResourceId\n"
-           "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z,32,32,32,EC2,i-1\n"
-           "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T11:00:00Z,2026-11-20T12:00:00Z,32,32,32,EC2,i-1\n"
-           "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T12:00:00Z,2026-11-20T13:00:00Z,32,32,32,EC2,i-1\n"
-           "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z,5,5,5,S3,bucket-1\n");
+    std::ofstream(m_dir.file("bill.csv")) << ::frugal::testing::with_focus_mandatory(
+        "ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
+        "ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,ServiceName,ResourceId\n"
+        "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z,32,32,32,EC2,i-1\n"
+        "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T11:00:00Z,2026-11-20T12:00:00Z,32,32,32,EC2,i-1\n"
+        "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T12:00:00Z,2026-11-20T13:00:00Z,32,32,32,EC2,i-1\n"
+        "AWS,a,USD,2026-11-01,2026-12-01,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z,5,5,5,S3,bucket-1\n");
     ASSERT_TRUE(import_bill(*m_store, m_dir.file("bill.csv"), {}, k_now));
   }
   void run(const char* name, const char* start, const char* end, int gpus, std::int64_t estimate_nanos) {
@@ -75,14 +75,17 @@ TEST_F(Reconcile, RunningItTwiceGivesTheSameAnswer) {
 TEST(BillMap, RemappingReallocatesStoredChargesAndTheirRollups) {
   frugal::testing::TestDir dir;
   auto store = std::move(*store::open_store(::frugal::testing::database(dir)));
-  std::ofstream(dir.file("t.csv"))
-      << ::frugal::testing::with_focus_mandatory("ProviderName,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost,Tags\n"
-         "AWS,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,3,\"{\"\"squad\"\": \"\"vision\"\"}\"\n"
-         "AWS,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,\"{\"\"Squad\"\": \"\"nlp\"\", \"\"team\"\": \"\"x\"\"}\"\n");
+  std::ofstream(dir.file("t.csv")) << ::frugal::testing::with_focus_mandatory(
+      "ProviderName,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,"
+      "BilledCost,Tags\n"
+      "AWS,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,3,\"{\"\"squad\"\": \"\"vision\"\"}\"\n"
+      "AWS,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,1,\"{\"\"Squad\"\": \"\"nlp\"\", \"\"team\"\": "
+      "\"\"x\"\"}\"\n");
   ASSERT_TRUE(import_bill(*store, dir.file("t.csv"), {}, k_now));
   auto changed = set_tag_map(*store, {{"team", {"squad"}}});
   ASSERT_TRUE(changed) << changed.error().message;
-  auto by_team = costs(*store, {"team", CostMetric::billed, *parse_utc("2024-09-01"), *parse_utc("2024-10-01")});
+  auto by_team =
+      costs(*store, {"team", CostMetric::billed, *parse_utc("2024-09-01"), *parse_utc("2024-10-01")});
   ASSERT_TRUE(by_team);
   ASSERT_EQ(by_team->size(), 2u);
   EXPECT_EQ((*by_team)[0].key, "vision");
