@@ -2,6 +2,7 @@
 // RouteTest: a route's handler called as the server calls it once the token is checked: an admin
 // caller (or the one a test names), this test's store, the group-commit writer. Route handlers are private to their files;
 // the table (add_*_routes) is how a test reaches them, as the server does.
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,10 +34,11 @@ class RouteTest : public ::testing::Test {
 
   // Calls the route registered as `method` `pattern` (e.g. "/arcee/v2/run/{id}/proc"), as `who`.
   Result<Reply> call(const std::string& method, const std::string& pattern, const std::string& body,
-                     std::vector<std::string> path_params = {}, Principal who = {1, Role::admin, ""}) {
+                     std::vector<std::string> path_params = {}, Principal who = {1, Role::admin, ""},
+                     std::map<std::string, std::string> query = {}) {
     for (const auto& r : m_routes) {
       if (r.method != method || r.path != pattern) continue;
-      Call c{r.method, body, std::move(path_params), {}, {}, std::move(who), *m_store, now(), m_options, m_writer};
+      Call c{r.method, body, std::move(path_params), std::move(query), {}, std::move(who), *m_store, now(), m_options, m_writer};
       return settle(c, r.handler(c));
     }
     ADD_FAILURE() << "no route " << method << " " << pattern;
