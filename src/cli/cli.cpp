@@ -43,9 +43,10 @@ CLI::App* deepest_command(CLI::App& app) {
 }
 
 std::string command_path(const CLI::App* command) {
-  std::string path;
-  for (const CLI::App* at = command; at; at = at->get_parent()) path = at->get_name() + (path.empty() ? "" : " " + path);
-  return path;
+  std::vector<std::string> names;
+  for (const CLI::App* at = command; at; at = at->get_parent()) names.push_back(at->get_name());
+  std::reverse(names.begin(), names.end());
+  return fmt::format("{}", fmt::join(names, " "));
 }
 
 // What a person probably meant by the words CLI11 could not place: a close command or flag

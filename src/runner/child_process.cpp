@@ -132,8 +132,8 @@ struct ChildSetup {
 // run here). The child only makes system calls (exec_child), as glibc's own posix_spawn does
 // after its clone. In a function of its own so that no local of the caller lives across vfork.
 __attribute__((noinline)) pid_t spawn_child(const ChildSetup* setup) {
-  pid_t pid = vfork();
-  if (pid == 0) exec_child(*setup);
+  pid_t pid = vfork();  // NOLINT(bugprone-unsafe-functions): chosen for its cost, as said above
+  if (pid == 0) exec_child(*setup);  // NOLINT(clang-analyzer-unix.Vfork): exec_child makes system calls only
   return pid;
 }
 
