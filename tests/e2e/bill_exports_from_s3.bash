@@ -4,19 +4,7 @@
 # imports nothing, and an object delivered again with new bytes replaces its rows.
 source "$(dirname "$0")/lib.bash"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-s3rver="$root/node_modules/.bin/s3rver"
-if [[ ! -x "$s3rver" ]]; then
-  echo "SKIP: s3rver is not installed (npm ci at the repository root installs it)"
-  exit 200
-fi
-mkdir s3data
-"$s3rver" --directory s3data --port 0 --configure-bucket billing-bucket >s3rver.log 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do grep -q "listening on" s3rver.log 2>/dev/null && break; sleep 0.05; done
-port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' s3rver.log)
-[[ -n "$port" ]] || fail "s3rver did not start: $(cat s3rver.log)"
-export FRUGAL_S3_ENDPOINT="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+start_s3rver billing-bucket
 s3put() {  # local file, key
   curl -sf -X PUT -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
     --data-binary "@$1" "$FRUGAL_S3_ENDPOINT/billing-bucket/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$2")" \

@@ -1,19 +1,7 @@
 # Complete checkpoints are copied to s3:// (a real S3 server, s3rver, on loopback): files and
 # folders, a .done marker written last, the newest --keep kept; the retry still resumes locally.
 source "$(dirname "$0")/lib.bash"
-s3rver="$(cd "$(dirname "$0")/../.." && pwd)/node_modules/.bin/s3rver"
-if [[ ! -x "$s3rver" ]]; then
-  echo "SKIP: s3rver is not installed (npm ci at the repository root installs it)"
-  exit 200
-fi
-mkdir s3data
-"$s3rver" --directory s3data --port 0 --configure-bucket ckpt >s3rver.log 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do grep -q "listening on" s3rver.log 2>/dev/null && break; sleep 0.05; done
-port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' s3rver.log)
-[[ -n "$port" ]] || fail "s3rver did not start: $(cat s3rver.log)"
-export FRUGAL_S3_ENDPOINT="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+start_s3rver ckpt
 
 mkdir ckpt
 job='step=0; [ -n "$FRUGAL_RESUME_FROM" ] && step=$(cat "$FRUGAL_RESUME_FROM/step")

@@ -49,3 +49,24 @@ require_shared_data() {
     exit 200  # CTest's skip code here; 77 is frugal's quota refusal
   fi
 }
+
+# start_s3rver BUCKET: s3rver (pinned in package.json) on a free loopback port with BUCKET made,
+# FRUGAL_S3_ENDPOINT and its credentials exported, stopped on exit; the test skips where npm ci
+# has not installed it. s3rver checks no signature: tests of signing use their own double.
+start_s3rver() {
+  local s3rver
+  s3rver="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/node_modules/.bin/s3rver"
+  if [[ ! -x "$s3rver" ]]; then
+    echo "SKIP: s3rver is not installed (make deps runs npm ci, which installs it)"
+    exit 200
+  fi
+  mkdir -p "$WORK/s3data"
+  "$s3rver" --directory "$WORK/s3data" --port 0 --configure-bucket "$1" >"$WORK/s3rver.log" 2>&1 &
+  S3RVER_PID=$!
+  trap 'kill $S3RVER_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+  for _ in $(seq 100); do grep -q "listening on" "$WORK/s3rver.log" 2>/dev/null && break; sleep 0.05; done
+  local port
+  port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/s3rver.log")
+  [[ -n "$port" ]] || fail "s3rver did not start: $(cat "$WORK/s3rver.log")"
+  export FRUGAL_S3_ENDPOINT="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+}
