@@ -207,7 +207,7 @@ class Dispatcher : public Application {
                      (found->access == Access::agent && who.role == Role::agent) ||
                      (found->access == Access::member && who.role == Role::member);
       if (!allowed)
-        return error(403, "PERMISSION_DENIED", fmt::format("a {} token may not call {} {}", role_name(who.role), found->method, found->path));
+        return error(403, "PERMISSION_DENIED", fmt::format("{} token may not call {} {}", util::with_article(role_name(who.role)), found->method, found->path));
       if (!m_limiter.allow(who.token_id)) {
         auto refusal = error(429, "REQUEST_LIMIT_EXCEEDED", "too many requests for this token; retry after 1 s");
         refusal.headers.emplace_back("Retry-After", "1");

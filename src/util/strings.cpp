@@ -165,4 +165,26 @@ std::string quote_non_finite_json(std::string_view text) {
   return out;
 }
 
+std::string count_of(long long n, std::string_view noun, std::string_view plural) {
+  std::string out = std::to_string(n) + " ";
+  if (n == 1) return out.append(noun);
+  if (!plural.empty()) return out.append(plural);
+  return out.append(noun).append("s");
+}
+
+std::string with_article(std::string_view noun) {
+  // By the first letter, save the words whose sound says otherwise ("a user", "an hour").
+  static constexpr std::string_view k_vowel_letter_consonant_sound[] = {"user", "unit", "usage", "one"};
+  static constexpr std::string_view k_consonant_letter_vowel_sound[] = {"hour", "honest"};
+  std::string lower;
+  for (char c : noun) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  auto starts = [&](const auto& words) {
+    return std::any_of(std::begin(words), std::end(words), [&](std::string_view w) { return std::string_view(lower).starts_with(w); });
+  };
+  bool vowel = !lower.empty() && std::string_view("aeiou").find(lower.front()) != std::string_view::npos;
+  if (vowel && starts(k_vowel_letter_consonant_sound)) vowel = false;
+  if (!vowel && starts(k_consonant_letter_vowel_sound)) vowel = true;
+  return std::string(vowel ? "an " : "a ") + std::string(noun);
+}
+
 }  // namespace frugal::util
