@@ -179,7 +179,10 @@ Result<SamplesWritten> record_samples(store::Store& store, std::int64_t run_id, 
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     TimeText time;
     for (const auto& r : rows) {
-      if (ended && r.time > *ended) {  // arrived late, and not taken while the run ran
+      // Arrived late, and not taken while the run ran. A caller that refuses late samples stamps
+      // them on arrival (arcee): one stamped in the very millisecond of the end came after it too.
+      bool after_end = ended && (r.time > *ended || (late == LateSample::refuse && r.time == *ended));
+      if (after_end) {
         if (late == LateSample::refuse)
           return fail(ErrorCode::conflict, fmt::format("run {} ended at {}: a sample taken after its end ({}) is not stored",
                                                        run_id, format_utc(*ended), format_utc(r.time)));

@@ -169,6 +169,24 @@ TEST_F(RunData, ALateSampleRefusesTheCallWhenTheCallerAsksAndNothingIsStored) {
   EXPECT_EQ(on_time->stored, 1u);
 }
 
+TEST_F(RunData, ASampleStampedOnArrivalInTheMillisecondOfTheEndIsLate) {
+  // arcee's proc is stamped when it arrives: one in the same millisecond as the finish that came
+  // before it is after the end (e2e.server_api saw it pass now and then). Counted samples carry
+  // the time they were taken, and that same instant is still within the run.
+  RunEnd end;
+  end.ended = at("2026-11-20T11:00:00Z");
+  ASSERT_TRUE(finish_run(*db, run, end));
+  SampleRow at_end;
+  at_end.time = end.ended;
+  at_end.cpu_pct = 50;
+  auto refused = record_samples(*db, run, std::vector<SampleRow>{at_end}, LateSample::refuse);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::conflict);
+  auto counted = record_samples(*db, run, std::vector<SampleRow>{at_end});
+  ASSERT_TRUE(counted) << counted.error().message;
+  EXPECT_EQ(counted->stored, 1u);
+}
+
 TEST_F(RunData, ANegativeMeasurementIsRefusedAndNamed) {
   SampleRow bad;
   bad.time = at("2026-11-20T10:30:00Z");
