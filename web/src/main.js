@@ -72,11 +72,17 @@ async function identify() {
   return true;
 }
 
+// Counts navigations: one that waited for /api/v1/me while the user moved on must not undo the
+// later one (signing in, then opening Runs at once, would otherwise land back on the overview).
+let navigations = 0;
+
 async function route() {
-  const { parts, query } = parseHash();
-  if (parts[0] === 'logout') return logout();
+  const turn = ++navigations;
+  if (parseHash().parts[0] === 'logout') return logout();
   if (!getToken()) return showLogin();
   if (!who && !(await identify())) return;
+  if (turn !== navigations) return;
+  const { parts, query } = parseHash();
   if (!parts.length || (who.role !== 'admin' && ADMIN_ONLY.has(parts[0]))) return location.replace(home());
   document.body.classList.remove('signed-out');
   const name = parts[0] === 'runs' && parts[1] ? 'run' : parts[0];

@@ -166,10 +166,22 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   await shot(page, 'catalog');
 
   // ---- a phone's width: the runs page still fits ----
+  // Signing in and opening Runs at once: the sign-in's own /api/v1/me answers last (held here until
+  // Runs has shown), and must not send the user back to the overview. CI once lost this race.
   const phone = await open(390);
+  const runRows = '[data-testid=runs-table] [data-testid=run-row]';
+  let releaseFirstMe;
+  const firstMeHeld = new Promise((resolve) => { releaseFirstMe = resolve; });
+  let meCalls = 0;
+  await phone.route('**/api/v1/me', async (r) => { if (meCalls++ === 0) await firstMeHeld; await r.continue(); });
   await signIn(phone, process.env.ADMIN);
   await phone.goto(base + '/#/runs');
-  await phone.waitForSelector('[data-testid=runs-table] [data-testid=run-row]');
+  await phone.waitForSelector(runRows);
+  releaseFirstMe();
+  await phone.waitForLoadState('networkidle');
+  check(meCalls === 2 && await phone.evaluate(() => location.hash.startsWith('#/runs')) && (await phone.$$(runRows)).length > 0,
+        `signing in then opening Runs at once stays on Runs (${await phone.evaluate(() => location.hash)}, /me asked ${meCalls} times)`);
+  await phone.unroute('**/api/v1/me');
   check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scroll at 390 px');
   noErrors('phone');
   await shot(phone, 'runs-phone');
