@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "advise/rules.h"
+#include "util/display.h"
 #include "util/strings.h"
 
 namespace frugal::advise {
@@ -126,7 +127,7 @@ Result<void> transfer(const Context& c, std::vector<Recommendation>& out) {
     r.target = fmt::format("{} transfer in {}: {} ({}, {})", kind.name, where_region, description, service, provider);
     r.id = recommendation_id(r.rule, r.target);
     r.team = team;
-    r.finding = fmt::format("{} of {} transfer ({}) in {} cost {} over {:.0f} days.", util::count_of(charges, "row"), kind.name,
+    r.finding = fmt::format("{} of {} transfer ({}) in {} cost {} over {:.0f} days.", util::display::count(charges, "row"), kind.name,
                             quantity_text(quantity, unit), where_region, usd(cost), c.days);
     r.evidence = {{"cost in window", usd(cost)},
                   {"kind", std::string(kind.name)},

@@ -8,6 +8,7 @@
 
 #include "billing/billing.h"
 #include "cli/context.h"
+#include "util/display.h"
 #include "util/strings.h"
 #include "cli/s3_export_source.h"
 
@@ -70,13 +71,13 @@ class ProgressLine {
 
 void print_import(const std::string& file, const billing::ImportResult& r) {
   for (const auto& line : r.skipped) fmt::print(stderr, "frugal: skipped {}\n", line);
-  fmt::print("{}: format {}, {}{}{}, import {}\n", file, r.format, util::count_of(r.rows, "row"),
-             r.replaced_rows ? fmt::format(", replacing {} of the same periods", util::count_of(r.replaced_rows, "earlier row")) : "",
-             r.skipped.empty() ? "" : fmt::format(", {} skipped", util::count_of(static_cast<long long>(r.skipped.size()), "bad row")),
+  fmt::print("{}: format {}, {}{}{}, import {}\n", file, r.format, util::display::count(r.rows, "row"),
+             r.replaced_rows ? fmt::format(", replacing {} of the same periods", util::display::count(r.replaced_rows, "earlier row")) : "",
+             r.skipped.empty() ? "" : fmt::format(", {} skipped", util::display::count(static_cast<long long>(r.skipped.size()), "bad row")),
              r.import_id);
   for (const auto& t : r.totals)
     fmt::print("  {} {} {}: {}, billed {} {}, effective {}, list {}\n", t.provider,
-               t.billing_account_id.empty() ? "-" : t.billing_account_id, t.billing_period_start.substr(0, 10), util::count_of(t.rows, "row"),
+               t.billing_account_id.empty() ? "-" : t.billing_account_id, t.billing_period_start.substr(0, 10), util::display::count(t.rows, "row"),
                t.billed.to_string(2), t.currency, t.effective.to_string(2), t.list.to_string(2));
 }
 

@@ -165,13 +165,6 @@ std::string quote_non_finite_json(std::string_view text) {
   return out;
 }
 
-std::string count_of(long long n, std::string_view noun, std::string_view plural) {
-  std::string out = std::to_string(n) + " ";
-  if (n == 1) return out.append(noun);
-  if (!plural.empty()) return out.append(plural);
-  return out.append(noun).append("s");
-}
-
 std::string with_article(std::string_view noun) {
   // By the first letter, save the words whose sound says otherwise ("a user", "an hour").
   static constexpr std::string_view k_vowel_letter_consonant_sound[] = {"user", "unit", "usage", "one"};

@@ -54,10 +54,6 @@ std::vector<std::string> closest_matches(std::string_view wanted,
                                          const std::vector<std::string>& candidates,
                                          std::size_t limit = 5);
 
-// "1 row", "2 rows", "0 rows": a count with its noun, plural unless it is one. `plural` defaults
-// to the noun with an "s".
-std::string count_of(long long n, std::string_view noun, std::string_view plural = {});
-
 // The noun with its indefinite article: "an agent", "a member", "an admin".
 std::string with_article(std::string_view noun);
 
