@@ -22,6 +22,10 @@ curve='i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "step $i loss 0.$((1000 - 
 "$FRUGAL" run --team vision --user bob --project detector --model yolo --hourly-usd 4.1 -- sleep 0.2
 "$FRUGAL" run --team nlp --user cy --project chat --model llama --hourly-usd 12 -- sh -c 'exit 3' || true
 "$FRUGAL" run --team nlp --user cy --project chat --instance-type g5.12xlarge --spot -- sleep 0.3
+# Watched long enough for host samples (CPU, memory) and no GPU: the run page says so.
+"$FRUGAL" run --team vision --user ada --project detector --sample-every 100ms -- \
+  python3 -c 'import time; b = bytearray(20 << 20); t = time.time() + 1.5
+while time.time() < t: pass' >/dev/null
 "$FRUGAL" quota set --team vision --monthly-usd 5000 >/dev/null
 "$FRUGAL" quota set --team nlp --monthly-usd 0.000001 >/dev/null
 if [[ -f "$SHARED_DATA/focus/focus_sample_1000.csv" ]]; then

@@ -21,13 +21,26 @@ export function query(params) {
   return s ? `?${s}` : '';
 }
 
-export async function get(path, params, signal) {
+// Who the token is ({role, team} from /api/v1/me), once main.js has asked: pages offer what the
+// role may read, so a member's browser never logs a 403.
+let me = null;
+export const setMe = (who) => { me = who; };
+export const isAdmin = () => me?.role === 'admin';
+
+export function get(path, params, signal) {
+  return request(path + query(params), { signal });
+}
+
+export function post(path, body, signal) {
+  return request(path, { method: 'POST', body: JSON.stringify(body), signal, contentType: 'application/json' });
+}
+
+async function request(url, { method = 'GET', body, signal, contentType }) {
   let res;
   try {
-    res = await fetch(path + query(params), {
-      headers: { Authorization: `Bearer ${getToken()}`, Accept: 'application/json' },
-      signal,
-    });
+    const headers = { Authorization: `Bearer ${getToken()}`, Accept: 'application/json' };
+    if (contentType) headers['Content-Type'] = contentType;
+    res = await fetch(url, { method, headers, body, signal });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'network', 'Cannot reach the Frugal server: is `frugal serve` running?');

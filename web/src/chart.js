@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import { h } from './dom.js';
-import { moneyNumber, compact } from './format.js';
+import { money, significant, compact, bytes } from './format.js';
 
 export const PALETTE = ['#2f6fdd', '#e8833a', '#3aa676', '#c94f6d', '#8a63d2', '#c9a227', '#2aa5b8', '#7f7f7f', '#b5651d', '#5b8c2a'];
 const HEIGHT = 220;
@@ -13,10 +13,11 @@ const utc = (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
 export const dayToTs = (d) => Date.UTC(+d.slice(0, 4), +d.slice(5, 7) - 1, +d.slice(8, 10)) / 1000;
 
 export const fmt = {
-  money: { axis: (v) => `$${compact(v)}`, legend: (v) => moneyNumber(v) },
-  pct: { axis: (v) => `${compact(v)}%`, legend: (v) => (v == null ? '' : `${v.toFixed(0)}%`) },
-  gib: { axis: (v) => `${compact(v)} GiB`, legend: (v) => (v == null ? '' : `${v.toFixed(1)} GiB`) },
-  num: { axis: (v) => compact(v), legend: (v) => (v == null ? '' : `${+v.toPrecision(5)}`) },
+  money: { axis: (v) => `$${compact(v)}`, legend: (v) => money(v) },
+  pct: { axis: (v) => `${compact(v)}%`, legend: (v) => (v == null ? '' : `${significant(v, 3)}%`) },
+  gib: { axis: (v) => `${compact(v)} GiB`, legend: (v) => (v == null ? '' : `${significant(v, 3)} GiB`) },
+  num: { axis: (v) => compact(v), legend: (v) => significant(v) },
+  bytes: { axis: (v) => bytes(v), legend: (v) => (v == null ? '' : bytes(v)) },
 };
 
 // A chart box of fixed height (reserved in CSS), resized with its container. It tears itself
@@ -48,7 +49,7 @@ export function chartBox(testid, title) {
 }
 
 // The y axis is as wide as its longest label, so "$12.5k" and "61.25 GiB" both fit.
-const ySize = (u, values) => (values?.length ? Math.max(...values.map((v) => v.length)) * 7 + 18 : 40);
+const ySize = (u, values) => (values?.length ? Math.max(...values.map((v) => v.length)) * 8 + 22 : 40);
 
 function axes(f, xTime) {
   const common = { stroke: '#6b7280', grid: { stroke: '#eef0f3', width: 1 }, ticks: { stroke: '#e5e7eb', width: 1 } };

@@ -1,7 +1,7 @@
 import './style.css';
 import 'uplot/dist/uPlot.min.css';
 import { getToken, clearToken } from './auth.js';
-import { get, setUnauthorizedHandler } from './api.js';
+import { get, setUnauthorizedHandler, setMe } from './api.js';
 import { parseHash } from './router.js';
 import { loginForm } from './login.js';
 import { h } from './dom.js';
@@ -41,6 +41,7 @@ function showLogin(message) {
 function logout() {
   clearToken();
   who = null;
+  setMe(null);
   if (parseHash().parts[0] === 'logout') history.replaceState(null, '', '#/overview');
   showLogin();
 }
@@ -60,8 +61,10 @@ function home() {
 async function identify() {
   try {
     who = await get('/api/v1/me');
+    setMe(who);
   } catch (e) {
     who = null;
+    setMe(null);
     // Signing in with a bad token: the form is already up, so say why it is still there.
     showLogin(e.status === 401 ? 'Your token was not accepted; enter another.' : e.message);
     return false;

@@ -1,5 +1,5 @@
 import { h } from './dom.js';
-import { money, percent, day } from './format.js';
+import { money, percent, quantity, day } from './format.js';
 import { dataTable } from './table.js';
 
 // Where the period's spend lands if it goes on at the rate so far:
@@ -48,9 +48,9 @@ export function quotaTable(quotas, { testid = 'quotas-table', emptyText, now, co
     { key: 'spent_usd', label: 'Spent', kind: 'money', testid: 'quota-spent' },
     { key: 'limit_usd', label: 'Limit', kind: 'money', testid: 'quota-limit' },
     { key: 'used', label: 'Used', kind: 'num', cls: 'barcell', value: (q) => q._f.ratio, render: bar },
-    { key: 'forecast_usd', label: 'Forecast', kind: 'num', testid: 'quota-forecast', value: (q) => (q._f.fUsd == null ? null : q._f.fUsd.toFixed(2)), text: (v) => (v == null ? '' : money(v)) },
-    { key: 'gpu_hours', label: 'GPU h', kind: 'num', text: (v) => (v == null ? '' : v.toFixed(1)) },
-    { key: 'limit_gpu_hours', label: 'GPU h limit', kind: 'num' },
+    { key: 'forecast_usd', label: 'Forecast', kind: 'num', testid: 'quota-forecast', value: (q) => q._f.fUsd, text: (v) => money(v) },
+    { key: 'gpu_hours', label: 'GPU h', kind: 'num', text: quantity },
+    { key: 'limit_gpu_hours', label: 'GPU h limit', kind: 'num', text: quantity },
     { key: 'status', label: 'Status', value: status, testid: 'quota-status', render: (td, v) => td.append(h('span', { class: `status q-${v.replace(' ', '-')}` }, v)) },
     { key: 'period_end', label: 'Period ends', text: day },
   ];

@@ -1,4 +1,4 @@
-import { duration, time } from './format.js';
+import { durationMs, time } from './format.js';
 import { linkCell } from './table.js';
 
 export const runHref = (r) => `#/runs/${r.id}`;
@@ -15,7 +15,7 @@ export const RUN_COLUMNS = {
   gpu_count: { key: 'gpu_count', label: 'GPUs', kind: 'num' },
   instance_type: { key: 'instance_type', label: 'Instance' },
   started_at: { key: 'started_at', label: 'Started (UTC)', text: time },
-  duration_ms: { key: 'duration_ms', label: 'Duration', kind: 'num', text: duration },
+  duration_ms: { key: 'duration_ms', label: 'Duration', kind: 'num', text: durationMs },
   cost_usd: { key: 'cost_usd', label: 'Cost', kind: 'money' },
 };
 

@@ -1,10 +1,11 @@
 import { h, empty } from './dom.js';
-import { money, plain } from './format.js';
+import { money, plain, significant, count } from './format.js';
 import { toCsv, downloadText } from './csv.js';
 
 // A column: {key, label, kind: 'text'|'num'|'money', value(row), text(raw, row), render(td, raw, row),
 // currency(row), csv (header name in CSV), testid, cls}. Cells show text(raw) and carry the raw
-// value in data-value; money shows as $; CSV files hold the cell text, except money, which is raw.
+// value in data-value; money shows as $; CSV files hold the cell text, except numbers (money too),
+// which stay as the API sent them: a spreadsheet sums exact values, not rounded ones.
 
 const valueOf = (col, row) => (col.value ? col.value(row) : row[col.key]);
 const isNumeric = (col) => col.kind === 'money' || col.kind === 'num';
@@ -14,11 +15,13 @@ const classOf = (col) => [isNumeric(col) ? 'n' : '', col.cls].filter(Boolean).jo
 function cellText(col, raw, row) {
   if (col.text) return col.text(raw, row);
   if (col.kind === 'money') return money(raw, col.currency ? col.currency(row) : 'USD');
+  // A measured number reads to 4 significant digits; the exact value stays in data-value and CSV.
+  if (col.kind === 'num' && typeof raw === 'number') return significant(raw);
   return plain(raw);
 }
 
 function csvText(col, raw, row) {
-  return col.kind === 'money' ? plain(raw) : cellText(col, raw, row);
+  return isNumeric(col) ? plain(raw) : cellText(col, raw, row);
 }
 
 export function csvOf(columns, rows) {
@@ -40,12 +43,18 @@ function compare(col, dir) {
   };
 }
 
-// Returns {el, rows()}; rows() is what is shown, in the order shown (for CSV downloads).
-export function dataTable({ columns, rows, testid, rowTestid, rowHref, emptyText, label }) {
+// Returns {el, rows()}; rows() is every row, in the order shown (for CSV downloads). With `limit`,
+// the first `limit` rows show and a button shows the rest: hundreds of keys make a page nobody reads.
+// With `cards`, a narrow screen shows each row as a card, each cell under its column's name.
+export function dataTable({ columns, rows, testid, rowTestid, rowHref, emptyText, label, limit, noun = ['row', 'rows'], cards }) {
   // An empty table keeps its test id, on the message that says what to do instead.
   if (!rows.length) return { el: h('div', { 'data-testid': testid }, empty(emptyText || 'Nothing to show.')), rows: () => [] };
   let shown = rows.slice();
   let sort = null; // {key, dir}
+  let cut = limit && rows.length > limit + 1 ? limit : Infinity;
+  const more = h('button', { type: 'button', class: 'secondary more', 'data-testid': `${testid}-more` },
+    `Show all ${count(rows.length, ...noun)}`);
+  more.addEventListener('click', () => { cut = Infinity; more.remove(); fill(); });
 
   const tbody = h('tbody');
   const heads = columns.map((col) => {
@@ -66,21 +75,23 @@ export function dataTable({ columns, rows, testid, rowTestid, rowHref, emptyText
   });
 
   function fill() {
-    tbody.replaceChildren(...shown.map((row) => {
+    tbody.replaceChildren(...shown.slice(0, cut).map((row) => {
       const link = rowHref?.(row);
       const tr = h('tr', { tabindex: 0, 'data-testid': rowTestid, 'data-href': link, class: link ? 'link' : null });
       for (const col of columns) {
         const raw = valueOf(col, row);
-        const td = h('td', { 'data-value': plain(raw), 'data-testid': col.testid, class: classOf(col) });
+        const td = h('td', { 'data-value': plain(raw), 'data-testid': col.testid, 'data-label': cards ? col.label ?? col.key : null, class: classOf(col) });
         if (col.render) col.render(td, raw, row);
         else td.textContent = cellText(col, raw, row);
+        // A rounded number keeps its exact value a hover away.
+        if (typeof raw === 'number' && td.textContent !== String(raw)) td.title = String(raw);
         tr.append(td);
       }
       return tr;
     }));
   }
 
-  const table = h('table', { 'data-testid': testid, 'aria-label': label }, h('thead', {}, h('tr', {}, heads)), tbody);
+  const table = h('table', { 'data-testid': testid, 'aria-label': label, class: cards ? 'cards' : null }, h('thead', {}, h('tr', {}, heads)), tbody);
   tbody.addEventListener('keydown', (e) => {
     const tr = e.target.closest?.('tr');
     if (!tr || e.target !== tr) return;
@@ -100,7 +111,8 @@ export function dataTable({ columns, rows, testid, rowTestid, rowHref, emptyText
     location.hash = tr.dataset.href;
   });
   fill();
-  return { el: h('div', { class: 'table-wrap' }, table), rows: () => shown };
+  const wrap = h('div', { class: 'table-wrap' }, table);
+  return { el: cut < rows.length ? h('div', {}, wrap, more) : wrap, rows: () => shown };
 }
 
 // Made once per page and kept (disabled while there is nothing to download), so the controls

@@ -1,7 +1,7 @@
 import { get, latest, showError } from '../api.js';
 import { h } from '../dom.js';
-import { money, plain } from '../format.js';
-import { select, periodSelect, controlsBar, field } from '../controls.js';
+import { money, percent, quantity, count } from '../format.js';
+import { select, periodSelect, controlsBar, field, apiSince, ALL_TIME } from '../controls.js';
 import { setParams, href } from '../router.js';
 import { dataTable, csvButton } from '../table.js';
 import { shell, busy, done } from '../page.js';
@@ -16,19 +16,17 @@ export function leaderboardColumns(by, metric) {
   const cols = [
     { key: 'key', label: by[0].toUpperCase() + by.slice(1), csv: by },
     { key: 'cost_usd', label: 'Cost', kind: 'money' },
-    { key: 'share', label: 'Share', kind: 'num', render: (td, v) => { td.style.setProperty('--share', `${Math.min(Math.max(+v || 0, 0), 1) * 100}%`); td.classList.add('share'); td.textContent = plain(v); } },
-    { key: 'gpu_hours', label: 'GPU hours', kind: 'num' },
+    { key: 'share', label: 'Share', kind: 'num', render: (td, v) => { td.style.setProperty('--share', `${Math.min(Math.max(+v || 0, 0), 1) * 100}%`); td.classList.add('share'); td.textContent = percent(v); } },
+    { key: 'gpu_hours', label: 'GPU hours', kind: 'num', text: quantity },
     { key: 'runs', label: 'Runs', kind: 'num' },
     { key: 'failures', label: 'Failures', kind: 'num' },
-    { key: 'hours', label: 'Hours', kind: 'num' },
+    { key: 'hours', label: 'Hours', kind: 'num', text: quantity },
     { key: 'idle_cost_usd', label: 'Idle GPU cost', kind: 'money' },
     { key: 'saved_by_cache_usd', label: 'Saved by cache', kind: 'money' },
   ];
   for (const c of cols) if (c.key === METRIC_COLUMN[metric]) c.cls = 'metric';
   return cols;
 }
-
-const count = (n, word) => `${n ?? 0} ${word}${n === 1 ? '' : 's'}`;
 
 export default function leaderboards(root) {
   const loads = latest();
@@ -47,12 +45,12 @@ export default function leaderboards(root) {
       until.value = /^\d{4}-\d\d-\d\d$/.test(p.until) ? p.until : '';
       busy(body);
       try {
-        const d = await get('/api/v1/top', p, loads.next());
+        const d = await get('/api/v1/top', { ...p, since: apiSince(p.since) }, loads.next());
         const columns = leaderboardColumns(p.by, p.metric);
         const runsFilter = DIMENSIONS.includes(p.by);
         const table = dataTable({
           columns, rows: d.rows || [], testid: 'leaderboard-table', label: `Leaderboard by ${p.by}`,
-          rowHref: (r) => (runsFilter && r.key ? href('runs', { [p.by]: r.key, since: p.since, until: p.until }) : null),
+          rowHref: (r) => (runsFilter && r.key ? href('runs', { [p.by]: r.key, since: p.since === ALL_TIME ? '' : p.since, until: p.until }) : null),
           emptyText: 'No runs in this period: wrap a job with `frugal run -- python train.py`',
         });
         download.set(`leaderboard-${p.by}.csv`, columns, table.rows);
@@ -60,7 +58,7 @@ export default function leaderboards(root) {
         const total = d.rows?.length
           ? h('p', { class: 'summary', 'data-testid': 'leaderboard-total' },
               'Total ', h('strong', { 'data-testid': 'leaderboard-total-cost', 'data-value': t.cost_usd }, money(t.cost_usd)),
-              ` · ${count(t.runs, 'run')} · ${count(t.failures, 'failure')} · ${(+t.gpu_hours || 0).toFixed(1)} GPU hours`)
+              ` · ${count(t.runs, 'run')} · ${count(t.failures, 'failure')} · ${quantity(t.gpu_hours || 0)} GPU hours`)
           : null;
         done(body, total, table.el);
       } catch (e) {

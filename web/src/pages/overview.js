@@ -1,7 +1,7 @@
 import { get, latest, showError } from '../api.js';
 import { h, section, stat, empty } from '../dom.js';
 import { money, change, day } from '../format.js';
-import { periodSelect, controlsBar, field } from '../controls.js';
+import { periodSelect, controlsBar, field, apiSince } from '../controls.js';
 import { dataTable } from '../table.js';
 import { chartBox, stacked, dayToTs } from '../chart.js';
 import { runColumns, runHref } from '../runcols.js';
@@ -70,7 +70,7 @@ export default function overview(root) {
       since.set(s);
       busy(body);
       try {
-        const d = await get('/api/v1/overview', { since: s }, loads.next());
+        const d = await get('/api/v1/overview', { since: apiSince(s) }, loads.next());
         const { out, draw } = render(d);
         done(body, out);
         draw();

@@ -1,6 +1,6 @@
-import { get, latest, showError, errorBox, isQuiet } from '../api.js';
-import { h, section, stat, empty } from '../dom.js';
-import { money, duration, time, plain } from '../format.js';
+import { get, post, isAdmin, latest, showError, errorBox, isQuiet } from '../api.js';
+import { h, section, stat, empty, withCode } from '../dom.js';
+import { money, durationMs, time, plain, significant, bytes, count } from '../format.js';
 import { dataTable } from '../table.js';
 import { runColumns, runHref } from '../runcols.js';
 import { chartBox, band, lines, fmt, uPlot } from '../chart.js';
@@ -38,36 +38,75 @@ async function metricChart(id, key, box, signal) {
   band(box, { x: s.x, min: s.min, max: s.max, label: key });
 }
 
-async function gpuCharts(id, util, mem, signal) {
-  const d = await get(`/api/v1/runs/${encodeURIComponent(id)}/gpus`, { buckets: 400 }, signal);
+// The host samples `frugal run` took while it watched the job (CPU of the process tree, its resident
+// memory). No route serves them yet: an admin reads them with the read-only SQL route; null for a member.
+async function hostSamples(id, signal) {
+  if (!isAdmin() || !Number.isInteger(id)) return null;
+  const d = await post('/api/v1/sql', {
+    sql: `SELECT time, cpu_pct, rss_bytes FROM samples WHERE run_id = ${id} AND gpu_index IS NULL ORDER BY time`,
+    max_rows: 5000,
+  }, signal);
+  return (d.rows || []).map(([t, cpu, rss]) => ({ t: Date.parse(t) / 1000, cpu, rss }));
+}
+
+// What was sampled of the run: GPU charts where GPUs were seen, CPU and memory where the host was
+// sampled, and otherwise one line that says which of those is missing and why.
+async function resources(r, box, signal) {
+  const [d, host] = await Promise.all([
+    get(`/api/v1/runs/${encodeURIComponent(r.id)}/gpus`, { buckets: 400 }, signal),
+    hostSamples(r.id, signal),
+  ]);
   const gpus = d.gpus || [];
-  if (!gpus.length) {
-    util.replaceChildren(h('figcaption', {}, 'GPUs'), empty('No GPU samples for this run: they are recorded while `frugal run` watches the job.'));
-    mem.remove();
-    return;
+  const parts = [];
+  const draws = [];
+  if (gpus.length) {
+    const util = chartBox('gpu-util-chart', 'GPU utilisation'), mem = chartBox('gpu-mem-chart', 'GPU memory');
+    parts.push(h('div', { class: 'chart-grid' }, util, mem));
+    // GPUs are sampled at their own times; join aligns them on one time axis, gaps spanned.
+    const joined = (field) => uPlot.join(gpus.map((g) => [g.t, g[field]]));
+    const series = (data) => gpus.map((g, i) => ({ label: `GPU ${g.index}`, values: data[i + 1] }));
+    const u = joined('util'), m = joined('mem_gib');
+    draws.push(() => lines(util, { x: u[0], series: series(u), format: fmt.pct }), () => lines(mem, { x: m[0], series: series(m), format: fmt.gib }));
+  } else {
+    const why = host?.length
+      ? `\`frugal run\` watched this job (${count(host.length, 'sample')} of its CPU and memory) and saw no GPU: none was visible to it, so there is no GPU use to show.`
+      : host
+        ? 'No resource samples were recorded for this run: `frugal run` takes them every few seconds while it watches a job, so a run logged through the API or MLflow, or one that ended before the first sample, has none.'
+        : 'No GPU samples were recorded for this run.';
+    parts.push(h('p', { class: 'muted', 'data-testid': 'gpu-none' }, withCode(why)));
   }
-  // GPUs are sampled at their own times; join aligns them on one time axis, gaps spanned.
-  const joined = (field) => uPlot.join(gpus.map((g) => [g.t, g[field]]));
-  const series = (data) => gpus.map((g, i) => ({ label: `GPU ${g.index}`, values: data[i + 1] }));
-  const u = joined('util'), m = joined('mem_gib');
-  lines(util, { x: u[0], series: series(u), format: fmt.pct });
-  lines(mem, { x: m[0], series: series(m), format: fmt.gib });
+  if (host?.length) {
+    const cpu = host.map((s) => s.cpu).filter((v) => v != null), rss = host.map((s) => s.rss).filter((v) => v != null);
+    const mean = cpu.length ? cpu.reduce((a, v) => a + v, 0) / cpu.length : null;
+    parts.push(h('p', { class: 'summary', 'data-testid': 'host-summary' },
+      mean == null ? null : `CPU: mean ${significant(mean, 3)}%, peak ${significant(Math.max(...cpu), 3)}% of one core`,
+      mean != null && rss.length ? ' · ' : null,
+      rss.length ? `Memory (resident): peak ${bytes(Math.max(...rss))}` : null));
+    if (host.length > 1) {
+      const cpuBox = chartBox('cpu-chart', 'CPU, % of one core'), rssBox = chartBox('rss-chart', 'Memory (resident)');
+      parts.push(h('div', { class: 'chart-grid' }, cpuBox, rssBox));
+      const x = host.map((s) => s.t);
+      draws.push(() => lines(cpuBox, { x, series: [{ label: 'CPU', values: host.map((s) => s.cpu) }], format: fmt.pct }),
+        () => lines(rssBox, { x, series: [{ label: 'RSS', values: host.map((s) => s.rss) }], format: fmt.bytes }));
+    }
+  }
+  box.replaceChildren(...parts);
+  for (const draw of draws) draw();
 }
 
 const ATTEMPT_COLUMNS = [...runColumns('id'), { key: 'attempt', label: 'Attempt', kind: 'num' }, ...runColumns('status', 'started_at', 'duration_ms', 'cost_usd')];
 
 function render(r) {
   const head = h('div', { class: 'stats' },
-    stat('Cost', money(r.cost_usd), 'run-cost'),
+    stat('Cost', money(r.cost_usd) || '—', 'run-cost'),
     stat('Status', h('span', { class: `status s-${r.status}` }, r.status ?? ''), 'run-status'),
-    stat('Duration', duration(r.duration_ms) || '—', 'run-duration'),
+    stat('Duration', durationMs(r.duration_ms) || '—', 'run-duration'),
     stat('GPUs', plain(r.gpu_count ?? '—'), 'run-gpus'));
 
   const accrual = (r.cost_accrual || []).filter((p) => p.time);
   const costBox = accrual.length > 1 ? chartBox('cost-chart', 'Cost over time (UTC)') : null;
   const metricBoxes = (r.metric_keys || []).map((k) => [k, h('figure', { class: 'chart', 'data-testid': 'metric-chart', 'data-key': k }, h('figcaption', {}, k))]);
-  const util = chartBox('gpu-util-chart', 'GPU utilisation');
-  const mem = chartBox('gpu-mem-chart', 'GPU memory');
+  const usage = h('div', { 'data-testid': 'resources' }, h('p', { class: 'loading' }, 'Loading…'));
 
   const latestRows = Object.entries(r.latest_metrics || {}).map(([key, m]) => ({ key, value: m?.value, step: m?.step }));
   const out = [
@@ -79,7 +118,7 @@ function render(r) {
         ? dataTable({ columns: [{ key: 'key', label: 'Metric' }, { key: 'value', label: 'Latest', kind: 'num' }, { key: 'step', label: 'Step', kind: 'num' }], rows: latestRows, testid: 'metrics-table', label: 'Latest metrics' }).el
         : empty('No metrics logged: log them with MLflow against `frugal serve`, or POST them to /api/v1/runs/ID/metrics.'),
       metricBoxes.length ? h('div', { class: 'chart-grid' }, metricBoxes.map(([, b]) => b)) : null),
-    section('GPUs', h('div', { class: 'chart-grid' }, util, mem)),
+    section('GPUs, CPU and memory', usage),
     h('div', { class: 'cols' },
       section('Parameters', kvTable(r.params, 'params-table', 'Parameters', 'No parameters.')),
       section('Tags', kvTable(r.tags, 'tags-table', 'Tags', 'No tags.'))),
@@ -92,7 +131,7 @@ function render(r) {
     if (costBox) lines(costBox, { x: accrual.map((p) => Date.parse(p.time) / 1000), series: [{ label: 'cost', values: accrual.map((p) => parseFloat(p.cost_usd)) }], format: fmt.money });
     const fail = (box) => (e) => { if (!isQuiet(e)) box.append(errorBox(e)); };
     for (const [k, box] of metricBoxes) metricChart(r.id, k, box, signal).catch(fail(box));
-    gpuCharts(r.id, util, mem, signal).catch((e) => { fail(util)(e); mem.remove(); });
+    resources(r, usage, signal).catch((e) => { if (!isQuiet(e)) usage.replaceChildren(errorBox(e)); });
   };
   return { out, draw };
 }
