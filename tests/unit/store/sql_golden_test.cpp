@@ -28,11 +28,16 @@
 // `$SOURCE/tests/fixtures/billing/...`); in the output both paths read back as `$DIR` and
 // `$SOURCE`. The binary reads the system clock (there is no override), so give --since and
 // --until as dates: a window such as 30d would hold different runs every day.
+//
+// FRUGAL_GOLDEN_UPDATE=1 writes each command's actual stdout into its file in place of the expected
+// output (on SQLite; the PostgreSQL run then checks the new text): for a deliberate change of
+// output, reviewed with `git diff tests/sql` before it is committed.
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -169,6 +174,29 @@ CommandResult run_command(const std::string& lines, const std::string& dir, cons
   return r;
 }
 
+// Replaces the expected output of the command blocks starting at the given lines (1-based).
+void rewrite_expected(const std::string& path, const std::map<int, std::string>& outputs) {
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  for (auto it = outputs.rbegin(); it != outputs.rend(); ++it) {
+    auto start = static_cast<std::size_t>(it->first - 1);
+    while (start < lines.size() && lines[start] != "----") ++start;
+    if (start == lines.size()) continue;
+    auto end = start + 1;
+    while (end < lines.size() && !lines[end].empty()) ++end;
+    std::vector<std::string> replacement;
+    std::istringstream out(it->second);
+    for (std::string line; std::getline(out, line);) replacement.push_back(line.empty() ? "<blank>" : line);
+    lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(start + 1), lines.begin() + static_cast<std::ptrdiff_t>(end));
+    lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(start + 1), replacement.begin(), replacement.end());
+  }
+  std::ofstream rewritten(path);
+  for (const auto& line : lines) rewritten << line << "\n";
+}
+
 class SqlGolden : public ::testing::TestWithParam<std::tuple<std::string, testing::Backend>> {};
 
 TEST_P(SqlGolden, MatchesExpectedRowsAndErrors) {
@@ -181,6 +209,9 @@ TEST_P(SqlGolden, MatchesExpectedRowsAndErrors) {
   ASSERT_TRUE(rw) << rw.error().message;
   auto ro = open_store(db, Access::read_only);
   ASSERT_TRUE(ro) << ro.error().message;
+  const char* update_env = std::getenv("FRUGAL_GOLDEN_UPDATE");
+  bool update = update_env && std::string(update_env) == "1" && backend == testing::Backend::sqlite;
+  std::map<int, std::string> updated;
   for (const auto& b : parse(file)) {
     if (!b.only.empty() && b.only != (*rw)->dialect()) continue;
     std::string where = fmt::format("{}:{}", file, b.line);
@@ -209,7 +240,9 @@ TEST_P(SqlGolden, MatchesExpectedRowsAndErrors) {
     } else if (b.kind == "command") {
       auto r = run_command(b.sql, dir.path(), db);
       ASSERT_EQ(r.exit_code, 0) << where << ": " << b.sql << "\nstderr:\n" << r.err << "stdout:\n" << r.out;
-      if (b.has_expected) {
+      if (b.has_expected && update && r.out != b.expected) {
+        updated[b.line] = r.out;
+      } else if (b.has_expected) {
         EXPECT_EQ(r.out, b.expected) << where << ": " << b.sql;
       }
     } else if (b.kind == "evidence") {
@@ -227,6 +260,10 @@ TEST_P(SqlGolden, MatchesExpectedRowsAndErrors) {
       ASSERT_TRUE(r) << where << ": " << r.error().message;
       EXPECT_EQ(rows_text(*r), b.expected) << where;
     }
+  }
+  if (!updated.empty()) {
+    rewrite_expected(file, updated);
+    ADD_FAILURE() << file << ": rewrote the output of " << updated.size() << " command(s); review `git diff tests/sql`";
   }
 }
 
