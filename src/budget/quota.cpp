@@ -5,6 +5,7 @@
 #include "budget/run_columns.h"
 #include "budget/run_totals.h"
 #include "core/run_cost.h"
+#include "util/display.h"
 
 namespace frugal::budget {
 namespace {
@@ -76,17 +77,19 @@ Result<QuotaUsage> usage_of(store::Store& store, const Quota& quota, TimePoint n
   std::vector<std::string> why;
   Money held = reservation.new_run ? u.spent + u.reserved : u.spent;
   auto reserved_note = [](const Money& m) {
-    return m.nanos() > 0 ? fmt::format(" (${} of it held by running runs' budgets)", m.to_string(2)) : std::string();
+    return m.nanos() > 0 ? fmt::format(" (${} of it held by running runs' budgets)", util::display::money(m.to_string())) : std::string();
   };
   if (quota.limit && (held >= *quota.limit || (reservation.usd && held + *reservation.usd > *quota.limit)))
     why.push_back(reservation.usd && held < *quota.limit
-                      ? fmt::format("${} of ${} used{}, no room for this run's ${}", held.to_string(2),
-                                    quota.limit->to_string(2), reserved_note(u.reserved), reservation.usd->to_string(2))
-                      : fmt::format("${} of ${}{}", held.to_string(2), quota.limit->to_string(2), reserved_note(u.reserved)));
+                      ? fmt::format("${} of ${} used{}, no room for this run's ${}", util::display::money(held.to_string()),
+                                    util::display::money(quota.limit->to_string()), reserved_note(u.reserved),
+                                    util::display::money(reservation.usd->to_string()))
+                      : fmt::format("${} of ${}{}", util::display::money(held.to_string()),
+                                    util::display::money(quota.limit->to_string()), reserved_note(u.reserved)));
   double held_hours = reservation.new_run ? u.gpu_hours + u.reserved_gpu_hours : u.gpu_hours;
   if (quota.gpu_hours && (held_hours >= *quota.gpu_hours ||
                           (reservation.gpu_hours && held_hours + *reservation.gpu_hours > *quota.gpu_hours)))
-    why.push_back(fmt::format("{:.1f} of {:.1f} GPU-hours", held_hours, *quota.gpu_hours));
+    why.push_back(fmt::format("{} of {} GPU-hours", util::display::quantity(held_hours), *quota.gpu_hours));
   u.exceeded = !why.empty();
   if (u.exceeded) {
     u.reason = fmt::format("{} {}: {} {} ({} quota, resets {})", scope_name(quota.scope), quota.name,

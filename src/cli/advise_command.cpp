@@ -25,7 +25,7 @@ void print_text(const std::vector<advise::Recommendation>& recs, const std::stri
              recs.size(), window);
   for (std::size_t i = 0; i < recs.size(); ++i) {
     const auto& r = recs[i];
-    fmt::print("{}. ${}/month  {}  [{}]  {}{}  (confidence {:.2f})\n", i + 1, r.monthly_saving.to_fixed(2), r.target,
+    fmt::print("{}. ${}/month  {}  [{}]  {}{}  (confidence {:.2f})\n", i + 1, money_text(r.monthly_saving), r.target,
                r.rule, r.id, r.team.empty() ? "" : "  team " + r.team, r.confidence);
     fmt::print("   {}\n", r.finding);
     for (const auto& e : r.evidence) fmt::print("   - {}: {}\n", e.name, e.value);

@@ -16,6 +16,7 @@
 #include "cli/repeatable_option.h"
 #include "runner/runner.h"
 #include "store/store.h"
+#include "util/display.h"
 
 namespace frugal::cli {
 namespace {
@@ -83,8 +84,10 @@ Result<void> forget_damaged(Context& ctx, cache::ObjectStore& store, const cache
 Result<int> collect(cache::ObjectStore& store, std::uint64_t bound) {
   auto r = store.gc(bound);
   if (!r) return std::unexpected(r.error());
-  fmt::print(stderr, "frugal: cache gc: evicted {} entries ({} bytes freed), kept {} ({} in use), {} bytes used\n",
-             r->entries_evicted, r->bytes_freed, r->entries_kept, r->entries_in_use, r->bytes_used);
+  namespace display = util::display;
+  fmt::print(stderr, "frugal: cache gc: evicted {} ({} freed), kept {} ({} in use), {} used\n",
+             display::count(static_cast<long long>(r->entries_evicted), "entry", "entries"), display::bytes(r->bytes_freed),
+             r->entries_kept, r->entries_in_use, display::bytes(r->bytes_used));
   return k_exit_ok;
 }
 

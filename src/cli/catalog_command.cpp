@@ -24,8 +24,7 @@ Table offers_table(const std::vector<catalog::Offer>& offers, Format format) {
     t.rows.push_back({Cell::str(o.provider), Cell::str(o.region), Cell::str(o.instance_type), Cell::str(o.gpu_model),
                       Cell::num(format_double(o.gpu_count)), Cell::num(format_double(o.vcpus)),
                       Cell::num(format_double(o.memory_gib)),
-                      Cell::num(format == Format::table ? o.on_demand.to_fixed(4) : o.on_demand.to_string(2)),
-                      o.spot ? Cell::num(format == Format::table ? o.spot->to_fixed(4) : o.spot->to_string(2)) : Cell::null(),
+                      money_cell(o.on_demand, format), o.spot ? money_cell(*o.spot, format) : Cell::null(),
                       Cell::str(o.source)});
   return t;
 }

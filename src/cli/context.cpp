@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 
+#include "util/display.h"
+
 namespace frugal::cli {
 
 Result<void> Context::load_config() {
@@ -62,22 +64,25 @@ Result<std::pair<std::string, std::string>> parse_key_value(const std::string& t
   return std::pair{text.substr(0, eq), text.substr(eq + 1)};
 }
 
-std::string money_text(const Money& m) {
-  // Short jobs cost fractions of a cent: show them rather than a misleading 0.00.
-  bool small = m != Money() && m < Money::from_units(1) && m > -Money::from_units(1);
-  return m.to_fixed(small ? 4 : 2);
-}
+std::string money_text(const Money& m) { return util::display::money(m.to_string()); }
 
 Cell money_cell(const Money& m, Format format) {
   return Cell::num(format == Format::table ? money_text(m) : m.to_string(2));
 }
 
 Cell share_cell(double share, Format format) {
-  if (format == Format::table) return Cell::num(fmt::format("{:.1f}%", share * 100));
+  if (format == Format::table) return Cell::num(util::display::percent(share));
   return Cell::num(format_double(share));
 }
 
-Cell hours_cell(double hours) { return Cell::num(fmt::format("{:.2f}", hours)); }
+Cell hours_cell(double hours, Format format) {
+  return Cell::num(format == Format::table ? util::display::quantity(hours) : format_double(hours));
+}
+
+Cell duration_cell(std::int64_t ms, Format format) {
+  double seconds = static_cast<double>(ms) / 1000.0;
+  return format == Format::table ? Cell::num(util::display::duration(seconds)) : Cell::num(format_double(seconds / 3600.0));
+}
 
 Cell int_cell(std::int64_t v) { return Cell::num(std::to_string(v)); }
 

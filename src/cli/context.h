@@ -48,13 +48,16 @@ Result<Money> parse_usd(const std::string& text, std::string_view flag);
 Result<std::pair<std::string, std::string>> parse_key_value(const std::string& text, std::string_view flag);
 
 
-// Money for people: two decimals, four below a dollar.
+// Money for people (util/display.h): to the cent from $1, two significant digits below.
 std::string money_text(const Money& m);
 
 // Cells for common kinds of values.
-Cell money_cell(const Money& m, Format format);        // 2 decimals in tables, exact otherwise
-Cell share_cell(double share, Format format);          // "41.2%" in tables, 0.412 otherwise
-Cell hours_cell(double hours);
+Cell money_cell(const Money& m, Format format);  // money_text in tables, exact otherwise
+Cell share_cell(double share, Format format);    // "41.2%" in tables, 0.412 otherwise
+Cell hours_cell(double hours, Format format);    // "0.0042" or "12.35" in tables, exact otherwise
+// A run's length: "5h 13m" in tables (the column reads "duration"), hours as a number otherwise.
+Cell duration_cell(std::int64_t ms, Format format);
+inline const char* duration_column(Format format) { return format == Format::table ? "duration" : "hours"; }
 Cell int_cell(std::int64_t v);
 
 // Subcommands; each adds itself to `app` and sets ctx.action when chosen.

@@ -6,6 +6,7 @@
 #include "cli/context.h"
 #include "datacache/datacache.h"
 #include "store/store.h"
+#include "util/display.h"
 #include "util/strings.h"
 
 namespace frugal::cli {
@@ -216,8 +217,10 @@ Result<int> gc(Context& ctx, const DataFlags& f) {
   if (!cache) return std::unexpected(cache.error());
   auto r = cache->gc(*limits);
   if (!r) return std::unexpected(r.error());
-  fmt::print(stderr, "frugal: data gc: evicted {} objects ({} bytes freed), {} in use and {} pinned kept, {} bytes used\n",
-             r->evicted, r->bytes_freed, r->in_use, r->pinned, r->bytes_used);
+  namespace display = util::display;
+  fmt::print(stderr, "frugal: data gc: evicted {} ({} freed), {} in use and {} pinned kept, {} used\n",
+             display::count(static_cast<long long>(r->evicted), "object"), display::bytes(r->bytes_freed), r->in_use,
+             r->pinned, display::bytes(r->bytes_used));
   return k_exit_ok;
 }
 

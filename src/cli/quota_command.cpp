@@ -76,7 +76,7 @@ Result<int> list(Context& ctx) {
                       Cell::str(std::string(budget::period_name(u.quota.period))),
                       u.quota.limit ? money_cell(*u.quota.limit, format) : Cell::null(), money_cell(u.spent, format),
                       u.quota.gpu_hours ? Cell::num(format_double(*u.quota.gpu_hours)) : Cell::null(),
-                      hours_cell(u.gpu_hours), Cell::str(u.exceeded ? "exceeded" : "ok"),
+                      hours_cell(u.gpu_hours, format), Cell::str(u.exceeded ? "exceeded" : "ok"),
                       Cell::str(format_utc(u.period_end))});
   print_table(stdout, t, format);
   return k_exit_ok;

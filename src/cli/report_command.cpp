@@ -1,8 +1,10 @@
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "budget/budget.h"
 #include "cli/context.h"
+#include "util/display.h"
 
 namespace frugal::cli {
 namespace {
@@ -15,11 +17,11 @@ struct ReportFlags {
 
 Table jobs_table(const std::vector<budget::JobLine>& jobs, Format format) {
   Table t;
-  t.columns = {"run", "name", "user", "team", "project", "instance_type", "status", "started_at", "hours", "cost_usd"};
+  t.columns = {"run", "name", "user", "team", "project", "instance_type", "status", "started_at", duration_column(format), "cost_usd"};
   for (const auto& j : jobs)
     t.rows.push_back({int_cell(j.run_id), Cell::str(j.name), Cell::str(j.user), Cell::str(j.team),
                       Cell::str(j.project), Cell::str(j.instance_type), Cell::str(j.status), Cell::str(j.started_at),
-                      hours_cell(static_cast<double>(j.duration_ms) / 3'600'000.0),
+                      duration_cell(j.duration_ms, format),
                       j.cost ? money_cell(*j.cost, format) : Cell::null()});
   return t;
 }
@@ -58,27 +60,30 @@ Result<int> execute(Context& ctx, const ReportFlags& f) {
                            int_cell(r->failed_runs), money_cell(r->total_cost, format), money_cell(r->failed_cost, format),
                            int_cell(r->reconciled_runs), money_cell(r->reconciled_estimate, format),
                            money_cell(r->reconciled_billed, format), int_cell(r->cache_hits),
-                           hours_cell(static_cast<double>(r->cache_saved_ms) / 3.6e6), money_cell(r->cache_saved, format),
+                           hours_cell(static_cast<double>(r->cache_saved_ms) / 3.6e6, format), money_cell(r->cache_saved, format),
                            int_cell(r->data_hits), int_cell(r->data_hit_bytes), money_cell(r->egress_avoided, format)});
     sections.insert(sections.begin(), {"totals", totals});
     print_sections_json(stdout, sections);
     return k_exit_ok;
   }
   if (format == Format::table) {
-    double rate = r->runs ? 100.0 * static_cast<double>(r->failed_runs) / static_cast<double>(r->runs) : 0;
-    fmt::print("report {} .. {}: {} runs, ${} spent; {} failed ({:.1f}%), ${} spent on failed runs\n",
-               format_utc(since), format_utc(until), r->runs, r->total_cost.to_fixed(2), r->failed_runs, rate,
-               r->failed_cost.to_fixed(2));
+    double rate = r->runs ? static_cast<double>(r->failed_runs) / static_cast<double>(r->runs) : 0;
+    fmt::print("report {} .. {}: {}, ${} spent; {} failed ({}), ${} spent on failed runs\n", format_utc(since),
+               format_utc(until), util::display::count(r->runs, "run"), money_text(r->total_cost), r->failed_runs,
+               util::display::percent(rate), money_text(r->failed_cost));
     if (r->reconciled_runs)
-      fmt::print("billed: {} runs reconciled with the bill: estimated ${}, billed ${}, gap ${}\n", r->reconciled_runs,
+      fmt::print("billed: {} reconciled with the bill: estimated ${}, billed ${}, gap ${}\n",
+                 util::display::count(r->reconciled_runs, "run"),
                  money_text(r->reconciled_estimate), money_text(r->reconciled_billed),
                  money_text(r->reconciled_billed - r->reconciled_estimate));
     if (r->cache_hits)
-      fmt::print("saved by cache: {} hits, {:.2f} h of compute not rerun, ${}\n", r->cache_hits,
-                 static_cast<double>(r->cache_saved_ms) / 3.6e6, money_text(r->cache_saved));
+      fmt::print("saved by cache: {}, {} of compute not rerun, ${}\n", util::display::count(r->cache_hits, "hit"),
+                 util::display::duration(static_cast<double>(r->cache_saved_ms) / 1000.0), money_text(r->cache_saved));
     if (r->data_hits)
-      fmt::print("saved by data cache: {} hits, {:.2f} GB not downloaded, ${} of egress avoided\n", r->data_hits,
-                 static_cast<double>(r->data_hit_bytes) / 1e9, money_text(r->egress_avoided));
+      fmt::print("saved by data cache: {}, {} not downloaded, ${} of egress avoided\n",
+                 util::display::count(r->data_hits, "hit"),
+                 util::display::bytes(static_cast<std::uint64_t>(std::max<std::int64_t>(r->data_hit_bytes, 0))),
+                 money_text(r->egress_avoided));
   }
   const char* titles[] = {"costliest jobs", "longest jobs", "failures by team and project"};
   for (std::size_t i = 0; i < sections.size(); ++i) {

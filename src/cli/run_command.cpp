@@ -15,17 +15,11 @@
 #include "cli/run_request.h"
 #include "agent/agent.h"
 #include "runner/runner.h"
+#include "util/display.h"
 #include "util/strings.h"
 
 namespace frugal::cli {
 namespace {
-
-std::string format_duration(std::int64_t ms) {
-  std::int64_t s = ms / 1000;
-  if (s < 60) return fmt::format("{}.{:01}s", s, (ms % 1000) / 100);
-  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
-  return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
-}
 
 // What happened, in one pattern for every end: the run, how it ended (and, when frugal stopped it,
 // what stopped it), how long, what it cost, the exit status frugal returns. On stderr: always when
@@ -45,14 +39,14 @@ void report_status(const Result<runner::RunOutcome>& outcome, int exit_status) {
   std::string cost = s.cost ? fmt::format("cost ${} ({})", money_text(*s.cost), outcome->price_note) : "cost unknown (no --instance-type)";
   std::string saved = outcome->saved ? fmt::format(", about ${} not spent", money_text(*outcome->saved)) : "";
   std::string attempts = outcome->attempts > 1 ? fmt::format(" over {} attempts", outcome->attempts) : "";
-  fmt::print(stderr, "frugal: run {} {} after {}{}; {}{}; exit status {}\n", s.id, how, format_duration(s.duration_ms), attempts,
+  fmt::print(stderr, "frugal: run {} {} after {}{}; {}{}; exit status {}\n", s.id, how, util::display::duration(static_cast<double>(s.duration_ms) / 1000.0), attempts,
              cost, saved, exit_status);
   if (!isatty(STDERR_FILENO)) return;
   const auto& u = outcome->usage;
   if (u.gpu_util_mean)
     fmt::print(
-        stderr, "frugal: GPUs {:.0f}% busy on average (NVML: time a kernel ran), {:.2f} idle GPU-hours{}{}\n",
-        *u.gpu_util_mean, u.idle_gpu_seconds / 3600,
+        stderr, "frugal: GPUs {:.0f}% busy on average (NVML: time a kernel ran), {} idle GPU-hours{}{}\n",
+        *u.gpu_util_mean, util::display::quantity(u.idle_gpu_seconds / 3600),
         u.idle_cost ? fmt::format(" (${})", money_text(*u.idle_cost)) : "",
         u.cpu_bound ? "; the CPU was saturated while the GPUs waited: the input pipeline is the bottleneck"
                     : "");

@@ -20,10 +20,10 @@ std::vector<Cell> row_cells(std::size_t rank, const budget::LeaderboardRow& r, F
           Cell::str(r.key),
           money_cell(r.cost, format),
           share_cell(r.share, format),
-          hours_cell(r.gpu_hours),
+          hours_cell(r.gpu_hours, format),
           int_cell(r.runs),
           int_cell(r.failures),
-          hours_cell(static_cast<double>(r.duration_ms) / 3'600'000.0),
+          duration_cell(r.duration_ms, format),
           money_cell(r.idle_cost, format),
           money_cell(r.saved_by_cache, format)};
 }
@@ -48,7 +48,7 @@ Result<int> execute(Context& ctx, const TopFlags& f) {
   Format format = ctx.format();
   Table table;
   table.columns = {"rank", std::string(budget::dimension_name(q.by)), "cost_usd", "share", "gpu_hours",
-                   "runs", "failures", "hours", "idle_gpu_cost_usd", "saved_by_cache_usd"};
+                   "runs", "failures", duration_column(format), "idle_gpu_cost_usd", "saved_by_cache_usd"};
   for (std::size_t i = 0; i < board->rows.size(); ++i) table.rows.push_back(row_cells(i + 1, board->rows[i], format));
   if (format == Format::table) {
     if (!table.rows.empty()) table.rows.push_back(row_cells(0, board->total, format));

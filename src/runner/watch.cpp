@@ -6,6 +6,7 @@
 
 #include "budget/budget.h"
 #include "core/run_cost.h"
+#include "util/display.h"
 
 namespace frugal::runner {
 
@@ -102,22 +103,23 @@ std::optional<StopRequest> Watch::check_budgets(const Money& cost, double gpu_ho
     const Money& max = *m_request.max_usd;
     if (cost >= max)
       return StopRequest{tracking::RunStatus::over_budget,
-                         fmt::format("max-usd ${} reached (${} spent)", max.to_string(2), cost.to_fixed(2))};
+                         fmt::format("max-usd ${} reached (${} spent)", util::display::money(max.to_string()),
+                                     util::display::money(cost.to_string()))};
     if (!m_warned_usd && cost.scaled(5, 1) >= max.scaled(4, 1)) {  // 80%, exactly
       m_warned_usd = true;
       fmt::print(stderr, "frugal: warning: run {} has spent 80% of --max-usd (${} of ${})\n", m_outcome.run_id,
-                 cost.to_fixed(2), max.to_string(2));
+                 util::display::money(cost.to_string()), util::display::money(max.to_string()));
     }
   }
   if (m_request.max_gpu_hours) {
     double max = *m_request.max_gpu_hours;
     if (gpu_hours >= max)
       return StopRequest{tracking::RunStatus::over_budget,
-                         fmt::format("max-gpu-hours {} reached ({:.4g} used)", max, gpu_hours)};
+                         fmt::format("max-gpu-hours {} reached ({} used)", max, util::display::quantity(gpu_hours))};
     if (!m_warned_gpu && gpu_hours >= 0.8 * max) {
       m_warned_gpu = true;
-      fmt::print(stderr, "frugal: warning: run {} has used 80% of --max-gpu-hours ({:.4g} of {})\n", m_outcome.run_id,
-                 gpu_hours, max);
+      fmt::print(stderr, "frugal: warning: run {} has used 80% of --max-gpu-hours ({} of {})\n", m_outcome.run_id,
+                 util::display::quantity(gpu_hours), max);
     }
   }
   return std::nullopt;

@@ -8,7 +8,7 @@ run_status "$FRUGAL" bill import "$SHARED_DATA/focus/focus_sample_1000.csv" "$bi
   "$bills/azure_ea_actual_cost_small.csv" "$bills/azure_ea_export_sample_anonymized.csv" "$bills/oci_cost_report_sample.csv"
 expect_eq "$STATUS" 0 "import of every real sample: $ERR"
 expect_contains "$OUT" "AWS 1234567890123 2024-09-01: 942 rows, billed 18.0066386184 USD" "FOCUS AWS total, every digit"
-expect_contains "$OUT" "format aws_cur, 1281 rows" "CUR detected"
+expect_contains "$OUT" "format aws_cur, 1,281 rows" "CUR detected"
 expect_contains "$OUT" "format oci, 506 rows" "OCI detected"
 expect_eq "$(sql "SELECT count(*) FROM charges")" "2825" "rows of all five files"
 
@@ -45,7 +45,7 @@ expect_eq "$STATUS" 0 "reconcile: $ERR"
 expect_contains "$OUT" "i-0e2e,USD,2,20.00" "both hours of the instance billed"
 [[ "$(sql "SELECT billed_cost_nanos > 0 FROM runs")" == "1" ]] || fail "run has no billed cost"
 run_status "$FRUGAL" report
-expect_contains "$OUT" "1 runs reconciled with the bill" "report shows the gap"
+expect_contains "$OUT" "1 run reconciled with the bill" "report shows the gap"
 
 # A malformed bill names the file, line and column, and changes nothing.
 printf 'ProviderName,PublisherName,InvoiceIssuerName,BillingAccountId,BillingAccountName,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeClass,ChargeDescription,BilledCost,EffectiveCost,ListCost,ContractedCost,PricingQuantity,PricingUnit,ServiceCategory,ServiceName\nAWS,AWS,AWS,acct,,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,Usage,,,12..5,1,1,1,1,Hours,Compute,EC2\n' > bad.csv

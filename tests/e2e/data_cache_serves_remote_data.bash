@@ -83,14 +83,14 @@ expect_contains "$OUT" "saved by data cache:" "the report shows the egress avoid
 run_status "$FRUGAL" data pin "$web"
 expect_eq "$STATUS" 0 "pin"
 run_status "$FRUGAL" data gc --max-size 4M
-expect_contains "$ERR" "evicted 1 objects (2000000 bytes freed)" "gc evicts the least recently used"
+expect_contains "$ERR" "evicted 1 object (2.0 MB freed)" "gc evicts the least recently used"
 run_status "$FRUGAL" data gc --max-size 0
 expect_contains "$ERR" "evicted 0 objects" "the pinned object stays"
 expect_contains "$ERR" "1 pinned kept" "gc says why"
 cmp -s "$(cat get1.out)" www/shard.bin || fail "the pinned copy is intact"
 "$FRUGAL" data unpin "$web" || fail "unpin"
 run_status "$FRUGAL" data gc --max-size 0
-expect_contains "$ERR" "evicted 1 objects" "unpinned, it goes"
+expect_contains "$ERR" "evicted 1 object" "unpinned, it goes"
 
 run_status env -u FRUGAL_S3_ENDPOINT "$FRUGAL" data get --endpoint "http://127.0.0.1:$port" --region us-east-1 "$url"
 expect_eq "$STATUS" 0 "--endpoint: $ERR"

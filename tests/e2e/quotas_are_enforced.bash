@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.bash"
 
 "$FRUGAL" quota set --team vision --monthly-usd 5000 --monthly-gpu-hours 300 >/dev/null
 run_status "$FRUGAL" quota list --format csv
-expect_contains "$OUT" "team,vision,monthly,5000.00,0.00,300,0.00,ok" "quota listed with its use"
+expect_contains "$OUT" "team,vision,monthly,5000.00,0.00,300,0,ok" "quota listed with its use"
 
 # One expensive run takes the team past $5000 this month.
 "$FRUGAL" run --team vision --hourly-usd 18000001 -- sleep 1

@@ -36,7 +36,7 @@ expect_eq "$STATUS" 0 "report"
 expect_contains "$OUT" "3 runs" "totals line"
 expect_contains "$OUT" "1 failed" "failure count"
 expect_contains "$OUT" "== costliest jobs ==" "costliest section"
-expect_contains "$OUT" "saved by cache: 1 hits" "the report shows what the cache saved"
+expect_contains "$OUT" "saved by cache: 1 hit," "the report shows what the cache saved"
 run_status "$FRUGAL" report --format json
 expect_contains "$OUT" '"failures"' "json sections"
 expect_contains "$OUT" '"failed_runs": 1' "json totals"

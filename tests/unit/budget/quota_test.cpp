@@ -58,7 +58,7 @@ TEST_F(QuotaTest, GpuHourLimitBlocksIndependentlyOfMoney) {
   insert(*m_store, {.started_at = "2026-11-23T00:00:00.000Z", .duration_ms = 3'600'000, .cost_nanos = 1, .gpus = 8});
   auto blocking = blocking_quotas(*m_store, "ada", "", "", now());
   ASSERT_EQ(blocking->size(), 1u);
-  EXPECT_NE((*blocking)[0].reason.find("8.0 of 8.0 GPU-hours"), std::string::npos);
+  EXPECT_NE((*blocking)[0].reason.find("8.00 of 8 GPU-hours"), std::string::npos);
   // Another user's quota is not ada's business.
   EXPECT_TRUE(blocking_quotas(*m_store, "bob", "", "", now())->empty());
 }
