@@ -69,17 +69,64 @@ class ProgressLine {
   std::uint64_t m_bytes_before = 0, m_total = 0, m_rows_before = 0, m_rows = 0;
 };
 
-void print_import(const std::string& file, const billing::ImportResult& r) {
-  for (const auto& line : r.skipped) fmt::print(stderr, "frugal: skipped {}\n", line);
-  fmt::print("{}: format {}, {}{}{}, import {}\n", file, r.format, util::display::count(r.rows, "row"),
-             r.replaced_rows ? fmt::format(", replacing {} of the same periods", util::display::count(r.replaced_rows, "earlier row")) : "",
-             r.skipped.empty() ? "" : fmt::format(", {} skipped", util::display::count(static_cast<long long>(r.skipped.size()), "bad row")),
-             r.import_id);
-  for (const auto& t : r.totals)
-    fmt::print("  {} {} {}: {}, billed {} {}, effective {}, list {}\n", t.provider,
-               t.billing_account_id.empty() ? "-" : t.billing_account_id, t.billing_period_start.substr(0, 10), util::display::count(t.rows, "row"),
-               t.billed.to_string(2), t.currency, t.effective.to_string(2), t.list.to_string(2));
-}
+// What an import did: for people, a line per file and one per billing period it held, amounts as
+// people read them; for programs (--format csv|json), a row per file and period, amounts exact.
+class ImportReport {
+ public:
+  explicit ImportReport(Format format) : m_format(format) {
+    m_table.columns = {"file", "status", "import", "format", "provider", "account", "period_start", "rows",
+                       "replaced_rows", "skipped_rows", "currency", "billed", "effective", "list"};
+  }
+  bool for_people() const { return m_format == Format::table; }
+
+  void imported(const std::string& file, const billing::ImportResult& r) {
+    namespace display = util::display;
+    for (const auto& line : r.skipped) fmt::print(stderr, "frugal: skipped {}\n", line);
+    if (for_people()) {
+      fmt::print("{}: format {}, {}{}{}, import {}\n", file, r.format, display::count(r.rows, "row"),
+                 r.replaced_rows ? fmt::format(", replacing {} of the same periods", display::count(r.replaced_rows, "earlier row")) : "",
+                 r.skipped.empty() ? "" : fmt::format(", {} skipped", display::count(static_cast<long long>(r.skipped.size()), "bad row")),
+                 r.import_id);
+      for (const auto& t : r.totals)
+        fmt::print("  {} {} {}: {}, billed {} {}, effective {}, list {}\n", t.provider,
+                   t.billing_account_id.empty() ? "-" : t.billing_account_id, t.billing_period_start.substr(0, 10),
+                   display::count(t.rows, "row"), display::money(t.billed.to_string()), t.currency,
+                   display::money(t.effective.to_string()), display::money(t.list.to_string()));
+      return;
+    }
+    auto skipped = static_cast<std::int64_t>(r.skipped.size());
+    if (r.totals.empty()) row(file, "imported", r.import_id, r.format, {}, r.replaced_rows, skipped);
+    for (const auto& t : r.totals) row(file, "imported", r.import_id, r.format, &t, r.replaced_rows, skipped);
+  }
+
+  // Nothing changed: the same bytes were imported before, as import `as`.
+  void unchanged(const std::string& file, std::int64_t as, std::string_view why) {
+    if (for_people()) {
+      if (!why.empty()) fmt::print("{}: {} (import {}); nothing changed\n", file, why, as);
+      return;
+    }
+    row(file, "unchanged", as, "", nullptr, 0, 0);
+  }
+
+  void finish() {
+    if (!for_people()) print_table(stdout, m_table, m_format);
+  }
+
+ private:
+  void row(const std::string& file, const char* status, std::int64_t import, const std::string& format,
+           const billing::CurrencyTotals* t, std::int64_t replaced, std::int64_t skipped) {
+    auto money = [&](const Money& m) { return Cell::num(m.to_string()); };
+    m_table.rows.push_back({Cell::str(file), Cell::str(status), int_cell(import), Cell::str(format),
+                            t ? Cell::str(t->provider) : Cell::null(), t ? Cell::str(t->billing_account_id) : Cell::null(),
+                            t ? Cell::str(t->billing_period_start.substr(0, 10)) : Cell::null(),
+                            t ? int_cell(t->rows) : Cell::null(), int_cell(replaced), int_cell(skipped),
+                            t ? Cell::str(t->currency) : Cell::null(), t ? money(t->billed) : Cell::null(),
+                            t ? money(t->effective) : Cell::null(), t ? money(t->list) : Cell::null()});
+  }
+
+  Format m_format;
+  Table m_table;
+};
 
 billing::ImportOptions import_options(const BillFlags& f) {
   billing::ImportOptions options;
@@ -89,7 +136,8 @@ billing::ImportOptions import_options(const BillFlags& f) {
 }
 
 // A folder or an S3 prefix: the export's newest versions, only what is new or changed.
-Result<bool> import_tree(Context& ctx, store::Store& store, const BillFlags& f, const std::string& where) {
+Result<bool> import_tree(Context& ctx, store::Store& store, const BillFlags& f, const std::string& where,
+                         ImportReport& report) {
   std::unique_ptr<billing::ExportSource> source;
   if (where.starts_with("s3://")) source = FRUGAL_TRY(s3_export_source(where));
   else source = billing::folder_source(where);
@@ -108,12 +156,14 @@ Result<bool> import_tree(Context& ctx, store::Store& store, const BillFlags& f, 
   for (const auto& file : walked->files) {
     if (file.outcome == billing::ExportFileResult::Outcome::unchanged) {
       ++unchanged;
+      report.unchanged(file.file, file.unchanged_as, "");
       continue;
     }
     ++imported;
-    print_import(file.file, file.import);
+    report.imported(file.file, file.import);
   }
-  fmt::print("{}: {} billing periods (their newest versions), {} files imported, {} unchanged{}\n", where,
+  if (report.for_people())
+    fmt::print("{}: {} billing periods (their newest versions), {} files imported, {} unchanged{}\n", where,
              walked->versions.size(),
              imported, unchanged,
              walked->superseded.empty() ? "" : fmt::format(", {} files of older versions left out", walked->superseded.size()));
@@ -125,10 +175,11 @@ Result<int> import(Context& ctx, const BillFlags& f) {
   auto store = ctx.open_store(store::Access::read_write);
   if (!store) return std::unexpected(store.error());
   bool complete = true;
+  ImportReport report(ctx.format());
   for (const auto& file : f.files) {
     std::error_code ec;
     if (file.starts_with("s3://") || std::filesystem::is_directory(file, ec)) {
-      complete = FRUGAL_TRY(import_tree(ctx, **store, f, file)) && complete;
+      complete = FRUGAL_TRY(import_tree(ctx, **store, f, file, report)) && complete;
       continue;
     }
     billing::ImportOptions options = import_options(f);
@@ -139,11 +190,12 @@ Result<int> import(Context& ctx, const BillFlags& f) {
     progress.clear();
     if (!r) return std::unexpected(r.error());
     if (r->already_imported_as) {
-      fmt::print("{}: already imported (import {}); nothing changed\n", file, r->already_imported_as);
+      report.unchanged(file, r->already_imported_as, "already imported");
       continue;
     }
-    print_import(file, *r);
+    report.imported(file, *r);
   }
+  report.finish();
   return complete ? k_exit_ok : k_exit_failure;
 }
 
@@ -202,7 +254,24 @@ void add_bill_command(CLI::App& app, Context& ctx) {
         if (v.starts_with("s3://") || std::filesystem::exists(v)) return "";
         return "no such file or folder: " + v;
       });
-  import_cmd->add_option("--format", flags->format, "force a format: " + fmt::format("{}", fmt::join(billing::known_formats(), ", ")));
+  std::string bill_formats = fmt::format("{}", fmt::join(billing::known_formats(), ", "));
+  import_cmd->add_option("--bill-format", flags->format, "the bill's format, when detection is not wanted: " + bill_formats);
+  // --format is the output format here as everywhere (table, csv, json). A bill format name given
+  // to it still forces the bill's format, as it did before --bill-format existed.
+  import_cmd
+      ->add_option_function<std::string>(
+          "--format",
+          [&ctx, flags](const std::string& v) {
+            if (v == "table" || v == "csv" || v == "json") ctx.flags["format"] = v;
+            else flags->format = v;
+          },
+          "output: table, csv or json (a bill format name forces the bill's format, as --bill-format does)")
+      ->check([bill_formats](const std::string& v) -> std::string {
+        if (v == "table" || v == "csv" || v == "json") return "";
+        for (const auto& known : billing::known_formats())
+          if (v == known) return "";
+        return fmt::format("'{}' is neither an output format (table, csv, json) nor a bill format ({})", v, bill_formats);
+      });
   import_cmd->add_flag("--skip-bad-rows", flags->skip_bad_rows, "import the good rows and report each bad one");
   import_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return import(ctx, *flags); }; });
   auto* imports_cmd = bill->add_subcommand("imports", "what was imported: file, format, period, rows, totals");

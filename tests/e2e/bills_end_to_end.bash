@@ -4,13 +4,22 @@ source "$(dirname "$0")/lib.bash"
 require_shared_data focus/focus_sample_1000.csv
 bills="$SHARED_DATA/billing_exports"
 
-run_status "$FRUGAL" bill import "$SHARED_DATA/focus/focus_sample_1000.csv" "$bills/aws_cur_sample_anonymized.csv" \
-  "$bills/azure_ea_actual_cost_small.csv" "$bills/azure_ea_export_sample_anonymized.csv" "$bills/oci_cost_report_sample.csv"
-expect_eq "$STATUS" 0 "import of every real sample: $ERR"
-expect_contains "$OUT" "AWS 1234567890123 2024-09-01: 942 rows, billed 18.0066386184 USD" "FOCUS AWS total, every digit"
-expect_contains "$OUT" "format aws_cur, 1,281 rows" "CUR detected"
-expect_contains "$OUT" "format oci, 506 rows" "OCI detected"
+# For people: amounts to the cent. For programs (--format csv|json): every digit.
+run_status "$FRUGAL" bill import "$SHARED_DATA/focus/focus_sample_1000.csv"
+expect_eq "$STATUS" 0 "import of the FOCUS sample: $ERR"
+expect_contains "$OUT" "AWS 1234567890123 2024-09-01: 942 rows, billed 18.01 USD" "FOCUS AWS total, to the cent"
+run_status "$FRUGAL" bill import "$bills/aws_cur_sample_anonymized.csv" "$bills/azure_ea_actual_cost_small.csv" \
+  "$bills/azure_ea_export_sample_anonymized.csv" "$bills/oci_cost_report_sample.csv" --format csv
+expect_eq "$STATUS" 0 "import of the other real samples: $ERR"
+expect_eq "$(head -1 <<<"$OUT")" "file,status,import,format,provider,account,period_start,rows,replaced_rows,skipped_rows,currency,billed,effective,list" "one CSV header"
+expect_contains "$OUT" ",imported,2,aws_cur,AWS,123412340534,2023-11-01,1281,0,0,USD,1.6823086974,1.6823086974,3.4361726949" "CUR detected, its total to every digit"
+expect_contains "$OUT" ",imported,5,oci," "OCI detected"
 expect_eq "$(sql "SELECT count(*) FROM charges")" "2825" "rows of all five files"
+run_status "$FRUGAL" --format json bill import "$SHARED_DATA/focus/focus_sample_1000.csv"
+expect_contains "$OUT" '"status": "unchanged"' "the global --format reaches bill import: JSON"
+run_status "$FRUGAL" bill import "$SHARED_DATA/focus/focus_sample_1000.csv" --format parquet
+expect_eq "$STATUS" 2 "an unknown --format is refused"
+expect_contains "$ERR" "neither an output format (table, csv, json) nor a bill format (focus" "and the message lists both kinds"
 
 # The same files again: nothing changes.
 before=$(sql "SELECT count(*), sum(billed_cost_nanos), sum(billed_cost_attos) FROM charges")
