@@ -101,6 +101,14 @@ struct Report {
 
 Result<Report> report(store::Store& store, const ReportQuery& query);
 
+// How many runs are stored and when the first and the last started (UTC text, "" when none): what
+// a window with no runs is explained with.
+struct RunSpan {
+  std::int64_t runs = 0;
+  std::string first_started, last_started;
+};
+Result<RunSpan> run_span(store::Store& store);
+
 // ---- Quotas --------------------------------------------------------------------------------
 
 enum class Scope { team, user, project };

@@ -93,4 +93,9 @@ Result<Report> report(store::Store& store, const ReportQuery& query) {
   return out;
 }
 
+Result<RunSpan> run_span(store::Store& store) {
+  auto r = FRUGAL_TRY(store.query("SELECT count(*), min(started_at), max(started_at) FROM runs"));
+  return RunSpan{store::as_int(r.rows.at(0)[0]), store::as_text(r.rows.at(0)[1]), store::as_text(r.rows.at(0)[2])};
+}
+
 }  // namespace frugal::budget

@@ -236,6 +236,12 @@ Result<int> costs(Context& ctx, const BillFlags& f) {
   if (format == Format::table)
     fmt::print("{} cost by {}, charges from {} .. {}\n", f.metric, f.by, format_utc(window->first), format_utc(window->second));
   print_table(stdout, t, format);
+  if (lines->empty()) {
+    explain_no_charges(**store, window->first, window->second);
+  } else if (f.by == "team" || f.by == "project" || f.by == "user" || f.by == "model" || f.by == "dataset") {
+    for (const auto& l : *lines)
+      if (l.key.empty() && l.share > 0) explain_unallocated(**store, f.by, l.share);
+  }
   return k_exit_ok;
 }
 
@@ -349,6 +355,10 @@ Result<int> reconcile(Context& ctx) {
   print_table(stdout, instances, format);
   fmt::print("{}", format == Format::table ? "\n== runs: estimate against billed ==\n" : "\n");
   print_table(stdout, runs, format);
+  if (r->runs.empty())
+    explain_empty(r->instances.empty() ? "no charge is for an instance a run names" : "no run names one of these instances",
+                  "record runs with `frugal run --instance-id ID -- COMMAND` (the id the bill's ResourceId holds, "
+                  "e.g. i-0abc…), import the bill, then reconcile again");
   return k_exit_ok;
 }
 

@@ -60,6 +60,14 @@ Cell duration_cell(std::int64_t ms, Format format);
 inline const char* duration_column(Format format) { return format == Format::table ? "duration" : "hours"; }
 Cell int_cell(std::int64_t v);
 
+// Empty answers (empty_answer.cpp): why the answer is empty, then the command that fills it, on
+// stderr. The explain_* ones look at what is stored to say which.
+void explain_empty(std::string_view why, std::string_view fill);
+void explain_no_runs(store::Store& store, TimePoint since, TimePoint until);
+void explain_no_charges(store::Store& store, TimePoint since, TimePoint until);
+// `share` of the cost by `dimension` (team, project, ...) is allocated to nobody.
+void explain_unallocated(store::Store& store, std::string_view dimension, double share);
+
 // Subcommands; each adds itself to `app` and sets ctx.action when chosen.
 void add_run_command(CLI::App& app, Context& ctx);
 void add_sql_command(CLI::App& app, Context& ctx);

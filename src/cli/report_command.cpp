@@ -45,6 +45,7 @@ Result<int> execute(Context& ctx, const ReportFlags& f) {
   if (!store) return std::unexpected(store.error());
   auto r = budget::report(**store, {since, until, f.limit});
   if (!r) return std::unexpected(r.error());
+  if (r->runs == 0) explain_no_runs(**store, since, until);
   Format format = ctx.format();
   std::vector<std::pair<std::string, Table>> sections = {
       {"costliest_jobs", jobs_table(r->costliest, format)},

@@ -56,6 +56,7 @@ Result<int> execute(Context& ctx, const TopFlags& f) {
                format_utc(q.since), format_utc(q.until), budget::metric_name(q.metric));
   }
   print_table(stdout, table, format);
+  if (board->rows.empty()) explain_no_runs(**store, q.since, q.until);
   return k_exit_ok;
 }
 
