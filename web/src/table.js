@@ -45,8 +45,9 @@ function compare(col, dir) {
 
 // Returns {el, rows()}; rows() is every row, in the order shown (for CSV downloads). With `limit`,
 // the first `limit` rows show and a button shows the rest: hundreds of keys make a page nobody reads.
-// With `cards`, a narrow screen shows each row as a card, each cell under its column's name.
-export function dataTable({ columns, rows, testid, rowTestid, rowHref, emptyText, label, limit, noun = ['row', 'rows'], cards }) {
+// A narrow screen shows each row as a card, each cell under its column's name (`cards: false` keeps
+// a plain table that scrolls inside its box).
+export function dataTable({ columns, rows, testid, rowTestid, rowHref, emptyText, label, limit, noun = ['row', 'rows'], cards = true }) {
   // An empty table keeps its test id, on the message that says what to do instead.
   if (!rows.length) return { el: h('div', { 'data-testid': testid }, empty(emptyText || 'Nothing to show.')), rows: () => [] };
   let shown = rows.slice();

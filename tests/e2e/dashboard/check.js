@@ -16,6 +16,8 @@ async function api(token, p) {
   return r.json();
 }
 const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
+const LEGEND_KEYS = 8; // web/src/pages/costs.js
+const WIDTHS = [1400, 390];
 
 (async () => {
   const browser = await chromium.launch({
@@ -74,7 +76,6 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   const cls = await page.evaluate(() => window.__cls);
   check(cls < 0.1, `the overview does not shift while it loads (CLS ${cls})`);
   noErrors('overview');
-  await shot(page, 'overview');
 
   // ---- leaderboards: filters in the URL, numbers from the API, CSV = table ----
   await page.goto(base + '/#/leaderboards?by=user&metric=runs&since=30d');
@@ -97,7 +98,6 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   check(csv.length === table.length + 1 && csv.slice(1).every((line, i) => line.split(',')[0] === table[i][0]),
         `the CSV download equals the table: ${csv.length - 1} lines for ${table.length} rows`);
   noErrors('leaderboards');
-  await shot(page, 'leaderboards');
 
   // ---- runs, filtered; a run page with its curves ----
   await page.goto(base + '/#/runs?status=failed');
@@ -130,40 +130,71 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   await page.waitForSelector('[data-testid=metric-chart] canvas');
   await page.waitForSelector('[data-testid=gpu-util-chart] canvas');
   noErrors('run page');
-  await shot(page, 'run');
 
   // ---- costs, quotas, catalog ----
   await page.goto(base + '/#/costs?by=service&since=2020-01-01');
   await page.waitForSelector('[data-testid=costs-table]');
   if (process.env.HAS_BILLS) {
     const costs = await api(process.env.ADMIN, '/api/v1/costs?by=service&since=2020-01-01');
+    // A long table shows its largest keys and a button for the rest.
+    if (await page.$('[data-testid=costs-table-more]')) {
+      check((await page.$$('[data-testid=costs-table] tbody tr')).length < costs.lines.length, 'a long costs table opens on its largest keys');
+      await page.click('[data-testid=costs-table-more]');
+    }
     check((await page.$$('[data-testid=costs-table] tbody tr')).length === costs.lines.length, 'costs by service = API');
+    const shares = await page.$$eval('[data-testid=costs-table] tbody tr td:nth-child(4)', (tds) => tds.map((td) => td.textContent));
+    check(shares.length > 0 && shares.every((s) => /^-?(\d{1,3}\.\d%|<0\.1%)$/.test(s)), `the share reads as a percentage: ${shares.slice(0, 3)}`);
+    await page.waitForSelector('[data-testid=costs-chart] .u-legend');
+    const legend = await page.$$eval('[data-testid=costs-chart] .u-legend .u-series', (s) => s.slice(1).map((e) => e.textContent));
+    check(legend.length <= LEGEND_KEYS + 1 && (costs.lines.length <= LEGEND_KEYS + 1 || legend[LEGEND_KEYS].startsWith('other')),
+          `the chart's legend: at most ${LEGEND_KEYS} keys and "other" (${legend.length} entries for ${costs.lines.length} keys)`);
+    // The default window (30 days) holds none of the sample bill's lines: the page says what the
+    // imported bills cover, and its link widens the window to all time.
+    await page.goto(base + '/#/costs');
+    await page.waitForSelector('[data-testid=costs-table] [data-testid=empty]');
+    const said = await page.textContent('[data-testid=costs-table]');
+    check(/No bill lines between \d{4}-\d\d-\d\d and \d{4}-\d\d-\d\d; the imported bills cover 2024-09-\d\d – 2024-\d\d-\d\d/.test(said),
+          `an empty window says which days the imported bills cover: "${said}"`);
+    await page.click('[data-testid=costs-widen]');
+    await page.waitForFunction(() => location.hash.includes('since=all') && document.querySelector('[data-testid=costs-table] tbody tr'));
+    check(await page.$eval('select[name=since]', (s) => s.value) === 'all', 'the period control reads "All time" after widening');
   } else {
     check((await page.textContent('[data-testid=costs-table]')).includes('frugal bill import'), 'no bills: the page says how to import one');
   }
+  check(JSON.stringify(await page.$$eval('select[name=since] option', (o) => o.map((e) => e.value)).then((v) => v.filter((x) => ['365d', 'all'].includes(x))))
+        === '["365d","all"]', 'the period control offers a year and all time');
   noErrors('costs');
-  await shot(page, 'costs');
   await page.goto(base + '/#/quotas');
   await page.waitForSelector('[data-testid=quota-row]');
   check((await page.$$('[data-testid=quota-row]')).length === (await api(process.env.ADMIN, '/api/v1/quotas')).quotas.length, 'quotas = API');
   noErrors('quotas');
-  await shot(page, 'quotas');
   await page.goto(base + '/#/advice');
-  await page.waitForSelector('[data-testid=advice-table] tbody tr');
+  await page.waitForSelector('[data-testid=advice-table]');
   const advice = (await api(process.env.ADMIN, '/api/v1/recommendations')).recommendations;
-  check(advice.length > 0 && (await page.$$('[data-testid=advice-table] tbody tr')).length === advice.length, 'advice = API');
+  // One row per (rule, target, action); those saving under half a cent a month behind a button.
+  const findings = new Map();
+  for (const r of advice) findings.set(JSON.stringify([r.rule, r.target, r.action]), r);
+  const worth = [...findings.values()].filter((r) => parseFloat(r.monthly_saving_usd) >= 0.005).length;
+  const adviceRows = () => page.$$('[data-testid=advice-table] tbody tr');
+  check((await adviceRows()).length === worth, `advice opens on the ${worth} findings worth a cent a month`);
+  if (worth < findings.size) {
+    check((await page.textContent('[data-testid=advice-show-trivial]')).includes(`${findings.size - worth} more under $0.01`),
+          'the button says how many findings save under a cent');
+    await page.click('[data-testid=advice-show-trivial]');
+  }
+  check(advice.length > 0 && (await adviceRows()).length === findings.size, `advice = API, one row per finding (${findings.size})`);
   const firstSaving = dollars(await page.textContent('[data-testid=advice-saving] >> nth=0'));
-  check(Math.abs(firstSaving - parseFloat(advice[0].monthly_saving_usd)) < 0.006,
+  check(Math.abs(firstSaving - parseFloat(advice[0].monthly_saving_usd)) < 0.006 && /^\$0\.0*[1-9]\d?$|^\$[\d,]+\.\d\d$/.test(await page.textContent('[data-testid=advice-saving] >> nth=0')),
         `the largest saving first, in dollars: ${firstSaving} = API ${advice[0].monthly_saving_usd}`);
+  const adviceIds = await page.$$eval('[data-testid=advice-id] code', (c) => c.map((e) => e.textContent));
+  check(advice.every((r) => adviceIds.includes(r.id)), 'every id to dismiss is on the page');
   check(overview.recommendations_open === advice.length, `the overview counts ${overview.recommendations_open} open`);
   noErrors('advice');
-  await shot(page, 'advice');
   await page.goto(base + '/#/catalog?gpu=H100&count=8&pricing=on_demand');
   await page.waitForSelector('[data-testid=offers-table] tbody tr');
   const offers = await api(process.env.ADMIN, '/api/v1/catalog/cheapest?gpu=H100&count=8&pricing=on_demand');
   check((await page.$$('[data-testid=offers-table] tbody tr')).length === offers.offers.length, 'catalog offers = API');
   noErrors('catalog');
-  await shot(page, 'catalog');
 
   // ---- a phone's width: the runs page still fits ----
   // Signing in and opening Runs at once: the sign-in's own /api/v1/me answers last (held here until
@@ -195,6 +226,84 @@ const dollars = (text) => parseFloat(String(text).replace(/[$,\s]/g, ''));
   check(teams.every((t) => !t.includes('nlp')), 'a member sees its own team\'s runs only');
   check(await member.isHidden('.nav a[data-route=overview]'), 'a member is not offered the admin pages');
   noErrors('member');
+
+  // ---- the run page says what was sampled, and shows it ----
+  const allRuns = (await api(process.env.ADMIN, '/api/v1/runs?limit=1000')).runs;
+  const sampled = allRuns.find((r) => r.name === 'python3'); // watched, host samples, no GPU
+  const bare = allRuns.find((r) => r.name === 'sleep');      // watched too briefly for a sample
+  await page.goto(base + `/#/runs/${sampled.id}`);
+  await page.waitForSelector('[data-testid=gpu-none]');
+  check((await page.textContent('[data-testid=gpu-none]')).includes('watched this job'), 'a watched run without GPUs says it was watched and saw none');
+  await page.waitForSelector('[data-testid=cpu-chart] canvas');
+  await page.waitForSelector('[data-testid=rss-chart] canvas');
+  check(/CPU: mean [\d.]+%, peak [\d.]+% of one core · Memory \(resident\): peak [\d.]+ [kMG]B/.test(await page.textContent('[data-testid=host-summary]')),
+        `the CPU and memory samples are summed up: ${await page.textContent('[data-testid=host-summary]')}`);
+  await page.goto(base + `/#/runs/${bare.id}`);
+  await page.waitForSelector('[data-testid=gpu-none]');
+  const bareText = await page.textContent('[data-testid=gpu-none]');
+  check(bareText.includes('No resource samples were recorded') && !(await page.$('[data-testid=resources] .chart')),
+        `a run with no samples says so, with no empty chart box: "${bareText}"`);
+  check((await page.$eval('[data-testid=resources]', (e) => e.getBoundingClientRect().height)) < 150, 'no large empty box where no samples are');
+  noErrors('run pages');
+  // A member reads the same run page without a request it may not make (no 403 in the console).
+  await member.goto(base + `/#/runs/${sampled.id}`);
+  await member.waitForSelector('[data-testid=gpu-none]');
+  await member.waitForLoadState('networkidle');
+  noErrors('a member on a run page');
+
+  // ---- every page as a person sees it: wide and phone-sized, nothing wider than its box ----
+  // A raw float: five or more significant digits after the point, or an exponent.
+  const RAW_FLOAT = /(^|[^\w.])(0?\.0*[1-9]\d{4,}|[1-9]\d*\.\d{5,}|\d+(\.\d+)?e[-+]\d+)(?![\w])/;
+  const views = [
+    ['overview', '#/overview', '[data-testid=spend-chart] canvas'],
+    ['leaderboards', '#/leaderboards?by=user&metric=cost&since=all', '[data-testid=leaderboard-table] tbody tr'],
+    ['runs', '#/runs', '[data-testid=run-row]'],
+    ['run', '#/runs/1', '[data-testid=gpu-util-chart] canvas'],
+    ['run-sampled', `#/runs/${sampled.id}`, '[data-testid=cpu-chart] canvas'],
+    ['run-unsampled', `#/runs/${bare.id}`, '[data-testid=gpu-none]'],
+    ['costs', '#/costs', '[data-testid=costs-table]'],
+    ['costs-by-service', '#/costs?by=service&since=all', process.env.HAS_BILLS ? '[data-testid=costs-chart] canvas' : '[data-testid=costs-table]'],
+    ['costs-by-account', '#/costs?by=account&since=all', '[data-testid=costs-table]'],
+    ['quotas', '#/quotas', '[data-testid=quota-row]'],
+    ['advice', '#/advice', '[data-testid=advice-table]', '[data-testid=advice-show-trivial]'],
+    ['catalog', '#/catalog?gpu=H100&count=8&pricing=on_demand', '[data-testid=offers-table] tbody tr'],
+  ];
+  for (const width of WIDTHS) {
+    const viewer = await open(width);
+    await signIn(viewer, process.env.ADMIN);
+    await viewer.waitForSelector('[data-testid=spend]');
+    for (const [name, hash, ready, click] of views) {
+      await viewer.goto(base + '/' + hash);
+      await viewer.waitForSelector(ready);
+      if (click && await viewer.$(click)) await viewer.click(click);
+      await viewer.waitForLoadState('networkidle');
+      await viewer.waitForFunction(() => !document.querySelector('[aria-busy=true], .loading'));
+      const where = `${name} at ${width} px`;
+      const wide = await viewer.evaluate(() => {
+        const out = [];
+        if (document.documentElement.scrollWidth > innerWidth + 1) out.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${innerWidth}`);
+        for (const el of document.querySelectorAll('table, .table-wrap, .card, .stat, .chart, .empty, .page-head, .controls, .facts, p')) {
+          const w = el.getBoundingClientRect().width, box = el.parentElement.getBoundingClientRect().width;
+          if (w > box + 1) out.push(`${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : `.${el.className}`} ${Math.round(w)} px in ${Math.round(box)} px`);
+        }
+        return out;
+      });
+      check(wide.length === 0, `${where}: nothing wider than its box (${wide.slice(0, 4).join('; ')})`);
+      const raw = await viewer.evaluate((re) => (new RegExp(re).exec(document.body.innerText) || [])[0], RAW_FLOAT.source);
+      check(!raw, `${where}: no raw float on the page (${raw})`);
+      if (name === 'advice') {
+        // Every column of the finding, up to the id to dismiss it by, in view without scrolling sideways.
+        const out = await viewer.$$eval('[data-testid=advice-table] td', (tds) => tds.filter((td) => td.getBoundingClientRect().right > innerWidth + 1).length);
+        check(out === 0, `${where}: every advice cell in view (${out} past the edge)`);
+      }
+      if (name.startsWith('costs-by') && await viewer.$('[data-testid=costs-chart] .u-legend')) {
+        const n = await viewer.$$eval('[data-testid=costs-chart] .u-legend .u-series', (s) => s.length - 1);
+        check(n <= LEGEND_KEYS + 1, `${where}: the legend has at most ${LEGEND_KEYS + 1} entries (${n})`);
+      }
+      noErrors(where);
+      await shot(viewer, `${name}-${width}`);
+    }
+  }
 
   await browser.close();
   if (failures.length) process.exit(1);

@@ -50,7 +50,7 @@ export default function advice(root) {
         const all = groupFindings(d.recommendations || []);
         const worth = all.filter((r) => !(Math.abs(parseFloat(r.monthly_saving_usd) || 0) < TRIVIAL_USD));
         const trivial = all.length - worth.length;
-        const table = (rows, text) => dataTable({ columns, rows, testid: 'advice-table', cards: true, rowTestid: 'advice-row', label: 'Recommendations', emptyText: text }).el;
+        const table = (rows, text) => dataTable({ columns, rows, testid: 'advice-table', rowTestid: 'advice-row', label: 'Recommendations', emptyText: text }).el;
         const box = h('div', { class: 'advice' }, table(worth, trivial
           ? 'No recommendation saves $0.01 or more a month.'
           : 'No open recommendations: run `frugal advise --since 30d` (a cron job keeps them fresh).'));
