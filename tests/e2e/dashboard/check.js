@@ -301,6 +301,7 @@ const WIDTHS = [1400, 390];
         check(n <= LEGEND_KEYS + 1, `${where}: the legend has at most ${LEGEND_KEYS + 1} entries (${n})`);
       }
       noErrors(where);
+      await viewer.waitForTimeout(200); // the body's fade-in after loading (style.css, .15 s)
       await shot(viewer, `${name}-${width}`);
     }
   }
