@@ -169,21 +169,20 @@ std::string duration(double seconds) {
 std::string bytes(std::uint64_t n) {
   static constexpr const char* k_units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
   if (n < 1000) return std::to_string(n) + " B";
-  std::size_t unit = 0;
-  double scaled = static_cast<double>(n);
-  while (scaled >= 1000 && unit + 1 < std::size(k_units)) {
-    scaled /= 1000;
-    ++unit;
+  // On the digits, like money: 1,150,000 B is exactly 1.15 MB, which rounds (half to even) to 1.2.
+  std::string digits = std::to_string(n);
+  std::size_t unit = (digits.size() - 1) / 3;
+  for (;;) {
+    std::size_t shift = unit * 3;
+    Decimal d = shift < digits.size()
+                    ? Decimal{false, digits.substr(0, digits.size() - shift), digits.substr(digits.size() - shift)}
+                    : Decimal{false, "0", std::string(shift - digits.size(), '0') + digits};
+    bool under_ten = d.whole.size() == 1;
+    Decimal r = round_to(d, under_ten ? 1 : 0);
+    if (under_ten && r.whole.size() == 2) r = round_to(d, 0);  // 9.96 rounds to 10: no decimal then
+    if (r.whole.size() <= 3 || unit + 1 == std::size(k_units)) return text(r) + " " + k_units[unit];
+    ++unit;  // 999.6 kB reads 1.0 MB, not 1000 kB
   }
-  char buf[64];
-  if (std::round(scaled * 10) / 10 < 10) {
-    std::snprintf(buf, sizeof buf, "%.1f %s", scaled, k_units[unit]);
-  } else if (std::round(scaled) < 1000 || unit + 1 == std::size(k_units)) {
-    std::snprintf(buf, sizeof buf, "%.0f %s", scaled, k_units[unit]);
-  } else {  // 999.6 kB reads 1.0 MB, not 1000 kB
-    std::snprintf(buf, sizeof buf, "%.1f %s", scaled / 1000, k_units[unit + 1]);
-  }
-  return buf;
 }
 
 std::string group_thousands(std::string_view digits) {
