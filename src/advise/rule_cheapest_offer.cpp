@@ -9,6 +9,7 @@
 
 #include "advise/rules.h"
 #include "catalog/catalog.h"
+#include "util/strings.h"
 
 namespace frugal::advise {
 namespace {
@@ -56,7 +57,29 @@ class GpuModels {
 };
 
 std::string where(const Usage& u) {
+  // Runs sent through the API may not say where they ran: say so rather than print a blank.
+  if (u.provider.empty() && u.region.empty()) return "(provider and region not recorded)";
+  if (u.provider.empty()) return fmt::format("(provider not recorded) {}", u.region);
   return u.region.empty() ? u.provider : fmt::format("{} {}", u.provider, u.region);
+}
+
+// Providers whose offers are independent hosts rented through a marketplace.
+bool is_marketplace(std::string_view provider) { return provider == "vast"; }
+
+// What a move to another provider gives up, so the saving is weighed rather than taken blind.
+std::string trade_off(const std::string& from, const catalog::Offer& to) {
+  if (to.provider == from) return "";
+  std::string leaving = from.empty() ? "the current provider" : from;
+  std::string text = fmt::format(
+      " Moving to {} trades away what {} gives now: its account (IAM, network, quotas, committed discounts), data "
+      "next to the compute (reading data from {} costs egress), and its support.",
+      to.provider, leaving, leaving);
+  if (is_marketplace(to.provider))
+    text += fmt::format(" {} hosts are independent machines rented through a marketplace: no SLA, host quality and "
+                        "network vary, a host can go away mid-run (checkpoint, and keep `frugal run` restarting "
+                        "warm), and the data sits on someone else's machine.",
+                        to.provider);
+  return text;
 }
 std::string where(const catalog::Offer& o) { return fmt::format("{} {}", o.provider, o.region); }
 
@@ -121,11 +144,13 @@ Result<void> recommend(const Context& c, const std::string& team, const std::str
       "GROUP BY provider, region, instance_type, gpu_count ORDER BY gpu_hours DESC",
       sql_literal(team), sql_literal(project), c.since, c.until);
   rec.monthly_saving = c.monthly(saving);
-  rec.confidence = 0.5;  // data egress, quotas and capacity at the other offer are not priced
+  // Data egress, quotas and capacity at the other offer are not priced; a marketplace host's
+  // reliability still less.
+  rec.confidence = is_marketplace(best.provider) ? 0.3 : 0.5;
   rec.action = fmt::format("run project {} on {} in {} {} (--instance-type {} --region {}); "
-                           "`frugal catalog cheapest --gpu {} --count {}` compares the offers",
-                           name, best.instance_type, best.provider, best.region, best.instance_type, best.region,
-                           model, gpus);
+                           "`frugal catalog cheapest --gpu {} --count {}` compares the offers.{}",
+                           name, best.instance_type, best.provider, best.region, util::shell_word(best.instance_type),
+                           util::shell_word(best.region), util::shell_word(model), gpus, trade_off(now.provider, best));
   out.push_back(std::move(rec));
   return {};
 }

@@ -182,7 +182,7 @@ Result<void> data_locality(const Context& c, std::vector<Recommendation>& out) {
     rec.confidence = 0.6;  // bytes by share of runs: the runs away may have read more or less of it
     rec.action = fmt::format("run these jobs in {} (--region {}), or replicate {} once into the region that reads it; "
                              "`frugal data get` keeps a local copy so reruns do not cross again",
-                             data.region, data.region, dataset);
+                             data.region, util::shell_word(data.region), dataset);
     out.push_back(std::move(rec));
   }
   return {};

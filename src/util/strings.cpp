@@ -165,6 +165,19 @@ std::string quote_non_finite_json(std::string_view text) {
   return out;
 }
 
+std::string shell_word(std::string_view word) {
+  bool plain = !word.empty();
+  for (char c : word) {
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                std::string_view("._-/:=@+%").find(c) != std::string_view::npos;
+    plain = plain && safe;
+  }
+  if (plain) return std::string(word);
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string with_article(std::string_view noun) {
   // By the first letter, save the words whose sound says otherwise ("a user", "an hour").
   static constexpr std::string_view k_vowel_letter_consonant_sound[] = {"user", "unit", "usage", "one"};

@@ -45,6 +45,11 @@ std::optional<double> parse_non_finite(std::string_view text);
 // "-Infinity", the form MLflow's protobuf JSON uses. Everything else is copied as it is.
 std::string quote_non_finite_json(std::string_view text);
 
+// `word` as one shell word: unchanged when it holds only letters, digits and ._-/:=@+,% (an
+// instance type, a region), single-quoted otherwise ("Vietnam, VN, AS" -> 'Vietnam, VN, AS').
+// Advice that shows a command shows one that can be pasted.
+std::string shell_word(std::string_view word);
+
 // Levenshtein distance, case-insensitive: how "close" two names are for did-you-mean hints.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

@@ -67,6 +67,34 @@ TEST_F(CheapestOfferRule, ProjectPayingMorePerGpuHourIsPointedToTheCheapestOffer
   EXPECT_EQ(q->rows.size(), 2u);  // g6e.12xlarge and g6e.xlarge
 }
 
+TEST_F(CheapestOfferRule, AMoveToAnotherProviderSaysWhatItTradesAway) {
+  add_run("detector", "aws", "us-east-1", "g6e.12xlarge", 4, 10 * k_usd, 10 * k_hour_ms);
+  auto found = run(cheapest_offer);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].action.find("Moving to lambda trades away what aws gives now"), std::string::npos) << found[0].action;
+  EXPECT_EQ(found[0].action.find("marketplace"), std::string::npos) << "lambda is a cloud, not a marketplace";
+}
+
+TEST_F(CheapestOfferRule, AMarketplaceHostIsAdvisedWithItsRisksAndLessConfidence) {
+  // A Vast-style region names a place, with commas and spaces: the command quotes it.
+  add_offer("vast", "Vietnam, VN, AS", "4x L40S", 4, 4 * k_usd);
+  add_run("detector", "aws", "us-east-1", "g6e.12xlarge", 4, 10 * k_usd, 10 * k_hour_ms);
+  auto found = run(cheapest_offer);
+  ASSERT_EQ(found.size(), 1u);
+  const auto& r = found[0];
+  EXPECT_NE(r.action.find("--instance-type '4x L40S' --region 'Vietnam, VN, AS'"), std::string::npos) << r.action;
+  EXPECT_NE(r.action.find("no SLA"), std::string::npos) << r.action;
+  EXPECT_DOUBLE_EQ(r.confidence, 0.3);
+}
+
+TEST_F(CheapestOfferRule, ARunThatDidNotSayWhereItRanIsShownSo) {
+  // Runs sent through the API may carry an instance type but no provider or region.
+  add_run("detector", "", "", "g6e.12xlarge", 4, 10 * k_usd, 10 * k_hour_ms);
+  auto found = run(cheapest_offer);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(evidence(found[0], "now"), "(provider and region not recorded) g6e.12xlarge: $2.50 per GPU-hour");
+}
+
 TEST_F(CheapestOfferRule, SavingIsExactForOddDurations) {
   // 1 ms short of 7 h on 4 GPUs: the run cost $69.999997222 (to the nano); at $6/h the same GPU-hours
   // cost $41.999998333… (to the atto).
