@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "advise/rules.h"
+#include "util/display.h"
 #include "util/strings.h"
 
 namespace frugal::advise {
@@ -34,7 +35,9 @@ std::string recommendation_id(std::string_view rule, std::string_view target) {
 }
 
 std::string usd(Money m) {
-  std::string digits = m.to_fixed(2);
+  // To the cent from $1, two significant digits below (util/display.h): a sub-cent idle cost
+  // reads $0.0042, not $0.00.
+  std::string digits = util::display::money(m.to_string());
   bool negative = digits.starts_with('-');
   std::string_view whole(digits);
   if (negative) whole.remove_prefix(1);

@@ -1,4 +1,5 @@
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fmt/ranges.h>
@@ -371,7 +372,8 @@ void add_bill_map_and_reconcile(CLI::App& bill, Context& ctx) {
     std::string flag = fmt::format("--{}-tag", dimension);
     map_cmd->add_option_function<std::string>(
         flag, [flags, d = std::string(dimension)](const std::string& v) { flags->keys[d] = v; },
-        fmt::format("tag keys for the {}, best first, comma-separated (e.g. {},Team)", dimension, dimension));
+        fmt::format("tag keys for the {}, best first, comma-separated (e.g. {},{}{})", dimension, dimension,
+                    static_cast<char>(std::toupper(static_cast<unsigned char>(dimension[0]))), dimension + 1));
   }
   map_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return map_tags(ctx, *flags); }; });
   auto* reconcile_cmd = bill.add_subcommand("reconcile", "split instance charges over the runs on them; show idle cost");

@@ -96,7 +96,7 @@ Result<int> run_stage(Context& ctx, const CacheFlags& f) {
   if (!bound) return std::unexpected(bound.error());
   cache::StageInputs in{f.command, f.inputs, {}, f.env, f.key};
   for (const auto& p : f.params) {
-    auto kv = parse_key_value(p, "--param");
+    auto kv = parse_key_value(p, "--param", "lr=0.001");
     if (!kv) return std::unexpected(kv.error());
     in.params.push_back(*kv);
   }

@@ -57,10 +57,11 @@ Result<Money> parse_usd(const std::string& text, std::string_view flag) {
   return m;
 }
 
-Result<std::pair<std::string, std::string>> parse_key_value(const std::string& text, std::string_view flag) {
+Result<std::pair<std::string, std::string>> parse_key_value(const std::string& text, std::string_view flag,
+                                                            std::string_view example) {
   auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
-    return fail(ErrorCode::invalid, fmt::format("{}: '{}' is not KEY=VALUE (e.g. {} lr=0.001)", flag, text, flag));
+    return fail(ErrorCode::invalid, fmt::format("{}: '{}' is not KEY=VALUE (e.g. {} {})", flag, text, flag, example));
   return std::pair{text.substr(0, eq), text.substr(eq + 1)};
 }
 

@@ -44,8 +44,9 @@ Result<void> fold_data_hits(Context& ctx);
 
 // Reads "--flag 12.50" style money; the error names the flag.
 Result<Money> parse_usd(const std::string& text, std::string_view flag);
-// Splits "key=value"; the error names the flag.
-Result<std::pair<std::string, std::string>> parse_key_value(const std::string& text, std::string_view flag);
+// Splits "key=value"; the error names the flag and shows `example`, a valid value of it.
+Result<std::pair<std::string, std::string>> parse_key_value(const std::string& text, std::string_view flag,
+                                                            std::string_view example);
 
 
 // Money for people (util/display.h): to the cent from $1, two significant digits below.

@@ -48,7 +48,7 @@ Result<RunPlan> build_run_plan(const RunFlags& f, const Config& c) {
       return fail(ErrorCode::invalid, "--sample-every: at least 10ms");
     *into = *d;
   }
-  for (const auto& m : f.metrics) request.metric_patterns.push_back(FRUGAL_TRY(parse_key_value(m, "--metric")));
+  for (const auto& m : f.metrics) request.metric_patterns.push_back(FRUGAL_TRY(parse_key_value(m, "--metric", "'val_loss=val_loss: ([0-9.eE+-]+)'")));
   request.stop_when = f.stop_when;
   request.prune = f.prune;
   request.prune_metric = f.prune_metric;
@@ -78,8 +78,8 @@ Result<RunPlan> build_run_plan(const RunFlags& f, const Config& c) {
   auto backoff = parse_duration(f.retry_backoff);
   if (!backoff) return std::unexpected(backoff.error().wrap("--retry-backoff"));
   request.retry_backoff = *backoff;
-  for (const auto& kv : f.tags) request.tags.push_back(FRUGAL_TRY(parse_key_value(kv, "--tag")));
-  for (const auto& kv : f.params) request.params.push_back(FRUGAL_TRY(parse_key_value(kv, "--param")));
+  for (const auto& kv : f.tags) request.tags.push_back(FRUGAL_TRY(parse_key_value(kv, "--tag", "stage=pretrain")));
+  for (const auto& kv : f.params) request.params.push_back(FRUGAL_TRY(parse_key_value(kv, "--param", "lr=0.001")));
   if (!request.checkpoint_store.empty() && request.checkpoint_dir.empty())
     return fail(ErrorCode::invalid, "--checkpoint-store copies what --checkpoint-dir holds: give --checkpoint-dir too");
   if (f.warmup_steps < 0 || f.startup_runs < 0 || (f.max_steps && *f.max_steps <= 0))
