@@ -101,7 +101,8 @@ Result<Reply> costs(Call& call) {
         idle.push_back({{"resource_id", store::as_text(r[0])}, {"currency", store::as_text(r[1])}, {"idle_cost", cost.to_string()}});
         return true;
       }));
-  return Reply{200, {{"by", q.by}, {"lines", lines}, {"idle_instances", idle}}};
+  return Reply{200, {{"by", q.by}, {"since", format_utc(q.since)}, {"until", format_utc(q.until)},
+                     {"bills_cover", FRUGAL_TRY(bills_cover_json(call.store))}, {"lines", lines}, {"idle_instances", idle}}};
 }
 
 json usage_json(const budget::QuotaUsage& u) {
@@ -221,6 +222,20 @@ Result<Reply> cache_stats(Call& call) {
 }
 
 }  // namespace
+
+Result<json> bills_cover_json(store::Store& store) {
+  std::string first, last_end;
+  for (const auto& i : FRUGAL_TRY(billing::list_imports(store))) {
+    if (i.live_rows == 0 || i.billing_period_start.empty() || i.billing_period_end.empty()) continue;
+    if (first.empty() || i.billing_period_start < first) first = i.billing_period_start;
+    if (last_end.empty() || i.billing_period_end > last_end) last_end = i.billing_period_end;
+  }
+  if (first.empty()) return json(nullptr);
+  auto end = parse_utc(last_end);
+  if (!end) return std::unexpected(end.error().wrap("imports.billing_period_end"));
+  // The end is exclusive: the last day is the one holding the millisecond before it.
+  return json{{"first_day", first.substr(0, 10)}, {"last_day", format_utc(*end - std::chrono::milliseconds(1)).substr(0, 10)}};
+}
 
 void add_cost_routes(std::vector<Route>& routes) {
   routes.push_back({"GET", "/api/v1/top", Access::admin, "leaderboard: by, metric, since, until", top});

@@ -8,8 +8,10 @@ namespace {
 const char* const k_amount = R"({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "exact, in the line's currency"})";
 
 std::string cost_lines_answer() {
-  return std::string(R"({"type": "object", "required": ["by", "lines", "idle_instances"],
+  return std::string(R"({"type": "object", "required": ["by", "since", "until", "bills_cover", "lines", "idle_instances"],
     "properties": {"by": {"type": "string"},
+      "since": {"$ref": "Time"}, "until": {"$ref": "Time"},
+      "bills_cover": {"$ref": "BillsCover"},
       "lines": {"type": "array", "items": {"type": "object", "required": ["key", "currency", "rows", "cost", "share"],
         "properties": {"key": {"type": "string", "description": "\"\": unallocated"}, "currency": {"type": "string"},
                        "rows": {"type": "integer", "format": "int64"}, "cost": )") + k_amount + R"(,

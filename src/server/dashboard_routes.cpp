@@ -1,6 +1,6 @@
 // What the web dashboard needs beyond the CLI's answers: an overview of the period, downsampled
-// metric curves and GPU series of a run, and bill costs per day; and the dashboard itself, whose
-// files are compiled into the binary (web_assets.h).
+// metric curves, GPU and host (CPU, memory) series of a run, and bill costs per day; and the
+// dashboard itself, whose files are compiled into the binary (web_assets.h).
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -201,6 +201,62 @@ Result<Reply> gpus(Call& call) {
   return Reply{200, {{"gpus", out}}};
 }
 
+// The host samples of a run (CPU of its process tree, its resident memory), averaged over
+// `buckets` ranges of time; the mean and peaks are over every sample, not the buckets.
+Result<Reply> host_samples(Call& call) {
+  auto id = FRUGAL_TRY(run_in_scope(call, call.path_params.at(0)));
+  auto buckets = FRUGAL_TRY(buckets_of(call));
+  store::Value p[] = {id};
+  auto range = FRUGAL_TRY(call.store.query(
+      "SELECT count(*), min(time), max(time), avg(cpu_pct), max(cpu_pct), max(rss_bytes) FROM samples WHERE run_id = ? AND "
+      "gpu_index IS NULL",
+      p));
+  const auto& summary = range.rows.at(0);
+  auto number = [](const store::Value& v) -> json {
+    if (store::is_null(v)) return nullptr;
+    return std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(store::as_int(v));
+  };
+  json out = {{"samples", store::as_int(summary[0])}, {"cpu_pct_mean", number(summary[3])}, {"cpu_pct_peak", number(summary[4])},
+              {"rss_bytes_peak", store::is_null(summary[5]) ? json(nullptr) : json(store::as_int(summary[5]))}};
+  json t = json::array(), cpu = json::array(), rss = json::array();
+  if (!store::is_null(summary[1])) {
+    auto t0 = *parse_utc(store::as_text(summary[1])), t1 = *parse_utc(store::as_text(summary[2]));
+    std::int64_t span = std::max<std::int64_t>((t1 - t0).count() + 1, 1);
+    struct Acc {
+      double t_s = 0, cpu = 0, rss = 0;
+      std::int64_t n = 0, cpu_n = 0, rss_n = 0;
+    };
+    std::map<std::int64_t, Acc> by_bucket;
+    FRUGAL_CHECK(call.store.for_each_row(
+        "SELECT time, cpu_pct, rss_bytes FROM samples WHERE run_id = ? AND gpu_index IS NULL ORDER BY time", p,
+        [&](const store::Row& r) {
+          auto when = parse_utc(store::as_text(r[0]));
+          if (!when) return true;
+          auto& a = by_bucket[(*when - t0).count() * buckets / span];
+          a.t_s += static_cast<double>(when->time_since_epoch().count()) / 1000.0;
+          ++a.n;
+          if (json v = number(r[1]); !v.is_null()) {
+            a.cpu += v.get<double>();
+            ++a.cpu_n;
+          }
+          if (!store::is_null(r[2])) {
+            a.rss += static_cast<double>(store::as_int(r[2]));
+            ++a.rss_n;
+          }
+          return true;
+        }));
+    for (const auto& [b, a] : by_bucket) {
+      t.push_back(std::round(a.t_s / static_cast<double>(a.n) * 1000) / 1000);  // seconds, to the millisecond
+      cpu.push_back(a.cpu_n ? json(a.cpu / static_cast<double>(a.cpu_n)) : json(nullptr));
+      rss.push_back(a.rss_n ? json(std::llround(a.rss / static_cast<double>(a.rss_n))) : json(nullptr));
+    }
+  }
+  out["t"] = t;
+  out["cpu_pct"] = cpu;
+  out["rss_bytes"] = rss;
+  return Reply{200, out};
+}
+
 Result<Reply> daily_costs(Call& call) {
   billing::CostQuery q;
   q.by = query_or(call, "by", "service");
@@ -226,7 +282,8 @@ Result<Reply> daily_costs(Call& call) {
     }
     series.push_back({{"key", key_currency.first}, {"currency", key_currency.second}, {"values", values}});
   }
-  return Reply{200, {{"by", q.by}, {"days", days}, {"series", series}}};
+  return Reply{200, {{"by", q.by}, {"since", format_utc(q.since)}, {"until", format_utc(q.until)},
+                     {"bills_cover", FRUGAL_TRY(bills_cover_json(call.store))}, {"days", days}, {"series", series}}};
 }
 
 Handler asset(std::string path) {
@@ -248,6 +305,8 @@ void add_dashboard_routes(std::vector<Route>& routes) {
   routes.push_back({"GET", "/api/v1/overview", Access::admin, "the period at a glance (since, until): spend vs the previous one, by team and day, costliest runs, savings, quotas near their limit", overview});
   routes.push_back({"GET", "/api/v1/runs/{id}/series", Access::member, "a metric's curve, min and max per bucket of steps: key, buckets", series});
   routes.push_back({"GET", "/api/v1/runs/{id}/gpus", Access::member, "utilisation and memory of each GPU over time: buckets", gpus});
+  routes.push_back({"GET", "/api/v1/runs/{id}/samples", Access::member,
+                    "CPU and resident memory of the run's process tree over time, and their mean and peaks: buckets", host_samples});
   routes.push_back({"GET", "/api/v1/costs/daily", Access::admin, "bill costs per day and key: by, metric, since, until", daily_costs});
 }
 

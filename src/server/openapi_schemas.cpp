@@ -49,6 +49,11 @@ const char* const k_run_detail_extra = R"({
   "checkpoints": {"type": "array", "items": {"$ref": "Checkpoint"}},
   "stop_reason": {"type": "string", "nullable": true, "description": "why frugal stopped it; over_budget: which budget"},
   "metric_keys": {"type": "array", "items": {"type": "string"}},
+  "sample_counts": {
+    "type": "object", "description": "resource samples recorded: host ones (CPU, memory: GET .../samples) and GPU readings, one per GPU per sample: GET .../gpus",
+    "required": ["host", "gpu"],
+    "properties": {"host": {"type": "integer", "format": "int64"}, "gpu": {"type": "integer", "format": "int64"}}
+  },
   "attempts": {
     "type": "array", "description": "the chain of retries this run belongs to, first to last",
     "items": {"type": "object", "required": ["id", "attempt", "status", "started_at", "duration_ms", "cost_usd"],
@@ -67,7 +72,7 @@ const char* const k_run_detail_extra = R"({
 std::string run_detail() {
   json run = json::parse(k_run);
   json extra = json::parse(k_run_detail_extra);
-  run["description"] = "A run with its params, tags, latest metrics, checkpoints, attempts and cost accrual";
+  run["description"] = "A run with its params, tags, latest metrics, checkpoints, sample counts, attempts and cost accrual";
   for (const auto& [name, schema] : extra.items()) {
     run["properties"][name] = schema;
     run["required"].push_back(name);
@@ -91,6 +96,11 @@ std::vector<std::pair<std::string, std::string>> openapi_schemas() {
                   "description": "US dollars, exact, as a decimal string: never a float that is summed"})"},
       {"NullableUsd", R"({"type": "string", "nullable": true, "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "example": "12.50",
                           "description": "US dollars, exact, as a decimal string; null when unpriced"})"},
+      {"BillsCover", R"({
+        "type": "object", "nullable": true, "required": ["first_day", "last_day"],
+        "description": "the days the imported bills cover, both inclusive: the first billing period's start and the last one's end, of the imports with live rows; null when none is imported",
+        "properties": {"first_day": {"type": "string", "format": "date", "example": "2024-09-01"},
+                       "last_day": {"type": "string", "format": "date", "example": "2024-10-31"}}})"},
       {"Time", R"({"type": "string", "format": "date-time", "example": "2026-11-26T10:00:00Z", "description": "UTC"})"},
       {"MetricValue", R"({
         "description": "a number, or NaN and the infinities as MLflow writes them",

@@ -131,6 +131,10 @@ Result<std::int64_t> run_in_scope(const Call& call, const std::string& id_text);
 // A query parameter, or `fallback` when absent.
 std::string query_or(const Call& call, const char* name, const char* fallback);
 
+// The days the imported bills cover, {first_day, last_day} (inclusive, YYYY-MM-DD): the first
+// billing period's start and the last one's end, of the imports with live rows; null when none.
+Result<json> bills_cover_json(store::Store& store);
+
 // A store value as JSON (null, integer, real or text).
 json value_json(const store::Value& v);
 

@@ -263,6 +263,10 @@ Result<Reply> get_run(Call& call) {
     return true;
   }));
   run["metric_keys"] = keys;
+  // What was sampled: whether `frugal run` watched it (host rows) and saw GPUs (a row per GPU per sample).
+  auto sampled = FRUGAL_TRY(call.store.query("SELECT count(*), count(gpu_index) FROM samples WHERE run_id = ?", p));
+  std::int64_t sample_rows = store::as_int(sampled.rows.at(0)[0]), gpu_rows = store::as_int(sampled.rows.at(0)[1]);
+  run["sample_counts"] = {{"host", sample_rows - gpu_rows}, {"gpu", gpu_rows}};
   // Attempts: the chain of retries this run belongs to, first to last.
   json attempts = json::array();
   FRUGAL_CHECK(call.store.for_each_row(
