@@ -9,6 +9,7 @@
 
 #include "billing/billing.h"
 #include "cli/context.h"
+#include "cli/progress_line.h"
 #include "util/display.h"
 #include "util/strings.h"
 #include "cli/s3_export_source.h"
@@ -25,49 +26,6 @@ struct BillFlags {
   bool skip_bad_rows = false;
   // costs
   std::string by = "service", metric = "billed", since = "30d", until;
-};
-
-// "rows, MB/s, ETA" on a terminal, rewritten in place at most four times a second; nothing
-// when stderr is no terminal. A walk's line counts the whole walk: its files' bytes as stored.
-class ProgressLine {
- public:
-  ProgressLine() : m_on(isatty(STDERR_FILENO) != 0), m_start(std::chrono::steady_clock::now()) {}
-  bool on() const { return m_on; }
-  // Before each file: where it starts within the whole, and the whole.
-  void file(std::string label, std::uint64_t bytes_before, std::uint64_t bytes_total) {
-    m_label = std::move(label);
-    m_bytes_before = bytes_before;
-    m_total = bytes_total;
-    m_rows_before = m_rows;
-  }
-  std::function<void(std::size_t, std::size_t)> callback() {
-    if (!m_on) return {};
-    return [this](std::size_t bytes, std::size_t rows) { show(m_bytes_before + bytes, m_rows_before + rows); };
-  }
-  void clear() {
-    if (m_shown) fmt::print(stderr, "\r\033[K");
-    m_shown = false;
-  }
-
- private:
-  void show(std::uint64_t bytes, std::uint64_t rows) {
-    m_rows = rows;
-    auto now = std::chrono::steady_clock::now();
-    if (m_shown && now - m_last < std::chrono::milliseconds(250)) return;
-    m_last = now;
-    m_shown = true;
-    double seconds = std::chrono::duration<double>(now - m_start).count();
-    double rate = seconds > 0 ? static_cast<double>(bytes) / seconds : 0;
-    double total = static_cast<double>(m_total);
-    double eta = rate > 0 && total > 0 ? std::max(0.0, total - static_cast<double>(bytes)) / rate : 0;
-    fmt::print(stderr, "\r\033[K{}{} rows, {:.1f} MB/s, {:.0f}%, ETA {:.0f}s", m_label, rows, rate / 1e6,
-               total > 0 ? 100.0 * static_cast<double>(bytes) / total : 0.0, eta);
-  }
-  bool m_on;
-  bool m_shown = false;
-  std::chrono::steady_clock::time_point m_start, m_last;
-  std::string m_label;
-  std::uint64_t m_bytes_before = 0, m_total = 0, m_rows_before = 0, m_rows = 0;
 };
 
 // What an import did: for people, a line per file and one per billing period it held, amounts as
@@ -145,11 +103,12 @@ Result<bool> import_tree(Context& ctx, store::Store& store, const BillFlags& f, 
   ProgressLine progress;
   billing::ExportImportOptions options;
   options.import = import_options(f);
-  options.import.on_progress = progress.callback();
-  if (progress.on())
+  if (progress.on()) {
+    options.import.on_progress = [&progress](std::size_t bytes, std::size_t rows) { progress.update(bytes, rows); };
     options.on_file = [&](const billing::ExportProgress& p) {
-      progress.file(fmt::format("file {}/{}: ", p.file_number, p.files), p.bytes_before, p.bytes_total);
+      progress.start(fmt::format("file {}/{}: ", p.file_number, p.files), p.bytes_before, p.bytes_total);
     };
+  }
   auto walked = billing::import_export(store, *source, options, ctx.clock.now());
   progress.clear();
   if (!walked) return std::unexpected(walked.error());
@@ -185,8 +144,9 @@ Result<int> import(Context& ctx, const BillFlags& f) {
     }
     billing::ImportOptions options = import_options(f);
     ProgressLine progress;
-    progress.file("", 0, std::filesystem::file_size(file, ec));
-    options.on_progress = progress.callback();
+    progress.start("", 0, std::filesystem::file_size(file, ec));
+    if (progress.on())
+      options.on_progress = [&progress](std::size_t bytes, std::size_t rows) { progress.update(bytes, rows); };
     auto r = billing::import_bill(**store, file, options, ctx.clock.now());
     progress.clear();
     if (!r) return std::unexpected(r.error());

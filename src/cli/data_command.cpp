@@ -4,6 +4,7 @@
 
 #include "cache/cache.h"
 #include "cli/context.h"
+#include "cli/progress_line.h"
 #include "datacache/datacache.h"
 #include "store/store.h"
 #include "util/display.h"
@@ -160,12 +161,21 @@ Result<int> get(Context& ctx, const DataFlags& f, PrintPaths print) {
   if (!urls) return std::unexpected(urls.error());
   EventLog log(ctx, f);
   if (auto ok = log.prepare(); !ok) return std::unexpected(ok.error());
+  ProgressLine progress;
   for (const auto& url : *urls) {
+    if (progress.on()) {
+      progress.start(url + ": ", 0, 0);
+      options.on_progress = [&progress](std::uint64_t held, std::uint64_t total) {
+        progress.total(total);
+        progress.update(held);
+      };
+    }
     auto got = cache->get(url, options);
+    progress.clear();
     if (!got) return std::unexpected(got.error());
     if (!quiet_paths) fmt::print("{}\n", got->path);
     if (got->outcome != datacache::Outcome::hit)
-      fmt::print(stderr, "frugal: {} {} ({} bytes)\n", outcome_name(got->outcome), url, got->bytes);
+      fmt::print(stderr, "frugal: {} {} ({})\n", outcome_name(got->outcome), url, util::display::bytes(got->bytes));
     log.record(url, *got);
   }
   if (quiet_paths && log.avoided() > Money())

@@ -150,11 +150,13 @@ Result<objects::ObjectInfo> transfer(const std::string& url, const std::string& 
     auto signing = client.signing();
     if (!local.empty()) signing.headers.push_back("x-amz-checksum-mode: ENABLED");  // the SHA-256, when stored with one
     auto result = local.empty() ? objects::http_head(client.url_for(where), &signing)
-                                : objects::http_download(client.url_for(where), local, &signing, resume, etag_seen);
+                                : objects::http_download(client.url_for(where), local, &signing, resume, etag_seen,
+                                                         &options.on_progress);
     if (!result) return std::unexpected(result.error().wrap(url));
     return result;
   }
-  return local.empty() ? objects::http_head(url) : objects::http_download(url, local, nullptr, resume, etag_seen);
+  return local.empty() ? objects::http_head(url)
+                       : objects::http_download(url, local, nullptr, resume, etag_seen, &options.on_progress);
 }
 
 // Downloads `url` into p.part, trying `attempts` times; each try after a cut connection asks only

@@ -46,6 +46,9 @@ struct GetOptions {
   Limits limits{};
   int attempts = 3;         // tries of a download cut short, each going on from the last
   std::string s3_endpoint{}, s3_region{};  // override the environment's (objects/objects.h)
+  // Called as a download's body arrives (http, https and s3 URLs; a hit downloads nothing): the
+  // bytes held so far and the object's size (0 while unknown). For a progress line.
+  std::function<void(std::uint64_t held, std::uint64_t total)> on_progress{};
 };
 
 struct Stats {

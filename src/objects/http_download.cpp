@@ -24,6 +24,7 @@ struct Transfer {
   std::string* etag_seen = nullptr;
   std::FILE* out = nullptr;            // null for a HEAD
   const Resume* resume = nullptr;
+  const DownloadProgress* progress = nullptr;
   bool checked_status = false;
   bool writing = false;                // a 2xx body goes to `out`; an error page is dropped
   bool appending = false;              // a 206 that continues the partial file
@@ -105,13 +106,23 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* into) {
 
 std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
+// libcurl's transfer-info callback: the body so far, for a progress line. Only a 2xx body counts.
+int on_transfer_info(void* from, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(from);
+  if (!t->writing) return 0;
+  std::uint64_t before = t->appending ? t->resume->offset : 0;
+  (*t->progress)(before + static_cast<std::uint64_t>(now), total > 0 ? before + static_cast<std::uint64_t>(total) : 0);
+  return 0;
+}
+
 // `start_over` → the partial is of no use: the caller restarts without resuming.
 Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing* signing, const Resume* resume,
-                           std::string* etag_seen, bool& start_over) {
+                           std::string* etag_seen, bool& start_over, const DownloadProgress* progress = nullptr) {
   Transfer t;
   if (!t.curl) return fail(ErrorCode::unavailable, "libcurl handle");
   t.out = out;
   t.resume = resume;
+  t.progress = progress && *progress ? progress : nullptr;
   t.etag_seen = etag_seen;
   // A Range header, not CURLOPT_RESUME_FROM (curl fails a resumed transfer answered with 200, and
   // a 200 is the right answer, If-Range, when the object changed) nor CURLOPT_RANGE (whose header
@@ -137,6 +148,11 @@ Result<ObjectInfo> perform(const std::string& url, std::FILE* out, const Signing
     curl_easy_setopt(t.curl, CURLOPT_BUFFERSIZE, 512L * 1024);
     curl_easy_setopt(t.curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(t.curl, CURLOPT_WRITEDATA, &t);
+    if (t.progress) {
+      curl_easy_setopt(t.curl, CURLOPT_XFERINFOFUNCTION, on_transfer_info);
+      curl_easy_setopt(t.curl, CURLOPT_XFERINFODATA, &t);
+      curl_easy_setopt(t.curl, CURLOPT_NOPROGRESS, 0L);
+    }
   } else {
     curl_easy_setopt(t.curl, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(t.curl, CURLOPT_WRITEFUNCTION, discard);
@@ -209,16 +225,16 @@ std::string canonical_query(std::vector<std::pair<std::string, std::string>> par
 }
 
 Result<ObjectInfo> http_download(const std::string& url, const std::string& local_path, const Signing* signing,
-                                 const Resume* resume, std::string* etag_seen) {
+                                 const Resume* resume, std::string* etag_seen, const DownloadProgress* progress) {
   if (resume && (resume->offset == 0 || resume->etag.empty())) resume = nullptr;  // nothing to go on from
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(local_path.c_str(), resume ? "ab" : "wb"), std::fclose);
   if (!out) return fail(ErrorCode::io, fmt::format("{}: {}", local_path, std::strerror(errno)));
   bool start_over = false;
-  auto info = perform(url, out.get(), signing, resume, etag_seen, start_over);
+  auto info = perform(url, out.get(), signing, resume, etag_seen, start_over, progress);
   if (!info && start_over) {  // the partial is of no use: the whole object, once more
     out.reset(std::fopen(local_path.c_str(), "wb"));
     if (!out) return fail(ErrorCode::io, fmt::format("{}: {}", local_path, std::strerror(errno)));
-    info = perform(url, out.get(), signing, nullptr, etag_seen, start_over);
+    info = perform(url, out.get(), signing, nullptr, etag_seen, start_over, progress);
   }
   if (std::fflush(out.get()) != 0 || std::ferror(out.get()))
     return fail(ErrorCode::io, fmt::format("{}: write failed", local_path));

@@ -12,6 +12,7 @@
 //             profile of ~/.aws/credentials
 // Not thread-safe: one client per thread.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <string>
@@ -71,8 +72,13 @@ struct Resume {
 // fetches the whole object again. `signing` signs it as an S3 request. `etag_seen`,
 // when given, gets the ETag as soon as the headers arrive, so a caller can resume a download that
 // fails midway.
+// `progress`, when given, is called as the body arrives (at most a few times a second, by libcurl)
+// with the bytes of the object held so far (a resumed download counts its partial file) and its
+// whole size (0 while unknown).
+using DownloadProgress = std::function<void(std::uint64_t held, std::uint64_t total)>;
 Result<ObjectInfo> http_download(const std::string& url, const std::string& local_path, const Signing* signing = nullptr,
-                                 const Resume* resume = nullptr, std::string* etag_seen = nullptr);
+                                 const Resume* resume = nullptr, std::string* etag_seen = nullptr,
+                                 const DownloadProgress* progress = nullptr);
 // HEAD of an http(s) URL: its size and ETag.
 Result<ObjectInfo> http_head(const std::string& url, const Signing* signing = nullptr);
 

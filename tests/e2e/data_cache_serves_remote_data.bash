@@ -26,9 +26,17 @@ s3 -T shard-0001.tar "$FRUGAL_S3_ENDPOINT/train/shards/shard-0001.tar" || fail "
 url=s3://train/shards/shard-0001.tar
 run_status "$FRUGAL" data get "$url"
 expect_eq "$STATUS" 0 "s3 miss: $ERR"
-expect_contains "$ERR" "miss $url (2000000 bytes)" "a miss is reported"
+expect_contains "$ERR" "miss $url (2.0 MB)" "a miss is reported"
 path=$OUT
 cmp -s "$path" shard-0001.tar || fail "the cached copy differs from the object"
+[[ "$ERR" != *$'\033'* ]] || fail "no progress codes when stderr is no terminal: $ERR"
+
+# On a terminal, a download shows how far it is (script(1) gives the command a terminal; a cache of
+# its own keeps the counts below to the two objects).
+s3 -T shard-0001.tar "$FRUGAL_S3_ENDPOINT/train/shards/shard-0002.tar" || fail "upload to s3rver"
+FRUGAL_HOME="$WORK/tty-home" script -qec "$FRUGAL data get s3://train/shards/shard-0002.tar" /dev/null >tty.out 2>&1 || fail "get on a terminal: $(cat tty.out)"
+expect_contains "$(cat tty.out)" "s3://train/shards/shard-0002.tar: " "the progress line names the object"
+expect_contains "$(cat tty.out)" " of 2.0 MB, " "and how much of it is here"
 
 kill -STOP "$server"  # a hit must not need the server
 run_status timeout 5 "$FRUGAL" data get "$url"

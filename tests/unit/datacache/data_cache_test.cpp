@@ -256,6 +256,26 @@ TEST_F(FileSource, AnInterruptedDownloadIsResumedByTheNextGet) {
   EXPECT_EQ(cache.stats()->partial_bytes, 0U);
 }
 
+TEST_F(FileSource, ADownloadReportsItsProgressCountingTheResumedPart) {
+  FlakyServer flaky;  // cut after 1000 bytes, then resumed from there
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+  GetOptions options;
+  options.on_progress = [&seen](std::uint64_t held, std::uint64_t total) { seen.emplace_back(held, total); };
+  auto got = cache.get(flaky.server.url("/shard"), options);
+  ASSERT_TRUE(got) << got.error().message;
+  ASSERT_FALSE(seen.empty()) << "no progress reported";
+  EXPECT_EQ(seen.back(), std::make_pair(std::uint64_t{5000}, std::uint64_t{5000})) << "the end: all of it, of its size";
+  for (const auto& [held, total] : seen) {
+    EXPECT_LE(held, 5000U);
+    if (total) {
+      EXPECT_EQ(total, 5000U) << "the resumed part counts the 1000 bytes held before it";
+    }
+  }
+  seen.clear();
+  ASSERT_TRUE(cache.get(flaky.server.url("/shard"), options));
+  EXPECT_TRUE(seen.empty()) << "a hit downloads nothing";
+}
+
 TEST_F(FileSource, ADownloadThatKeepsFailingGivesUpNamingTheUrl) {
   FlakyServer flaky;
   flaky.cuts = 100;
