@@ -6,14 +6,6 @@ export const PERIODS = ['7d', '30d', '90d', '365d'];
 export const ALL_TIME = 'all';
 export const apiSince = (since) => (since === ALL_TIME ? '1970-01-01' : since);
 
-// The first and last day of a window as the API reads it ("30d" back from today, or a date).
-export function windowDays(since, until, now = new Date()) {
-  const today = now.toISOString().slice(0, 10);
-  const m = /^(\d+)d$/.exec(since || '');
-  const from = since === ALL_TIME ? null : m ? new Date(now - m[1] * 86400e3).toISOString().slice(0, 10) : String(since || '').slice(0, 10);
-  return { from, to: until ? String(until).slice(0, 10) : today };
-}
-
 let uid = 0;
 
 // A labelled control. The label wraps nothing, so the control can be styled on its own.

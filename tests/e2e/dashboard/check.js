@@ -150,11 +150,20 @@ const WIDTHS = [1400, 390];
           `the chart's legend: at most ${LEGEND_KEYS} keys and "other" (${legend.length} entries for ${costs.lines.length} keys)`);
     // The default window (30 days) holds none of the sample bill's lines: the page says what the
     // imported bills cover, and its link widens the window to all time.
+    // Both come from the API's answer (its window, the bills' span): no second request for all time.
+    const asked = [];
+    const onRequest = (r) => { if (r.url().includes('/api/v1/costs')) asked.push(r.url()); };
+    page.on('request', onRequest);
     await page.goto(base + '/#/costs');
     await page.waitForSelector('[data-testid=costs-table] [data-testid=empty]');
+    page.off('request', onRequest);
     const said = await page.textContent('[data-testid=costs-table]');
-    check(/No bill lines between \d{4}-\d\d-\d\d and \d{4}-\d\d-\d\d; the imported bills cover 2024-09-\d\d – 2024-\d\d-\d\d/.test(said),
-          `an empty window says which days the imported bills cover: "${said}"`);
+    const window30 = await api(process.env.ADMIN, '/api/v1/costs?by=service&since=30d');
+    const cover = window30.bills_cover;
+    check(cover && /^2024-09-\d\d$/.test(cover.first_day) && /^2024-\d\d-\d\d$/.test(cover.last_day), `the API says which days the bills cover: ${JSON.stringify(cover)}`);
+    check(said.includes(`No bill lines between ${window30.since.slice(0, 10)} and ${window30.until.slice(0, 10)}; the imported bills cover ${cover?.first_day} – ${cover?.last_day}`),
+          `an empty window says which days the imported bills cover, as the API answered: "${said}"`);
+    check(asked.length > 0 && asked.every((u) => !u.includes('since=1970')), `the empty window asks for no all-time costs: ${asked}`);
     await page.click('[data-testid=costs-widen]');
     await page.waitForFunction(() => location.hash.includes('since=all') && document.querySelector('[data-testid=costs-table] tbody tr'));
     check(await page.$eval('select[name=since]', (s) => s.value) === 'all', 'the period control reads "All time" after widening');
@@ -231,13 +240,18 @@ const WIDTHS = [1400, 390];
   const allRuns = (await api(process.env.ADMIN, '/api/v1/runs?limit=1000')).runs;
   const sampled = allRuns.find((r) => r.name === 'python3'); // watched, host samples, no GPU
   const bare = allRuns.find((r) => r.name === 'sleep');      // watched too briefly for a sample
+  const hostSamples = await api(process.env.ADMIN, `/api/v1/runs/${sampled.id}/samples?buckets=400`);
+  check(sampled.team === 'vision' && hostSamples.samples > 1, `the watched run is the member's team's, with host samples (${hostSamples.samples})`);
   await page.goto(base + `/#/runs/${sampled.id}`);
   await page.waitForSelector('[data-testid=gpu-none]');
-  check((await page.textContent('[data-testid=gpu-none]')).includes('watched this job'), 'a watched run without GPUs says it was watched and saw none');
+  const sampledText = await page.textContent('[data-testid=gpu-none]');
+  check(sampledText.includes('watched this job') && sampledText.includes(`(${hostSamples.samples} samples of its CPU and memory)`),
+        `a watched run without GPUs says it was watched, how often, and saw none: "${sampledText}"`);
   await page.waitForSelector('[data-testid=cpu-chart] canvas');
   await page.waitForSelector('[data-testid=rss-chart] canvas');
-  check(/CPU: mean [\d.]+%, peak [\d.]+% of one core · Memory \(resident\): peak [\d.]+ [kMG]B/.test(await page.textContent('[data-testid=host-summary]')),
-        `the CPU and memory samples are summed up: ${await page.textContent('[data-testid=host-summary]')}`);
+  const hostSummary = await page.textContent('[data-testid=host-summary]');
+  check(/CPU: mean [\d.]+%, peak [\d.]+% of one core · Memory \(resident\): peak [\d.]+ [kMG]B/.test(hostSummary),
+        `the CPU and memory samples are summed up: ${hostSummary}`);
   await page.goto(base + `/#/runs/${bare.id}`);
   await page.waitForSelector('[data-testid=gpu-none]');
   const bareText = await page.textContent('[data-testid=gpu-none]');
@@ -245,9 +259,15 @@ const WIDTHS = [1400, 390];
         `a run with no samples says so, with no empty chart box: "${bareText}"`);
   check((await page.$eval('[data-testid=resources]', (e) => e.getBoundingClientRect().height)) < 150, 'no large empty box where no samples are');
   noErrors('run pages');
-  // A member reads the same run page without a request it may not make (no 403 in the console).
+  // A member reads the same run page of its own team, CPU and memory included, without a request
+  // it may not make (no 403 in the console).
   await member.goto(base + `/#/runs/${sampled.id}`);
   await member.waitForSelector('[data-testid=gpu-none]');
+  check((await member.textContent('[data-testid=gpu-none]')) === sampledText, 'a member is told its team\'s run was watched and saw no GPU');
+  await member.waitForSelector('[data-testid=cpu-chart] canvas');
+  await member.waitForSelector('[data-testid=rss-chart] canvas');
+  check((await member.textContent('[data-testid=host-summary]')) === hostSummary,
+        `a member sees the CPU and memory of its team's sampled run: "${await member.textContent('[data-testid=host-summary]')}"`);
   await member.waitForLoadState('networkidle');
   noErrors('a member on a run page');
 

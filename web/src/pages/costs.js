@@ -1,6 +1,6 @@
 import { get, latest, showError } from '../api.js';
 import { h, section, empty, withCode } from '../dom.js';
-import { select, textInput, periodSelect, controlsBar, field, apiSince, windowDays, ALL_TIME } from '../controls.js';
+import { select, textInput, periodSelect, controlsBar, field, apiSince, ALL_TIME } from '../controls.js';
 import { setParams, href } from '../router.js';
 import { dataTable, csvButton } from '../table.js';
 import { chartBox, stacked, dayToTs } from '../chart.js';
@@ -44,15 +44,14 @@ export function topLayers(series, n = LEGEND_KEYS) {
   return [...layers.slice(0, n), { label: `other (${count(rest.length, 'key')})`, values }];
 }
 
-// No bill lines in the window: say whether bills exist at all, and which days they cover.
-async function emptyWindow(p, signal) {
-  const all = await get('/api/v1/costs/daily', { by: 'provider', metric: p.metric, since: apiSince(ALL_TIME) }, signal);
-  if (!all.days?.length) return empty(NO_BILLS);
-  const { from, to } = windowDays(p.since, p.until);
+// No bill lines in the window: say whether bills exist at all, and which days they cover, from
+// what the API answered (the window it read, and the span of the imported bills).
+function emptyWindow(p, c) {
+  if (!c.bills_cover) return empty(NO_BILLS);
   const wider = href('costs', { by: p.by, metric: p.metric, since: ALL_TIME });
+  const between = p.since === ALL_TIME ? 'in this period' : `between ${c.since.slice(0, 10)} and ${c.until.slice(0, 10)}`;
   return h('p', { class: 'empty', 'data-testid': 'empty' },
-    withCode(`No bill lines ${from ? `between ${from} and ${to}` : 'in this period'}; the imported bills cover `
-      + `${all.days[0]} – ${all.days[all.days.length - 1]}. `),
+    withCode(`No bill lines ${between}; the imported bills cover ${c.bills_cover.first_day} – ${c.bills_cover.last_day}. `),
     h('a', { href: wider, 'data-testid': 'costs-widen' }, 'Show all time'),
     ', or choose another period above.');
 }
@@ -90,7 +89,7 @@ export default function costs(root) {
           limit: TABLE_ROWS, noun: ['key', 'keys'] });
         download.set(`costs-${p.by.replace(/[^\w-]+/g, '_')}.csv`, columns, table.rows);
         if (!lines.length) {
-          done(body, section(`By ${p.by}`, h('div', { 'data-testid': 'costs-table' }, await emptyWindow(p, signal))));
+          done(body, section(`By ${p.by}`, h('div', { 'data-testid': 'costs-table' }, emptyWindow(p, c))));
           return;
         }
         const chart = chartBox('costs-chart');

@@ -1,4 +1,4 @@
-import { get, post, isAdmin, latest, showError, errorBox, isQuiet } from '../api.js';
+import { get, latest, showError, errorBox, isQuiet } from '../api.js';
 import { h, section, stat, empty, withCode } from '../dom.js';
 import { money, durationMs, time, plain, significant, bytes, count } from '../format.js';
 import { dataTable } from '../table.js';
@@ -38,23 +38,17 @@ async function metricChart(id, key, box, signal) {
   band(box, { x: s.x, min: s.min, max: s.max, label: key });
 }
 
-// The host samples `frugal run` took while it watched the job (CPU of the process tree, its resident
-// memory). No route serves them yet: an admin reads them with the read-only SQL route; null for a member.
-async function hostSamples(id, signal) {
-  if (!isAdmin() || !Number.isInteger(id)) return null;
-  const d = await post('/api/v1/sql', {
-    sql: `SELECT time, cpu_pct, rss_bytes FROM samples WHERE run_id = ${id} AND gpu_index IS NULL ORDER BY time`,
-    max_rows: 5000,
-  }, signal);
-  return (d.rows || []).map(([t, cpu, rss]) => ({ t: Date.parse(t) / 1000, cpu, rss }));
-}
+const NO_HOST = { samples: 0, t: [], cpu_pct: [], rss_bytes: [] };
 
-// What was sampled of the run: GPU charts where GPUs were seen, CPU and memory where the host was
-// sampled, and otherwise one line that says which of those is missing and why.
+// What was sampled of the run: GPU charts where GPUs were seen, CPU and memory (of the process
+// tree, as `frugal run` watched it) where the host was sampled, and otherwise one line that says
+// which of those is missing and why. The run's sample counts spare the requests for none.
 async function resources(r, box, signal) {
+  const path = `/api/v1/runs/${encodeURIComponent(r.id)}`;
+  const counts = r.sample_counts || {};
   const [d, host] = await Promise.all([
-    get(`/api/v1/runs/${encodeURIComponent(r.id)}/gpus`, { buckets: 400 }, signal),
-    hostSamples(r.id, signal),
+    counts.gpu === 0 ? { gpus: [] } : get(`${path}/gpus`, { buckets: 400 }, signal),
+    counts.host === 0 ? NO_HOST : get(`${path}/samples`, { buckets: 400 }, signal),
   ]);
   const gpus = d.gpus || [];
   const parts = [];
@@ -68,26 +62,22 @@ async function resources(r, box, signal) {
     const u = joined('util'), m = joined('mem_gib');
     draws.push(() => lines(util, { x: u[0], series: series(u), format: fmt.pct }), () => lines(mem, { x: m[0], series: series(m), format: fmt.gib }));
   } else {
-    const why = host?.length
-      ? `\`frugal run\` watched this job (${count(host.length, 'sample')} of its CPU and memory) and saw no GPU: none was visible to it, so there is no GPU use to show.`
-      : host
-        ? 'No resource samples were recorded for this run: `frugal run` takes them every few seconds while it watches a job, so a run logged through the API or MLflow, or one that ended before the first sample, has none.'
-        : 'No GPU samples were recorded for this run.';
+    const why = host.samples
+      ? `\`frugal run\` watched this job (${count(host.samples, 'sample')} of its CPU and memory) and saw no GPU: none was visible to it, so there is no GPU use to show.`
+      : 'No resource samples were recorded for this run: `frugal run` takes them every few seconds while it watches a job, so a run logged through the API or MLflow, or one that ended before the first sample, has none.';
     parts.push(h('p', { class: 'muted', 'data-testid': 'gpu-none' }, withCode(why)));
   }
-  if (host?.length) {
-    const cpu = host.map((s) => s.cpu).filter((v) => v != null), rss = host.map((s) => s.rss).filter((v) => v != null);
-    const mean = cpu.length ? cpu.reduce((a, v) => a + v, 0) / cpu.length : null;
+  if (host.samples) {
+    const { cpu_pct_mean: mean, cpu_pct_peak: peak, rss_bytes_peak: rss } = host;
     parts.push(h('p', { class: 'summary', 'data-testid': 'host-summary' },
-      mean == null ? null : `CPU: mean ${significant(mean, 3)}%, peak ${significant(Math.max(...cpu), 3)}% of one core`,
-      mean != null && rss.length ? ' · ' : null,
-      rss.length ? `Memory (resident): peak ${bytes(Math.max(...rss))}` : null));
-    if (host.length > 1) {
+      mean == null ? null : `CPU: mean ${significant(mean, 3)}%, peak ${significant(peak, 3)}% of one core`,
+      mean != null && rss != null ? ' · ' : null,
+      rss != null ? `Memory (resident): peak ${bytes(rss)}` : null));
+    if (host.t.length > 1) {
       const cpuBox = chartBox('cpu-chart', 'CPU, % of one core'), rssBox = chartBox('rss-chart', 'Memory (resident)');
       parts.push(h('div', { class: 'chart-grid' }, cpuBox, rssBox));
-      const x = host.map((s) => s.t);
-      draws.push(() => lines(cpuBox, { x, series: [{ label: 'CPU', values: host.map((s) => s.cpu) }], format: fmt.pct }),
-        () => lines(rssBox, { x, series: [{ label: 'RSS', values: host.map((s) => s.rss) }], format: fmt.bytes }));
+      draws.push(() => lines(cpuBox, { x: host.t, series: [{ label: 'CPU', values: host.cpu_pct }], format: fmt.pct }),
+        () => lines(rssBox, { x: host.t, series: [{ label: 'RSS', values: host.rss_bytes }], format: fmt.bytes }));
     }
   }
   box.replaceChildren(...parts);
