@@ -12,6 +12,10 @@ fi
 export ADMIN=$("$FRUGAL" token create --role admin --name openapi 2>/dev/null)
 export AGENT=$("$FRUGAL" token create --role agent --team vision 2>/dev/null)
 export MEMBER=$("$FRUGAL" token create --role member --team vision 2>/dev/null)
+# A bill, so that the cost routes answer lines and the days the bills cover (not only null).
+if [[ -f "$SHARED_DATA/focus/focus_sample_1000.csv" ]]; then
+  "$FRUGAL" bill import "$SHARED_DATA/focus/focus_sample_1000.csv" >/dev/null 2>&1 || fail "the sample bill did not import"
+fi
 # One server without a rate limit for the calls, one that takes a request a second for the 429.
 "$FRUGAL" serve --listen 127.0.0.1:0 --rate 0 --max-body-mb 1 2>server.log &
 server=$!

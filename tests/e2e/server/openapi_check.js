@@ -138,7 +138,10 @@ async function main() {
   }), "metrics");
   await must(call("POST", `/api/v1/runs/${read_run}/samples`, {
     token: TOKENS.AGENT,
-    body: { samples: [{ time: "2026-11-26T10:00:00Z", gpu_index: 0, gpu_util_pct: 90, gpu_mem_bytes: 1 << 30 }] },
+    body: { samples: [{ time: "2026-11-26T10:00:00Z", gpu_index: 0, gpu_util_pct: 90, gpu_mem_bytes: 1 << 30 },
+                      // Host samples for GET .../samples: one with its memory unmeasured (null in its bucket).
+                      { time: "2026-11-26T10:00:00Z", cpu_pct: 150.5, rss_bytes: 1 << 28 },
+                      { time: "2026-11-26T10:00:05Z", cpu_pct: 90 }] },
   }), "samples");
   const experiment = (await must(call("POST", "/api/2.0/mlflow/experiments/create", {
     token: TOKENS.AGENT, body: { name: "openapi-check" } }), "an experiment")).experiment_id;
