@@ -120,7 +120,8 @@ TEST_F(HostSamples, ARunNeverWatchedAnswersNoSamplesRatherThanAnError) {
   record(run, {gpu(0, 0), gpu(0, 1)});  // GPU readings alone: no host sample
   auto r = samples(run, k_vision);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->body, json::parse(R"({"samples": 0, "cpu_pct_mean": null, "cpu_pct_peak": null, "rss_bytes_peak": null,
+  EXPECT_EQ(r->body,
+            json::parse(R"({"samples": 0, "cpu_pct_mean": null, "cpu_pct_peak": null, "rss_bytes_peak": null,
                                      "t": [], "cpu_pct": [], "rss_bytes": []})"));
 }
 
@@ -156,9 +157,11 @@ class CostWindow : public testing::RouteTest {
     std::string day = month.substr(0, 8) + "05";
     std::string path = m_dir.file("bill-" + month + ".csv");
     std::ofstream(path) << ::frugal::testing::with_focus_mandatory(
-        "ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,"
+        "ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
+        "ChargePeriodEnd,"
         "BilledCost,ServiceName\n"
-        "AWS,111,USD," + month + "T00:00:00Z," + end + "T00:00:00Z," + day + "T00:00:00Z," + day + "T01:00:00Z,1.25,EC2\n");
+        "AWS,111,USD," +
+        month + "T00:00:00Z," + end + "T00:00:00Z," + day + "T00:00:00Z," + day + "T01:00:00Z,1.25,EC2\n");
     auto imported = billing::import_bill(*m_store, path, {}, now());
     ASSERT_TRUE(imported) << imported.error().message;
   }
@@ -189,7 +192,8 @@ TEST_F(CostWindow, AWindowWithoutChargesStillSaysWhichDaysTheImportedBillsCover)
   for (const char* route : {"/api/v1/costs", "/api/v1/costs/daily"}) {
     // Billing periods end exclusively: October's ends on 11-01, so its last day is 10-31.
     json b = get(route, {{"since", "2026-11-01"}});
-    EXPECT_EQ(b["bills_cover"], json::parse(R"({"first_day": "2026-09-01", "last_day": "2026-10-31"})")) << route;
+    EXPECT_EQ(b["bills_cover"], json::parse(R"({"first_day": "2026-09-01", "last_day": "2026-10-31"})"))
+        << route;
     json all = get(route, {{"since", "2026-01-01"}});
     EXPECT_EQ(all["bills_cover"], b["bills_cover"]) << route;
   }
