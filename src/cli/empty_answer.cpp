@@ -41,8 +41,12 @@ void explain_no_charges(store::Store& store, TimePoint since, TimePoint until) {
     explain_empty("no bills imported yet", "import one with `frugal bill import FILE` (FOCUS, AWS CUR, Azure, GCP, OCI)");
     return;
   }
+  // Billing periods end exclusively (the next month's first instant): the last day they cover is
+  // the day before, as the dashboard says; --until is exclusive too, so it takes the end itself.
+  auto end = parse_utc(last);
+  std::string last_day = end ? format_utc(*end - std::chrono::days(1)).substr(0, 10) : last.substr(0, 10);
   explain_empty(fmt::format("no charges from {} until {}; the imported bills cover {} to {}", format_utc(since),
-                            format_utc(until), first.substr(0, 10), last.substr(0, 10)),
+                            format_utc(until), first.substr(0, 10), last_day),
                 fmt::format("widen the window, e.g. --since {} --until {}", first.substr(0, 10), last.substr(0, 10)));
 }
 
