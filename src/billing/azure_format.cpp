@@ -3,7 +3,11 @@
 // the same names in camelCase; columns are matched case-insensitively to take all of them.
 //
 // Choices where the published FOCUS rules (focus_converters' azure.csv) leave room:
-// - EffectiveCost = BilledCost = the cost column: the actual-cost view has no amortisation.
+// - Two views of one month (the file's cost_view, billing.h): in the actual view EffectiveCost =
+//   BilledCost = the cost column. In the amortized view the cost column is the amortized cost:
+//   EffectiveCost = it; BilledCost = 0 where the actual view bills nothing (usage a commitment
+//   covered, and unused commitment), the cost column otherwise; a commitment's purchase there has
+//   EffectiveCost 0, its cost being spread over the usage. ChargeWriter::merge_views joins them.
 // - ListCost = PayGPrice × Quantity, multiplied exactly, for usage rows; rows of other types
 //   (purchases, refunds) carry no pay-as-you-go price, so their ListCost is their BilledCost.
 // - BillingPeriodEndDate and Date name whole days, the end inclusive (09/30/2023); FOCUS ends are
@@ -14,6 +18,8 @@
 // - ServiceName = MeterCategory ("Virtual Machines"), ConsumedService when empty; RegionId =
 //   ResourceLocation in lower case, since exports mix "EastUS2" and "eastus2".
 // - Tags come as "k": "v" pairs without braces; they are wrapped into a JSON object.
+#include <fmt/format.h>
+
 #include <chrono>
 
 #include "billing/column_map.h"
@@ -43,6 +49,9 @@ std::string_view pricing_category(std::string_view model) {
 class AzureFormat final : public BillFormat {
  public:
   std::string_view name() const override { return "azure"; }
+  bool has_cost_views() const override { return true; }
+  void set_cost_view(std::string_view view) override { m_amortized = view == "amortized"; }
+  std::string other_view_row() const override { return m_other_view_row; }
 
   bool matches(const HeaderIndex& h) const override {
     return h.find_icase("MeterCategory") && h.find_icase("ChargeType") &&
@@ -103,8 +112,21 @@ class AzureFormat final : public BillFormat {
 
     std::string_view cost = FRUGAL_TRY(m_cost.checked_amount_in(f));
     if (cost.empty()) return std::unexpected(m_cost.error("empty, but every row needs a cost"));
+    const bool committed = pricing_category(m_pricing_model.in(f)) == "Committed";
+    const bool unused = type == "UnusedReservation" || type == "UnusedSavingsPlan";
+    const bool purchase = (type == "Purchase" || type == "Refund") && committed;
     row[Field::billed_cost] = cost;
     row[Field::effective_cost] = cost;
+    if (m_amortized) {
+      if (unused || (type == "Usage" && committed)) row[Field::billed_cost] = "0";
+      if (purchase) row[Field::effective_cost] = "0";
+    } else if (m_other_view_row.empty() &&
+               (unused || (type == "Usage" && committed && cost.find_first_of("123456789") != std::string_view::npos))) {
+      // The actual view bills nothing for these: this is the amortized view.
+      m_other_view_row = unused ? fmt::format("ChargeType {}", type)
+                                : fmt::format("usage covered by a commitment (PricingModel {}) costing {}",
+                                              m_pricing_model.in(f), cost);
+    }
     row[Field::list_cost] = FRUGAL_TRY(list_cost(f, type, cost));
     row[Field::list_unit_price] = FRUGAL_TRY(m_payg_price.checked_amount_in(f));
     row[Field::contracted_unit_price] = FRUGAL_TRY(m_unit_price.checked_amount_in(f));
@@ -174,6 +196,8 @@ class AzureFormat final : public BillFormat {
   Column m_quantity, m_unit, m_payg_price, m_unit_price, m_pricing_model, m_location, m_zone;
   Column m_resource_id, m_resource_name, m_meter_category, m_consumed_service, m_meter_id;
   Column m_benefit_id, m_benefit_name, m_tags;
+  bool m_amortized = false;
+  std::string m_other_view_row;
   // Text the row points into, owned until the next map().
   std::string m_period_end_text, m_date_end_text, m_list_text, m_region_text, m_tags_text;
 };

@@ -41,6 +41,14 @@ class BillFormat {
   // Fills `row` from one record (same width as the header). Values may point into `fields` or
   // into storage the format owns until the next call. Errors name the column: "column X: ...".
   virtual Result<void> map(const std::vector<std::string_view>& fields, ChargeRow& row) = 0;
+
+  // Formats whose exports come as two views of the same spend (Azure: "actual" and "amortized")
+  // map each its own way; the view is set before bind(). Others have one view and ignore it.
+  virtual bool has_cost_views() const { return false; }
+  virtual void set_cost_view(std::string_view) {}
+  // A row that belongs to the other view, described ("ChargeType UnusedReservation"), or "": a
+  // file taken as the actual view that holds amortized rows is refused, never half-merged.
+  virtual std::string other_view_row() const { return {}; }
 };
 
 // Every known format, most specific first.

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -69,17 +70,30 @@ Result<ImportResult> import_bill(store::Store& store, const std::string& path, c
   HeaderIndex header(header_views);
   auto format = FRUGAL_TRY(choose_format(header, options.format, path));
   result.format = std::string(format->name());
+  if (format->has_cost_views()) {
+    if (!options.cost_view.empty() && options.cost_view != "actual" && options.cost_view != "amortized")
+      return fail(ErrorCode::invalid, fmt::format("--cost-view {}: unknown (known: actual, amortized)", options.cost_view));
+    // The name it was exported under: an export walk's key, or a local file's own name (not the
+    // folders above it, which are the user's).
+    std::string named = util::to_lower(
+        options.source.empty() ? std::filesystem::path(path).filename().string() : options.source);
+    result.cost_view = !options.cost_view.empty()                             ? options.cost_view
+                       : named.find("amortized") != std::string::npos ? "amortized"
+                                                                      : "actual";
+    format->set_cost_view(result.cost_view);
+  }
   if (auto bound = format->bind(header); !bound) return std::unexpected(bound.error().wrap(path + ":1"));
 
   auto imports_before = FRUGAL_TRY(live_imports_by_hash(store));
   auto imported = store.transaction([&]() -> Result<void> {
-    std::vector<store::Value> meta = {result.file, std::string(), result.format, format_utc(now), options.source_etag};
+    std::vector<store::Value> meta = {result.file, std::string(), result.format, format_utc(now), options.source_etag,
+                                      result.cost_view.empty() ? store::Value() : store::Value(result.cost_view)};
     auto inserted = FRUGAL_TRY(store.query(
-        "INSERT INTO imports (file, file_sha256, format, imported_at, rows, source_etag) VALUES (?, ?, ?, ?, 0, ?) "
-        "RETURNING id",
+        "INSERT INTO imports (file, file_sha256, format, imported_at, rows, source_etag, cost_view) "
+        "VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING id",
         meta));
     result.import_id = store::as_int(inserted.rows.at(0).at(0));
-    auto writer = FRUGAL_TRY(ChargeWriter::open(store, result.import_id, options.keep_imports));
+    auto writer = FRUGAL_TRY(ChargeWriter::open(store, result.import_id, options.keep_imports, result.cost_view));
     // Two threads: this one owns the store and inserts; the parser reads, maps and converts the next
     // rows meanwhile (both halves cost about the same, so an import takes about half as long).
     BatchQueue queue(k_batches_in_flight);
@@ -136,6 +150,11 @@ Result<ImportResult> import_bill(store::Store& store, const std::string& path, c
     parser.join();
     if (parse_error) return std::unexpected(*parse_error);
     if (!stored) return std::unexpected(stored.error());
+    if (std::string row = format->other_view_row(); !row.empty())
+      return fail(ErrorCode::invalid,
+                  fmt::format("{}: taken as the actual-cost view, but it holds amortized-cost rows ({}): import it with "
+                              "--cost-view amortized (or name the file …amortized…)",
+                              path, row));
     // The content hash is known once the whole file went through the parser: the same bytes
     // imported before (and still live) means this import changes nothing, so it is rolled back.
     std::string digest = hash.hex();
@@ -145,6 +164,7 @@ Result<ImportResult> import_bill(store::Store& store, const std::string& path, c
     }
     std::vector<store::Value> hashed = {digest, result.import_id};
     FRUGAL_CHECK(store.execute("UPDATE imports SET file_sha256 = ? WHERE id = ?", hashed));
+    result.merged = FRUGAL_TRY(writer->merge_views());
     FRUGAL_CHECK(writer->finish());
     result.rows = writer->rows();
     result.replaced_rows = writer->replaced_rows();
@@ -169,7 +189,7 @@ Result<ImportResult> import_bill(store::Store& store, const std::string& path, c
                                       billed_total.nanos(), billed_total.sub_nano_attos(), billed_total.sub_attos(),
                                       result.import_id};
     FRUGAL_CHECK(store.execute(
-        "UPDATE imports SET rows = ?, live_rows = ?, skipped_rows = ?, billing_period_start = ?, billing_period_end = ?, "
+        "UPDATE imports SET rows = ?, live_rows = live_rows + ?, skipped_rows = ?, billing_period_start = ?, billing_period_end = ?, "
         "replaced_rows = ?, billed_cost_nanos = ?, billed_cost_attos = ?, billed_cost_sub_attos = ? WHERE id = ?",
         done));
     return {};

@@ -34,6 +34,12 @@ struct ImportOptions {
   // Earlier imports whose rows this one keeps though they state the same periods: the other
   // files of the same export version (a period's rows are split over several files).
   std::vector<std::int64_t> keep_imports;
+  // Azure's two views of a month's spend: "actual" (billed: purchases when bought, covered usage at
+  // 0) or "amortized" (purchases spread over the usage they covered). "" = "amortized" when the
+  // file's name says so (Azure names exports "…AmortizedCost…"), else "actual"; a file taken as
+  // actual that holds amortized rows is refused. Stored views of one period merge (merge_views in
+  // charge_writer.h): the result does not depend on their order. Other formats ignore it.
+  std::string cost_view;
 };
 
 struct CurrencyTotals {
@@ -56,6 +62,8 @@ struct ImportResult {
   std::int64_t replaced_rows = 0;     // rows of earlier imports of the same periods, now replaced
   std::vector<std::string> skipped;   // "FILE:LINE: column X: ..." for each row skipped
   std::vector<CurrencyTotals> totals; // per provider, account, billing period and currency
+  std::string cost_view;              // "actual" or "amortized" for an Azure export, else ""
+  std::string merged;                 // what joining it with the other view did, for people; "" if nothing
 };
 
 Result<ImportResult> import_bill(store::Store& store, const std::string& path, const ImportOptions& options,

@@ -42,8 +42,8 @@ void add(CostSums& into, const Money& billed, const Money& effective, const Mone
 }  // namespace
 
 Result<std::unique_ptr<ChargeWriter>> ChargeWriter::open(store::Store& store, std::int64_t import_id,
-                                                        std::vector<std::int64_t> keep) {
-  std::unique_ptr<ChargeWriter> w(new ChargeWriter(store, import_id, std::move(keep)));
+                                                        std::vector<std::int64_t> keep, std::string cost_view) {
+  std::unique_ptr<ChargeWriter> w(new ChargeWriter(store, import_id, std::move(keep), std::move(cost_view)));
   w->m_mapping = FRUGAL_TRY(TagMapping::load(store));
   w->m_insert = FRUGAL_TRY(store.prepare(insert_sql()));
   return w;
@@ -58,7 +58,17 @@ Result<void> ChargeWriter::replace_period(const std::string& provider, const std
       "billing_period_start = ?) AND provider_name = ? AND billing_account_id = ? AND billing_period_start = ? "
       "AND import_id != ?";
   if (!m_keep.empty()) where += fmt::format(" AND import_id NOT IN ({})", fmt::join(m_keep, ", "));
-  // Take the replaced rows' share out of the rollups before they go.
+  // One view of a two-view spend restates only its own view: merge_views() joins the other.
+  if (!m_cost_view.empty()) {
+    where += " AND import_id NOT IN (SELECT id FROM imports WHERE cost_view IS NOT NULL AND cost_view <> ?)";
+    key.push_back(m_cost_view);
+  }
+  m_replaced_rows += FRUGAL_TRY(remove_rows(where, key));
+  return {};
+}
+
+Result<std::int64_t> ChargeWriter::remove_rows(const std::string& where, const std::vector<store::Value>& key) {
+  // Take the rows' share out of the rollups before they go.
   for (std::size_t d = 0; d < k_rollup_dimensions.size(); ++d) {
     std::string sql = fmt::format(
         "SELECT substr(charge_period_start, 1, 10), {}, billing_currency, count(*), sum(billed_cost_nanos), "
@@ -76,7 +86,7 @@ Result<void> ChargeWriter::replace_period(const std::string& provider, const std
       return true;
     }));
   }
-  // Earlier imports lose these rows: keep their live counts true without an index on import_id.
+  // Their imports lose these rows: keep their live counts true without an index on import_id.
   FRUGAL_CHECK(m_store.execute(
       fmt::format("UPDATE imports SET live_rows = live_rows - (SELECT count(*) FROM charges WHERE {} AND "
                   "charges.import_id = imports.id) WHERE id IN (SELECT DISTINCT import_id FROM charges WHERE {})",
@@ -86,8 +96,62 @@ Result<void> ChargeWriter::replace_period(const std::string& provider, const std
         twice.insert(twice.end(), key.begin(), key.end());
         return twice;
       }()));
-  m_replaced_rows += FRUGAL_TRY(m_store.execute(fmt::format("DELETE FROM charges WHERE {}", where), key));
+  return m_store.execute(fmt::format("DELETE FROM charges WHERE {}", where), key);
+}
+
+Result<void> ChargeWriter::zero_effective(const std::string& where, const std::vector<store::Value>& key) {
+  for (std::size_t d = 0; d < k_rollup_dimensions.size(); ++d) {
+    std::string sql = fmt::format(
+        "SELECT substr(charge_period_start, 1, 10), {}, billing_currency, sum(effective_cost_nanos), "
+        "sum(effective_cost_attos), sum(effective_cost_sub_attos) FROM charges WHERE {} GROUP BY 1, 2, 3",
+        *dimension_expression(k_rollup_dimensions[d]), where);
+    FRUGAL_CHECK(m_store.for_each_row(sql, key, [&](const store::Row& r) {
+      std::string rollup_key = fmt::format("{}{}{}{}{}{}{}", k_rollup_dimensions[d], '\0', store::as_text(r[0]), '\0',
+                                           store::as_text(r[1]), '\0', store::as_text(r[2]));
+      add(m_rollups[rollup_key], Money(),
+          -Money::from_nanos(store::as_int(r[3]), store::as_int(r[4]), store::as_int(r[5])), Money(), 0);
+      return true;
+    }));
+  }
+  FRUGAL_CHECK(m_store.execute(
+      fmt::format("UPDATE charges SET effective_cost_nanos = 0, effective_cost_attos = 0, effective_cost_sub_attos = 0 "
+                  "WHERE {}",
+                  where),
+      key));
   return {};
+}
+
+Result<std::string> ChargeWriter::merge_views() {
+  if (m_cost_view.empty()) return std::string();
+  const std::string other = m_cost_view == "actual" ? "amortized" : "actual";
+  // A commitment's purchase or refund: the actual view bills it, the amortized view spreads it
+  // over the usage it covered.
+  const std::string commitment_purchase =
+      "(coalesce(charge_category, '') IN ('Purchase', 'Credit') AND coalesce(pricing_category, '') = 'Committed')";
+  std::string said;
+  for (const auto& group : m_periods_seen) {
+    std::size_t a = group.find('\0'), b = group.find('\0', a + 1);
+    std::string provider = group.substr(0, a), account = group.substr(a + 1, b - a - 1), period = group.substr(b + 1);
+    auto of_view = [&](const std::string& view) {
+      return std::pair{std::string("provider_name = ? AND billing_account_id = ? AND billing_period_start = ? AND "
+                                   "import_id IN (SELECT id FROM imports WHERE cost_view = ?)"),
+                       std::vector<store::Value>{provider, account, period, view}};
+    };
+    auto [other_rows, other_key] = of_view(other);
+    auto stored = FRUGAL_TRY(m_store.query(fmt::format("SELECT count(*) FROM charges WHERE {}", other_rows), other_key));
+    if (store::as_int(stored.rows.at(0).at(0)) == 0) continue;
+    auto [actual, actual_key] = of_view("actual");
+    auto [amortized, amortized_key] = of_view("amortized");
+    std::int64_t actual_usage = FRUGAL_TRY(remove_rows(actual + " AND NOT " + commitment_purchase, actual_key));
+    std::int64_t amortized_purchases = FRUGAL_TRY(remove_rows(amortized + " AND " + commitment_purchase, amortized_key));
+    FRUGAL_CHECK(zero_effective(actual + " AND " + commitment_purchase, actual_key));
+    said += fmt::format("{}{} {} {}: merged with the {} view already stored: usage from the amortized view ({} "
+                        "rows of the actual view left out), commitment purchases from the actual view ({} of the "
+                        "amortized view left out)",
+                        said.empty() ? "" : "\n", provider, account, period.substr(0, 10), other, actual_usage,
+                        amortized_purchases);
+  }
+  return said;
 }
 
 void ChargeWriter::add_rollups(std::string_view day, const std::array<std::string_view, 9>& keys,

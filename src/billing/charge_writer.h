@@ -81,8 +81,10 @@ class ChargeWriter {
  public:
   // `keep`: earlier imports whose rows this one must not replace (the other files of the same
   // export version: together they state a period).
+  // `cost_view`: "actual" or "amortized" for a file that is one of two views of the same spend
+  // (Azure); it then replaces only earlier rows of its own view, and merge_views() joins the two.
   static Result<std::unique_ptr<ChargeWriter>> open(store::Store& store, std::int64_t import_id,
-                                                    std::vector<std::int64_t> keep = {});
+                                                    std::vector<std::int64_t> keep = {}, std::string cost_view = {});
 
   // Validates and converts `row` into `batch`, and counts it in the totals and rollups. Errors name
   // the column ("column BilledCost: ..."); a row that fails adds nothing. May run on another thread
@@ -92,6 +94,13 @@ class ChargeWriter {
   // Inserts a prepared batch, replacing earlier rows of each billing period it is the first to
   // restate. On the store's thread.
   Result<void> insert(const PreparedBatch& batch);
+
+  // Joins the two views of each billing period this import states, when the other view is stored
+  // too: usage (and unused commitments) from the amortized view, commitment purchases and refunds
+  // from the actual view with EffectiveCost 0 (the amortized usage carries it), as Microsoft's FOCUS
+  // export does. The same result in either order. Returns what it merged, for people ("" if
+  // nothing). Call after the last insert(), before finish().
+  Result<std::string> merge_views();
 
   // Writes the rollups and totals; call once, last.
   Result<void> finish();
@@ -105,15 +114,21 @@ class ChargeWriter {
   const std::map<TotalsKey, CostSums>& totals() const { return m_totals; }
 
  private:
-  ChargeWriter(store::Store& store, std::int64_t import_id, std::vector<std::int64_t> keep)
-      : m_store(store), m_import_id(import_id), m_keep(std::move(keep)) {}
+  ChargeWriter(store::Store& store, std::int64_t import_id, std::vector<std::int64_t> keep, std::string cost_view)
+      : m_store(store), m_import_id(import_id), m_keep(std::move(keep)), m_cost_view(std::move(cost_view)) {}
   Result<void> replace_period(const std::string& provider, const std::string& account, const std::string& period);
+  // Deletes the charges `where` selects (bound to `key`), taking them out of the rollups and of
+  // their imports' live rows. Returns how many went.
+  Result<std::int64_t> remove_rows(const std::string& where, const std::vector<store::Value>& key);
+  // Sets the EffectiveCost of the charges `where` selects to 0, in the rollups too.
+  Result<void> zero_effective(const std::string& where, const std::vector<store::Value>& key);
   void add_rollups(std::string_view day, const std::array<std::string_view, 9>& keys, std::string_view currency,
                    const Money& billed, const Money& effective, const Money& list, std::int64_t rows);
 
   store::Store& m_store;
   std::int64_t m_import_id;
   std::vector<std::int64_t> m_keep;
+  std::string m_cost_view;
   TagMapping m_mapping;
   std::unique_ptr<store::Statement> m_insert;
   std::int64_t m_rows = 0;

@@ -23,6 +23,7 @@ namespace {
 struct BillFlags {
   std::vector<std::string> files;
   std::string format;
+  std::string cost_view;  // Azure: actual | amortized
   bool skip_bad_rows = false;
   // costs
   std::string by = "service", metric = "billed", since = "30d", until;
@@ -42,7 +43,8 @@ class ImportReport {
     namespace display = util::display;
     for (const auto& line : r.skipped) fmt::print(stderr, "frugal: skipped {}\n", line);
     if (for_people()) {
-      fmt::print("{}: format {}, {}{}{}, import {}\n", file, r.format, display::count(r.rows, "row"),
+      fmt::print("{}: format {}{}, {}{}{}, import {}\n", file, r.format,
+                 r.cost_view.empty() ? "" : fmt::format(" ({} cost view)", r.cost_view), display::count(r.rows, "row"),
                  r.replaced_rows ? fmt::format(", replacing {} of the same periods", display::count(r.replaced_rows, "earlier row")) : "",
                  r.skipped.empty() ? "" : fmt::format(", {} skipped", display::count(static_cast<long long>(r.skipped.size()), "bad row")),
                  r.import_id);
@@ -51,8 +53,12 @@ class ImportReport {
                    t.billing_account_id.empty() ? "-" : t.billing_account_id, t.billing_period_start.substr(0, 10),
                    display::count(t.rows, "row"), display::money(t.billed.to_string()), t.currency,
                    display::money(t.effective.to_string()), display::money(t.list.to_string()));
+      for (const auto& line : util::split(r.merged, '\n'))
+        if (!line.empty()) fmt::print("  {}\n", line);
       return;
     }
+    for (const auto& line : util::split(r.merged, '\n'))
+      if (!line.empty()) fmt::print(stderr, "frugal: {}: {}\n", file, line);
     auto skipped = static_cast<std::int64_t>(r.skipped.size());
     if (r.totals.empty()) row(file, "imported", r.import_id, r.format, {}, r.replaced_rows, skipped);
     for (const auto& t : r.totals) row(file, "imported", r.import_id, r.format, &t, r.replaced_rows, skipped);
@@ -91,6 +97,7 @@ billing::ImportOptions import_options(const BillFlags& f) {
   billing::ImportOptions options;
   options.format = f.format;
   options.skip_bad_rows = f.skip_bad_rows ? billing::SkipBadRows::yes : billing::SkipBadRows::no;
+  options.cost_view = f.cost_view;
   return options;
 }
 
@@ -240,6 +247,11 @@ void add_bill_command(CLI::App& app, Context& ctx) {
         return fmt::format("'{}' is neither an output format (table, csv, json) nor a bill format ({})", v, bill_formats);
       });
   import_cmd->add_flag("--skip-bad-rows", flags->skip_bad_rows, "import the good rows and report each bad one");
+  import_cmd
+      ->add_option("--cost-view", flags->cost_view,
+                   "Azure: which view of the month the file is, actual or amortized (default: amortized when "
+                   "the file's name says so); the two views of a month merge, in either order")
+      ->check(CLI::IsMember({"actual", "amortized"}));
   import_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return import(ctx, *flags); }; });
   auto* imports_cmd = bill->add_subcommand("imports", "what was imported: file, format, period, rows, totals");
   imports_cmd->callback([&ctx] { ctx.action = [&ctx] { return imports(ctx); }; });
