@@ -456,14 +456,17 @@ TEST_F(GpuSamplingTest, BusyCpuWithIdleGpusIsFlaggedAsInputBound) {
   } unlock{lock};
   gpus("0 1000000000 60000 job\n");
   // Six busy processes: the group keeps above one core's worth even when other tests (and builds)
-  // share the two CPUs; three fell under it now and then on a busy machine.
+  // share the two CPUs; three fell under it now and then on a busy machine. Each spins for the same
+  // 3 s of wall time (bash's SECONDS, no process per check), so none finishes early and leaves the
+  // last looks to fewer of them, as a fixed count of iterations did under a sanitizer's slowdown.
   auto req = on_two_of_eight(
-      {"sh", "-c", "busy() { i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; }; busy & busy & busy & busy & busy & busy; wait"});
+      {"bash", "-c", "busy() { while (( SECONDS < 3 )); do :; done; }; busy & busy & busy & busy & busy & busy; wait"});
   req.gpus = 1;
   auto out = run_tracked(*m_store, req, m_clock);
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(text("SELECT cpu_bound FROM runs"), "1")
-      << "CPU % of one core at each look: " << text("SELECT group_concat(round(cpu_pct), ' ') FROM samples WHERE gpu_index IS NULL");
+      << "CPU % of one core at each look: "
+      << joined("SELECT round(cpu_pct) FROM samples WHERE gpu_index IS NULL ORDER BY time");
 }
 
 TEST_F(GpuSamplingTest, NoDriverMeansNoGpuRowsAndNoError) {
