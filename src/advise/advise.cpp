@@ -25,7 +25,7 @@ Result<const WindowRuns*> Context::runs() const {
 Money Context::monthly(Money over_window) const {
   // Scaled in whole seconds: exact for every window a user can type.
   auto seconds = static_cast<std::int64_t>(std::llround(days * 86'400));
-  return seconds > 0 ? over_window.scaled(30 * 86'400, seconds) : over_window;
+  return seconds > 0 ? over_window.scaled(std::int64_t{30} * 86'400, seconds) : over_window;
 }
 
 std::string recommendation_id(std::string_view rule, std::string_view target) {

@@ -142,9 +142,11 @@ Result<std::string> ChargeWriter::merge_views() {
     if (store::as_int(stored.rows.at(0).at(0)) == 0) continue;
     auto [actual, actual_key] = of_view("actual");
     auto [amortized, amortized_key] = of_view("amortized");
-    std::int64_t actual_usage = FRUGAL_TRY(remove_rows(actual + " AND NOT " + commitment_purchase, actual_key));
-    std::int64_t amortized_purchases = FRUGAL_TRY(remove_rows(amortized + " AND " + commitment_purchase, amortized_key));
-    FRUGAL_CHECK(zero_effective(actual + " AND " + commitment_purchase, actual_key));
+    std::int64_t actual_usage =
+        FRUGAL_TRY(remove_rows(fmt::format("{} AND NOT {}", actual, commitment_purchase), actual_key));
+    std::int64_t amortized_purchases =
+        FRUGAL_TRY(remove_rows(fmt::format("{} AND {}", amortized, commitment_purchase), amortized_key));
+    FRUGAL_CHECK(zero_effective(fmt::format("{} AND {}", actual, commitment_purchase), actual_key));
     said += fmt::format("{}{} {} {}: merged with the {} view already stored: usage from the amortized view ({} "
                         "rows of the actual view left out), commitment purchases from the actual view ({} of the "
                         "amortized view left out)",

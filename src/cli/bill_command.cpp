@@ -23,7 +23,8 @@ namespace {
 struct BillFlags {
   std::vector<std::string> files;
   std::string format;
-  std::string cost_view;  // Azure: actual | amortized
+  std::string cost_view;     // Azure: actual | amortized
+  std::string format_given;  // bill import's --format: an output format, or (as before) a bill format
   bool skip_bad_rows = false;
   // costs
   std::string by = "service", metric = "billed", since = "30d", until;
@@ -233,13 +234,8 @@ void add_bill_command(CLI::App& app, Context& ctx) {
   // --format is the output format here as everywhere (table, csv, json). A bill format name given
   // to it still forces the bill's format, as it did before --bill-format existed.
   import_cmd
-      ->add_option_function<std::string>(
-          "--format",
-          [&ctx, flags](const std::string& v) {
-            if (v == "table" || v == "csv" || v == "json") ctx.flags["format"] = v;
-            else flags->format = v;
-          },
-          "output: table, csv or json (a bill format name forces the bill's format, as --bill-format does)")
+      ->add_option("--format", flags->format_given,
+                   "output: table, csv or json (a bill format name forces the bill's format, as --bill-format does)")
       ->check([bill_formats](const std::string& v) -> std::string {
         if (v == "table" || v == "csv" || v == "json") return "";
         for (const auto& known : billing::known_formats())
@@ -252,7 +248,12 @@ void add_bill_command(CLI::App& app, Context& ctx) {
                    "Azure: which view of the month the file is, actual or amortized (default: amortized when "
                    "the file's name says so); the two views of a month merge, in either order")
       ->check(CLI::IsMember({"actual", "amortized"}));
-  import_cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return import(ctx, *flags); }; });
+  import_cmd->callback([&ctx, flags] {
+    const std::string& v = flags->format_given;
+    if (v == "table" || v == "csv" || v == "json") ctx.flags["format"] = v;
+    else if (!v.empty()) flags->format = v;
+    ctx.action = [&ctx, flags] { return import(ctx, *flags); };
+  });
   auto* imports_cmd = bill->add_subcommand("imports", "what was imported: file, format, period, rows, totals");
   imports_cmd->callback([&ctx] { ctx.action = [&ctx] { return imports(ctx); }; });
   add_bill_map_and_reconcile(*bill, ctx);

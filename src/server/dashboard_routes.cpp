@@ -286,7 +286,7 @@ Result<Reply> daily_costs(Call& call) {
                      {"bills_cover", FRUGAL_TRY(bills_cover_json(call.store))}, {"days", days}, {"series", series}}};
 }
 
-Handler asset(std::string path) {
+Handler asset(const std::string& path) {
   return [path](Call&) -> Result<Reply> {
     const WebAsset* a = find_web_asset(path);
     if (!a) return fail(ErrorCode::not_found, fmt::format("{}: not in this build", path));
