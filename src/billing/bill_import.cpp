@@ -27,12 +27,12 @@ Result<std::unique_ptr<BillFormat>> choose_format(const HeaderIndex& header, con
     if (!wanted.empty() ? f->name() == wanted : f->matches(header)) return std::move(f);
   }
   std::string known = util::join(known_formats(), ", ");
-  if (!wanted.empty()) return fail(ErrorCode::invalid, fmt::format("--format {}: unknown (known: {})", wanted, known));
+  if (!wanted.empty()) return fail(ErrorCode::invalid, fmt::format("--bill-format {}: unknown (known: {})", wanted, known));
   std::string seen;
   for (std::size_t i = 0; i < header.names().size() && i < 12; ++i) seen += (i ? ", " : "") + header.names()[i];
   if (header.names().size() > 12) seen += fmt::format(", ... ({} columns)", header.names().size());
   return fail(ErrorCode::invalid,
-              fmt::format("{}:1: unknown bill format. Columns seen: {}. Known formats: {} (force one with --format)",
+              fmt::format("{}:1: unknown bill format. Columns seen: {}. Known formats: {} (force one with --bill-format)",
                           file, seen, known));
 }
 
