@@ -72,6 +72,15 @@ class FocusFormat final : public BillFormat {
       std::string_view v = fields[*m_columns[i]];
       row.values[i] = is_null_text(v) ? std::string_view{} : v;
     }
+    // FOCUS makes these mandatory and never null: an empty one is a broken row, not a cost of 0
+    // (stored as 0 it would lower every effective or list total without a word). ContractedCost,
+    // mandatory too, is left NULL when empty: real exports leave it out on some rows (7 of the
+    // 1,000 in the FOCUS sample), and NULL says "not known" where 0 would not.
+    for (Field field : {Field::effective_cost, Field::list_cost})
+      if (row[field].empty())
+        return fail(ErrorCode::invalid,
+                    fmt::format("column {}: empty, but FOCUS makes it mandatory and never null (0 if nothing)",
+                                field == Field::effective_cost ? "EffectiveCost" : "ListCost"));
     return {};
   }
 

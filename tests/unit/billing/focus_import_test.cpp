@@ -244,6 +244,26 @@ TEST_F(FocusImport, MissingMandatoryColumnIsRefusedByNameAndChangesNothing) {
       << r12.error().message;
 }
 
+// An empty EffectiveCost or ListCost cell used to be stored as 0, lowering those totals silently.
+TEST_F(FocusImport, AnEmptyMandatoryCostCellIsABadRowNotAZero) {
+  const std::string csv = ::frugal::testing::with_focus_mandatory(
+      std::string(k_header) + "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,5,4,6,EC2,,,\n"
+                              "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,5,,6,EC2,,,\n"
+                              "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02,2024-09-03,5,4,NULL,EC2,,,\n");
+  std::string path = write_as_is("empty_cells.csv", csv);
+  auto r = import(path);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find(path + ":3: column EffectiveCost: empty, but FOCUS makes it mandatory and never null"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(count(*m_store, "SELECT count(*) FROM charges"), 0) << "all or nothing";
+  auto skipped = import(path, SkipBadRows::yes);
+  ASSERT_TRUE(skipped) << skipped.error().message;
+  EXPECT_EQ(skipped->rows, 1);
+  ASSERT_EQ(skipped->skipped.size(), 2u);
+  EXPECT_NE(skipped->skipped[1].find(":4: column ListCost: empty"), std::string::npos) << skipped->skipped[1];
+}
+
 TEST_F(FocusImport, AnOptionalColumnLeftOutIsNullNeverZero) {
   std::string csv = "ProviderName,PublisherName,InvoiceIssuerName,BillingAccountId,BillingAccountName,BillingCurrency,"
                     "BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeClass,"
