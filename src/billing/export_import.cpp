@@ -156,6 +156,12 @@ Result<ExportImportResult> import_export(store::Store& store, ExportSource& sour
     if (imported->already_imported_as) {
       file.outcome = ExportFileResult::Outcome::unchanged;
       file.unchanged_as = imported->already_imported_as;
+      // The same bytes under a new ETag (an object uploaded again): remember the new ETag, so the
+      // next walk knows the object from its listing and does not download it again.
+      if (!t.print.etag.empty()) {
+        std::vector<store::Value> p = {t.print.etag, imported->already_imported_as, t.name};
+        FRUGAL_CHECK(store.execute("UPDATE imports SET source_etag = ? WHERE id = ? AND file = ?", p));
+      }
       keep[t.group].push_back(imported->already_imported_as);
     } else {
       keep[t.group].push_back(imported->import_id);

@@ -39,6 +39,26 @@ class CutSource final : public ExportSource {
   int m_fetched = 0;
 };
 
+// A bucket seen through its listing: objects known by ETag (no hash), downloads counted. `etag`
+// is what the store answers now: S3 gives an object uploaded again a new one, same bytes or not.
+class EtagSource final : public ExportSource {
+ public:
+  explicit EtagSource(std::unique_ptr<ExportSource> inner) : m_inner(std::move(inner)) {}
+  Result<std::vector<ExportObject>> list() override { return m_inner->list(); }
+  Result<std::string> read_text(const std::string& key) override { return m_inner->read_text(key); }
+  std::string name_of(const std::string& key) const override { return m_inner->name_of(key); }
+  Result<ExportFingerprint> fingerprint(const ExportObject& o) override { return ExportFingerprint{"", etag + o.key}; }
+  Result<std::string> fetch(const ExportObject& o) override {
+    ++fetched;
+    return m_inner->fetch(o);
+  }
+  std::string etag = "v1-";
+  int fetched = 0;
+
+ private:
+  std::unique_ptr<ExportSource> m_inner;
+};
+
 class ExportImport : public ::testing::Test {
  protected:
   void SetUp() override { m_store = std::move(*store::open_store(::frugal::testing::database(m_dir))); }
@@ -157,6 +177,23 @@ TEST_F(ExportImport, AFileChangedInPlaceIsImportedAgainAndReplacesItsRows) {
   EXPECT_EQ(count("SELECT count(*) FROM charges"), before);  // replaced, not added
   EXPECT_EQ(count("SELECT live_rows FROM imports WHERE format = 'aws_cur2' ORDER BY id DESC LIMIT 1"), cur2_rows);
   EXPECT_EQ(count("SELECT live_rows FROM imports WHERE format = 'aws_cur2' ORDER BY id LIMIT 1"), 0);
+}
+
+TEST_F(ExportImport, AnObjectUploadedAgainWithTheSameBytesIsDownloadedOnceThenKnownByItsNewEtag) {
+  std::string root = tree("aws_cur1");
+  EtagSource source(folder_source(root));
+  auto first = import_export(*m_store, source, {}, k_now);
+  ASSERT_TRUE(first) << first.error().message;
+  int files = source.fetched;
+  ASSERT_GT(files, 0);
+  source.etag = "v2-";  // every object uploaded again, the same bytes
+  auto second = import_export(*m_store, source, {}, k_now);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(source.fetched, 2 * files) << "new ETags: each is downloaded to learn it is the same";
+  EXPECT_EQ(imported(*second), 0u) << "and nothing is imported twice";
+  auto third = import_export(*m_store, source, {}, k_now);
+  ASSERT_TRUE(third) << third.error().message;
+  EXPECT_EQ(source.fetched, 2 * files) << "the new ETags are remembered: no download";
 }
 
 TEST_F(ExportImport, AzureTakesTheLatestRunOfTheMonth) {
