@@ -60,7 +60,7 @@ Result<void> idle_instances(const Context& c, std::vector<Recommendation>& out) 
   std::string sql = fmt::format(
       "SELECT c.id, c.resource_id, coalesce(c.provider_name, ''), coalesce(c.region_id, ''), coalesce(c.x_team, ''), "
       "c.charge_period_start, c.charge_period_end, CASE WHEN a.run_id IS NULL THEN 1 ELSE 0 END, a.cost_nanos, "
-      "a.cost_attos FROM charge_allocations a CROSS JOIN charges c WHERE c.id = a.charge_id "
+      "a.cost_attos, a.cost_sub_attos FROM charge_allocations a CROSS JOIN charges c WHERE c.id = a.charge_id "
       "AND c.resource_id IS NOT NULL AND c.resource_id <> '' AND c.charge_period_start >= ? "
       "AND c.charge_period_start < ?{} ORDER BY c.resource_id, c.charge_period_start, c.id",
       c.team_filter("c.x_team"));
@@ -78,7 +78,7 @@ Result<void> idle_instances(const Context& c, std::vector<Recommendation>& out) 
     inst.region = store::as_text(row[3]);
     inst.teams.insert(store::as_text(row[4]));
     inst.charges.insert(store::as_int(row[0]));
-    Money cost = Money::from_nanos(store::as_int(row[8]), store::as_int(row[9]));
+    Money cost = Money::from_nanos(store::as_int(row[8]), store::as_int(row[9]), store::as_int(row[10]));
     double off = off_hours_share(*from, *to) * cost.to_double();
     inst.billed += cost;
     inst.billed_off += off;

@@ -52,8 +52,8 @@ Result<Reconciliation> reconcile(store::Store& store, TimePoint now) {
         }));
     auto insert =
         FRUGAL_TRY(store.prepare("INSERT INTO charge_allocations (charge_id, run_id, gpu_seconds, "
-                                 "cost_nanos, cost_attos, billing_currency) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)"));
+                                 "cost_nanos, cost_attos, cost_sub_attos, billing_currency) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)"));
     std::map<std::int64_t, Money> billed_per_run;
     std::optional<Error> failure;
     // One pass over the charges of every instance a run recorded (no index on resource_id: it would
@@ -61,8 +61,7 @@ Result<Reconciliation> reconcile(store::Store& store, TimePoint now) {
     std::map<std::string, std::map<std::string, InstanceReconciliation>> per_instance;
     FRUGAL_CHECK(store.for_each_row(
         "SELECT id, charge_period_start, charge_period_end, billed_cost_nanos, billed_cost_attos, "
-        "billing_currency, "
-        "resource_id FROM charges WHERE resource_id IN (SELECT instance_id FROM runs WHERE instance_id IS "
+        "billing_currency, resource_id, billed_cost_sub_attos FROM charges WHERE resource_id IN (SELECT instance_id FROM runs WHERE instance_id IS "
         "NOT NULL) "
         "ORDER BY resource_id, charge_period_start",
         {}, [&](const store::Row& r) {
@@ -72,7 +71,7 @@ Result<Reconciliation> reconcile(store::Store& store, TimePoint now) {
           auto start = parse_utc(store::as_text(r[1]));
           auto end = parse_utc(store::as_text(r[2]));
           if (!start || !end || *end <= *start) return true;
-          Money billed = Money::from_nanos(store::as_int(r[3]), store::as_int(r[4]));
+          Money billed = Money::from_nanos(store::as_int(r[3]), store::as_int(r[4]), store::as_int(r[7]));
           std::string currency = store::as_text(r[5]);
           double period_s = static_cast<double>((*end - *start).count()) / 1000.0;
           // Capacity of the period in GPU-seconds; each run's share is its GPU-seconds of it.
@@ -95,8 +94,8 @@ Result<Reconciliation> reconcile(store::Store& store, TimePoint now) {
             allocated += share;
             billed_per_run[run.id] += share;
             std::vector<store::Value> p = {
-                store::as_int(r[0]),    run.id,  used_s * std::min(run.gpus, capacity_gpus), share.nanos(),
-                share.sub_nano_attos(), currency};
+                store::as_int(r[0]),    run.id,           used_s * std::min(run.gpus, capacity_gpus), share.nanos(),
+                share.sub_nano_attos(), share.sub_attos(), currency};
             if (auto ok = insert->execute(p); !ok) {
               failure = ok.error();
               return false;
@@ -106,8 +105,8 @@ Result<Reconciliation> reconcile(store::Store& store, TimePoint now) {
           Money idle = billed - allocated;
           inst.allocated += allocated;
           inst.idle += idle;
-          std::vector<store::Value> p = {store::as_int(r[0]), store::Value{},        0.0,
-                                         idle.nanos(),        idle.sub_nano_attos(), currency};
+          std::vector<store::Value> p = {store::as_int(r[0]), store::Value{},        0.0,           idle.nanos(),
+                                         idle.sub_nano_attos(), idle.sub_attos(), currency};
           if (auto ok = insert->execute(p); !ok) {
             failure = ok.error();
             return false;

@@ -93,11 +93,12 @@ Result<Reply> costs(Call& call) {
   json idle = json::array();
   store::Value window[] = {format_utc(q.since), format_utc(q.until)};
   FRUGAL_CHECK(call.store.for_each_row(
-      "SELECT c.resource_id, a.billing_currency, sum(a.cost_nanos), sum(a.cost_attos) FROM charge_allocations a "
+      "SELECT c.resource_id, a.billing_currency, sum(a.cost_nanos), sum(a.cost_attos), sum(a.cost_sub_attos) "
+      "FROM charge_allocations a "
       "JOIN charges c ON c.id = a.charge_id WHERE a.run_id IS NULL AND c.charge_period_start >= ? AND "
       "c.charge_period_start < ? GROUP BY 1, 2 ORDER BY 3 DESC",
       window, [&](const store::Row& r) {
-        Money cost = Money::from_nanos(store::as_int(r[2])) + Money::from_attos(store::as_int(r[3]));
+        Money cost = Money::from_nanos(store::as_int(r[2]), store::as_int(r[3]), store::as_int(r[4]));
         idle.push_back({{"resource_id", store::as_text(r[0])}, {"currency", store::as_text(r[1])}, {"idle_cost", cost.to_string()}});
         return true;
       }));

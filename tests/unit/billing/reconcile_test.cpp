@@ -61,6 +61,33 @@ TEST_F(Reconcile, SharedInstanceSplitsByGpuSecondsAndShowsTheIdleHour) {
   EXPECT_EQ(store::as_int(sums->rows[0][0]), 0);
 }
 
+// A charge with 28 decimals (Azure's amortized view writes such): its shares keep the digits below
+// an atto too, so they add up to it exactly.
+TEST_F(Reconcile, SharesOfATwentyEightDecimalChargeAddUpToItExactly) {
+  std::ofstream(m_dir.file("fine.csv")) << ::frugal::testing::with_focus_mandatory(
+      "ProviderName,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
+      "ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,ServiceName,ResourceId\n"
+      "AWS,b,USD,2026-11-01,2026-12-01,2026-11-21T10:00:00Z,2026-11-21T11:00:00Z,"
+      "1.0000000000000000000000000001,1,1,EC2,i-2\n");
+  ASSERT_TRUE(import_bill(*m_store, m_dir.file("fine.csv"), {}, k_now));
+  std::vector<store::Value> p = {std::string("2026-11-21T10:00:00.000Z"), std::string("2026-11-21T10:20:00.000Z")};
+  ASSERT_TRUE(m_store->execute(
+      "INSERT INTO runs (name, username, command, instance_id, started_at, ended_at, status, gpu_count, "
+      "instance_gpu_count) VALUES ('third', 'ada', 'train', 'i-2', ?, ?, 'finished', 1, 1)",
+      p));
+  auto r = reconcile(*m_store, k_now);
+  ASSERT_TRUE(r) << r.error().message;
+  auto parts = m_store->query(
+      "SELECT a.cost_nanos, a.cost_attos, a.cost_sub_attos FROM charge_allocations a JOIN charges c "
+      "ON c.id = a.charge_id WHERE c.resource_id = 'i-2'");
+  ASSERT_TRUE(parts) << parts.error().message;
+  ASSERT_EQ(parts->rows.size(), 2u);  // the run's third of the hour, and the idle rest
+  Money sum;
+  for (const auto& row : parts->rows)
+    sum += Money::from_nanos(store::as_int(row[0]), store::as_int(row[1]), store::as_int(row[2]));
+  EXPECT_EQ(sum.to_string(), "1.0000000000000000000000000001");
+}
+
 TEST_F(Reconcile, RunningItTwiceGivesTheSameAnswer) {
   run("a", "2026-11-20T10:00:00.000Z", "2026-11-20T12:30:00.000Z", 8, 1);
   auto first = reconcile(*m_store, k_now);
