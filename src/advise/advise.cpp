@@ -39,16 +39,9 @@ std::string usd(Money m) {
   // reads $0.0042, not $0.00.
   std::string digits = util::display::money(m.to_string());
   bool negative = digits.starts_with('-');
-  std::string_view whole(digits);
-  if (negative) whole.remove_prefix(1);
-  std::string_view cents = whole.substr(whole.find('.'));
-  whole = whole.substr(0, whole.find('.'));
-  std::string out = negative ? "-$" : "$";
-  for (std::size_t i = 0; i < whole.size(); ++i) {
-    if (i > 0 && (whole.size() - i) % 3 == 0) out += ',';
-    out += whole[i];
-  }
-  return out + std::string(cents);
+  auto point = digits.find('.');
+  return (negative ? "-$" : "$") + util::display::group_thousands(digits.substr(negative ? 1 : 0, point - (negative ? 1 : 0))) +
+         digits.substr(point);
 }
 
 std::string percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100); }

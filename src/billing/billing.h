@@ -152,6 +152,14 @@ struct ImportRecord {
 
 Result<std::vector<ImportRecord>> list_imports(store::Store& store);
 
+// The days the imported bills cover (imports with rows still live), for an empty window's
+// explanation: the first day, the last day, and the day after it (an exclusive --until). None
+// when no bill is imported.
+struct BillSpan {
+  std::string first_day, last_day, end_day;  // "YYYY-MM-DD"
+};
+Result<std::optional<BillSpan>> bill_span(store::Store& store);
+
 // ---- Costs ---------------------------------------------------------------------------------
 
 enum class CostMetric { billed, effective, list };

@@ -167,4 +167,19 @@ Result<std::vector<DailyCost>> daily_costs(store::Store& store, const CostQuery&
   return out;
 }
 
+Result<std::optional<BillSpan>> bill_span(store::Store& store) {
+  std::string first, end;
+  for (const auto& i : FRUGAL_TRY(list_imports(store))) {
+    if (i.live_rows == 0 || i.billing_period_start.empty() || i.billing_period_end.empty()) continue;
+    if (first.empty() || i.billing_period_start < first) first = i.billing_period_start;
+    if (end.empty() || i.billing_period_end > end) end = i.billing_period_end;
+  }
+  if (first.empty()) return std::nullopt;
+  auto end_time = parse_utc(end);
+  if (!end_time) return std::unexpected(end_time.error().wrap("imports.billing_period_end"));
+  // Periods end exclusively: the last day is the one holding the millisecond before the end.
+  return BillSpan{first.substr(0, 10), format_utc(*end_time - std::chrono::milliseconds(1)).substr(0, 10),
+                  end.substr(0, 10)};
+}
+
 }  // namespace frugal::billing

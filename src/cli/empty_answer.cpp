@@ -29,25 +29,17 @@ void explain_no_runs(store::Store& store, TimePoint since, TimePoint until) {
 }
 
 void explain_no_charges(store::Store& store, TimePoint since, TimePoint until) {
-  auto imports = billing::list_imports(store);
-  if (!imports) return;
-  std::string first, last;
-  for (const auto& i : *imports) {
-    if (i.live_rows == 0) continue;
-    if (first.empty() || i.billing_period_start < first) first = i.billing_period_start;
-    if (last.empty() || i.billing_period_end > last) last = i.billing_period_end;
-  }
-  if (first.empty()) {
+  auto span = billing::bill_span(store);
+  if (!span) return;
+  if (!*span) {
     explain_empty("no bills imported yet", "import one with `frugal bill import FILE` (FOCUS, AWS CUR, Azure, GCP, OCI)");
     return;
   }
-  // Billing periods end exclusively (the next month's first instant): the last day they cover is
-  // the day before, as the dashboard says; --until is exclusive too, so it takes the end itself.
-  auto end = parse_utc(last);
-  std::string last_day = end ? format_utc(*end - std::chrono::days(1)).substr(0, 10) : last.substr(0, 10);
+  // The same span the dashboard names; --until is exclusive, so it takes the day after the last.
+  const billing::BillSpan& s = **span;
   explain_empty(fmt::format("no charges from {} until {}; the imported bills cover {} to {}", format_utc(since),
-                            format_utc(until), first.substr(0, 10), last_day),
-                fmt::format("widen the window, e.g. --since {} --until {}", first.substr(0, 10), last.substr(0, 10)));
+                            format_utc(until), s.first_day, s.last_day),
+                fmt::format("widen the window, e.g. --since {} --until {}", s.first_day, s.end_day));
 }
 
 void explain_unallocated(store::Store& store, std::string_view dimension, double share) {

@@ -225,17 +225,9 @@ Result<Reply> cache_stats(Call& call) {
 }  // namespace
 
 Result<json> bills_cover_json(store::Store& store) {
-  std::string first, last_end;
-  for (const auto& i : FRUGAL_TRY(billing::list_imports(store))) {
-    if (i.live_rows == 0 || i.billing_period_start.empty() || i.billing_period_end.empty()) continue;
-    if (first.empty() || i.billing_period_start < first) first = i.billing_period_start;
-    if (last_end.empty() || i.billing_period_end > last_end) last_end = i.billing_period_end;
-  }
-  if (first.empty()) return json(nullptr);
-  auto end = parse_utc(last_end);
-  if (!end) return std::unexpected(end.error().wrap("imports.billing_period_end"));
-  // The end is exclusive: the last day is the one holding the millisecond before it.
-  return json{{"first_day", first.substr(0, 10)}, {"last_day", format_utc(*end - std::chrono::milliseconds(1)).substr(0, 10)}};
+  auto span = FRUGAL_TRY(billing::bill_span(store));
+  if (!span) return json(nullptr);
+  return json{{"first_day", span->first_day}, {"last_day", span->last_day}};
 }
 
 void add_cost_routes(std::vector<Route>& routes) {
