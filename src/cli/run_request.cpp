@@ -1,6 +1,7 @@
 #include "cli/run_request.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <tuple>
 
@@ -8,6 +9,34 @@
 #include "util/strings.h"
 
 namespace frugal::cli {
+
+namespace {
+
+// Inside a Slurm job, the run says which job it is (as sacct names it: 123, or 123_4 for an array
+// task), so `frugal slurm import` joins it instead of counting the job twice. A --tag of the same
+// key wins.
+void add_slurm_job_tags(std::vector<std::pair<std::string, std::string>>& tags) {
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v ? v : "");
+  };
+  std::string job = env("SLURM_JOB_ID");
+  if (job.empty()) return;
+  if (!env("SLURM_ARRAY_JOB_ID").empty() && !env("SLURM_ARRAY_TASK_ID").empty())
+    job = env("SLURM_ARRAY_JOB_ID") + "_" + env("SLURM_ARRAY_TASK_ID");
+  std::pair<const char*, std::string> from_job[] = {{"slurm.job_id", job},
+                                                    {"slurm.cluster", env("SLURM_CLUSTER_NAME")},
+                                                    {"slurm.partition", env("SLURM_JOB_PARTITION")},
+                                                    {"slurm.account", env("SLURM_JOB_ACCOUNT")}};
+  for (auto& [key, value] : from_job) {
+    bool given = false;
+    for (const auto& tag : tags) given = given || tag.first == key;
+    if (!given && !value.empty()) tags.emplace_back(key, value);
+  }
+}
+
+}  // namespace
+
 
 std::map<std::string, std::string> config_flags(const RunFlags& f) {
   const std::pair<const char*, const std::string*> given[] = {
@@ -79,6 +108,7 @@ Result<RunPlan> build_run_plan(const RunFlags& f, const Config& c) {
   if (!backoff) return std::unexpected(backoff.error().wrap("--retry-backoff"));
   request.retry_backoff = *backoff;
   for (const auto& kv : f.tags) request.tags.push_back(FRUGAL_TRY(parse_key_value(kv, "--tag", "stage=pretrain")));
+  add_slurm_job_tags(request.tags);
   for (const auto& kv : f.params) request.params.push_back(FRUGAL_TRY(parse_key_value(kv, "--param", "lr=0.001")));
   if (!request.checkpoint_store.empty() && request.checkpoint_dir.empty())
     return fail(ErrorCode::invalid, "--checkpoint-store copies what --checkpoint-dir holds: give --checkpoint-dir too");

@@ -177,6 +177,36 @@ Result<std::int64_t> mark_lost_runs(store::Store& store, const std::string& host
                                     const std::function<bool(const RunnerIdentity&)>& alive,
                                     const std::function<void(const RunnerIdentity&)>& on_lost = {});
 
+// ---- Runs another system recorded (a scheduler's accounting) -----------------------------------
+
+// A run as another system's records have it (Slurm's sacct): its start, and its end once it ended.
+struct RecordedRun {
+  RunStart start;               // labels given directly; its tags may not be label tags
+  std::optional<RunEnd> end;    // none: still running
+  // The attempt it retries when that one is in the same batch, before it (start.parent_run_id
+  // names one recorded earlier).
+  std::optional<std::size_t> parent_in_batch{};
+};
+
+// Inserts `runs` in one transaction (a savepoint inside a caller's), with one prepared statement
+// for the runs and one for their tags, and returns their ids in order: the bulk form of start_run
+// and finish_run, with the same cost rule, for imports of many thousands of jobs. Errors: invalid
+// when a run's tags hold a label tag (give the label instead); forbidden as start_run's.
+Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std::span<const RecordedRun> runs,
+                                                       const Writer& writer = Writer::any());
+
+// A new price for a recorded run (its partition was priced, or priced again): the hourly price of
+// what it ran on, the GPUs it held of those there, and where the price came from; an ended run's
+// cost follows. `hourly` none: no price, no cost.
+struct Reprice {
+  std::optional<Money> hourly;
+  int gpu_count = 0;
+  int instance_gpu_count = 0;
+  std::string instance_type;   // "" keeps the run's
+  std::string price_source;
+};
+Result<void> reprice_run(store::Store& store, std::int64_t run_id, const Reprice& price);
+
 // ---- What runs carry: metrics, params, tags, samples -----------------------------------------
 
 // One value a job reported.

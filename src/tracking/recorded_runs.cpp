@@ -1,0 +1,130 @@
+// Runs another system recorded: the bulk insert a scheduler's accounting import uses, and a new
+// price for a run already recorded. Same columns and cost rule as start_run + finish_run.
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "core/run_cost.h"
+#include "tracking/label_tags.h"
+#include "tracking/tracking.h"
+
+namespace frugal::tracking {
+namespace {
+
+constexpr std::string_view k_insert_sql =
+    "INSERT INTO runs (name, experiment, username, team, project, model, dataset, command, host, "
+    "provider, region, instance_type, instance_id, pricing, hourly_price_nanos, price_source, "
+    "gpu_count, instance_gpu_count, started_at, status, parent_run_id, attempt, over_quota, "
+    "ended_at, duration_ms, exit_code, cost_nanos, stop_reason) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING id";
+
+Result<void> check_recorded(const RecordedRun& run, const Writer& writer, std::size_t index) {
+  for (const auto& [key, value] : run.start.tags)
+    if (label_tag(key))
+      return fail(ErrorCode::invalid, fmt::format("recorded run {}: tag '{}' is a label; give the label instead", index, key));
+  if (run.parent_in_batch && *run.parent_in_batch >= index)
+    return fail(ErrorCode::invalid, fmt::format("recorded run {}: its parent must come before it in the batch", index));
+  FRUGAL_CHECK(check_team(writer, run.start.labels.team, "team"));
+  return {};
+}
+
+// The cost an ended run came to, as finish_run works it out.
+std::optional<Money> ended_cost(const RunStart& start, const RunEnd& end, std::int64_t duration_ms) {
+  if (end.cost) return end.cost;
+  if (!start.hourly_price) return std::nullopt;
+  return run_cost(*start.hourly_price, duration_ms, start.gpu_count, start.instance_gpu_count);
+}
+
+}  // namespace
+
+Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std::span<const RecordedRun> runs,
+                                                       const Writer& writer) {
+  for (std::size_t i = 0; i < runs.size(); ++i) FRUGAL_CHECK(check_recorded(runs[i], writer, i));
+  std::vector<std::int64_t> ids;
+  ids.reserve(runs.size());
+  FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
+    auto tag_insert = FRUGAL_TRY(store.prepare("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)"));
+    std::vector<store::Value> values;
+    for (const auto& run : runs) {
+      const RunStart& s = run.start;
+      std::string name = s.name.empty() ? std::filesystem::path(s.command.front()).filename().string() : s.name;
+      std::int64_t duration_ms = run.end ? std::max<std::int64_t>(0, (run.end->ended - s.started).count()) : 0;
+      std::optional<Money> cost = run.end ? ended_cost(s, *run.end, duration_ms) : std::nullopt;
+      if (cost && !cost->fits_nanos())
+        return fail(ErrorCode::invalid, fmt::format("run '{}': a cost of ${} does not fit the store", name, cost->to_string()));
+      values = {
+          name,
+          store::text_or_null(s.labels.experiment),
+          s.labels.user,
+          store::text_or_null(s.labels.team),
+          store::text_or_null(s.labels.project),
+          store::text_or_null(s.labels.model),
+          store::text_or_null(s.labels.dataset),
+          quote_command(s.command),
+          store::text_or_null(s.host),
+          store::text_or_null(s.provider),
+          store::text_or_null(s.region),
+          store::text_or_null(s.instance_type),
+          store::text_or_null(s.instance_id),
+          std::string(pricing_name(s.pricing)),
+          s.hourly_price ? store::Value{s.hourly_price->nanos()} : store::Value{},
+          store::text_or_null(s.price_source),
+          std::int64_t{s.gpu_count},
+          std::int64_t{s.instance_gpu_count},
+          format_utc(s.started),
+          std::string(status_name(run.end ? run.end->status : RunStatus::running)),
+          run.parent_in_batch && *run.parent_in_batch < ids.size() ? store::Value{ids[*run.parent_in_batch]}
+          : s.parent_run_id                                         ? store::Value{*s.parent_run_id}
+                                                                    : store::Value{},
+          std::int64_t{s.attempt},
+          run.end ? store::Value{format_utc(run.end->ended)} : store::Value{},
+          run.end ? store::Value{duration_ms} : store::Value{},
+          run.end && run.end->exit_code ? store::Value{std::int64_t{*run.end->exit_code}} : store::Value{},
+          cost ? store::Value{cost->nanos_rounded()} : store::Value{},
+          run.end && !run.end->stop_reason.empty() ? store::Value{run.end->stop_reason} : store::Value{},
+      };
+      auto inserted = FRUGAL_TRY(store.query(k_insert_sql, values));
+      std::int64_t id = store::as_int(inserted.rows.at(0).at(0));
+      ids.push_back(id);
+      for (const auto& [key, value] : s.tags) {
+        std::array<store::ValueView, 3> row = {id, std::string_view(key), std::string_view(value)};
+        FRUGAL_CHECK(tag_insert->execute_views(row));
+      }
+    }
+    return {};
+  }));
+  return ids;
+}
+
+Result<void> reprice_run(store::Store& store, std::int64_t run_id, const Reprice& price) {
+  return store.transaction([&]() -> Result<void> {
+    std::vector<store::Value> key = {run_id};
+    auto found = FRUGAL_TRY(store.query("SELECT duration_ms FROM runs WHERE id = ?", key));
+    if (found.rows.empty()) return fail(ErrorCode::not_found, fmt::format("run {} does not exist", run_id));
+    const auto& duration = found.rows.front().front();
+    store::Value cost;
+    if (price.hourly && !store::is_null(duration)) {
+      Money c = run_cost(*price.hourly, store::as_int(duration), price.gpu_count, price.instance_gpu_count);
+      if (!c.fits_nanos())
+        return fail(ErrorCode::invalid, fmt::format("run {}: a cost of ${} does not fit the store", run_id, c.to_string()));
+      cost = c.nanos_rounded();
+    }
+    std::vector<store::Value> values = {
+        price.hourly ? store::Value{price.hourly->nanos()} : store::Value{},
+        std::int64_t{price.gpu_count},
+        std::int64_t{price.instance_gpu_count},
+        store::text_or_null(price.instance_type),
+        store::text_or_null(price.price_source),
+        cost,
+        run_id,
+    };
+    FRUGAL_CHECK(store.execute(
+        "UPDATE runs SET hourly_price_nanos = ?, gpu_count = ?, instance_gpu_count = ?, "
+        "instance_type = coalesce(?, instance_type), price_source = ?, "
+        "cost_nanos = CASE WHEN ended_at IS NULL THEN cost_nanos ELSE ? END WHERE id = ?",
+        values));
+    return {};
+  });
+}
+
+}  // namespace frugal::tracking
