@@ -65,9 +65,10 @@ Result<std::string> cluster_name(const SlurmFlags& f) {
   return fail(ErrorCode::invalid, "scontrol show config names no ClusterName; give --cluster");
 }
 
-Result<slurm::ImportStats> import_text(Context& ctx, const std::string& text, const std::string& source, const std::string& cluster) {
+Result<slurm::ImportStats> import_text(Context& ctx, std::string text, const std::string& source, const std::string& cluster) {
   auto jobs = slurm::parse_sacct(text, source);
   if (!jobs) return std::unexpected(jobs.error());
+  std::string().swap(text);  // the jobs hold copies: the whole of sacct's output need not stay
   auto store = ctx.open_store(store::Access::read_write);
   if (!store) return std::unexpected(store.error());
   return slurm::import_jobs(**store, *jobs, cluster);
@@ -86,9 +87,8 @@ Result<int> import(Context& ctx, const SlurmFlags& f) {
   if (!f.from.empty()) {
     std::ifstream in(f.from, std::ios::binary);
     if (!in) return fail(ErrorCode::io, fmt::format("{}: cannot read", f.from));
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto stats = import_text(ctx, text.str(), f.from, f.cluster);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    auto stats = import_text(ctx, std::move(text), f.from, f.cluster);
     if (!stats) return std::unexpected(stats.error());
     print_import(*stats);
     return k_exit_ok;
@@ -104,7 +104,7 @@ Result<int> import(Context& ctx, const SlurmFlags& f) {
   if (!f.jobs.empty()) argv.push_back("--jobs=" + util::join(f.jobs, ","));
   auto out = run_slurm_tool(argv);
   if (!out) return std::unexpected(out.error());
-  auto stats = import_text(ctx, out->out, "sacct", *cluster);
+  auto stats = import_text(ctx, std::move(out->out), "sacct", *cluster);
   if (!stats) return std::unexpected(stats.error());
   print_import(*stats);
   return k_exit_ok;
