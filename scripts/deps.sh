@@ -16,6 +16,9 @@ packages=(
   python3-protobuf python3-requests python3-yaml python3-click python3-packaging python3-sqlparse python3-git
   python3-cloudpickle python3-entrypoints python3-tz python3-importlib-metadata
   chromium
+  # tests/e2e/slurm/cluster.sh: a throwaway single-node Slurm cluster (its own munged, MariaDB,
+  # slurmdbd, slurmctld, slurmd in a temporary folder) for `frugal slurm`; no system service starts
+  slurm-wlm slurmdbd munge mariadb-server
 )
 # Node and npm install the pinned test peers (s3rver); only when the machine has none already, so
 # a newer Node from elsewhere is left alone.
