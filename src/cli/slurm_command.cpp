@@ -212,9 +212,10 @@ Result<int> price(Context& ctx, const SlurmFlags& f) {
                        "so each job pays for whole nodes\n", f.partition);
   auto repriced = slurm::set_partition_price(**store, p, ctx.clock.now());
   if (!repriced) return std::unexpected(repriced.error());
-  fmt::print("partition {} of {}: {} a node-hour ({} GPUs, {} CPUs a node{}), from {}; {} runs priced again\n", p.partition,
+  fmt::print("partition {} of {}: ${} a node-hour ({} GPUs, {} CPUs a node{}), from {}; {} priced again\n", p.partition,
              p.cluster, money_text(p.node_hour), p.node_gpus, p.node_cpus,
-             p.node_count ? fmt::format(", {} nodes", *p.node_count) : std::string(), p.source, num(*repriced));
+             p.node_count ? ", " + util::display::count(*p.node_count, "node") : std::string(), p.source,
+             util::display::count(*repriced, "run"));
   return k_exit_ok;
 }
 

@@ -37,7 +37,7 @@ std::string period_word(budget::Period p) {
   return "";
 }
 
-std::string usd(const Money& m) { return util::display::money(m.to_string()); }
+std::string usd(const Money& m) { return "$" + util::display::money(m.to_string()); }
 
 }  // namespace
 
