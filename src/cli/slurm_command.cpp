@@ -235,6 +235,36 @@ Result<int> list_partitions(Context& ctx) {
   return k_exit_ok;
 }
 
+// Each priced partition's jobs over the window, and what no job held: its idle node-hours and
+// their cost, on a line of its own.
+Result<int> report(Context& ctx, const SlurmFlags& f) {
+  auto window = parse_window(f.since, f.until, ctx.clock.now());
+  if (!window) return std::unexpected(window.error());
+  auto store = ctx.open_store(store::Access::read_only);
+  if (!store) return std::unexpected(store.error());
+  auto usage = slurm::partition_usage(**store, window->first, window->second);
+  if (!usage) return std::unexpected(usage.error());
+  Format format = ctx.format();
+  Table t;
+  t.columns = {"cluster", "partition", "line", "jobs", "cost_usd", "node_hours", "share"};
+  for (const auto& u : *usage) {
+    double all = u.node_hours.value_or(0);
+    t.rows.push_back({Cell::str(u.cluster), Cell::str(u.partition), Cell::str("jobs"), int_cell(u.jobs), money_cell(u.job_cost, format),
+                      hours_cell(u.held_node_hours, format), all > 0 ? share_cell(u.held_node_hours / all, format) : Cell::null()});
+    if (u.idle_cost)
+      t.rows.push_back({Cell::str(u.cluster), Cell::str(u.partition), Cell::str("idle"), Cell::null(), money_cell(*u.idle_cost, format),
+                        hours_cell(std::max(0.0, all - u.held_node_hours), format),
+                        all > 0 ? share_cell(std::max(0.0, all - u.held_node_hours) / all, format) : Cell::null()});
+  }
+  print_table(stdout, t, format);
+  if (usage->empty()) explain_empty("no partition has a price", "frugal slurm price --partition NAME --gpu-hour-usd RATE");
+  for (const auto& u : *usage)
+    if (!u.idle_cost && format == Format::table)
+      fmt::print(stderr, "partition {}: its node count is not known, so its idle time is not either (frugal slurm price --nodes N)\n",
+                 u.partition);
+  return k_exit_ok;
+}
+
 Result<int> map(Context& ctx, const SlurmFlags& f) {
   if (f.account.empty()) return fail(ErrorCode::invalid, "slurm map: name the Slurm account (--account)");
   if (f.remove == !f.team.empty())
@@ -366,6 +396,11 @@ void add_slurm_command(CLI::App& app, Context& ctx) {
   price_cmd->add_option("--node-cpus", f->node_cpus, "CPUs a node has (default: sinfo)")->check(CLI::NonNegativeNumber);
   price_cmd->add_option("--nodes", f->nodes, "nodes in the partition (default: sinfo)")->check(CLI::NonNegativeNumber);
   price_cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return price(ctx, *f); }; });
+
+  auto* report_cmd = slurm->add_subcommand("report", "each priced partition's jobs and idle node-hours, with their cost");
+  report_cmd->add_option("--since", f->since, "from (7d, 2026-11-01)")->capture_default_str();
+  report_cmd->add_option("--until", f->until, "to (default: now)");
+  report_cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return report(ctx, *f); }; });
 
   auto* partitions_cmd = slurm->add_subcommand("partitions", "the partitions priced");
   partitions_cmd->callback([&ctx] { ctx.action = [&ctx] { return list_partitions(ctx); }; });

@@ -69,6 +69,7 @@ tracking::RunEnd end_of(const Job& job) {
   end.ended = job.ended ? *job.ended : *job.started + std::chrono::seconds(job.elapsed_seconds);
   end.status = *tracking::parse_status(run_status_of(job.state));
   end.exit_code = job.exit_code;
+  end.usage.gpu_util_mean = job.gpu_util_pct;  // where Slurm gathers GPU use (AcctGatherGpu)
   return end;
 }
 

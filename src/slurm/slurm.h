@@ -6,6 +6,7 @@
 // the catalog, or a rate for an on-premises cluster); a job pays its share of the nodes it held.
 // Frugal's quotas go the other way: into association limits (GrpTRESMins) that Slurm enforces at
 // submission. This library parses and decides; running sacct and sacctmgr is the CLI's.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -85,6 +86,27 @@ struct JobPrice {
   int instance_gpu_count = 0;
 };
 JobPrice job_price(const PartitionPrice& price, int nodes, int cpus, int gpus);
+
+// ---- A partition's use over a window ------------------------------------------------------------
+
+// What a priced partition's jobs held of its nodes over [since, until), and what no job held: its
+// idle node-hours and their cost, on a line of their own as bill reconciliation shows an
+// instance's idle cost. A job holds its share of its nodes (job_price's rule) for the part of its
+// run inside the window; a job still running holds them until `until`.
+struct PartitionUsage {
+  std::string cluster;
+  std::string partition;
+  std::int64_t jobs = 0;
+  Money job_cost;                   // what its jobs' runs cost (their cost so far for running ones: none)
+  double held_node_hours = 0;
+  std::optional<double> node_hours; // node_count × the window; none when the node count is not known
+  std::optional<Money> idle_cost;   // the node-hours no job held × the node's price
+  // Nodes held in each hour of the week (Monday 00:00 UTC = 0): the jobs' shares × the part of the
+  // hour they ran, added up, in that hour's busiest week of the window. How many nodes the partition
+  // needed then, for autoscaling or powering nodes down.
+  std::array<double, 168> busy_nodes_by_hour_of_week{};
+};
+Result<std::vector<PartitionUsage>> partition_usage(store::Store& store, TimePoint since, TimePoint until);
 
 // ---- Accounts to teams ------------------------------------------------------------------------------
 

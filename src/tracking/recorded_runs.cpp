@@ -15,8 +15,8 @@ constexpr std::string_view k_insert_sql =
     "INSERT INTO runs (name, experiment, username, team, project, model, dataset, command, host, "
     "provider, region, instance_type, instance_id, pricing, hourly_price_nanos, price_source, "
     "gpu_count, instance_gpu_count, started_at, status, parent_run_id, attempt, over_quota, "
-    "ended_at, duration_ms, exit_code, cost_nanos, stop_reason) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING id";
+    "ended_at, duration_ms, exit_code, cost_nanos, stop_reason, gpu_util_mean) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 Result<void> check_recorded(const RecordedRun& run, const Writer& writer, std::size_t index) {
   for (const auto& [key, value] : run.start.tags)
@@ -82,6 +82,7 @@ Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std:
           run.end && run.end->exit_code ? store::Value{std::int64_t{*run.end->exit_code}} : store::Value{},
           cost ? store::Value{cost->nanos_rounded()} : store::Value{},
           run.end && !run.end->stop_reason.empty() ? store::Value{run.end->stop_reason} : store::Value{},
+          run.end && run.end->usage.gpu_util_mean ? store::Value{*run.end->usage.gpu_util_mean} : store::Value{},
       };
       auto inserted = FRUGAL_TRY(store.query(k_insert_sql, values));
       std::int64_t id = store::as_int(inserted.rows.at(0).at(0));

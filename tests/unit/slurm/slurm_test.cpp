@@ -270,5 +270,31 @@ TEST_F(SlurmImport, AQuotaAlreadySpentLeavesNoMinutesAndAnUnpricedPartitionIsNam
   EXPECT_NE(unpriced.error().message.find("partition a100 of cluster lab has no price"), std::string::npos);
 }
 
+
+TEST_F(SlurmImport, AStepsGpuUseIsTheRunsWhereSlurmGathersIt) {
+  import(header() + line({.id = "3", .raw = "3"}) + step("3.0", "cpu=00:10:00,gres/gpuutil=12"));
+  EXPECT_EQ(one("SELECT gpu_util_mean FROM runs"), "12");
+}
+
+TEST_F(SlurmImport, APartitionsIdleNodeHoursAreWhatNoJobHeldAtTheNodesPrice) {
+  // 2 nodes of 4 GPUs at $8.40 a node-hour; the window 10:00-12:00 is 4 node-hours, $33.60.
+  ASSERT_TRUE(set_partition_price(*m_store, {"lab", "gpu", *Money::parse("8.40"), 4, 32, 2, "", "--gpu-hour-usd 2.10"}, now()));
+  import(header() + line({.id = "1", .raw = "1"}) +  // 1 GPU, 10:00-11:00
+         line({.id = "2", .raw = "2", .tres = "cpu=8,gres/gpu=4,node=1", .start = "2026-12-01T09:00:00",
+               .end = "2026-12-01T10:30:00", .elapsed = "5400"}));  // a whole node, half an hour inside the window
+  auto usage = partition_usage(*m_store, *parse_utc("2026-12-01T10:00:00Z"), *parse_utc("2026-12-01T12:00:00Z"));
+  ASSERT_TRUE(usage) << usage.error().message;
+  ASSERT_EQ(usage->size(), 1u);
+  const PartitionUsage& u = usage->front();
+  EXPECT_EQ(u.jobs, 2);
+  EXPECT_DOUBLE_EQ(u.held_node_hours, 0.25 + 0.5);
+  ASSERT_TRUE(u.node_hours && u.idle_cost);
+  EXPECT_DOUBLE_EQ(*u.node_hours, 4.0);
+  EXPECT_EQ(u.idle_cost->to_string(2), "27.30") << "$33.60 less $2.10 and $4.20 held inside the window";
+  // 2026-12-01 is a Tuesday: 10:00 is hour 34 of the week, when 0.25 + 0.5 nodes were held; 11:00 had 0.
+  EXPECT_DOUBLE_EQ(u.busy_nodes_by_hour_of_week[34], 0.75);
+  EXPECT_DOUBLE_EQ(u.busy_nodes_by_hour_of_week[35], 0.0);
+}
+
 }  // namespace
 }  // namespace frugal::slurm
