@@ -68,5 +68,6 @@ Result<void> commitments(const Context& c, std::vector<Recommendation>& out);
 Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out);
 Result<void> early_stop(const Context& c, std::vector<Recommendation>& out);
 Result<void> idle_instances(const Context& c, std::vector<Recommendation>& out);
+Result<void> idle_partitions(const Context& c, std::vector<Recommendation>& out);
 
 }  // namespace frugal::advise
