@@ -38,16 +38,17 @@ Result<std::vector<PartitionUsage>> partition_usage(store::Store& store, TimePoi
     FRUGAL_CHECK(store.for_each_row(
         "SELECT r.started_at, r.ended_at, r.cost_nanos, s.nodes, s.cpus, s.gpus FROM slurm_jobs s "
         "JOIN runs r ON r.id = s.run_id WHERE s.cluster = ? AND s.partition = ? AND r.started_at < ? "
-        "AND (r.ended_at IS NULL OR r.ended_at > ?)",
+        "AND (r.ended_at IS NULL OR r.ended_at >= ?)",
         key, [&](const store::Row& r) {
           auto started = parse_utc(store::as_text(r[0]));
           auto ended = store::is_null(r[1]) ? Result<TimePoint>(until) : parse_utc(store::as_text(r[1]));
           if (!started || !ended) return true;
           std::int64_t a = std::max(started->time_since_epoch().count(), from);
           std::int64_t b = std::min(ended->time_since_epoch().count(), from + window_ms);
-          if (b <= a) return true;
-          ++u.jobs;
+          if (b < a || (b == a && started->time_since_epoch().count() < from)) return true;
+          ++u.jobs;  // a job that ended as it started (failed at once) counts, holding nothing
           if (!store::is_null(r[2])) u.job_cost += Money::from_nanos(store::as_int(r[2]));
+          if (b == a) return true;
           int nodes = static_cast<int>(store::as_int(r[3])), cpus = static_cast<int>(store::as_int(r[4])),
               gpus = static_cast<int>(store::as_int(r[5]));
           double share = nodes_held(p, nodes, cpus, gpus);

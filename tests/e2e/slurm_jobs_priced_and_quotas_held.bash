@@ -111,6 +111,17 @@ expect_contains "$OUT" "10 unchanged" "a second import"
 expect_eq "$(sql "SELECT id, status, cost_nanos, duration_ms, team FROM runs ORDER BY id" | md5sum)" "$before" "runs after a second import"
 expect_eq "$(sql "SELECT sum(runs) FROM run_rollups WHERE dimension = 'team'")" 10 "the rollups count each job once"
 
+# --- Slurm jobs count like any run: leaderboards, the partition's idle line, advice -------------------
+run_status "$FRUGAL" top --by team --since 1d --format csv
+expect_contains "$OUT" "vision," "the leaderboard counts the Slurm jobs of vision"
+expect_contains "$OUT" "language," "and of the team the nlp account maps to"
+run_status "$FRUGAL" slurm report --since 1h --format csv
+((STATUS == 0)) || fail "slurm report: $ERR"
+expect_contains "$OUT" "frugaltest,gpu,jobs,9," "the gpu partition's jobs"
+expect_contains "$OUT" "frugaltest,gpu,idle,," "the gpu partition's idle node-hours, on a line of their own"
+run_status "$FRUGAL" advise --since 1h
+expect_contains "$OUT" "Slurm partition gpu of frugaltest" "a partition idle most of the hour is advised on"
+
 # --- the epilog recorded each job as it ended, in its own database ---------------------------------
 FRUGAL_DB="$WORK/epilog.db" run_status "$FRUGAL" sql --format csv "SELECT count(*) FROM slurm_jobs WHERE job_id = '$ok_job'"
 expect_eq "$(tail -n +2 <<<"$OUT")" 1 "the epilog recorded train-ok (log: $(tail -3 "$WORK/epilog.log" 2>/dev/null))"
