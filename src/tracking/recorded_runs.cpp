@@ -1,6 +1,7 @@
 // Runs another system recorded: the bulk insert a scheduler's accounting import uses, and a new
 // price for a run already recorded. Same columns and cost rule as start_run + finish_run.
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fmt/format.h>
 
@@ -17,6 +18,30 @@ constexpr std::string_view k_insert_sql =
     "gpu_count, instance_gpu_count, started_at, status, parent_run_id, attempt, over_quota, "
     "ended_at, duration_ms, exit_code, cost_nanos, stop_reason, gpu_util_mean) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id";
+
+// The per-day rollups of the runs in rollup_deferrals, added in one statement: the sums the
+// insert trigger (migrations 0010 and 0023) adds run by run, grouped first.
+std::string deferred_rollups_sql() {
+  constexpr std::pair<std::string_view, std::string_view> k_dimensions[] = {
+      {"team", "team"}, {"user", "username"}, {"project", "project"}, {"model", "model"}, {"dataset", "dataset"},
+      {"experiment", "experiment"}};
+  std::string rows;
+  for (const auto& [dimension, column] : k_dimensions)
+    rows += fmt::format(
+        "{}SELECT '{}' AS dimension, substr(r.started_at, 1, 10) AS day, coalesce(r.{}, '') AS key, "
+        "CASE WHEN r.status IN ('failed', 'killed', 'lost') THEN 1 ELSE 0 END AS failed, coalesce(r.cost_nanos, 0) AS cost, "
+        "coalesce(r.duration_ms, 0) * r.gpu_count AS gpu_ms, coalesce(r.duration_ms, 0) AS duration, "
+        "coalesce(r.idle_cost_nanos, 0) AS idle FROM runs r JOIN rollup_deferrals d ON d.run_id = r.id",
+        rows.empty() ? "" : " UNION ALL ", dimension, column);
+  return "INSERT INTO run_rollups (dimension, day, key, runs, failures, cost_nanos, gpu_ms, duration_ms, idle_cost_nanos) "
+         "SELECT dimension, day, key, count(*), sum(failed), sum(cost), sum(gpu_ms), sum(duration), sum(idle) FROM (" +
+         rows +
+         ") AS deferred WHERE true GROUP BY dimension, day, key "
+         "ON CONFLICT (dimension, day, key) DO UPDATE SET runs = run_rollups.runs + excluded.runs, "
+         "failures = run_rollups.failures + excluded.failures, cost_nanos = run_rollups.cost_nanos + excluded.cost_nanos, "
+         "gpu_ms = run_rollups.gpu_ms + excluded.gpu_ms, duration_ms = run_rollups.duration_ms + excluded.duration_ms, "
+         "idle_cost_nanos = run_rollups.idle_cost_nanos + excluded.idle_cost_nanos";
+}
 
 Result<void> check_recorded(const RecordedRun& run, const Writer& writer, std::size_t index) {
   for (const auto& [key, value] : run.start.tags)
@@ -43,6 +68,10 @@ Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std:
   std::vector<std::int64_t> ids;
   ids.reserve(runs.size());
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
+    // The insert trigger's six rollup upserts a run are deferred to one aggregate at the end
+    // (migration 0023): row 0 tells the trigger, and each run's row says what to add up.
+    FRUGAL_CHECK(store.execute("INSERT INTO rollup_deferrals (run_id) VALUES (0)"));
+    auto defer = FRUGAL_TRY(store.prepare("INSERT INTO rollup_deferrals (run_id) VALUES (?)"));
     auto tag_insert = FRUGAL_TRY(store.prepare("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)"));
     std::vector<store::Value> values;
     for (const auto& run : runs) {
@@ -87,11 +116,15 @@ Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std:
       auto inserted = FRUGAL_TRY(store.query(k_insert_sql, values));
       std::int64_t id = store::as_int(inserted.rows.at(0).at(0));
       ids.push_back(id);
+      std::array<store::ValueView, 1> deferred = {id};
+      FRUGAL_CHECK(defer->execute_views(deferred));
       for (const auto& [key, value] : s.tags) {
         std::array<store::ValueView, 3> row = {id, std::string_view(key), std::string_view(value)};
         FRUGAL_CHECK(tag_insert->execute_views(row));
       }
     }
+    FRUGAL_CHECK(store.execute(deferred_rollups_sql()));
+    FRUGAL_CHECK(store.execute("DELETE FROM rollup_deferrals"));
     return {};
   }));
   return ids;
