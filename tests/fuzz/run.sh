@@ -28,6 +28,7 @@ declare -A dicts=(
   [fuzz_routes]="routes json mlflow_filter"
   [fuzz_mlflow_filter]="mlflow_filter"
   [fuzz_sql_guard]="sql"
+  [fuzz_slurm]="slurm"
 )
 harnesses=("$@")
 if ((${#harnesses[@]} == 0)); then
