@@ -1,6 +1,7 @@
 // `frugal slurm`: a Slurm cluster's jobs priced from its own accounting (sacct), partitions
 // priced, accounts mapped to teams, quotas pushed into Slurm as association limits (sacctmgr).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <fmt/format.h>
@@ -273,8 +274,8 @@ Result<int> map(Context& ctx, const SlurmFlags& f) {
   if (!store) return std::unexpected(store.error());
   auto changed = slurm::map_account(**store, f.account, f.remove ? "" : f.team);
   if (!changed) return std::unexpected(changed.error());
-  fmt::print("account {} → team {}; {} runs imported before changed team\n", f.account, f.remove ? f.account : f.team,
-             num(*changed));
+  fmt::print("account {} → team {}; {} imported before changed team\n", f.account, f.remove ? f.account : f.team,
+             util::display::count(*changed, "run"));
   return k_exit_ok;
 }
 
@@ -308,6 +309,12 @@ Result<int> sync_limits(Context& ctx, const SlurmFlags& f) {
   if (!cluster) return std::unexpected(cluster.error());
   auto store = ctx.open_store(store::Access::read_only);
   if (!store) return std::unexpected(store.error());
+  // A partition without a price is named before sshare is asked anything.
+  auto prices = slurm::partition_prices(**store);
+  if (!prices) return std::unexpected(prices.error());
+  if (std::none_of(prices->begin(), prices->end(), [&](const auto& p) { return p.cluster == *cluster && p.partition == f.partition; }))
+    if (auto named = slurm::plan_limits(**store, *cluster, f.partition, {}, ctx.clock.now()); !named)
+      return std::unexpected(named.error());
   bool known = false;
   auto used = used_gpu_minutes(*cluster, known);
   if (!known)
@@ -326,6 +333,7 @@ Result<int> sync_limits(Context& ctx, const SlurmFlags& f) {
     auto done = run_slurm_tool(l.command);
     if (!done) return std::unexpected(done.error());
   }
+  std::fflush(stdout);  // the commands first, then the note, also where both go to one file
   if (!f.apply)
     fmt::print(stderr, "dry run: nothing changed; --apply runs these. Slurm enforces them with AccountingStorageEnforce=limits, "
                        "and resets usage with the quota's period when PriorityUsageResetPeriod matches it (docs/slurm.md)\n");
