@@ -140,7 +140,7 @@ std::optional<std::string> resolve(std::string ref, const std::vector<std::strin
 
 bool is_data_file(const std::string& key) {
   std::string base = base_of(key);
-  for (auto tail : {".csv", ".csv.gz", ".csv.zst", ".gz", ".zst", ".parquet"})
+  for (auto tail : {".csv", ".csv.gz", ".csv.zst", ".csv.zip", ".gz", ".zst", ".zip", ".parquet"})
     if (ends_with(base, tail)) return true;
   return false;
 }

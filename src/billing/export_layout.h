@@ -37,7 +37,7 @@ struct ExportPlan {
 Result<ExportPlan> plan_export(const std::vector<ExportObject>& objects,
                                const std::function<Result<std::string>(const std::string&)>& read_text);
 
-// A file name a bill can be in: .csv, .csv.gz, .csv.zst, .gz, .zst, .parquet.
+// A file name a bill can be in: .csv, .csv.gz, .csv.zst, .csv.zip, .gz, .zst, .zip, .parquet.
 bool is_data_file(const std::string& key);
 
 }  // namespace frugal::billing

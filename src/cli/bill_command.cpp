@@ -221,7 +221,7 @@ void add_bill_command(CLI::App& app, Context& ctx) {
   auto* bill = app.add_subcommand("bill", "cloud bills: import FOCUS, AWS CUR, Azure, GCP and OCI exports");
   bill->require_subcommand(1);
   auto* import_cmd = bill->add_subcommand(
-      "import", "import bill files (CSV, .csv.gz, .csv.zst; the format is detected from the header), or walk an export "
+      "import", "import bill files (CSV, .csv.gz, .csv.zst, .csv.zip; the format is detected from the header), or walk an export "
                 "folder or s3://bucket/prefix/ (AWS CUR 1.0, Data Exports, Azure exports) importing what is new or changed");
   import_cmd->add_option("files", flags->files, "bill files, export folders or s3:// prefixes")
       ->required()

@@ -176,6 +176,184 @@ class ZstdDecoder final : public Decoder {
   bool m_frame_done = false;
 };
 
+// A ZIP archive of one file, as AWS CUR 1.0 writes it with "ZIP" compression, read front to back
+// by its local header: zlib's raw Deflate (or a stored entry), the CRC-32 checked at its end. Written
+// here rather than with libzip, which reads the central directory at the end of the file: a
+// stream read once, its stored bytes hashed as they pass, has no end to seek to first.
+class ZipDecoder final : public Decoder {
+ public:
+  explicit ZipDecoder(std::unique_ptr<StoredFile> file) : Decoder(std::move(file)) {}
+  ~ZipDecoder() override {
+    if (m_inflating) inflateEnd(&m_z);
+  }
+
+  Result<std::size_t> decode(char* out, std::size_t capacity) override {
+    std::size_t produced = 0;
+    while (produced < capacity) {
+      if (m_state == State::header) {
+        FRUGAL_CHECK(read_header());
+        continue;
+      }
+      if (m_state == State::after) {
+        // A second local header: another file in the archive, which no bill export writes.
+        std::uint32_t next = 0;
+        if (FRUGAL_TRY(take_up_to(&next, 4)) == 4 && le32(&next) == k_local_header)
+          return fail(ErrorCode::invalid, fmt::format("{}: a ZIP holding more than one file; frugal reads a ZIP of one CSV, "
+                                                      "as AWS CUR 1.0 writes it",
+                                                      file().path()));
+        m_state = State::done;
+      }
+      if (m_state == State::done) {
+        // The central directory and the rest: read, so every stored byte is seen (and hashed).
+        while (FRUGAL_TRY(refill())) m_at = m_in_size;
+        m_at = m_in_size;
+        return produced;
+      }
+      std::size_t got = FRUGAL_TRY(inflate_some(out + produced, capacity - produced));
+      m_crc = crc32(m_crc, reinterpret_cast<const Bytef*>(out + produced), static_cast<uInt>(got));
+      produced += got;
+      if (m_state == State::after) FRUGAL_CHECK(check_end());
+    }
+    return produced;
+  }
+
+ private:
+  enum class State { header, data, after, done };
+  static constexpr std::uint32_t k_local_header = 0x04034b50, k_descriptor = 0x08074b50;
+  static std::uint32_t le32(const void* p) {
+    const auto* b = static_cast<const unsigned char*>(p);
+    return b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
+  }
+  static std::uint16_t le16(const unsigned char* b) { return static_cast<std::uint16_t>(b[0] | (b[1] << 8)); }
+  static std::uint64_t le64(const unsigned char* b) { return le32(b) | (static_cast<std::uint64_t>(le32(b + 4)) << 32); }
+
+  Error cut_short() const {
+    return Error{ErrorCode::io, fmt::format("{}: cut short: the ZIP data ends before its end ({} bytes stored)",
+                                            m_file->path(), m_file->stored())};
+  }
+  // Copies up to n stored bytes into dst; fewer only at the end of the file.
+  Result<std::size_t> take_up_to(void* dst, std::size_t n) {
+    std::size_t got = 0;
+    while (got < n) {
+      if (m_at == m_in_size) {
+        if (!FRUGAL_TRY(refill())) break;
+        m_at = 0;
+      }
+      std::size_t step = std::min(n - got, m_in_size - m_at);
+      std::memcpy(static_cast<char*>(dst) + got, m_in.data() + m_at, step);
+      m_at += step;
+      got += step;
+    }
+    return got;
+  }
+  Result<void> take(void* dst, std::size_t n) {
+    if (FRUGAL_TRY(take_up_to(dst, n)) < n) return std::unexpected(cut_short());
+    return {};
+  }
+
+  Result<void> read_header() {
+    unsigned char h[30];
+    std::size_t got = FRUGAL_TRY(take_up_to(h, 4));
+    if (got < 4 || le32(h) != k_local_header)
+      return fail(ErrorCode::invalid, fmt::format("{}: a ZIP with no file in it", file().path()));
+    FRUGAL_CHECK(take(h + 4, 26));
+    m_flags = le16(h + 6);
+    m_method = le16(h + 8);
+    m_expected_crc = le32(h + 14);
+    std::uint64_t compressed = le32(h + 18);
+    std::string name_and_extra(le16(h + 26) + static_cast<std::size_t>(le16(h + 28)), '\0');
+    FRUGAL_CHECK(take(name_and_extra.data(), name_and_extra.size()));
+    // ZIP64: the sizes are in an extra field (id 1) when the header says 0xFFFFFFFF.
+    std::string_view extra = std::string_view(name_and_extra).substr(le16(h + 26));
+    for (std::size_t at = 0; at + 4 <= extra.size();) {
+      const auto* e = reinterpret_cast<const unsigned char*>(extra.data() + at);
+      std::size_t size = le16(e + 2);
+      if (le16(e) == 1) {
+        m_zip64 = true;
+        if (compressed == 0xFFFFFFFF && size >= 16) compressed = le64(e + 12);
+      }
+      at += 4 + size;
+    }
+    if (m_flags & 1) return fail(ErrorCode::invalid, fmt::format("{}: an encrypted ZIP; frugal reads plain ones", file().path()));
+    if (m_method == 0) {
+      if (m_flags & 8)
+        return fail(ErrorCode::invalid, fmt::format("{}: a stored ZIP entry of unknown length; frugal reads it when its "
+                                                    "header gives the size",
+                                                    file().path()));
+      m_stored_left = compressed;
+    } else if (m_method == 8) {
+      m_z = z_stream{};
+      if (inflateInit2(&m_z, -15) != Z_OK) throw std::runtime_error("zlib: inflateInit2 failed (out of memory)");
+      m_inflating = true;
+    } else {
+      return fail(ErrorCode::invalid, fmt::format("{}: a ZIP entry compressed with method {}; frugal reads Deflate (8) "
+                                                  "and stored (0) entries",
+                                                  file().path(), m_method));
+    }
+    m_crc = crc32(0, nullptr, 0);
+    m_state = State::data;
+    return {};
+  }
+
+  // Up to `capacity` bytes of the entry; moves to State::after at its end.
+  Result<std::size_t> inflate_some(char* out, std::size_t capacity) {
+    if (m_at == m_in_size) {
+      if (!FRUGAL_TRY(refill())) return std::unexpected(cut_short());
+      m_at = 0;
+    }
+    std::size_t available = m_in_size - m_at;
+    if (m_method == 0) {
+      std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>({m_stored_left, capacity, available}));
+      std::memcpy(out, m_in.data() + m_at, n);
+      m_at += n;
+      m_stored_left -= n;
+      if (m_stored_left == 0) m_state = State::after;
+      return n;
+    }
+    m_z.next_in = reinterpret_cast<Bytef*>(m_in.data() + m_at);
+    m_z.avail_in = static_cast<uInt>(available);
+    m_z.next_out = reinterpret_cast<Bytef*>(out);
+    m_z.avail_out = static_cast<uInt>(std::min<std::size_t>(capacity, 1U << 30));
+    uInt out_before = m_z.avail_out;
+    int rc = inflate(&m_z, Z_NO_FLUSH);
+    m_at += available - m_z.avail_in;
+    if (rc == Z_STREAM_END) {
+      inflateEnd(&m_z);
+      m_inflating = false;
+      m_state = State::after;
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      return fail(ErrorCode::io, fmt::format("{}: damaged ZIP data at stored byte {}: {}", file().path(), file().stored(),
+                                             m_z.msg ? m_z.msg : "inflate failed"));
+    }
+    return out_before - m_z.avail_out;
+  }
+
+  // The entry's end: its CRC-32 (from the data descriptor when the header could not know it).
+  Result<void> check_end() {
+    if (m_flags & 8) {
+      unsigned char d[4];
+      FRUGAL_CHECK(take(d, 4));
+      if (le32(d) == k_descriptor) FRUGAL_CHECK(take(d, 4));
+      m_expected_crc = le32(d);
+      unsigned char sizes[16];
+      FRUGAL_CHECK(take(sizes, m_zip64 ? 16 : 8));
+    }
+    if (m_crc != m_expected_crc)
+      return fail(ErrorCode::io, fmt::format("{}: damaged: the ZIP's CRC-32 does not match its data", file().path()));
+    return {};
+  }
+
+  State m_state = State::header;
+  std::size_t m_at = 0;  // the next unused byte of m_in
+  z_stream m_z{};
+  bool m_inflating = false;
+  std::uint16_t m_flags = 0, m_method = 0;
+  bool m_zip64 = false;
+  std::uint64_t m_stored_left = 0;
+  uLong m_crc = 0;
+  std::uint32_t m_expected_crc = 0;
+};
+
 // Decodes on a thread of its own, up to k_chunks_ahead chunks ahead of read(), so that
 // decompression and parsing overlap.
 class DecodingSource final : public ByteSource {
@@ -273,6 +451,7 @@ std::string_view compression_of(std::string_view first_bytes) {
   if (first_bytes.starts_with("\x1f\x8b")) return "gzip";
   if (first_bytes.starts_with("\x28\xb5\x2f\xfd")) return "zstd";
   if (first_bytes.starts_with("PAR1")) return "parquet";
+  if (first_bytes.starts_with("PK\x03\x04") || first_bytes.starts_with("PK\x05\x06")) return "zip";
   return "";
 }
 
@@ -285,13 +464,14 @@ Result<std::unique_ptr<ByteSource>> open_byte_source(const std::string& path) {
   std::string_view kind = compression_of(head);
   if (kind == "parquet" || ends_with(path, ".parquet"))
     return fail(ErrorCode::invalid,
-                fmt::format("{}: a Parquet file; frugal reads CSV only (plain, .csv.gz or .csv.zst), since Debian 12 "
+                fmt::format("{}: a Parquet file; frugal reads CSV only (plain, .csv.gz, .csv.zst or .csv.zip), since Debian 12 "
                             "packages no Parquet library. Export it as CSV instead: AWS Data Exports (CUR 2.0, FOCUS) "
-                            "with the \"gzip - text/csv\" format, CUR 1.0 with \"GZIP\" compression, Azure cost "
+                            "with the \"gzip - text/csv\" format, CUR 1.0 with \"GZIP\" or \"ZIP\" compression, Azure cost "
                             "exports with the \"CSV\" file format (docs/bill_exports.md)",
                             path));
   if (kind == "gzip") return std::make_unique<DecodingSource>(std::make_unique<GzipDecoder>(std::move(file)), StoredAs::gzip);
   if (kind == "zstd") return std::make_unique<DecodingSource>(std::make_unique<ZstdDecoder>(std::move(file)), StoredAs::zstd);
+  if (kind == "zip") return std::make_unique<DecodingSource>(std::make_unique<ZipDecoder>(std::move(file)), StoredAs::zip);
   return std::make_unique<PlainSource>(std::move(file));
 }
 

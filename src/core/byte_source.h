@@ -1,7 +1,8 @@
 #pragma once
 // ByteSource: the text of a file as CsvReader reads it, whatever the file is stored as. Plain
-// files are read as they are; gzip (zlib, concatenated members too) and zstd (libzstd, several
-// frames too) are decompressed while reading, chosen by the file's first bytes, not its name.
+// files are read as they are; gzip (zlib, concatenated members too), zstd (libzstd, several
+// frames too) and a ZIP of one file (AWS CUR 1.0's "ZIP": Deflate through zlib, or stored; its
+// CRC-32 checked) are decompressed while reading, chosen by the file's first bytes, not its name.
 // A Parquet file (by magic "PAR1" or a .parquet name) is refused with a message saying which
 // exports to ask for as CSV: Debian 12 packages no Parquet library.
 //
@@ -19,7 +20,7 @@
 
 namespace frugal {
 
-enum class StoredAs { plain, gzip, zstd };
+enum class StoredAs { plain, gzip, zstd, zip };
 
 class ByteSource {
  public:

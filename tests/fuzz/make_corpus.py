@@ -11,9 +11,11 @@ seeds it writes and leaves other files alone.
 
 Usage: tests/fuzz/make_corpus.py [SHARED_DATA]   (default ../shared/data)
 """
+import io
 import json
 import pathlib
 import sys
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests/fuzz/corpus"
@@ -60,6 +62,30 @@ def bill_seeds():
     gcp = ROOT / "tests/fixtures/billing/gcp_billing_export.csv"
     write("fuzz_bill", "detect_gcp.csv", b"\x00" + head_rows(gcp, 1))
     write("fuzz_bill", "skip_bad_rows_gcp.csv", bytes([0x80 | BILL_FORMATS.index("gcp")]) + head_rows(gcp, 1) + b"x,y\n")
+    # A ZIP of one CSV, as CUR 1.0's "ZIP" compression writes it: sizes in the header, and (written to
+    # a stream that cannot seek) a data descriptor after the data.
+    for name, stream in (("zip_gcp.csv", False), ("zip_descriptor_gcp.csv", True)):
+        sink = Unseekable() if stream else io.BytesIO()
+        with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as z:
+            entry = zipfile.ZipInfo("report-1.csv", date_time=(2024, 9, 1, 0, 0, 0))  # the same bytes every time
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(entry, "w") as f:
+                f.write(head_rows(gcp, 2))
+        write("fuzz_bill", name, b"\x00" + (bytes(sink.data) if stream else sink.getvalue()))
+
+
+class Unseekable(io.RawIOBase):
+    """A sink zipfile cannot seek back in, so it writes data descriptors."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.data += bytes(b)
+        return len(b)
 
 
 def catalog_seeds():

@@ -1,10 +1,12 @@
-// CsvReader over gzip and zstd files: same records as the plain text, chosen by the first bytes,
+// CsvReader over gzip, zstd and ZIP files: same records as the plain text, chosen by the first bytes,
 // the observer sees the stored (compressed) bytes, and damage or a cut is an error naming the file.
 #include <gtest/gtest.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "core/csv_reader.h"
@@ -135,6 +137,77 @@ TEST(CompressedCsv, AParquetFileIsRefusedSayingWhichExportsToTakeAsCsv) {
     EXPECT_NE(r.error().message.find("Parquet"), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find("CSV"), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find(name), std::string::npos) << r.error().message;
+  }
+}
+
+// ZIP archives as Python's zipfile writes them (an implementation of the format independent of
+// frugal's): "deflate" to a file (sizes and CRC in the header), "stream" to a pipe (a data
+// descriptor after the data), "zip64" (ZIP64 extra fields, 8-byte descriptor sizes), "stored"
+// (no compression), "two" (a second file in the archive).
+std::string python_zip(testing::TestDir& dir, const std::string& text, const std::string& mode) {
+  write(dir.file("zip-input.csv"), text);
+  std::string out = dir.file("made-" + mode + ".zip");
+  std::string script =
+      "import sys, zipfile\n"
+      "mode, src, dst = sys.argv[1:4]\n"
+      "data = open(src, 'rb').read()\n"
+      "method = zipfile.ZIP_STORED if mode == 'stored' else zipfile.ZIP_DEFLATED\n"
+      "sink = sys.stdout.buffer if mode in ('stream', 'zip64') else open(dst, 'wb')\n"
+      "with zipfile.ZipFile(sink, 'w', method) as z:\n"
+      "    with z.open('report-1.csv', 'w', force_zip64=(mode == 'zip64')) as f:\n"
+      "        f.write(data)\n"
+      "    if mode == 'two':\n"
+      "        z.writestr('report-2.csv', data)\n";
+  write(dir.file("make_zip.py"), script);
+  // A pipe through cat: zipfile cannot seek back, so it writes data descriptors.
+  std::string command = "python3 " + dir.file("make_zip.py") + " " + mode + " " + dir.file("zip-input.csv") + " " + out +
+                        (mode == "stream" || mode == "zip64" ? " | cat > " + out : "");
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream in(out, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(CompressedCsv, AZipOfOneCsvReadsAsThePlainFileWhicheverWayItWasWritten) {
+  testing::TestDir dir;
+  std::string text = big_csv();
+  write(dir.file("bill.csv"), text);
+  auto plain = read_file(dir.file("bill.csv"));
+  ASSERT_TRUE(plain) << plain.error().message;
+  for (const char* mode : {"deflate", "stream", "zip64", "stored"}) {
+    std::string zipped = python_zip(dir, text, mode);
+    ASSERT_GT(zipped.size(), 4u) << mode;
+    if (std::string(mode) == "stream") {
+      EXPECT_NE(zipped[6] & 8, 0) << "the stream has a data descriptor";
+    }
+    write(dir.file(std::string("bill-") + mode + ".csv.zip"), zipped);
+    auto read = read_file(dir.file(std::string("bill-") + mode + ".csv.zip"));
+    ASSERT_TRUE(read) << mode << ": " << read.error().message;
+    EXPECT_EQ(read->rows, plain->rows) << mode;
+    EXPECT_EQ(read->observed, zipped) << mode << ": the observer sees the whole archive as stored, central directory too";
+  }
+}
+
+TEST(CompressedCsv, ACutDamagedOrTwoFileZipIsRefusedNamingIt) {
+  testing::TestDir dir;
+  std::string text = big_csv();
+  std::string zipped = python_zip(dir, text, "deflate");
+  write(dir.file("cut.csv.zip"), zipped.substr(0, zipped.size() / 2));
+  std::string damaged = zipped;
+  for (std::size_t i = 2000; i < 2100; ++i) damaged[i] = static_cast<char>(damaged[i] ^ 0x5a);
+  write(dir.file("damaged.csv.zip"), damaged);
+  std::string stored = python_zip(dir, text, "stored");
+  stored[stored.size() / 2] = static_cast<char>(stored[stored.size() / 2] ^ 1);  // only the CRC-32 can tell
+  write(dir.file("flipped.csv.zip"), stored);
+  write(dir.file("two.csv.zip"), python_zip(dir, "a,b\n1,2\n", "two"));
+  const std::pair<const char*, const char*> cases[] = {{"cut.csv.zip", "cut short"},
+                                                       {"damaged.csv.zip", "damaged"},
+                                                       {"flipped.csv.zip", "CRC-32 does not match"},
+                                                       {"two.csv.zip", "more than one file"}};
+  for (const auto& [name, says] : cases) {
+    auto read = read_file(dir.file(name));
+    ASSERT_FALSE(read) << name;
+    EXPECT_NE(read.error().message.find(name), std::string::npos) << read.error().message;
+    EXPECT_NE(read.error().message.find(says), std::string::npos) << read.error().message;
   }
 }
 
