@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +73,7 @@ Result<ChildOutput> run_capture(const std::vector<std::string>& argv, const std:
   while (open_pipes > 0) {
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
+      ::kill(pid, SIGKILL);  // cannot drain its output: stop it rather than wait on a child blocked writing
       break;
     }
     for (int i = 0; i < 2; ++i) {
@@ -85,8 +87,10 @@ Result<ChildOutput> run_capture(const std::vector<std::string>& argv, const std:
     }
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  pid_t waited = 0;
+  while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
+  if (waited < 0) return fail(ErrorCode::io, fmt::format("{}: cannot wait for it: {}", argv[0], std::strerror(errno)));
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

@@ -1,6 +1,9 @@
 // Records sacct's jobs as runs: new attempts in one bulk insert through tracking, attempts seen
 // before brought up to date, and runs that `frugal run` recorded inside a job joined to it.
+#include <algorithm>
+#include <array>
 #include <fmt/format.h>
+#include <map>
 #include <unordered_map>
 
 #include "slurm/slurm.h"
@@ -9,8 +12,14 @@
 namespace frugal::slurm {
 namespace {
 
-struct Known {
-  std::int64_t run_id = 0;
+using JobKey = std::pair<std::string, std::string>;  // (cluster, job id)
+
+// One attempt of a job: stored, or new in this import (its place in the batch until inserted).
+struct Attempt {
+  int number = 1;
+  std::string started;                  // when Slurm started it, UTC text: what tells attempts apart
+  std::int64_t run_id = 0;              // 0 while in the batch
+  std::optional<std::size_t> in_batch;  // where in the batch, until inserted
   std::string state;
   bool ended = false;
   bool wrapped = false;
@@ -86,49 +95,83 @@ Result<ImportStats> import_jobs(store::Store& store, std::span<const Job> jobs, 
 
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
     auto wrapped = FRUGAL_TRY(unjoined_wrapped_runs(store));
-    std::vector<tracking::RecordedRun> batch;
-    struct NewAttempt {
-      std::string cluster;
-      const Job* job;
-      int attempt;
+    // Every attempt of each job this import touches, stored or new: an attempt is told apart by
+    // when Slurm started it, so a window that shows only some of a job's attempts, or shows them
+    // again, never renumbers them.
+    std::map<JobKey, std::vector<Attempt>> attempts;
+    auto attempts_of = [&](const JobKey& key) -> Result<std::vector<Attempt>*> {
+      auto it = attempts.find(key);
+      if (it != attempts.end()) return &it->second;
+      std::vector<store::Value> where = {key.first, key.second};
+      auto rows = FRUGAL_TRY(store.query(
+          "SELECT s.attempt, s.run_id, s.state, s.started_at, r.ended_at IS NOT NULL, s.wrapped FROM slurm_jobs s "
+          "JOIN runs r ON r.id = s.run_id WHERE s.cluster = ? AND s.job_id = ? ORDER BY s.attempt",
+          where));
+      std::vector<Attempt> stored;
+      for (const auto& r : rows.rows)
+        stored.push_back({static_cast<int>(store::as_int(r[0])), store::as_text(r[3]), store::as_int(r[1]), std::nullopt,
+                          store::as_text(r[2]), store::as_int(r[4]) != 0, store::as_int(r[5]) != 0});
+      return &attempts.emplace(key, std::move(stored)).first->second;
     };
-    std::vector<NewAttempt> batch_jobs;
-    // (cluster, job id) → the run of its latest attempt so far, and where it is in `batch` if new.
-    std::map<std::pair<std::string, std::string>, std::pair<int, std::optional<std::size_t>>> attempts;
-    std::map<std::pair<std::string, std::string>, std::int64_t> last_run;
+
+    std::vector<tracking::RecordedRun> batch;
+    std::vector<std::pair<JobKey, int>> batch_attempts;  // which attempt each run of the batch is
+    std::vector<const Job*> batch_jobs;
     auto job_row = FRUGAL_TRY(store.prepare(
         "INSERT INTO slurm_jobs (cluster, job_id, attempt, run_id, account, partition, node_list, nodes, cpus, gpus, "
-        "gpu_type, state, submitted_at, time_limit_minutes, wrapped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "gpu_type, state, submitted_at, started_at, time_limit_minutes, wrapped) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     auto record_job = [&](const std::string& cluster, const Job& job, int attempt, std::int64_t run_id, bool is_wrapped) {
-      std::array<store::ValueView, 15> row = {
-          std::string_view(cluster), std::string_view(job.job_id), std::int64_t{attempt}, run_id,
-          job.account.empty() ? store::ValueView{} : std::string_view(job.account),
-          job.partition.empty() ? store::ValueView{} : std::string_view(job.partition),
-          job.node_list.empty() ? store::ValueView{} : std::string_view(job.node_list),
-          std::int64_t{job.nodes}, std::int64_t{job.cpus}, std::int64_t{job.gpus},
-          job.gpu_type.empty() ? store::ValueView{} : std::string_view(job.gpu_type), std::string_view(job.state),
-          store::ValueView{}, job.time_limit_minutes ? store::ValueView{*job.time_limit_minutes} : store::ValueView{},
-          std::int64_t{is_wrapped ? 1 : 0}};
       std::string submitted = job.submitted ? format_utc(*job.submitted) : std::string();
-      if (!submitted.empty()) row[12] = std::string_view(submitted);
+      std::string started = format_utc(*job.started);
+      auto text = [](const std::string& v) { return v.empty() ? store::ValueView{} : store::ValueView{std::string_view(v)}; };
+      std::array<store::ValueView, 16> row = {
+          std::string_view(cluster), std::string_view(job.job_id), std::int64_t{attempt}, run_id, text(job.account),
+          text(job.partition), text(job.node_list), std::int64_t{job.nodes}, std::int64_t{job.cpus}, std::int64_t{job.gpus},
+          text(job.gpu_type), std::string_view(job.state), text(submitted), std::string_view(started),
+          job.time_limit_minutes ? store::ValueView{*job.time_limit_minutes} : store::ValueView{},
+          std::int64_t{is_wrapped ? 1 : 0}};
       return job_row->execute_views(row);
+    };
+    auto set_state = [&](const JobKey& key, int attempt, const Job& job, std::optional<std::int64_t> run_id) -> Result<void> {
+      std::vector<store::Value> update = {job.state, run_id ? store::Value{*run_id} : store::Value{},
+                                          std::int64_t{run_id ? 1 : 0}, key.first, key.second, std::int64_t{attempt}};
+      FRUGAL_CHECK(store.execute("UPDATE slurm_jobs SET state = ?, run_id = coalesce(?, run_id), "
+                                 "wrapped = CASE WHEN ? = 1 THEN 1 ELSE wrapped END "
+                                 "WHERE cluster = ? AND job_id = ? AND attempt = ?",
+                                 update));
+      return {};
+    };
+    // A run `frugal run` recorded inside the job takes the account's team and the partition's
+    // price where it has none.
+    auto adopt = [&](const Wrapped& w, const Job& job, const std::string& team, const PartitionPrice* price) -> Result<void> {
+      if (!w.has_team && !team.empty())
+        FRUGAL_CHECK(tracking::set_tags(store, w.run_id, {{"frugal.team", team}}, tracking::Writer::any()));
+      if (!w.priced && price) {
+        JobPrice p = job_price(*price, job.nodes, job.cpus, job.gpus);
+        FRUGAL_CHECK(tracking::reprice_run(store, w.run_id,
+                                           {p.hourly, p.gpu_count, p.instance_gpu_count, price->instance_type, price->source}));
+      }
+      return {};
     };
 
     // New runs go in batches, so memory stays bounded however many jobs sacct returned; all in
     // the one transaction. A batch's ids become the parents of later attempts.
     auto flush = [&]() -> Result<void> {
+      if (batch.empty()) return {};
       auto ids = FRUGAL_TRY(tracking::insert_recorded_runs(store, batch));
       for (std::size_t i = 0; i < ids.size(); ++i) {
-        const NewAttempt& a = batch_jobs[i];
-        FRUGAL_CHECK(record_job(a.cluster, *a.job, a.attempt, ids[i], false));
-        auto& latest = attempts[{a.cluster, a.job->job_id}];
-        if (latest.second == i) {
-          latest.second.reset();
-          last_run[{a.cluster, a.job->job_id}] = ids[i];
-        }
+        const auto& [key, number] = batch_attempts[i];
+        FRUGAL_CHECK(record_job(key.first, *batch_jobs[i], number, ids[i], false));
+        for (Attempt& a : attempts.at(key))
+          if (a.number == number) {
+            a.run_id = ids[i];
+            a.in_batch.reset();
+          }
       }
       stats.added += ids.size();
       batch.clear();
+      batch_attempts.clear();
       batch_jobs.clear();
       return {};
     };
@@ -137,49 +180,72 @@ Result<ImportStats> import_jobs(store::Store& store, std::span<const Job> jobs, 
       const std::string& cluster = job.cluster.empty() ? default_cluster : job.cluster;
       if (cluster.empty())
         return fail(ErrorCode::invalid, fmt::format("line {}: job {} names no cluster; give --cluster", job.line, job.job_id));
-      auto& [attempt, in_batch] = attempts[{cluster, job.job_id}];
-      ++attempt;
-      std::vector<store::Value> key = {cluster, job.job_id, std::int64_t{attempt}};
-      auto known_rows = FRUGAL_TRY(store.query(
-          "SELECT s.run_id, s.state, r.ended_at IS NOT NULL, s.wrapped FROM slurm_jobs s JOIN runs r ON r.id = s.run_id "
-          "WHERE s.cluster = ? AND s.job_id = ? AND s.attempt = ?",
-          key));
-      if (!known_rows.rows.empty()) {
-        const auto& k = known_rows.rows.front();
-        Known known{store::as_int(k[0]), store::as_text(k[1]), store::as_int(k[2]) != 0, store::as_int(k[3]) != 0};
-        last_run[{cluster, job.job_id}] = known.run_id;
-        in_batch.reset();
-        if (known.state == job.state && (known.ended || !has_ended(job))) {
-          ++stats.unchanged;
-          continue;
-        }
-        // Ended since the last import (or its state changed): the run ends as Slurm says, unless
-        // `frugal run` recorded it, which saw the end itself.
-        if (has_ended(job) && !known.wrapped) {
-          FRUGAL_TRY(tracking::finish_run(store, known.run_id, end_of(job)));
-          ++stats.finished;
-        } else {
-          ++stats.unchanged;
-        }
-        std::vector<store::Value> update = {job.state, cluster, job.job_id, std::int64_t{attempt}};
-        FRUGAL_CHECK(store.execute("UPDATE slurm_jobs SET state = ? WHERE cluster = ? AND job_id = ? AND attempt = ?", update));
-        continue;
-      }
-
+      JobKey key{cluster, job.job_id};
+      std::vector<Attempt>& seen = *FRUGAL_TRY(attempts_of(key));
+      std::string started = format_utc(*job.started);
       const std::string& team = teams.contains(job.account) ? teams.at(job.account) : job.account;
       auto price_it = prices.find({cluster, job.partition});
       const PartitionPrice* price = price_it == prices.end() ? nullptr : &price_it->second;
-      if (auto w = take_wrapped(wrapped, job, cluster)) {
-        FRUGAL_CHECK(record_job(cluster, job, attempt, w->run_id, true));
-        if (!w->has_team && !team.empty())
-          FRUGAL_CHECK(tracking::set_tags(store, w->run_id, {{"frugal.team", team}}, tracking::Writer::any()));
-        if (!w->priced && price) {
-          JobPrice p = job_price(*price, job.nodes, job.cpus, job.gpus);
-          FRUGAL_CHECK(tracking::reprice_run(store, w->run_id,
-                                             {p.hourly, p.gpu_count, p.instance_gpu_count, price->instance_type, price->source}));
+
+      auto known = std::find_if(seen.begin(), seen.end(), [&](const Attempt& a) { return a.started == started; });
+      if (known != seen.end()) {
+        Attempt& a = *known;
+        if (a.in_batch) {  // listed twice in one output
+          ++stats.unchanged;
+          continue;
         }
-        last_run[{cluster, job.job_id}] = w->run_id;
-        in_batch.reset();
+        // `frugal run` started inside the job after an import had already recorded it: its run,
+        // which measured the job, replaces the one made from Slurm's record.
+        if (!a.wrapped) {
+          if (auto w = take_wrapped(wrapped, job, cluster)) {
+            std::int64_t imported = a.run_id;
+            FRUGAL_CHECK(set_state(key, a.number, job, w->run_id));
+            FRUGAL_CHECK(tracking::remove_run(store, imported));
+            FRUGAL_CHECK(adopt(*w, job, team, price));
+            a.run_id = w->run_id;
+            a.wrapped = true;
+            ++stats.joined;
+            if (!has_ended(job)) continue;
+            a.ended = false;  // ended below when the job has, as a wrapped run still running is
+          }
+        }
+        if (a.state == job.state && (a.ended || !has_ended(job))) {
+          ++stats.unchanged;
+          continue;
+        }
+        // Ended since the last import: the run ends as Slurm says. A run `frugal run` recorded
+        // ends so only when it is still open: its runner died with the job (scancel, TIMEOUT).
+        if (has_ended(job) && !a.ended) {
+          auto still_running = a.wrapped ? FRUGAL_TRY(store.query("SELECT ended_at IS NULL FROM runs WHERE id = ?",
+                                                                  std::vector<store::Value>{a.run_id}))
+                                         : store::QueryResult{};
+          bool open = !a.wrapped || (!still_running.rows.empty() && store::as_int(still_running.rows[0][0]) != 0);
+          if (open) {
+            FRUGAL_TRY(tracking::finish_run(store, a.run_id, end_of(job)));
+            ++stats.finished;
+          } else {
+            ++stats.unchanged;
+          }
+          a.ended = true;
+        } else {
+          ++stats.unchanged;
+        }
+        a.state = job.state;
+        FRUGAL_CHECK(set_state(key, a.number, job, std::nullopt));
+        continue;
+      }
+
+      // A new attempt: numbered after those known; its parent the one Slurm started last before it.
+      int number = 1;
+      const Attempt* parent = nullptr;
+      for (const Attempt& a : seen) {
+        number = std::max(number, a.number + 1);
+        if (a.started < started && (!parent || a.started > parent->started)) parent = &a;
+      }
+      if (auto w = take_wrapped(wrapped, job, cluster)) {
+        FRUGAL_CHECK(record_job(cluster, job, number, w->run_id, true));
+        FRUGAL_CHECK(adopt(*w, job, team, price));
+        seen.push_back({number, started, w->run_id, std::nullopt, job.state, false, true});
         ++stats.joined;
         continue;
       }
@@ -192,7 +258,7 @@ Result<ImportStats> import_jobs(store::Store& store, std::span<const Job> jobs, 
       s.labels.team = team;
       s.host = job.node_list;
       s.started = *job.started;
-      s.attempt = attempt;
+      s.attempt = number;
       s.gpu_count = job.gpus;
       if (price) {
         JobPrice p = job_price(*price, job.nodes, job.cpus, job.gpus);
@@ -208,12 +274,13 @@ Result<ImportStats> import_jobs(store::Store& store, std::span<const Job> jobs, 
       // slurm_jobs. Each tag is a row: four cost the import of 100,000 jobs 15% more.
       s.tags = {{"slurm.job_id", job.job_id}};
       if (!job.partition.empty()) s.tags.emplace_back("slurm.partition", job.partition);
-      if (in_batch) run.parent_in_batch = in_batch;
-      else if (auto last = last_run.find({cluster, job.job_id}); last != last_run.end()) s.parent_run_id = last->second;
+      if (parent && parent->in_batch) run.parent_in_batch = parent->in_batch;
+      else if (parent) s.parent_run_id = parent->run_id;
       if (has_ended(job)) run.end = end_of(job);
-      in_batch = batch.size();
+      seen.push_back({number, started, 0, batch.size(), job.state, has_ended(job), false});
       batch.push_back(std::move(run));
-      batch_jobs.push_back({cluster, &job, attempt});
+      batch_attempts.emplace_back(key, number);
+      batch_jobs.push_back(&job);
       if (batch.size() == k_batch_runs) FRUGAL_CHECK(flush());
     }
     return flush();

@@ -1,6 +1,7 @@
 // Frugal's team quotas as Slurm association limits: GrpTRESMins on gres/gpu, which Slurm checks
 // at submission and scheduling (AccountingStorageEnforce=limits), so a job over quota is held by
 // the scheduler itself rather than noticed afterwards.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <fmt/format.h>
@@ -99,11 +100,15 @@ Result<std::vector<AccountLimit>> plan_limits(store::Store& store, const std::st
       if (accounts.size() > 1)
         limit.why += fmt::format(" (each of its {} accounts may use it: make them children of one account to share one limit)",
                                  accounts.size());
-      limit.command = {"sacctmgr", "-i", "modify", "account", "where", "name=" + account, "cluster=" + cluster, "set",
-                       fmt::format("GrpTRESMins=gres/gpu={}", limit.gpu_minutes)};
-      out.push_back(std::move(limit));
+      // An account holds one GrpTRESMins: of a team's daily, weekly and monthly quotas, the tightest.
+      auto same = std::find_if(out.begin(), out.end(), [&](const AccountLimit& l) { return l.account == account; });
+      if (same == out.end()) out.push_back(std::move(limit));
+      else if (limit.gpu_minutes < same->gpu_minutes) *same = std::move(limit);
     }
   }
+  for (auto& limit : out)
+    limit.command = {"sacctmgr", "-i", "modify", "account", "where", "name=" + limit.account, "cluster=" + cluster, "set",
+                     fmt::format("GrpTRESMins=gres/gpu={}", limit.gpu_minutes)};
   return out;
 }
 

@@ -10,10 +10,13 @@ JobPrice job_price(const PartitionPrice& price, int nodes, int cpus, int gpus) {
   int held_nodes = std::max(nodes, 1);
   Money nodes_hour = price.node_hour.scaled(held_nodes, 1);
   if (gpus > 0 && price.node_gpus > 0) return {nodes_hour, gpus, price.node_gpus * held_nodes};
-  // No GPUs held (or none to share by): the CPUs' share of the nodes, whole nodes at most.
+  // No GPUs held (or none to share by): the CPUs' share of the nodes, whole nodes at most, as an
+  // hourly price rounded to the nano-dollar the store keeps, so a run ended at its first import
+  // and one ended at a later one cost the same. The GPUs it held are still its GPUs.
   int node_cpus = price.node_cpus * held_nodes;
-  if (cpus > 0 && node_cpus > 0 && cpus < node_cpus) return {nodes_hour.scaled(cpus, node_cpus), 0, 0};
-  return {nodes_hour, 0, 0};
+  if (cpus > 0 && node_cpus > 0 && cpus < node_cpus)
+    return {Money::from_nanos(nodes_hour.scaled(cpus, node_cpus).nanos_rounded()), gpus, 0};
+  return {nodes_hour, gpus, 0};
 }
 
 Result<std::vector<PartitionPrice>> partition_prices(store::Store& store) {

@@ -199,7 +199,8 @@ Result<std::vector<Job>> parse_sacct(std::string_view text, std::string_view sou
       return fail(ErrorCode::invalid, fmt::format("{}:{}: job {} ended ({}) before it started ({})", source, line_no, id,
                                                   format_utc(*job.ended), format_utc(*job.started)));
     // Never started (pending, or cancelled while pending): nothing ran, nothing to price.
-    if (!job.started || job.state == "PENDING") continue;
+    // Cancelled while pending, Slurm writes Start = End = the moment of cancelling, on no node.
+    if (!job.started || job.state == "PENDING" || job.node_list == "None assigned") continue;
     last_job = static_cast<std::ptrdiff_t>(jobs.size());
     jobs.push_back(std::move(job));
   }

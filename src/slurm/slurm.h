@@ -78,8 +78,9 @@ Result<std::int64_t> set_partition_price(store::Store& store, const PartitionPri
 Result<std::vector<PartitionPrice>> partition_prices(store::Store& store);
 
 // What a job held costs per hour, for tracking: the hourly price of its nodes, and the GPUs it
-// held of theirs (a GPU job pays its GPUs' share, run_cost's rule); a job without GPUs pays its
-// CPUs' share, folded into the hourly price.
+// held of theirs (a GPU job pays its GPUs' share, run_cost's rule); a job without GPUs, or on
+// nodes whose GPUs are not known, pays its CPUs' share, folded into the hourly price (rounded to
+// the nano-dollar) with instance_gpu_count 0, its GPUs still counted.
 struct JobPrice {
   Money hourly;
   int gpu_count = 0;
@@ -97,7 +98,8 @@ struct PartitionUsage {
   std::string cluster;
   std::string partition;
   std::int64_t jobs = 0;
-  Money job_cost;                   // what its jobs' runs cost (their cost so far for running ones: none)
+  Money job_cost;                   // what its jobs held inside the window, at the partition's price (job_price):
+                                    // with idle_cost, the partition's whole cost over the window
   double held_node_hours = 0;
   std::optional<double> node_hours; // node_count × the window; none when the node count is not known
   std::optional<Money> idle_cost;   // the node-hours no job held × the node's price

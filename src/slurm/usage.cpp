@@ -36,7 +36,7 @@ Result<std::vector<PartitionUsage>> partition_usage(store::Store& store, TimePoi
     Money held_cost;  // the held node-time at the node's price, exactly: the idle cost is the rest
     std::vector<store::Value> key = {p.cluster, p.partition, format_utc(until), format_utc(since)};
     FRUGAL_CHECK(store.for_each_row(
-        "SELECT r.started_at, r.ended_at, r.cost_nanos, s.nodes, s.cpus, s.gpus FROM slurm_jobs s "
+        "SELECT r.started_at, r.ended_at, s.nodes, s.cpus, s.gpus FROM slurm_jobs s "
         "JOIN runs r ON r.id = s.run_id WHERE s.cluster = ? AND s.partition = ? AND r.started_at < ? "
         "AND (r.ended_at IS NULL OR r.ended_at >= ?)",
         key, [&](const store::Row& r) {
@@ -47,10 +47,9 @@ Result<std::vector<PartitionUsage>> partition_usage(store::Store& store, TimePoi
           std::int64_t b = std::min(ended->time_since_epoch().count(), from + window_ms);
           if (b < a || (b == a && started->time_since_epoch().count() < from)) return true;
           ++u.jobs;  // a job that ended as it started (failed at once) counts, holding nothing
-          if (!store::is_null(r[2])) u.job_cost += Money::from_nanos(store::as_int(r[2]));
           if (b == a) return true;
-          int nodes = static_cast<int>(store::as_int(r[3])), cpus = static_cast<int>(store::as_int(r[4])),
-              gpus = static_cast<int>(store::as_int(r[5]));
+          int nodes = static_cast<int>(store::as_int(r[2])), cpus = static_cast<int>(store::as_int(r[3])),
+              gpus = static_cast<int>(store::as_int(r[4]));
           double share = nodes_held(p, nodes, cpus, gpus);
           JobPrice price = job_price(p, nodes, cpus, gpus);
           // The same formula as run_cost, over the part inside the window.
@@ -65,6 +64,7 @@ Result<std::vector<PartitionUsage>> partition_usage(store::Store& store, TimePoi
           }
           return true;
         }));
+    u.job_cost = held_cost;
     for (std::size_t h = 0; h < hours; ++h) {
       std::int64_t start = from + static_cast<std::int64_t>(h) * k_hour_ms;
       std::int64_t length = std::min<std::int64_t>(k_hour_ms, from + window_ms - start);

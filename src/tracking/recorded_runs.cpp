@@ -26,17 +26,20 @@ std::string deferred_rollups_sql() {
       {"team", "team"}, {"user", "username"}, {"project", "project"}, {"model", "model"}, {"dataset", "dataset"},
       {"experiment", "experiment"}};
   std::string rows;
+  int position = 0;
   for (const auto& [dimension, column] : k_dimensions)
     rows += fmt::format(
-        "{}SELECT '{}' AS dimension, substr(r.started_at, 1, 10) AS day, coalesce(r.{}, '') AS key, "
+        "{}SELECT {} AS position, '{}' AS dimension, substr(r.started_at, 1, 10) AS day, coalesce(r.{}, '') AS key, "
         "CASE WHEN r.status IN ('failed', 'killed', 'lost') THEN 1 ELSE 0 END AS failed, coalesce(r.cost_nanos, 0) AS cost, "
         "coalesce(r.duration_ms, 0) * r.gpu_count AS gpu_ms, coalesce(r.duration_ms, 0) AS duration, "
         "coalesce(r.idle_cost_nanos, 0) AS idle FROM runs r JOIN rollup_deferrals d ON d.run_id = r.id",
-        rows.empty() ? "" : " UNION ALL ", dimension, column);
+        rows.empty() ? "" : " UNION ALL ", ++position, dimension, column);
   return "INSERT INTO run_rollups (dimension, day, key, runs, failures, cost_nanos, gpu_ms, duration_ms, idle_cost_nanos) "
          "SELECT dimension, day, key, count(*), sum(failed), sum(cost), sum(gpu_ms), sum(duration), sum(idle) FROM (" +
          rows +
-         ") AS deferred WHERE true GROUP BY dimension, day, key "
+         // In the trigger's order (dimension, then day and key), so that a concurrent writer on
+         // PostgreSQL locks rollup rows in the same order and neither waits on the other in a cycle.
+         ") AS deferred WHERE true GROUP BY position, dimension, day, key ORDER BY position, day, key "
          "ON CONFLICT (dimension, day, key) DO UPDATE SET runs = run_rollups.runs + excluded.runs, "
          "failures = run_rollups.failures + excluded.failures, cost_nanos = run_rollups.cost_nanos + excluded.cost_nanos, "
          "gpu_ms = run_rollups.gpu_ms + excluded.gpu_ms, duration_ms = run_rollups.duration_ms + excluded.duration_ms, "
@@ -64,6 +67,7 @@ std::optional<Money> ended_cost(const RunStart& start, const RunEnd& end, std::i
 
 Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std::span<const RecordedRun> runs,
                                                        const Writer& writer) {
+  if (runs.empty()) return std::vector<std::int64_t>{};
   for (std::size_t i = 0; i < runs.size(); ++i) FRUGAL_CHECK(check_recorded(runs[i], writer, i));
   std::vector<std::int64_t> ids;
   ids.reserve(runs.size());
@@ -128,6 +132,13 @@ Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std:
     return {};
   }));
   return ids;
+}
+
+Result<void> remove_run(store::Store& store, std::int64_t run_id) {
+  std::vector<store::Value> key = {run_id};
+  auto removed = FRUGAL_TRY(store.execute("DELETE FROM runs WHERE id = ?", key));
+  if (removed == 0) return fail(ErrorCode::not_found, fmt::format("run {} does not exist", run_id));
+  return {};
 }
 
 Result<void> reprice_run(store::Store& store, std::int64_t run_id, const Reprice& price) {

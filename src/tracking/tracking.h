@@ -198,6 +198,11 @@ Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std:
 // A new price for a recorded run (its partition was priced, or priced again): the hourly price of
 // what it ran on, the GPUs it held of those there, and where the price came from; an ended run's
 // cost follows. `hourly` none: no price, no cost.
+// Removes a recorded run that turned out to be another's double (the Slurm import's record of a
+// job whose own `frugal run` run appeared later): its tags, params, metrics and samples with it,
+// its rollups taken back. Errors: not_found.
+Result<void> remove_run(store::Store& store, std::int64_t run_id);
+
 struct Reprice {
   std::optional<Money> hourly;
   int gpu_count = 0;

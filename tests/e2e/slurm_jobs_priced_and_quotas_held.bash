@@ -109,7 +109,13 @@ run_status "$FRUGAL" slurm import --since 1d
 expect_contains "$OUT" "0 new runs" "a second import adds nothing"
 expect_contains "$OUT" "10 unchanged" "a second import"
 expect_eq "$(sql "SELECT id, status, cost_nanos, duration_ms, team FROM runs ORDER BY id" | md5sum)" "$before" "runs after a second import"
-expect_eq "$(sql "SELECT sum(runs) FROM run_rollups WHERE dimension = 'team'")" 10 "the rollups count each job once"
+for dim in "team team" "user username"; do
+  read -r dimension column <<<"$dim"
+  expect_eq "$(sql "SELECT key, sum(runs), sum(cost_nanos), sum(gpu_ms), sum(duration_ms) FROM run_rollups
+                    WHERE dimension = '$dimension' GROUP BY key HAVING sum(runs) <> 0 ORDER BY key")" \
+    "$(sql "SELECT coalesce($column, ''), count(*), sum(coalesce(cost_nanos, 0)), sum(coalesce(duration_ms, 0) * gpu_count),
+                   sum(coalesce(duration_ms, 0)) FROM runs GROUP BY 1 ORDER BY 1")" "the $dimension rollups equal the runs summed afresh"
+done
 
 # --- Slurm jobs count like any run: leaderboards, the partition's idle line, advice -------------------
 run_status "$FRUGAL" top --by team --since 1d --format csv

@@ -17,6 +17,7 @@ CREATE TABLE slurm_jobs (
   gpu_type TEXT,                          -- GPU type when the allocation names one (gres/gpu:a100 → a100)
   state TEXT NOT NULL,                    -- Slurm's state as sacct wrote it (COMPLETED, FAILED, TIMEOUT, CANCELLED, ...)
   submitted_at TEXT,                      -- when it was submitted (UTC)
+  started_at TEXT NOT NULL,               -- when Slurm started this attempt (UTC): what tells a job's attempts apart
   time_limit_minutes INTEGER,             -- the time limit it asked for; NULL for none
   wrapped INTEGER NOT NULL DEFAULT 0,     -- 1: `frugal run` recorded the run inside the job and the import joined it
   PRIMARY KEY (cluster, job_id, attempt)

@@ -296,5 +296,81 @@ TEST_F(SlurmImport, APartitionsIdleNodeHoursAreWhatNoJobHeldAtTheNodesPrice) {
   EXPECT_DOUBLE_EQ(u.busy_nodes_by_hour_of_week[35], 0.0);
 }
 
+
+TEST(Sacct, AJobCancelledWhilePendingIsNoRunThoughSlurmGaveItAStart) {
+  auto jobs = parse_sacct(header() + line({.id = "9", .raw = "9", .nodes_list = "None assigned", .nnodes = "0", .tres = "",
+                                           .start = "2026-12-01T10:05:00", .end = "2026-12-01T10:05:00", .elapsed = "0",
+                                           .state = "CANCELLED by 1000"}),
+                          "sacct");
+  ASSERT_TRUE(jobs) << jobs.error().message;
+  EXPECT_TRUE(jobs->empty());
+}
+
+TEST_F(SlurmImport, AFrugalRunThatStartsAfterAnImportRecordedItsJobReplacesTheImportedRun) {
+  price_gpu_partition();
+  Rec running{.id = "500", .raw = "500", .end = "Unknown", .elapsed = "60", .state = "RUNNING"};
+  EXPECT_EQ(import(header() + line(running)).added, 1u);
+  // The job's own `frugal run` starts a minute in, after the import.
+  tracking::RunStart run;
+  run.command = {"python", "train.py"};
+  run.labels.user = "ada";
+  run.started = *parse_utc("2026-12-01T10:01:00Z");
+  run.tags = {{"slurm.job_id", "500"}, {"slurm.cluster", "lab"}};
+  auto id = tracking::start_run(*m_store, run);
+  ASSERT_TRUE(id) << id.error().message;
+  auto joined = import(header() + line(running));
+  EXPECT_EQ(joined.joined, 1u);
+  EXPECT_EQ(one("SELECT count(*) FROM runs"), "1") << "one run for the job, the one that measured it";
+  EXPECT_EQ(one("SELECT run_id || ' ' || wrapped FROM slurm_jobs"), std::to_string(*id) + " 1");
+  EXPECT_EQ(one("SELECT sum(runs) FROM run_rollups WHERE dimension = 'team'"), "1");
+  // Slurm ends the job (a time limit) and its runner with it: the run, still open, ends as Slurm says.
+  import(header() + line({.id = "500", .raw = "500", .end = "2026-12-01T11:00:00", .elapsed = "3600", .state = "TIMEOUT",
+                          .exit = "0:15"}));
+  EXPECT_EQ(one("SELECT status || ' ' || exit_code || ' ' || ended_at FROM runs"), "killed 143 2026-12-01T11:00:00.000Z");
+}
+
+TEST_F(SlurmImport, AttemptsAreToldApartByTheirStartSoAWindowThatShowsSomeOfThemNeverRenumbersThem) {
+  Rec first{.id = "44", .raw = "44", .end = "2026-12-01T10:10:00", .elapsed = "600", .state = "REQUEUED"};
+  Rec second{.id = "44", .raw = "44", .start = "2026-12-01T10:11:00", .end = "Unknown", .elapsed = "60", .state = "RUNNING"};
+  // A narrow window shows only the second attempt, running; a wider one later shows both, the second ended.
+  EXPECT_EQ(import(header() + line(second)).added, 1u);
+  second.end = "2026-12-01T10:41:00";
+  second.elapsed = "1800";
+  second.state = "COMPLETED";
+  auto both = import(header() + line(first) + line(second));
+  EXPECT_EQ(both.added, 1u) << "the first attempt is new";
+  EXPECT_EQ(both.finished, 1u) << "the second is the run recorded before, now ended";
+  EXPECT_EQ(all("SELECT r.started_at, r.status, r.duration_ms FROM runs r ORDER BY r.started_at"),
+            "2026-12-01T10:00:00.000Z preempted 600000;2026-12-01T10:11:00.000Z finished 1800000");
+  EXPECT_EQ(import(header() + line(first) + line(second)).unchanged, 2u);
+}
+
+TEST_F(SlurmImport, ACpuShareOfAnUnevenPriceCostsTheSameEndedAtOnceOrAtALaterImport) {
+  // $1.00 a node of 96 CPUs: a CPU costs 1/96 of a dollar an hour, not a whole number of nano-dollars.
+  ASSERT_TRUE(set_partition_price(*m_store, {"lab", "cpu", *Money::parse("1"), 0, 96, 1, "", "--node-hour-usd 1"}, now()));
+  Rec ended{.id = "1", .raw = "1", .partition = "cpu", .cpus = "1", .tres = "cpu=1,node=1", .end = "2026-12-01T20:00:00",
+            .elapsed = "36000"};
+  Rec later = ended;
+  later.id = later.raw = "2";
+  Rec running = later;
+  running.end = "Unknown";
+  running.state = "RUNNING";
+  import(header() + line(ended) + line(running));
+  import(header() + line(later));
+  EXPECT_EQ(all("SELECT cost_nanos FROM runs ORDER BY id"), "104166670;104166670");
+}
+
+TEST_F(SlurmImport, OfATeamsDailyAndMonthlyQuotasItsAccountGetsTheTighterLimit) {
+  price_gpu_partition();
+  import(header() + line({.id = "1", .raw = "1"}));
+  ASSERT_TRUE(budget::set_quota(*m_store, {budget::Scope::team, "vision", budget::Period::monthly, std::nullopt, 100.0}, now()));
+  ASSERT_TRUE(budget::set_quota(*m_store, {budget::Scope::team, "vision", budget::Period::daily, std::nullopt, 2.0}, now()));
+  auto limits = plan_limits(*m_store, "lab", "gpu", {}, now());
+  ASSERT_TRUE(limits) << limits.error().message;
+  ASSERT_EQ(limits->size(), 1u) << "one limit per account";
+  EXPECT_EQ((*limits)[0].gpu_minutes, 60) << "2 GPU-hours today less the 1 used";
+  EXPECT_EQ((*limits)[0].period, "daily");
+}
+
 }  // namespace
 }  // namespace frugal::slurm
