@@ -1,6 +1,8 @@
 #include "cli/child_output.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -29,7 +31,8 @@ struct Pipe {
 
 }  // namespace
 
-Result<ChildOutput> run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+Result<ChildOutput> run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                std::chrono::milliseconds timeout) {
   if (argv.empty()) return fail(ErrorCode::invalid, "run_capture: no program");
   Pipe out, err;
   if (::pipe2(out.fd, O_CLOEXEC) != 0 || ::pipe2(err.fd, O_CLOEXEC) != 0)
@@ -70,12 +73,22 @@ Result<ChildOutput> run_capture(const std::vector<std::string>& argv, const std:
   std::string* sinks[2] = {&result.out, &result.err};
   char buffer[65536];
   int open_pipes = 2;
+  bool timed_out = false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (open_pipes > 0) {
-    if (::poll(fds, 2, -1) < 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    int ready = ::poll(fds, 2, static_cast<int>(std::min<std::int64_t>(left.count(), 60'000)));
+    if (ready < 0) {
       if (errno == EINTR) continue;
       ::kill(pid, SIGKILL);  // cannot drain its output: stop it rather than wait on a child blocked writing
       break;
     }
+    if (ready == 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -91,6 +104,9 @@ Result<ChildOutput> run_capture(const std::vector<std::string>& argv, const std:
   while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
   if (waited < 0) return fail(ErrorCode::io, fmt::format("{}: cannot wait for it: {}", argv[0], std::strerror(errno)));
+  if (timed_out)
+    return fail(ErrorCode::unavailable, fmt::format("{} did not finish within {} s; stopped", argv[0],
+                                                    std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Runs a program to completion and keeps what it wrote: for the cluster tools frugal asks
 // (sacct, sinfo, sshare, sacctmgr). Private to cli/.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,10 @@ struct ChildOutput {
 };
 
 // Runs `argv` (the program found on PATH, no shell) with `env` (NAME=value) added to frugal's
-// environment. Errors: not_found naming the program when it is not installed; io when it cannot start.
-Result<ChildOutput> run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+// environment, for `timeout` at most. Errors: not_found naming the program when it is not
+// installed; io when it cannot start; unavailable, naming the timeout, when it did not finish in
+// time (it is killed: a hung sacct must not hang a Slurm epilog, which holds the node).
+Result<ChildOutput> run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                                std::chrono::milliseconds timeout = std::chrono::minutes(10));
 
 }  // namespace frugal::cli

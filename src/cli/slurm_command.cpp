@@ -40,8 +40,10 @@ struct SlurmFlags {
 // sacct, sinfo and sshare write times in the machine's zone unless told: frugal reads UTC.
 const std::vector<std::string> k_slurm_env = {"TZ=UTC", "SLURM_TIME_FORMAT=standard"};
 
-Result<ChildOutput> run_slurm_tool(const std::vector<std::string>& argv) {
-  auto out = run_capture(argv, k_slurm_env);
+// `timeout`: sacct over a big window takes a while; an epilog's sacct of one job must not hang the node.
+Result<ChildOutput> run_slurm_tool(const std::vector<std::string>& argv,
+                                   std::chrono::milliseconds timeout = std::chrono::minutes(10)) {
+  auto out = run_capture(argv, k_slurm_env, timeout);
   if (!out && out.error().code == ErrorCode::not_found)
     return fail(ErrorCode::not_found, fmt::format("{} (Slurm's client commands: apt install slurm-client); or give "
                                                   "--from FILE with the output of sacct --parsable2 --format={}",
@@ -356,7 +358,8 @@ Result<int> epilog(Context& ctx, const SlurmFlags& f) {
     auto cluster = cluster_name(one);
     if (!cluster) break;
     auto out = run_slurm_tool({"sacct", "--allusers", "--duplicates", "--parsable2", "--format=" + std::string(slurm::sacct_fields()),
-                               "--clusters=" + *cluster, "--jobs=" + std::string(job)});
+                               "--clusters=" + *cluster, "--jobs=" + std::string(job)},
+                              std::chrono::seconds(20));
     if (!out) {
       fmt::print(stderr, "frugal slurm epilog: {}\n", out.error().message);
       return k_exit_ok;
