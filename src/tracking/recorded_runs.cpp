@@ -7,17 +7,21 @@
 
 #include "core/run_cost.h"
 #include "tracking/label_tags.h"
+#include "tracking/run_row.h"
 #include "tracking/tracking.h"
 
 namespace frugal::tracking {
 namespace {
 
-constexpr std::string_view k_insert_sql =
-    "INSERT INTO runs (name, experiment, username, team, project, model, dataset, command, host, "
-    "provider, region, instance_type, instance_id, pricing, hourly_price_nanos, price_source, "
-    "gpu_count, instance_gpu_count, started_at, status, parent_run_id, attempt, over_quota, "
-    "ended_at, duration_ms, exit_code, cost_nanos, stop_reason, gpu_util_mean) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id";
+// The start's columns (run_row.h), then how it ended.
+const std::string& insert_sql() {
+  static const std::string sql = fmt::format(
+      "INSERT INTO runs ({}, status, parent_run_id, attempt, over_quota, ended_at, duration_ms, exit_code, cost_nanos, "
+      "stop_reason, gpu_util_mean) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id",
+      k_run_start_columns);
+  return sql;
+}
 
 // The per-day rollups of the runs in rollup_deferrals, added in one statement: the sums the
 // insert trigger (migrations 0010 and 0023) adds run by run, grouped first.
@@ -85,26 +89,8 @@ Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std:
       std::optional<Money> cost = run.end ? ended_cost(s, *run.end, duration_ms) : std::nullopt;
       if (cost && !cost->fits_nanos())
         return fail(ErrorCode::invalid, fmt::format("run '{}': a cost of ${} does not fit the store", name, cost->to_string()));
-      values = {
-          name,
-          store::text_or_null(s.labels.experiment),
-          s.labels.user,
-          store::text_or_null(s.labels.team),
-          store::text_or_null(s.labels.project),
-          store::text_or_null(s.labels.model),
-          store::text_or_null(s.labels.dataset),
-          quote_command(s.command),
-          store::text_or_null(s.host),
-          store::text_or_null(s.provider),
-          store::text_or_null(s.region),
-          store::text_or_null(s.instance_type),
-          store::text_or_null(s.instance_id),
-          std::string(pricing_name(s.pricing)),
-          s.hourly_price ? store::Value{s.hourly_price->nanos()} : store::Value{},
-          store::text_or_null(s.price_source),
-          std::int64_t{s.gpu_count},
-          std::int64_t{s.instance_gpu_count},
-          format_utc(s.started),
+      values = run_start_values(s, name);
+      values.insert(values.end(), {
           std::string(status_name(run.end ? run.end->status : RunStatus::running)),
           run.parent_in_batch && *run.parent_in_batch < ids.size() ? store::Value{ids[*run.parent_in_batch]}
           : s.parent_run_id                                         ? store::Value{*s.parent_run_id}
@@ -116,8 +102,8 @@ Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std:
           cost ? store::Value{cost->nanos_rounded()} : store::Value{},
           run.end && !run.end->stop_reason.empty() ? store::Value{run.end->stop_reason} : store::Value{},
           run.end && run.end->usage.gpu_util_mean ? store::Value{*run.end->usage.gpu_util_mean} : store::Value{},
-      };
-      auto inserted = FRUGAL_TRY(store.query(k_insert_sql, values));
+      });
+      auto inserted = FRUGAL_TRY(store.query(insert_sql(), values));
       std::int64_t id = store::as_int(inserted.rows.at(0).at(0));
       ids.push_back(id);
       std::array<store::ValueView, 1> deferred = {id};

@@ -4,6 +4,7 @@
 
 #include "core/run_cost.h"
 #include "tracking/label_tags.h"
+#include "tracking/run_row.h"
 #include "tracking/tracking.h"
 
 namespace frugal::tracking {
@@ -86,6 +87,30 @@ std::string quote_command(const std::vector<std::string>& argv) {
   return out;
 }
 
+std::vector<store::Value> run_start_values(const RunStart& run, const std::string& name) {
+  return {
+      name,
+      store::text_or_null(run.labels.experiment),
+      run.labels.user,
+      store::text_or_null(run.labels.team),
+      store::text_or_null(run.labels.project),
+      store::text_or_null(run.labels.model),
+      store::text_or_null(run.labels.dataset),
+      quote_command(run.command),
+      store::text_or_null(run.host),
+      store::text_or_null(run.provider),
+      store::text_or_null(run.region),
+      store::text_or_null(run.instance_type),
+      store::text_or_null(run.instance_id),
+      std::string(pricing_name(run.pricing)),
+      run.hourly_price ? store::Value{run.hourly_price->nanos()} : store::Value{},
+      store::text_or_null(run.price_source),
+      std::int64_t{run.gpu_count},
+      std::int64_t{run.instance_gpu_count},
+      format_utc(run.started),
+  };
+}
+
 Result<std::int64_t> start_run(store::Store& store, const RunStart& given, const Writer& writer) {
   assert(!given.command.empty() && "start_run needs a command");
   RunStart run = given;
@@ -98,26 +123,8 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& given, const
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
     bool over_quota = run.over_quota;
     if (run.admit) over_quota = FRUGAL_TRY(run.admit()) || over_quota;
-    std::vector<store::Value> values = {
-        name,
-        store::text_or_null(run.labels.experiment),
-        run.labels.user,
-        store::text_or_null(run.labels.team),
-        store::text_or_null(run.labels.project),
-        store::text_or_null(run.labels.model),
-        store::text_or_null(run.labels.dataset),
-        quote_command(run.command),
-        store::text_or_null(run.host),
-        store::text_or_null(run.provider),
-        store::text_or_null(run.region),
-        store::text_or_null(run.instance_type),
-        store::text_or_null(run.instance_id),
-        std::string(pricing_name(run.pricing)),
-        run.hourly_price ? store::Value{run.hourly_price->nanos()} : store::Value{},
-        store::text_or_null(run.price_source),
-        std::int64_t{run.gpu_count},
-        std::int64_t{run.instance_gpu_count},
-        format_utc(run.started),
+    std::vector<store::Value> values = run_start_values(run, name);
+    values.insert(values.end(), {
         run.parent_run_id ? store::Value{*run.parent_run_id} : store::Value{},
         std::int64_t{run.attempt},
         std::int64_t{over_quota ? 1 : 0},
@@ -126,14 +133,13 @@ Result<std::int64_t> start_run(store::Store& store, const RunStart& given, const
         run.runner_boot.empty() ? store::Value{} : store::Value{run.runner_boot},
         run.max_usd ? store::Value{run.max_usd->nanos()} : store::Value{},
         run.max_gpu_hours ? store::Value{*run.max_gpu_hours} : store::Value{},
-    };
-    auto inserted = FRUGAL_TRY(store.query(
-        "INSERT INTO runs (name, experiment, username, team, project, model, dataset, command, host, "
-        "provider, region, instance_type, instance_id, pricing, hourly_price_nanos, price_source, "
-        "gpu_count, instance_gpu_count, started_at, status, parent_run_id, attempt, over_quota, runner_pid, "
-        "runner_start_ticks, runner_boot, max_usd_nanos, max_gpu_hours) "
+    });
+    static const std::string insert_sql = fmt::format(
+        "INSERT INTO runs ({}, status, parent_run_id, attempt, over_quota, runner_pid, runner_start_ticks, runner_boot, "
+        "max_usd_nanos, max_gpu_hours) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        values));
+        k_run_start_columns);
+    auto inserted = FRUGAL_TRY(store.query(insert_sql, values));
     id = store::as_int(inserted.rows.at(0).at(0));
     FRUGAL_CHECK(log_params(store, id, run.params));
     FRUGAL_CHECK(store_tags(store, id, run.tags));  // the insert carries the labels they name
