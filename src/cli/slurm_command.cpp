@@ -68,6 +68,12 @@ Result<std::string> cluster_name(const SlurmFlags& f) {
   return fail(ErrorCode::invalid, "scontrol show config names no ClusterName; give --cluster");
 }
 
+// sacct's command for the jobs of `cluster`: every user's, each requeued attempt, Frugal's fields.
+std::vector<std::string> sacct_argv(const std::string& cluster) {
+  return {"sacct", "--allusers", "--duplicates", "--parsable2", "--format=" + std::string(slurm::sacct_fields()),
+          "--clusters=" + cluster};
+}
+
 Result<slurm::ImportStats> import_text(Context& ctx, std::string text, const std::string& source, const std::string& cluster) {
   auto jobs = slurm::parse_sacct(text, source);
   if (!jobs) return std::unexpected(jobs.error());
@@ -101,9 +107,9 @@ Result<int> import(Context& ctx, const SlurmFlags& f) {
   auto cluster = cluster_name(f);
   if (!cluster) return std::unexpected(cluster.error());
   auto day_time = [](TimePoint t) { return format_utc(t).substr(0, 19); };  // sacct reads no zone or milliseconds
-  std::vector<std::string> argv = {"sacct", "--allusers", "--duplicates", "--parsable2",
-                                   "--format=" + std::string(slurm::sacct_fields()), "--clusters=" + *cluster,
-                                   "--starttime=" + day_time(window->first), "--endtime=" + day_time(window->second)};
+  std::vector<std::string> argv = sacct_argv(*cluster);
+  argv.push_back("--starttime=" + day_time(window->first));
+  argv.push_back("--endtime=" + day_time(window->second));
   if (!f.jobs.empty()) argv.push_back("--jobs=" + util::join(f.jobs, ","));
   auto out = run_slurm_tool(argv);
   if (!out) return std::unexpected(out.error());
@@ -350,16 +356,16 @@ Result<int> epilog(Context& ctx, const SlurmFlags& f) {
     fmt::print(stderr, "frugal slurm epilog: no SLURM_JOB_ID (Slurm sets it for Epilog= scripts)\n");
     return k_exit_ok;
   }
-  SlurmFlags one = f;
-  one.jobs = {job};
-  one.since = "90d";
+  auto cluster = cluster_name(f);
+  if (!cluster) {
+    fmt::print(stderr, "frugal slurm epilog: job {}: {}\n", job, cluster.error().message);
+    return k_exit_ok;
+  }
+  std::vector<std::string> argv = sacct_argv(*cluster);
+  argv.push_back("--jobs=" + std::string(job));
   // slurmdbd may record the end a moment after the epilog starts: ask again for a few seconds.
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    auto cluster = cluster_name(one);
-    if (!cluster) break;
-    auto out = run_slurm_tool({"sacct", "--allusers", "--duplicates", "--parsable2", "--format=" + std::string(slurm::sacct_fields()),
-                               "--clusters=" + *cluster, "--jobs=" + std::string(job)},
-                              std::chrono::seconds(20));
+  for (int attempt = 0;; ++attempt) {
+    auto out = run_slurm_tool(argv, std::chrono::seconds(20));
     if (!out) {
       fmt::print(stderr, "frugal slurm epilog: {}\n", out.error().message);
       return k_exit_ok;
@@ -367,14 +373,16 @@ Result<int> epilog(Context& ctx, const SlurmFlags& f) {
     auto jobs = slurm::parse_sacct(out->out, "sacct");
     bool settled = jobs && !jobs->empty() && slurm::run_status_of(jobs->back().state) != "running";
     if (settled || attempt == 9) {
-      auto stats = import_text(ctx, out->out, "sacct", *cluster);
+      Result<slurm::ImportStats> stats = jobs ? Result<slurm::ImportStats>(slurm::ImportStats{}) : std::unexpected(jobs.error());
+      if (jobs) {
+        auto store = ctx.open_store(store::Access::read_write);
+        stats = store ? slurm::import_jobs(**store, *jobs, *cluster) : std::unexpected(store.error());
+      }
       if (!stats) fmt::print(stderr, "frugal slurm epilog: job {}: {}\n", job, stats.error().message);
       return k_exit_ok;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-  fmt::print(stderr, "frugal slurm epilog: job {}: the cluster's name is not known (--cluster)\n", job);
-  return k_exit_ok;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "slurm/slurm.h"
+#include "util/strings.h"
 
 namespace frugal::slurm {
 namespace {
@@ -22,17 +23,6 @@ constexpr std::array<std::string_view, f_count> k_fields = {
 constexpr std::string_view k_field_list =
     "JobID,JobIDRaw,JobName,User,Account,Partition,NodeList,NNodes,AllocCPUS,AllocTRES,Submit,Start,End,"
     "ElapsedRaw,State,ExitCode,TimelimitRaw,Cluster,TRESUsageInAve";
-
-std::vector<std::string_view> split(std::string_view line, char sep) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t at = line.find(sep, start);
-    out.push_back(line.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-    if (at == std::string_view::npos) return out;
-    start = at + 1;
-  }
-}
 
 template <typename Int>
 bool to_int(std::string_view text, Int& out) {
@@ -60,7 +50,7 @@ Result<std::optional<TimePoint>> read_time(const LineReader& at, std::string_vie
 // AllocTRES: "billing=2,cpu=2,gres/gpu:a100=1,gres/gpu=1,mem=1G,node=1".
 Result<void> read_tres(const LineReader& at, std::string_view text, Job& job) {
   if (text.empty()) return {};
-  for (auto item : split(text, ',')) {
+  for (auto item : util::split(text, ',')) {
     auto eq = item.find('=');
     if (eq == std::string_view::npos) return std::unexpected(at.bad("AllocTRES", text, "a list of name=count"));
     auto name = item.substr(0, eq);
@@ -83,7 +73,7 @@ Result<void> read_tres(const LineReader& at, std::string_view text, Job& job) {
 
 // "gres/gpuutil=45" among a step's TRESUsageInAve, where Slurm gathers GPU use (AcctGatherGpu).
 std::optional<double> gpu_util_of(std::string_view usage) {
-  for (auto item : split(usage, ',')) {
+  for (auto item : util::split(usage, ',')) {
     if (!item.starts_with("gres/gpuutil=")) continue;
     double v = 0;
     auto text = item.substr(13);
@@ -137,7 +127,7 @@ Result<std::vector<Job>> parse_sacct(std::string_view text, std::string_view sou
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
-    auto fields = split(line, '|');
+    auto fields = util::split(line, '|');
     LineReader at{source, line_no};
     if (header_fields == 0) {
       for (std::size_t i = 0; i < fields.size(); ++i)
