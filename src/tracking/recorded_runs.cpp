@@ -17,8 +17,9 @@ namespace {
 const std::string& insert_sql() {
   static const std::string sql = fmt::format(
       "INSERT INTO runs ({}, status, parent_run_id, attempt, over_quota, ended_at, duration_ms, exit_code, cost_nanos, "
-      "stop_reason, gpu_util_mean) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id",
+      "stop_reason, gpu_util_mean, gpu_util_peak, gpu_util_p95, gpu_mem_peak_bytes, idle_gpu_seconds, idle_cost_nanos, cpu_bound) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "RETURNING id",
       k_run_start_columns);
   return sql;
 }
@@ -101,7 +102,17 @@ Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std:
           run.end && run.end->exit_code ? store::Value{std::int64_t{*run.end->exit_code}} : store::Value{},
           cost ? store::Value{cost->nanos_rounded()} : store::Value{},
           run.end && !run.end->stop_reason.empty() ? store::Value{run.end->stop_reason} : store::Value{},
-          run.end && run.end->usage.gpu_util_mean ? store::Value{*run.end->usage.gpu_util_mean} : store::Value{},
+      });
+      // How it used its GPUs, as finish_run stores it.
+      const UsageSummary* u = run.end ? &run.end->usage : nullptr;
+      values.insert(values.end(), {
+          u && u->gpu_util_mean ? store::Value{*u->gpu_util_mean} : store::Value{},
+          u && u->gpu_util_peak ? store::Value{*u->gpu_util_peak} : store::Value{},
+          u && u->gpu_util_p95 ? store::Value{*u->gpu_util_p95} : store::Value{},
+          u && u->gpu_mem_peak_bytes ? store::Value{static_cast<std::int64_t>(*u->gpu_mem_peak_bytes)} : store::Value{},
+          u && u->gpu_util_mean ? store::Value{u->idle_gpu_seconds} : store::Value{},
+          u && u->idle_cost ? store::Value{u->idle_cost->nanos_rounded()} : store::Value{},
+          u ? store::Value{std::int64_t{u->cpu_bound ? 1 : 0}} : store::Value{},
       });
       auto inserted = FRUGAL_TRY(store.query(insert_sql(), values));
       std::int64_t id = store::as_int(inserted.rows.at(0).at(0));

@@ -182,7 +182,7 @@ Result<std::int64_t> mark_lost_runs(store::Store& store, const std::string& host
 // A run as another system's records have it (Slurm's sacct): its start, and its end once it ended.
 struct RecordedRun {
   RunStart start;               // labels given directly; its tags may not be label tags
-  std::optional<RunEnd> end;    // none: still running; of its usage, only gpu_util_mean is recorded
+  std::optional<RunEnd> end;    // none: still running; its usage recorded as finish_run records it
   // The attempt it retries when that one is in the same batch, before it (start.parent_run_id
   // names one recorded earlier).
   std::optional<std::size_t> parent_in_batch{};
