@@ -33,6 +33,17 @@ const std::vector<ConfigKey> k_keys = {
     {"data_min_free", "FRUGAL_DATA_MIN_FREE", "5%", "share of the data cache's file system kept free, evicting least recently used objects"},
     {"egress_usd_per_gb", "FRUGAL_EGRESS_USD_PER_GB", "aws=0.09,gcp=0.12,azure=0.087",
      "egress price per GB by provider, counted as avoided when the data cache serves a hit (0 for same-region reads)"},
+    // [k8s] in a config file: the Prometheus that watches a Kubernetes cluster (frugal k8s import).
+    {"k8s.prometheus", "FRUGAL_K8S_PROMETHEUS", "", "Prometheus URL of the Kubernetes cluster (http://prometheus:9090)"},
+    {"k8s.cluster", "FRUGAL_K8S_CLUSTER", "", "name of the Kubernetes cluster in Frugal's records (default: the Prometheus host)"},
+    {"k8s.bearer_token_file", "FRUGAL_K8S_BEARER_TOKEN_FILE", "", "file holding a bearer token for Prometheus"},
+    {"k8s.basic_auth_user", "FRUGAL_K8S_BASIC_AUTH_USER", "", "user for Prometheus' basic authentication"},
+    {"k8s.basic_auth_password_file", "FRUGAL_K8S_BASIC_AUTH_PASSWORD_FILE", "", "file holding that user's password"},
+    {"k8s.team_label", "FRUGAL_K8S_TEAM_LABEL", "team", "pod label naming a run's team (else its namespace)"},
+    {"k8s.project_label", "FRUGAL_K8S_PROJECT_LABEL", "project", "pod label naming a run's project"},
+    {"k8s.model_label", "FRUGAL_K8S_MODEL_LABEL", "model", "pod label naming a run's model"},
+    {"k8s.dataset_label", "FRUGAL_K8S_DATASET_LABEL", "dataset", "pod label naming a run's dataset"},
+    {"k8s.user_label", "FRUGAL_K8S_USER_LABEL", "user", "pod label naming who ran it"},
 };
 
 std::string env_or(const Config::Getenv& getenv, std::string_view name, const std::string& fallback) {
@@ -50,18 +61,27 @@ Result<std::map<std::string, std::string>> read_toml(const std::string& path) {
     return fail(ErrorCode::invalid, fmt::format("{}:{}: {}", path, err.source().begin.line,
                                                 err.description()));
   }
+  // A table ([k8s]) holds keys named "k8s.KEY"; the rest are top-level keys.
+  std::vector<std::pair<std::string, const toml::node*>> entries;
   for (auto&& [key, node] : parsed) {
-    std::string name(key.str());
+    if (const toml::table* section = node.as_table()) {
+      for (auto&& [inner, value] : *section) entries.emplace_back(std::string(key.str()) + "." + std::string(inner.str()), &value);
+    } else {
+      entries.emplace_back(std::string(key.str()), &node);
+    }
+  }
+  for (auto&& [name, node_ptr] : entries) {
+    const toml::node& node = *node_ptr;
     bool known = false;
     for (const auto& k : k_keys) known |= k.name == name;
     if (!known)
       return fail(ErrorCode::invalid, fmt::format("{}:{}: unknown key '{}'", path,
-                                                  key.source().begin.line, name));
+                                                  node.source().begin.line, name));
     if (auto s = node.value<std::string>()) values[name] = *s;
     else if (auto i = node.value<std::int64_t>()) values[name] = std::to_string(*i);
     else
       return fail(ErrorCode::invalid, fmt::format("{}:{}: key '{}' must be a string", path,
-                                                  key.source().begin.line, name));
+                                                  node.source().begin.line, name));
   }
   return values;
 }
