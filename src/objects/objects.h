@@ -82,6 +82,21 @@ Result<ObjectInfo> http_download(const std::string& url, const std::string& loca
 // HEAD of an http(s) URL: its size and ETag.
 Result<ObjectInfo> http_head(const std::string& url, const Signing* signing = nullptr);
 
+// A GET whose answer is read into memory (an API's JSON), at most `max_bytes` of it.
+struct HttpGetOptions {
+  std::vector<std::string> headers{};     // "Authorization: Bearer …"
+  std::string user{}, password{};         // HTTP basic authentication, when user is not empty
+  std::size_t max_bytes = 512u << 20;
+  long timeout_s = 300;
+};
+struct HttpAnswer {
+  long status = 0;
+  std::string body;
+};
+// Errors: unavailable when no answer came (refused, timed out, cut off), naming the URL less any
+// password in it; invalid for an answer over max_bytes. Any HTTP status is an answer.
+Result<HttpAnswer> http_get(const std::string& url, const HttpGetOptions& options);
+
 class S3Client {
  public:
   // Where and who from the environment (above); a non-empty `endpoint` or `region` overrides it.
