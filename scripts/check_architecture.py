@@ -74,7 +74,7 @@ def read_map(doc, folders, problems):
 
     may_use = {}
     for cells in table_rows(text, "folder"):
-        m = re.fullmatch(r"`src/([a-z_]+)/?`|`src/(main)\.cpp`", cells[0])
+        m = re.fullmatch(r"`src/([a-z0-9_]+)/?`|`src/(main)\.cpp`", cells[0])
         if not m:
             continue  # web/: not a C++ library
         name = m.group(1) or m.group(2)
@@ -105,8 +105,8 @@ def read_map(doc, folders, problems):
     if not heavy:
         problems.append(f"{doc.name}: no heavy-header table (a table whose header starts with | header |) was found")
 
-    public = re.search(r"Every\s+header\s+of\s+((?:`[a-z_]+`(?:,\s*|\s+and\s+)?)+)\s+is\s+public", text)
-    all_public = set(re.findall(r"`([a-z_]+)`", public.group(1))) if public else set()
+    public = re.search(r"Every\s+header\s+of\s+((?:`[a-z0-9_]+`(?:,\s*|\s+and\s+)?)+)\s+is\s+public", text)
+    all_public = set(re.findall(r"`([a-z0-9_]+)`", public.group(1))) if public else set()
     return may_use, arrows, heavy, all_public
 
 
@@ -115,12 +115,12 @@ def cmake_links(src, folders):
     links = {}
     for cmake in sorted(src.rglob("CMakeLists.txt")):
         text = re.sub(r"#[^\n]*", "", cmake.read_text())
-        for m in re.finditer(r"target_link_libraries\s*\(\s*(frugal(?:_[a-z_]+)?)\b(.*?)\)", text, re.S):
+        for m in re.finditer(r"target_link_libraries\s*\(\s*(frugal(?:_[a-z0-9_]+)?)\b(.*?)\)", text, re.S):
             target = m.group(1)
             name = MAIN if target == "frugal" else target.removeprefix("frugal_")
             if name != MAIN and name not in folders:
                 continue
-            linked = {x for x in re.findall(r"(?<![\w{])frugal_([a-z_]+)\b", m.group(2)) if x in folders}
+            linked = {x for x in re.findall(r"(?<![\w{])frugal_([a-z0-9_]+)\b", m.group(2)) if x in folders}
             links.setdefault(name, set()).update(linked)
     return links
 

@@ -55,7 +55,7 @@ std::string sql_literal(std::string_view text) {
 const std::vector<std::string>& rule_names() {
   static const std::vector<std::string> names = {"rightsize", "idle_gpu", "underused_gpu", "spot", "cheapest_offer",
                                                  "transfer", "commitment", "failed_runs", "early_stop",
-                                                 "repeated_stage", "idle_instance", "idle_partition"};
+                                                 "repeated_stage", "idle_instance", "idle_partition", "autoscale_pool"};
   return names;
 }
 
@@ -65,7 +65,7 @@ Result<std::vector<Recommendation>> compute(store::Store& store, const Options& 
             std::chrono::duration<double>(options.until - options.since).count() / 86'400.0};
   std::vector<Recommendation> out;
   for (Rule rule : {rightsize, idle_gpus, spot, cheapest_offer, transfer, data_locality, commitments, failed_runs,
-                    early_stop, idle_instances, idle_partitions})
+                    early_stop, idle_instances, idle_partitions, autoscale_pools})
     FRUGAL_CHECK(rule(c, out));
   std::erase_if(out, [](const Recommendation& r) { return r.monthly_saving <= Money{}; });
   std::stable_sort(out.begin(), out.end(),

@@ -41,7 +41,8 @@ struct Options {
 };
 
 // The rules, in the order they run: rightsize, idle_gpu, underused_gpu, spot, cheapest_offer,
-// transfer, commitment, failed_runs, early_stop, repeated_stage, idle_instance, idle_partition.
+// transfer, commitment, failed_runs, early_stop, repeated_stage, idle_instance, idle_partition,
+// autoscale_pool.
 const std::vector<std::string>& rule_names();
 
 // Every rule over the window, ranked by monthly saving, largest first.

@@ -69,5 +69,6 @@ Result<void> failed_runs(const Context& c, std::vector<Recommendation>& out);
 Result<void> early_stop(const Context& c, std::vector<Recommendation>& out);
 Result<void> idle_instances(const Context& c, std::vector<Recommendation>& out);
 Result<void> idle_partitions(const Context& c, std::vector<Recommendation>& out);
+Result<void> autoscale_pools(const Context& c, std::vector<Recommendation>& out);
 
 }  // namespace frugal::advise
