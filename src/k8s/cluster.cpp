@@ -51,8 +51,24 @@ Result<std::vector<Series>> query_window(const QueryRange& query, const std::str
 }
 
 std::int64_t to_ms(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint from_seconds(double s) { return TimePoint(std::chrono::milliseconds(std::llround(s * 1000))); }
 double last_value(const Series& s) { return s.points.empty() ? 0 : s.points.back().value; }
+
+// A sample as a whole number of `scale` units, within [0, max]: none for NaN, ±Inf and values no
+// exporter publishes (a negative request, a start time past the year 5138).
+std::optional<std::int64_t> whole(double v, double scale, std::int64_t max) {
+  double scaled = v * scale;
+  if (!std::isfinite(scaled) || scaled < 0 || scaled > static_cast<double>(max)) return std::nullopt;
+  return std::llround(scaled);
+}
+constexpr std::int64_t k_max_ms = 100'000'000'000'000;       // unix milliseconds up to the year 5138
+constexpr std::int64_t k_max_cpu_millis = 1'000'000'000;     // a million cores
+constexpr std::int64_t k_max_bytes = 1LL << 50;              // a PiB
+constexpr std::int64_t k_max_gpus = 100'000;
+std::optional<TimePoint> instant(double seconds) {
+  auto ms = whole(seconds, 1000, k_max_ms);
+  if (!ms || *ms == 0) return std::nullopt;
+  return TimePoint(std::chrono::milliseconds(*ms));
+}
 
 // Which capacity-type label says spot: EKS managed node groups (SPOT), Karpenter (spot), GKE
 // (cloud.google.com/gke-spot or gke-preemptible "true"), AKS (kubernetes.azure.com/scalesetpriority spot).
@@ -112,9 +128,10 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window) {
     n.region = first_label(s, {"label_topology_kubernetes_io_region", "label_failure_domain_beta_kubernetes_io_region"});
     n.zone = first_label(s, {"label_topology_kubernetes_io_zone", "label_failure_domain_beta_kubernetes_io_zone"});
     n.spot = node_is_spot(s);
-    for (const Point& p : s.points)
-      if (p.t_ms - std::llround(p.value * 1000) < fresh_ms && (n.up_ms.empty() || n.up_ms.back() < p.t_ms))
-        n.up_ms.push_back(p.t_ms);
+    for (const Point& p : s.points) {
+      auto sampled = whole(p.value, 1000, k_max_ms);
+      if (sampled && p.t_ms - *sampled < fresh_ms && (n.up_ms.empty() || n.up_ms.back() < p.t_ms)) n.up_ms.push_back(p.t_ms);
+    }
   }
   for (const Series& s : FRUGAL_TRY(query_window(query, "max by (node, provider_id) (kube_node_info)", window)))
     if (auto it = node_at.find(s.label("node")); it != node_at.end() && !s.label("provider_id").empty())
@@ -126,9 +143,9 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window) {
     Node& n = c.nodes[it->second];
     const std::string& resource = s.label("resource");
     double v = last_value(s);
-    if (resource == "cpu") n.cpu_millis = std::llround(v * 1000);
-    else if (resource == "memory") n.memory_bytes = std::llround(v);
-    else if (resource == "nvidia_com_gpu") n.gpus = static_cast<int>(std::lround(v));
+    if (resource == "cpu") n.cpu_millis = whole(v, 1000, k_max_cpu_millis).value_or(0);
+    else if (resource == "memory") n.memory_bytes = whole(v, 1, k_max_bytes).value_or(0);
+    else if (resource == "nvidia_com_gpu") n.gpus = static_cast<int>(whole(v, 1, k_max_gpus).value_or(0));
   }
 
   // Pods: when each was seen, its node and labels.
@@ -143,16 +160,16 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window) {
     auto [it, added] = pod_at.try_emplace(uid, c.pods.size());
     if (added) {
       c.pods.push_back({.namespace_ = s.label("namespace"), .name = s.label("pod"), .uid = uid});
-      seen.push_back({std::llround(s.points.front().value * 1000), 0});
+      seen.push_back({k_max_ms, 0});
     }
     Pod& p = c.pods[it->second];
     if (!s.label("node").empty()) p.node = s.label("node");
     Seen& w = seen[it->second];
-    for (const Point& pt : s.points) {
-      std::int64_t sampled = std::llround(pt.value * 1000);
-      w.first_ms = std::min(w.first_ms, sampled);
-      w.last_ms = std::max(w.last_ms, sampled);
-    }
+    for (const Point& pt : s.points)
+      if (auto sampled = whole(pt.value, 1000, k_max_ms)) {
+        w.first_ms = std::min(w.first_ms, *sampled);
+        w.last_ms = std::max(w.last_ms, *sampled);
+      }
   }
   auto pod_of = [&](const Series& s) -> Pod* {
     auto it = pod_at.find(s.label("uid"));
@@ -166,11 +183,12 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window) {
            query, "sum by (namespace, pod, uid, resource) (kube_pod_container_resource_requests)", window)))
     if (Pod* p = pod_of(s)) {
       double v = 0;
-      for (const Point& pt : s.points) v = std::max(v, pt.value);
+      for (const Point& pt : s.points)
+        if (std::isfinite(pt.value)) v = std::max(v, pt.value);
       const std::string& resource = s.label("resource");
-      if (resource == "cpu") p->cpu_millis = std::llround(v * 1000);
-      else if (resource == "memory") p->memory_bytes = std::llround(v);
-      else if (resource == "nvidia_com_gpu") p->gpus = static_cast<int>(std::lround(v));
+      if (resource == "cpu") p->cpu_millis = whole(v, 1000, k_max_cpu_millis).value_or(0);
+      else if (resource == "memory") p->memory_bytes = whole(v, 1, k_max_bytes).value_or(0);
+      else if (resource == "nvidia_com_gpu") p->gpus = static_cast<int>(whole(v, 1, k_max_gpus).value_or(0));
     }
   std::vector<std::int64_t> phase_at(c.pods.size(), std::numeric_limits<std::int64_t>::min());
   for (const Series& s : FRUGAL_TRY(query_window(query, "kube_pod_status_phase == 1", window)))
@@ -183,15 +201,17 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window) {
     }
   std::vector<bool> has_start(c.pods.size(), false);
   for (const Series& s : FRUGAL_TRY(query_window(query, "kube_pod_start_time", window)))
-    if (Pod* p = pod_of(s); p && !s.points.empty() && last_value(s) > 0) {
-      p->started = from_seconds(last_value(s));
-      has_start[static_cast<std::size_t>(p - c.pods.data())] = true;
-    }
+    if (Pod* p = pod_of(s); p && !s.points.empty())
+      if (auto started = instant(last_value(s))) {
+        p->started = *started;
+        has_start[static_cast<std::size_t>(p - c.pods.data())] = true;
+      }
   for (const Series& s : FRUGAL_TRY(query_window(query, "kube_pod_completion_time", window)))
-    if (Pod* p = pod_of(s); p && last_value(s) > 0) p->ended = from_seconds(last_value(s));
+    if (Pod* p = pod_of(s); p && !s.points.empty())
+      if (auto ended = instant(last_value(s))) p->ended = *ended;
   for (const Series& s : FRUGAL_TRY(query_window(
            query, "sum by (namespace, pod, uid) (kube_pod_container_status_restarts_total)", window)))
-    if (Pod* p = pod_of(s)) p->restarts = std::llround(last_value(s));
+    if (Pod* p = pod_of(s)) p->restarts = whole(last_value(s), 1, 1'000'000'000).value_or(0);
 
   // A pod that never started (still Pending, or gone before it ran) is no run. One that vanished
   // without a completion time (deleted, its node lost) ended when it was last seen.
@@ -239,7 +259,7 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window) {
       if (Pod* p = holder(s, pt.t_ms)) {
         std::string uuid = s.label("UUID").empty() ? s.label("Hostname") + "/" + s.label("gpu") : s.label("UUID");
         GpuUse& g = use_of(*p, uuid);
-        g.mem_peak_bytes = std::max<std::int64_t>(g.mem_peak_bytes, std::llround(pt.value * 1048576.0));  // MiB
+        g.mem_peak_bytes = std::max(g.mem_peak_bytes, whole(pt.value, 1048576.0, k_max_bytes).value_or(0));  // MiB
       }
   return c;
 }

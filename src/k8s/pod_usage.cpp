@@ -41,8 +41,9 @@ std::vector<int> PodUsage::fold(const std::vector<GpuUse>& use, std::int64_t ste
   std::optional<std::int64_t> until = m_until_ms;
   for (const GpuUse& g : use) {
     bool all_idle = !g.util_pct.empty();
-    for (const Point& p : g.util_pct) {
-      if (std::isnan(p.value)) continue;  // not measured
+    for (const Point& reading : g.util_pct) {
+      if (!std::isfinite(reading.value)) continue;  // not measured
+      Point p{reading.t_ms, std::clamp(reading.value, 0.0, 100.0)};  // DCGM's utilisation is a percentage
       all_idle &= p.value < k_idle_gpu_util_pct;
       if (m_until_ms && p.t_ms <= *m_until_ms) continue;  // folded by an earlier import
       ++m_readings;

@@ -76,7 +76,9 @@ Result<std::vector<Series>> parse_matrix(std::string_view body, std::string_view
     for (std::size_t j = 0; j < values.size(); ++j) {
       const json& p = values[j];
       std::optional<double> v;
-      if (p.is_array() && p.size() == 2 && p[0].is_number()) v = sample_value(p[1]);
+      // Evaluation times are unix seconds; one outside 1970 to the year 5138 is no time Prometheus gives.
+      if (p.is_array() && p.size() == 2 && p[0].is_number() && p[0].get<double>() >= 0 && p[0].get<double>() < 1e11)
+        v = sample_value(p[1]);
       if (!v)
         return fail(ErrorCode::invalid,
                     fmt::format("{}: result[{}].values[{}]: expected [unix time, \"number\"], got {}", source, i, j,

@@ -29,6 +29,7 @@ declare -A dicts=(
   [fuzz_mlflow_filter]="mlflow_filter"
   [fuzz_sql_guard]="sql"
   [fuzz_slurm]="slurm"
+  [fuzz_prometheus]="json prometheus"
 )
 harnesses=("$@")
 if ((${#harnesses[@]} == 0)); then
