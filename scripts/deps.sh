@@ -19,6 +19,9 @@ packages=(
   # tests/e2e/slurm/cluster.sh: a throwaway single-node Slurm cluster (its own munged, MariaDB,
   # slurmdbd, slurmctld, slurmd in a temporary folder) for `frugal slurm`; no system service starts
   slurm-wlm slurmdbd munge mariadb-server
+  # tests/e2e/k8s/prometheus.sh: a real Prometheus scraping the fixture exporter; promtool loads
+  # the k8s import benchmark
+  prometheus
 )
 # Node and npm install the pinned test peers (s3rver); only when the machine has none already, so
 # a newer Node from elsewhere is left alone.
