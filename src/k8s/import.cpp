@@ -34,7 +34,7 @@ std::string sanitized(std::string_view label) {
 std::string workload_of(const Pod& pod) {
   constexpr std::pair<std::string_view, std::string_view> k_job_labels[] = {
       {"training_kubeflow_org_job_name", "kubeflow"}, {"ray_io_cluster", "ray"},
-      {"kueue_x_k8s_io_workload_name", "kueue"},      {"batch_kubernetes_io_job_name", "job"},
+      {"kueue_x_k8s_io_pod_group_name", "kueue"},      {"batch_kubernetes_io_job_name", "job"},
       {"job_name", "job"}};
   for (const auto& [label, kind] : k_job_labels)
     if (auto it = pod.labels.find(std::string(label)); it != pod.labels.end() && !it->second.empty())

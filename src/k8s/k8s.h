@@ -145,7 +145,8 @@ struct ImportOptions {
 };
 
 // Records `cluster`'s pods as runs in one transaction: pods of one job (training.kubeflow.org/job-name,
-// ray.io/cluster, kueue.x-k8s.io/workload-name, batch.kubernetes.io/job-name or job-name, in that
+// ray.io/cluster, kueue.x-k8s.io/pod-group-name (Kueue's plain-pod groups; its Jobs carry job-name),
+// batch.kubernetes.io/job-name or job-name, in that
 // order; else the pod's own name) form a run; a pod that starts after the job's pods so far ended is
 // its next attempt. A pod read before is the same pod: runs still running then are updated (their
 // new GPU samples folded in once), runs that had ended stay as they are. Node prices come from the

@@ -33,6 +33,34 @@ run_status "$FRUGAL" k8s import --prometheus "http://127.0.0.1:$dead_port" --clu
 expect_contains "$ERR" "Prometheus at http://127.0.0.1:$dead_port" "a Prometheus that is gone is named"
 expect_eq "$(sql "SELECT count(*) FROM runs")" "0" "failed imports recorded nothing"
 
+# A Prometheus behind a proxy that takes a bearer token (as kube-rbac-proxy or a managed Prometheus
+# does): the token goes in the Authorization header, read from a file, never from the command line.
+cat >"$WORK/bearer_proxy.py" <<'PY'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = self.headers.get("Authorization") == "Bearer t0ken-from-file"
+        body = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}} if ok
+                          else {"status": "error", "errorType": "unauthorized", "error": "no token"}).encode()
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args): pass
+server = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+PY
+python3 "$WORK/bearer_proxy.py" >"$WORK/proxy.port" &
+proxy=$!
+for _ in $(seq 50); do [[ -s "$WORK/proxy.port" ]] && break; sleep 0.1; done
+printf 't0ken-from-file\n' >"$WORK/token"
+run_status "$FRUGAL" k8s import --prometheus "http://127.0.0.1:$(cat "$WORK/proxy.port")" --cluster lab --bearer-token-file "$WORK/token"
+kill "$proxy"
+((STATUS == 0)) || fail "the bearer token was not sent: $ERR"
+expect_contains "$OUT" "0 pods read" "an empty cluster behind the proxy"
+
 # --- the whole timeline ---------------------------------------------------------------------------------
 out=$(import 0 180)
 expect_contains "$out" "7 pods read" "every pod that ran"
