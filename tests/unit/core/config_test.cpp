@@ -53,6 +53,26 @@ TEST(Config, UnknownKeyInFileIsAnErrorNamingFileAndLine) {
   EXPECT_NE(c.error().message.find("taem"), std::string::npos);
 }
 
+TEST(Config, AK8sTableHoldsTheK8sKeysAndAnUnknownOneIsNamedWithItsLine) {
+  testing::TestDir dir;
+  std::ofstream(dir.file("frugal.toml")) << "team = \"a\"\n[k8s]\nprometheus = \"http://prom:9090\"\nteam_label = \"owner\"\n";
+  auto c = Config::load({}, env_of({}), dir.path());
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->get("team"), "a");
+  EXPECT_EQ(c->get("k8s.prometheus"), "http://prom:9090");
+  EXPECT_EQ(c->get("k8s.team_label"), "owner");
+  EXPECT_EQ(c->get("k8s.project_label"), "project") << "the default";
+  auto env = Config::load({}, env_of({{"FRUGAL_K8S_PROMETHEUS", "http://env:9090"}}), dir.path());
+  EXPECT_EQ(env->get("k8s.prometheus"), "http://env:9090");
+  std::ofstream(dir.file("frugal.toml")) << "[k8s]\nprometheus = \"http://prom:9090\"\nprometheos = \"x\"\n";
+  auto typo = Config::load({}, env_of({}), dir.path());
+  ASSERT_FALSE(typo);
+  EXPECT_NE(typo.error().message.find(dir.file("frugal.toml") + ":3: unknown key 'k8s.prometheos'"), std::string::npos)
+      << typo.error().message;
+  std::ofstream(dir.file("frugal.toml")) << "[slurm]\ncluster = \"x\"\n";
+  EXPECT_FALSE(Config::load({}, env_of({}), dir.path())) << "a table Frugal does not know is an unknown key";
+}
+
 TEST(Config, BrokenTomlIsAnErrorNamingTheFile) {
   testing::TestDir dir;
   std::ofstream(dir.file("frugal.toml")) << "team = \"unterminated\n";
