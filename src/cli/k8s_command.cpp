@@ -62,11 +62,11 @@ Result<objects::HttpGetOptions> auth_options(const Context& ctx, const K8sFlags&
 }
 
 // Prometheus' query_range over HTTP. A refused or failed request names the URL; an error answer
-// (bad PromQL, too many samples, a timeout) names what Prometheus said.
+// (bad PromQL, too many samples, a timeout) is JSON that k8s::read_matrix reads out.
 k8s::QueryRange prometheus_client(std::string base, objects::HttpGetOptions options) {
   while (base.ends_with('/')) base.pop_back();
   return [base, options](const std::string& promql, std::int64_t start, std::int64_t end,
-                         std::int64_t step) -> Result<std::vector<k8s::Series>> {
+                         std::int64_t step) -> Result<std::string> {
     std::string url = base + "/api/v1/query_range?" +
                       objects::canonical_query({{"query", promql},
                                                 {"start", std::to_string(start)},
@@ -84,7 +84,7 @@ k8s::QueryRange prometheus_client(std::string base, objects::HttpGetOptions opti
     if ((answer->status < 200 || answer->status >= 300) && !json)
       return fail(ErrorCode::unavailable, fmt::format("{} answered HTTP {}: {}", source, answer->status,
                                                       util::trim(answer->body.substr(0, 200))));
-    return k8s::parse_matrix(answer->body, source);
+    return std::move(answer->body);  // an error answer in JSON says what went wrong: read_matrix names it
   };
 }
 
@@ -112,9 +112,6 @@ Result<int> import(Context& ctx, const K8sFlags& f) {
   auto auth = auth_options(ctx, f);
   if (!auth) return std::unexpected(auth.error());
   k8s::Window w{window->first, window->second, step->count() / 1000};
-  auto cluster = k8s::read_cluster(prometheus_client(url, *auth), w);
-  if (!cluster) return std::unexpected(cluster.error());
-
   k8s::ImportOptions options;
   options.cluster = cluster_name(ctx, f, url);
   options.labels.team = setting(ctx, f.team_label, "k8s.team_label");
@@ -124,6 +121,8 @@ Result<int> import(Context& ctx, const K8sFlags& f) {
   options.labels.user = setting(ctx, f.user_label, "k8s.user_label");
   auto store = ctx.open_store(store::Access::read_write);
   if (!store) return std::unexpected(store.error());
+  auto cluster = k8s::read_cluster(prometheus_client(url, *auth), w, k8s::folded_until(**store, options.cluster));
+  if (!cluster) return std::unexpected(cluster.error());
   auto stats = k8s::import_cluster(**store, *cluster, options);
   if (!stats) return std::unexpected(stats.error());
 

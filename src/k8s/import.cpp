@@ -232,9 +232,12 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
       }
     }
     // This import's GPU readings, folded in once each.
+    // A cluster read without this store's FoldedUntil may hold readings folded in before: a pod
+    // stored before then keeps the use it had rather than count any twice.
     for (auto& [uid, e] : entries)
       if (e.read) {
-        e.idle_gpu_flags = e.usage.fold(e.read->gpu_use, cluster.window.step_s);
+        PodUsage fresh;
+        e.idle_gpu_flags = (e.stored && !cluster.read_after_folded ? fresh : e.usage).fold(e.read->gpu_use, cluster.window.step_s);
       }
 
     // Each workload's pods in start order, cut into attempts: a pod that starts after every pod of

@@ -6,6 +6,7 @@
 // GPU use from DCGM summed up as `frugal run` sums it. A node pool's hours say how many nodes the
 // requests needed against how many ran: what an autoscaler would have saved. This library reads
 // Prometheus' answers and decides; the HTTP requests are the CLI's (a QueryRange it hands in).
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -36,15 +37,20 @@ struct Series {
   const std::string& label(std::string_view name) const;
 };
 
-// Reads the body of /api/v1/query_range (`"status":"success"`, resultType matrix). Errors: invalid
-// naming `source` for an error answer (Prometheus' errorType and error), another result type, a
-// value that is not a number, or JSON that does not parse (a body cut short).
+// Reads the body of /api/v1/query_range (`"status":"success"`, resultType matrix), handing each
+// series to `each` as soon as it is read (the same Series, its labels sorted by name, reused for
+// the next: take what you keep). Errors: invalid naming `source` for an error answer (Prometheus'
+// errorType and error), a partial one (warnings), another result type, a value that is not a
+// number, or JSON that does not parse (a body cut short); `each` may have seen series by then.
+Result<void> read_matrix(std::string_view body, std::string_view source, const std::function<void(Series&)>& each);
+// The same, every series kept.
 Result<std::vector<Series>> parse_matrix(std::string_view body, std::string_view source);
 
-// Runs one range query: PromQL over [start, end] (unix seconds) every `step_s`. The CLI sends it
-// over HTTP; tests answer it from series they made.
-using QueryRange = std::function<Result<std::vector<Series>>(const std::string& promql, std::int64_t start_s,
-                                                             std::int64_t end_s, std::int64_t step_s)>;
+// Runs one range query, PromQL over [start, end] (unix seconds) every `step_s`, and returns the
+// answer's body (read_matrix reads it). The CLI sends it over HTTP; tests answer from series they
+// made. Errors: the request's (Prometheus refused, is gone).
+using QueryRange = std::function<Result<std::string>(const std::string& promql, std::int64_t start_s, std::int64_t end_s,
+                                                     std::int64_t step_s)>;
 
 // ---- The cluster over a window --------------------------------------------------------------------
 
@@ -63,11 +69,20 @@ struct Node {
   std::vector<std::int64_t> up_ms{};  // the steps it was up at (time order)
 };
 
-// What one GPU did while a pod held it.
+// What one GPU did while a pod held it: DCGM_FI_DEV_GPU_UTIL's readings at the window's steps,
+// summed up as they arrive (a week of 800 GPUs is 16 million readings), less those an earlier
+// import already folded in (read_cluster's FoldedUntil).
 struct GpuUse {
   std::string uuid{};
-  std::vector<Point> util_pct{};  // DCGM_FI_DEV_GPU_UTIL at each step the pod held it
-  std::int64_t mem_peak_bytes = 0;  // the largest DCGM_FI_DEV_FB_USED
+  std::int64_t readings = 0;                   // readings not folded in before
+  double util_sum = 0;                         // their utilisation, added up (%)
+  std::optional<double> util_peak{};
+  std::array<std::int64_t, 101> histogram{};   // their count per whole percent
+  std::int64_t idle_readings = 0;              // of them, under 5% busy
+  std::int64_t seen = 0;                       // readings in the window, folded before or not
+  std::int64_t seen_idle = 0;                  // of them, under 5% busy
+  std::int64_t last_ms = 0;                    // the latest reading not folded in before
+  std::int64_t mem_peak_bytes = 0;             // the largest DCGM_FI_DEV_FB_USED
 };
 
 struct Pod {
@@ -86,12 +101,22 @@ struct Cluster {
   Window window{};
   std::vector<Node> nodes{};
   std::vector<Pod> pods{};  // pods that started (Pending ones never did)
+  bool read_after_folded = false;  // read with a FoldedUntil: GPU readings folded in before are left out
 };
 
-// Asks `query` for the series the exporters publish over `window` (in chunks Prometheus accepts)
-// and assembles nodes and pods. Errors: whatever `query` fails with, naming the PromQL; invalid for
-// a window the step does not fit.
-Result<Cluster> read_cluster(const QueryRange& query, const Window& window);
+// For pods read before (by uid): the time of the last GPU reading an earlier import folded in, so
+// a window that overlaps that import's counts none twice (k8s_pods.usage_until: folded_until()).
+using FoldedUntil = std::function<Result<std::map<std::string, std::int64_t>>(const std::vector<Pod>& pods)>;
+
+// Asks `query` for the series the exporters publish over `window` (in chunks Prometheus accepts,
+// two queries at a time: `query` must be callable from two threads) and assembles nodes and pods,
+// their GPU use summed up. Raw selectors only: Prometheus answers them many times faster than
+// functions of them (timestamp(), sum by) — docs/benchmarks.md. Errors: whatever `query` fails
+// with, naming the PromQL; invalid for a window the step does not fit.
+Result<Cluster> read_cluster(const QueryRange& query, const Window& window, const FoldedUntil& folded = {});
+
+// The FoldedUntil of what `store` holds of cluster `name`.
+FoldedUntil folded_until(store::Store& store, const std::string& name);
 
 // ---- Prices --------------------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "core/run_cost.h"
 #include "util/strings.h"
 
 namespace frugal::k8s {
@@ -38,25 +37,17 @@ Result<PodUsage> PodUsage::from_stored(std::int64_t readings, double util_sum, s
 
 std::vector<int> PodUsage::fold(const std::vector<GpuUse>& use, std::int64_t step_s) {
   std::vector<int> idle_flags;
-  std::optional<std::int64_t> until = m_until_ms;
   for (const GpuUse& g : use) {
-    bool all_idle = !g.util_pct.empty();
-    for (const Point& reading : g.util_pct) {
-      if (!std::isfinite(reading.value)) continue;  // not measured
-      Point p{reading.t_ms, std::clamp(reading.value, 0.0, 100.0)};  // DCGM's utilisation is a percentage
-      all_idle &= p.value < k_idle_gpu_util_pct;
-      if (m_until_ms && p.t_ms <= *m_until_ms) continue;  // folded by an earlier import
-      ++m_readings;
-      m_util_sum += p.value;
-      m_peak = std::max(m_peak.value_or(p.value), p.value);
-      ++m_histogram[static_cast<std::size_t>(std::clamp(std::lround(p.value), 0L, 100L))];
-      if (p.value < k_idle_gpu_util_pct) m_idle_seconds += static_cast<double>(step_s);
-      until = std::max(until.value_or(p.t_ms), p.t_ms);
-    }
-    if (g.mem_peak_bytes > 0 || !g.util_pct.empty()) m_mem_peak = std::max(m_mem_peak.value_or(0), g.mem_peak_bytes);
-    idle_flags.push_back(all_idle ? 1 : 0);
+    idle_flags.push_back(g.seen > 0 && g.seen_idle == g.seen ? 1 : 0);
+    if (g.seen > 0 || g.mem_peak_bytes > 0) m_mem_peak = std::max(m_mem_peak.value_or(0), g.mem_peak_bytes);
+    if (g.readings == 0) continue;
+    m_readings += g.readings;
+    m_util_sum += g.util_sum;
+    if (g.util_peak) m_peak = std::max(m_peak.value_or(*g.util_peak), *g.util_peak);
+    for (std::size_t pct = 0; pct < m_histogram.size(); ++pct) m_histogram[pct] += g.histogram[pct];
+    m_idle_seconds += static_cast<double>(g.idle_readings * step_s);
+    m_until_ms = std::max(m_until_ms.value_or(g.last_ms), g.last_ms);
   }
-  m_until_ms = until;
   return idle_flags;
 }
 

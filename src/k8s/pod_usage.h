@@ -20,8 +20,9 @@ class PodUsage {
                                       const std::string& histogram, std::optional<std::int64_t> mem_peak_bytes,
                                       double idle_seconds, const std::string& until);
 
-  // Folds in the readings timed after the last one folded; each stands for `step_s` seconds of its
-  // GPU. Returns, per GPU of `use`, 1 when every reading of it here was idle (under 5%), else 0.
+  // Folds in the readings read (read_cluster left out those folded before); each stands for
+  // `step_s` seconds of its GPU. Returns, per GPU of `use`, 1 when every reading of it in the
+  // window was idle (under 5%), else 0.
   std::vector<int> fold(const std::vector<GpuUse>& use, std::int64_t step_s);
   // Adds another pod's use (the pods of one attempt).
   void add(const PodUsage& other);

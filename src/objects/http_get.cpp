@@ -52,7 +52,7 @@ Result<HttpAnswer> http_get(const std::string& url, const HttpGetOptions& option
     curl_easy_setopt(curl, CURLOPT_USERNAME, options.user.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, options.password.c_str());
   }
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip when the server offers it
+  if (options.compressed) curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip, deflate, zstd: what curl can read
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

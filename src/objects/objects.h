@@ -88,6 +88,9 @@ struct HttpGetOptions {
   std::string user{}, password{};         // HTTP basic authentication, when user is not empty
   std::size_t max_bytes = 512u << 20;
   long timeout_s = 300;
+  // Ask for a compressed answer: less to send over a network, more work for both ends (Prometheus
+  // spends longer compressing its JSON than sending it over a fast link).
+  bool compressed = false;
 };
 struct HttpAnswer {
   long status = 0;

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -46,6 +47,28 @@ TEST(ParseMatrix, AnErrorAnswerAPartialAnswerAndACutBodyAreErrorsNamingTheSource
   EXPECT_NE(bad.error().message.find("result[0].values[0]"), std::string::npos) << bad.error().message;
   auto vector = parse_matrix(R"({"status":"success","data":{"resultType":"vector","result":[]}})", "prom");
   ASSERT_FALSE(vector);
+  auto not_a_pair = parse_matrix(
+      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2"],5]}]}})", "prom");
+  ASSERT_FALSE(not_a_pair);
+  EXPECT_NE(not_a_pair.error().message.find("prom: result[0].values[1]: expected [unix time, \"number\"]"), std::string::npos)
+      << not_a_pair.error().message;
+  auto label = parse_matrix(R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"pod":7},"values":[]}]}})",
+                            "prom");
+  ASSERT_FALSE(label);
+  EXPECT_NE(label.error().message.find("label pod is a number"), std::string::npos) << label.error().message;
+  auto no_values = parse_matrix(R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{}}]}})", "prom");
+  ASSERT_FALSE(no_values);
+  EXPECT_NE(no_values.error().message.find("expected \"metric\" and \"values\""), std::string::npos);
+}
+
+TEST(ParseMatrix, KeysInAnyOrderAndFieldsItDoesNotUseAreRead) {
+  auto s = parse_matrix(R"({"data":{"result":[{"values":[[10,"1"]],"metric":{"b":"2","a":"1"}}],"resultType":"matrix",
+      "stats":{"timings":{"evalTotalTime":0.1}}},"status":"success","infos":[]})",
+                        "prom");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->size(), 1u);
+  EXPECT_EQ((*s)[0].labels.front().first, "a") << "labels sorted by name";
+  EXPECT_EQ((*s)[0].points.at(0).value, 1);
 }
 
 // ---- Prices ----------------------------------------------------------------------------------------------
@@ -106,14 +129,38 @@ class FakePrometheus {
   std::string fail_on;  // a query that fails, as a Prometheus gone down would
 
   QueryRange client() {
-    return [this](const std::string& q, std::int64_t start, std::int64_t end, std::int64_t step) { return answer(q, start, end, step); };
+    return [this](const std::string& q, std::int64_t start, std::int64_t end, std::int64_t step) -> Result<std::string> {
+      auto series = answer(q, start, end, step);
+      if (!series) return std::unexpected(series.error());
+      return to_json(*series);
+    };
+  }
+
+  // As Prometheus writes a range query's answer.
+  static std::string to_json(const std::vector<Series>& series) {
+    std::string out = R"({"status":"success","data":{"resultType":"matrix","result":[)";
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      out += i ? ",{\"metric\":{" : "{\"metric\":{";
+      for (std::size_t l = 0; l < series[i].labels.size(); ++l)
+        out += fmt::format("{}\"{}\":\"{}\"", l ? "," : "", series[i].labels[l].first, series[i].labels[l].second);
+      out += "},\"values\":[";
+      for (std::size_t p = 0; p < series[i].points.size(); ++p)
+        out += fmt::format("{}[{},\"{}\"]", p ? "," : "", static_cast<double>(series[i].points[p].t_ms) / 1000,
+                           series[i].points[p].value);
+      out += "]}";
+    }
+    return out + "]}}";
   }
 
  private:
   using Labels = std::vector<std::pair<std::string, std::string>>;
+  std::mutex m_mutex;
 
   Result<std::vector<Series>> answer(const std::string& q, std::int64_t start, std::int64_t end, std::int64_t step) {
-    asked.push_back(q);
+    {
+      std::lock_guard lock(m_mutex);  // read_cluster asks two queries at a time
+      asked.push_back(q);
+    }
     if (!fail_on.empty() && q == fail_on) return fail(ErrorCode::unavailable, "Prometheus at fake: connection refused");
     std::map<Labels, Series> out;
     auto add = [&](Labels labels, std::int64_t t, double v) {
@@ -124,17 +171,17 @@ class FakePrometheus {
     };
     for (std::int64_t t = start; t <= end; t += step) {
       for (const NodeSpec& n : nodes) {
-        if (q == "timestamp(kube_node_labels)")
+        if (q == "kube_node_labels")
           add({{"node", n.name}, {"label_node_kubernetes_io_instance_type", n.type},
                {"label_topology_kubernetes_io_region", n.region},
                {"label_karpenter_sh_capacity_type", n.spot ? "spot" : "on-demand"}},
-              t, static_cast<double>(t));
-        else if (q == "max by (node, provider_id) (kube_node_info)")
-          add({{"node", n.name}, {"provider_id", "aws:///us-east-1a/i-0" + n.name}}, t, 1);
-        else if (q == "max by (node, resource) (kube_node_status_capacity)") {
-          add({{"node", n.name}, {"resource", "cpu"}}, t, n.cpus);
-          add({{"node", n.name}, {"resource", "memory"}}, t, static_cast<double>(n.memory));
-          add({{"node", n.name}, {"resource", "nvidia_com_gpu"}}, t, n.gpus);
+              t, 1);
+        else if (q == "kube_node_info")
+          add({{"node", n.name}, {"provider_id", "aws:///us-east-1a/i-0" + n.name}, {"kernel_version", "6.1"}}, t, 1);
+        else if (q == "kube_node_status_capacity") {
+          add({{"node", n.name}, {"resource", "cpu"}, {"unit", "core"}}, t, n.cpus);
+          add({{"node", n.name}, {"resource", "memory"}, {"unit", "byte"}}, t, static_cast<double>(n.memory));
+          add({{"node", n.name}, {"resource", "nvidia_com_gpu"}, {"unit", "integer"}}, t, n.gpus);
         }
       }
       for (const PodSpec& p : pods) {
@@ -149,23 +196,26 @@ class FakePrometheus {
           more.insert(more.end(), id.begin(), id.end());
           return more;
         };
-        if (q == "timestamp(kube_pod_info)") add(with({{"node", p.node}}), t, static_cast<double>(t));
+        if (q == "kube_pod_info") add(with({{"node", p.node}, {"host_ip", "10.0.0.1"}}), t, 1);
         else if (q == "kube_pod_labels") {
           Labels l;
           for (const auto& [k, v] : p.labels) l.emplace_back("label_" + k, v);
           add(with(l), t, 1);
-        } else if (q == "sum by (namespace, pod, uid, resource) (kube_pod_container_resource_requests)") {
-          add(with({{"resource", "cpu"}}), t, static_cast<double>(p.cpu_millis) / 1000);
-          add(with({{"resource", "memory"}}), t, static_cast<double>(p.memory));
-          if (p.gpus) add(with({{"resource", "nvidia_com_gpu"}}), t, p.gpus);
+        } else if (q == "kube_pod_container_resource_requests") {
+          // Two containers: the trainer asks for all but a sidecar's quarter-core and 256 MiB.
+          add(with({{"container", "trainer"}, {"resource", "cpu"}}), t, static_cast<double>(p.cpu_millis - 250) / 1000);
+          add(with({{"container", "sidecar"}, {"resource", "cpu"}}), t, 0.25);
+          add(with({{"container", "trainer"}, {"resource", "memory"}}), t, static_cast<double>(p.memory - (256 << 20)));
+          add(with({{"container", "sidecar"}, {"resource", "memory"}}), t, static_cast<double>(256 << 20));
+          if (p.gpus) add(with({{"container", "trainer"}, {"resource", "nvidia_com_gpu"}}), t, p.gpus);
         } else if (q == "kube_pod_status_phase == 1") {
           add(with({{"phase", running ? "Running" : p.end_phase}}), t, 1);
         } else if (q == "kube_pod_start_time") {
           add(id, t, static_cast<double>(from));
         } else if (q == "kube_pod_completion_time") {
           if (to && t >= *to) add(id, t, static_cast<double>(*to));
-        } else if (q == "sum by (namespace, pod, uid) (kube_pod_container_status_restarts_total)") {
-          add(id, t, 0);
+        } else if (q == "kube_pod_container_status_restarts_total") {
+          add(with({{"container", "trainer"}}), t, 0);
         } else if (running && (q == "DCGM_FI_DEV_GPU_UTIL{pod!=\"\"}" || q == "DCGM_FI_DEV_FB_USED{pod!=\"\"}")) {
           for (std::size_t g = 0; g < p.gpu_util.size(); ++g)
             add({{"namespace", p.ns}, {"pod", p.name}, {"Hostname", p.node}, {"gpu", std::to_string(g)},
@@ -191,7 +241,7 @@ class K8sImport : public ::testing::Test {
     return TimePoint(std::chrono::milliseconds((prom.t0 + minutes * 60) * 1000));
   }
   ImportStats import(std::int64_t from_min, std::int64_t to_min) {
-    auto cluster = read_cluster(prom.client(), {at_min(from_min), at_min(to_min), 60});
+    auto cluster = read_cluster(prom.client(), {at_min(from_min), at_min(to_min), 60}, folded_until(*m_store, "lab"));
     EXPECT_TRUE(cluster) << cluster.error().message;
     if (!cluster) return {};
     auto stats = import_cluster(*m_store, *cluster, {.cluster = "lab", .labels = {}});
@@ -304,6 +354,18 @@ TEST_F(K8sImport, AJobRunningAtOneImportIsUpdatedWhenItEndsWithItsReadingsCounte
   EXPECT_EQ(one("SELECT sum(runs) || ' ' || sum(cost_nanos) FROM run_rollups WHERE dimension = 'team'"), "1 40429716000");
 }
 
+TEST_F(K8sImport, AClusterReadWithoutTheStoresFoldedReadingsNeverCountsOneTwice) {
+  prom.pods = {llm_job()};
+  import(0, 60);
+  auto overlapping = read_cluster(prom.client(), {at_min(30), at_min(120), 60});  // no FoldedUntil
+  ASSERT_TRUE(overlapping) << overlapping.error().message;
+  EXPECT_FALSE(overlapping->read_after_folded);
+  auto stats = import_cluster(*m_store, *overlapping, {.cluster = "lab", .labels = {}});
+  ASSERT_TRUE(stats) << stats.error().message;
+  EXPECT_EQ(one("SELECT status FROM runs"), "finished");
+  EXPECT_EQ(one("SELECT gpu_readings FROM k8s_pods"), "488") << "the use stored before, none of it twice";
+}
+
 TEST_F(K8sImport, PoolHoursCountTheNodesTheRequestsNeededAndWhatAutoscalingWouldSave) {
   prom.pods = {llm_job()};  // on gpu-a (on demand) for the first 90 minutes; gpu-b (spot) runs nothing
   ImportStats s = import(0, 180);
@@ -351,7 +413,7 @@ TEST_F(K8sImport, AQueryLongerThanPrometheusTakesIsAskedInChunksWithNoPointTwice
   std::int64_t hours = 24;
   auto cluster = read_cluster(prom.client(), {at_min(0), at_min(hours * 60), 30});
   ASSERT_TRUE(cluster) << cluster.error().message;
-  std::size_t node_queries = static_cast<std::size_t>(std::count(prom.asked.begin(), prom.asked.end(), "timestamp(kube_node_labels)"));
+  std::size_t node_queries = static_cast<std::size_t>(std::count(prom.asked.begin(), prom.asked.end(), "kube_node_labels"));
   EXPECT_EQ(node_queries, 5u) << "six hours a query, and the window's last step";
   ASSERT_EQ(cluster->nodes.size(), 2u);
   EXPECT_EQ(cluster->nodes[0].up_ms.size(), static_cast<std::size_t>(hours * 120 + 1));
