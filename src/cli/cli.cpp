@@ -106,6 +106,7 @@ int run(int argc, char** argv) {
   add_bill_command(app, ctx);
   add_slurm_command(app, ctx);
   add_k8s_command(app, ctx);
+  add_value_command(app, ctx);
   add_cache_command(app, ctx);
   add_data_command(app, ctx);
   add_serve_command(app, ctx);

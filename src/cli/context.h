@@ -79,6 +79,7 @@ void add_catalog_command(CLI::App& app, Context& ctx);
 void add_bill_command(CLI::App& app, Context& ctx);
 void add_slurm_command(CLI::App& app, Context& ctx);
 void add_k8s_command(CLI::App& app, Context& ctx);
+void add_value_command(CLI::App& app, Context& ctx);
 void add_cache_command(CLI::App& app, Context& ctx);
 void add_data_command(CLI::App& app, Context& ctx);
 void add_serve_command(CLI::App& app, Context& ctx);

@@ -90,6 +90,12 @@ Result<RunOutcome> run_tracked(store::Store& store, const RunRequest& request, c
   run.pricing = request.spot ? tracking::PricingModel::spot : tracking::PricingModel::on_demand;
   run.params = request.params;
   run.tags = request.tags;
+  // Its stopping rules say which way its metrics are better (`frugal value` reads the direction).
+  if (!request.stop_when.empty()) {
+    std::string rules;
+    for (const auto& rule : request.stop_when) rules += (rules.empty() ? "" : "; ") + rule;
+    run.tags.emplace_back("frugal.stop_when", rules);
+  }
   FRUGAL_CHECK(price_run(store, request, run, outcome));
   if (request.max_usd && !run.hourly_price)
     outcome.warnings.push_back("--max-usd has no effect: the run has no price (give --instance-type or --hourly-usd)");

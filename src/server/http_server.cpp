@@ -322,6 +322,7 @@ Result<void> serve(const ServeOptions& options) {
   add_token_routes(routes);
   add_sql_routes(routes);
   add_cost_routes(routes);
+  add_value_routes(routes);
   add_mlflow_routes(routes);
   add_metrics_routes(routes);
   add_arcee_routes(routes);

@@ -157,7 +157,7 @@ json operation(const Route& r, const OperationDoc* doc) {
 std::vector<OperationDoc> all_route_docs() {
   std::vector<OperationDoc> all;
   for (auto part : {service_route_docs, run_route_docs, token_route_docs, sql_route_docs, cost_route_docs, mlflow_route_docs,
-                    metrics_route_docs, arcee_route_docs, advise_route_docs, dashboard_route_docs})
+                    metrics_route_docs, arcee_route_docs, advise_route_docs, dashboard_route_docs, value_route_docs})
     for (auto& d : part()) all.push_back(std::move(d));
   return all;
 }

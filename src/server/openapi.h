@@ -57,6 +57,7 @@ std::vector<OperationDoc> metrics_route_docs();
 std::vector<OperationDoc> arcee_route_docs();
 std::vector<OperationDoc> advise_route_docs();
 std::vector<OperationDoc> dashboard_route_docs();
+std::vector<OperationDoc> value_route_docs();
 
 // Parameters several route files take.
 ParamDoc run_id_param();            // {id} of /api/v1/runs/{id}...

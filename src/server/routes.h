@@ -100,6 +100,7 @@ void add_mlflow_routes(std::vector<Route>& routes);
 void add_metrics_routes(std::vector<Route>& routes);
 void add_arcee_routes(std::vector<Route>& routes);
 void add_cost_routes(std::vector<Route>& routes);
+void add_value_routes(std::vector<Route>& routes);
 void add_advise_routes(std::vector<Route>& routes);
 void add_dashboard_routes(std::vector<Route>& routes);
 
