@@ -107,11 +107,17 @@ Result<int> import(Context& ctx, const K8sFlags& f) {
   if (!window) return std::unexpected(window.error());
   auto step = parse_duration(f.step);
   if (!step) return std::unexpected(step.error());
-  if (step->count() < 1000 || step->count() % 1000 != 0)
-    return fail(ErrorCode::invalid, fmt::format("k8s import: --step {} must be whole seconds, at least 1s", f.step));
+  if (step->count() < 1000 || step->count() % 1000 != 0 || 3'600'000 % step->count() != 0)
+    return fail(ErrorCode::invalid,
+                fmt::format("k8s import: --step {} must be whole seconds that divide an hour (15s, 30s, 1m, 5m)", f.step));
+  if (url.find('@') != std::string::npos && url.find('@') < url.find('/', url.find("://") + 3))
+    return fail(ErrorCode::invalid, "k8s import: keep credentials out of the Prometheus URL (ps and logs show it): "
+                                    "--basic-auth-user with --basic-auth-password-file, or --bearer-token-file");
   auto auth = auth_options(ctx, f);
   if (!auth) return std::unexpected(auth.error());
-  k8s::Window w{window->first, window->second, step->count() / 1000};
+  // The window starts on the hour, so that `--since 1h` from cron covers the last whole hour of the
+  // node pools (k8s_pool_hours holds whole hours only).
+  k8s::Window w{std::chrono::floor<std::chrono::hours>(window->first), window->second, step->count() / 1000};
   k8s::ImportOptions options;
   options.cluster = cluster_name(ctx, f, url);
   options.labels.team = setting(ctx, f.team_label, "k8s.team_label");

@@ -107,9 +107,10 @@ std::optional<std::int64_t> whole(double v, double scale, std::int64_t max) {
   return std::llround(scaled);
 }
 constexpr std::int64_t k_max_ms = 100'000'000'000'000;       // unix milliseconds up to the year 5138
-constexpr std::int64_t k_max_cpu_millis = 1'000'000'000;     // a million cores
-constexpr std::int64_t k_max_bytes = 1LL << 50;              // a PiB
-constexpr std::int64_t k_max_gpus = 100'000;
+// Bounds far above any node, which keep a pod's cost over centuries inside Money::scaled's range.
+constexpr std::int64_t k_max_cpu_millis = 1'000'000;          // a thousand cores
+constexpr std::int64_t k_max_bytes = 1LL << 44;               // 16 TiB
+constexpr std::int64_t k_max_gpus = 4096;
 std::optional<TimePoint> instant(double seconds) {
   auto ms = whole(seconds, 1000, k_max_ms);
   if (!ms || *ms == 0) return std::nullopt;
@@ -202,9 +203,12 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window, cons
     return fail(ErrorCode::invalid, fmt::format("the window ends ({}) before it starts ({})", format_utc(window.until),
                                                 format_utc(window.since)));
   Cluster c;
+  // Whole seconds, as the queries ask: the grid of steps the answers come on starts there.
   c.window = window;
+  c.window.since = std::chrono::floor<std::chrono::seconds>(window.since);
+  c.window.until = std::chrono::floor<std::chrono::seconds>(window.until);
   const std::int64_t step_ms = window.step_s * 1000;
-  Answers a = FRUGAL_TRY(ask_nodes_and_pods(query, window));
+  Answers a = FRUGAL_TRY(ask_nodes_and_pods(query, c.window));
 
   // Nodes: labels and the steps each was up at (a raw series has a point at a step while it is
   // up; Prometheus ends it with a staleness marker when the node goes), capacity, provider id.
@@ -219,8 +223,12 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window, cons
     n.region = first_label(s, {"label_topology_kubernetes_io_region", "label_failure_domain_beta_kubernetes_io_region"});
     n.zone = first_label(s, {"label_topology_kubernetes_io_zone", "label_failure_domain_beta_kubernetes_io_zone"});
     n.spot = node_is_spot(s);
-    for (const Point& p : s.points)
-      if (n.up_ms.empty() || n.up_ms.back() < p.t_ms) n.up_ms.push_back(p.t_ms);
+    // A node's labels may change (a GPU operator adds its own): several series, each in time order.
+    for (const Point& p : s.points) n.up_ms.push_back(p.t_ms);
+  }
+  for (Node& n : c.nodes) {
+    std::sort(n.up_ms.begin(), n.up_ms.end());
+    n.up_ms.erase(std::unique(n.up_ms.begin(), n.up_ms.end()), n.up_ms.end());
   }
   for (const Series& s : a.node_info)
     if (auto it = node_at.find(s.label("node")); it != node_at.end() && !s.label("provider_id").empty())
@@ -285,20 +293,27 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window, cons
         p->started = *started;
         has_start[static_cast<std::size_t>(p - c.pods.data())] = true;
       }
+  // kube-state-metrics writes a completion time as soon as any container has terminated (a sidecar
+  // that exits, a crash before its restart): it ends the pod only once the pod's phase says so.
+  std::vector<std::optional<TimePoint>> completed(c.pods.size());
   for (const Series& s : a.completions)
     if (Pod* p = pod_of(s); p && !s.points.empty())
-      if (auto ended = instant(last_value(s))) p->ended = *ended;
+      completed[static_cast<std::size_t>(p - c.pods.data())] = instant(last_value(s));
   for (const Series& s : a.restarts)
     if (Pod* p = pod_of(s)) p->restarts = std::min<std::int64_t>(1'000'000'000, p->restarts + whole(last_value(s), 1, 1'000'000'000).value_or(0));
 
   // A pod that never started (still Pending, or gone before it ran) is no run. One that vanished
   // without a completion time (deleted, its node lost) ended when it was last seen.
-  const std::int64_t until_ms = to_ms(window.until);
+  // Gone is judged against the newest sight of any pod, not the window's end: while
+  // kube-state-metrics restarts no pod shows, and none of them has ended for that.
+  const std::int64_t newest_ms = last_seen.empty() ? 0 : *std::max_element(last_seen.begin(), last_seen.end());
   std::vector<Pod> started;
   for (std::size_t i = 0; i < c.pods.size(); ++i) {
     Pod& p = c.pods[i];
     if (!has_start[i]) continue;
-    if (!p.ended && last_seen[i] < until_ms - std::max<std::int64_t>(2 * step_ms, 60'000)) {
+    p.last_seen = TimePoint(std::chrono::milliseconds(last_seen[i]));
+    if (completed[i] && (p.phase == "Succeeded" || p.phase == "Failed")) p.ended = completed[i];
+    if (!p.ended && last_seen[i] < newest_ms - std::max<std::int64_t>(2 * step_ms, 60'000)) {
       p.ended = TimePoint(std::chrono::milliseconds(last_seen[i]));
       if (p.phase == "Running" || p.phase == "Pending" || p.phase.empty()) p.phase = "Unknown";
     }
@@ -314,19 +329,24 @@ Result<Cluster> read_cluster(const QueryRange& query, const Window& window, cons
   if (folded) {
     folded_ms = FRUGAL_TRY(folded(c.pods));
     c.read_after_folded = true;
+    c.folded_at_read = folded_ms;
   }
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_name;
   for (std::size_t i = 0; i < c.pods.size(); ++i) by_name[{c.pods[i].namespace_, c.pods[i].name}].push_back(i);
   // The pods a series' namespace and pod labels name (several when the name was reused), and of
   // them the one running at a reading's time.
   static const std::vector<std::size_t> k_no_pods;
+  // Scraped without honor_labels, DCGM's own pod and namespace labels are the exporter's, and the
+  // pod holding the GPU is in exported_pod and exported_namespace.
   auto named = [&](const Series& s) -> const std::vector<std::size_t>& {
-    auto it = by_name.find({s.label("namespace"), s.label("pod")});
+    bool exported = !s.label("exported_pod").empty();
+    auto it = by_name.find({s.label(exported ? "exported_namespace" : "namespace"), s.label(exported ? "exported_pod" : "pod")});
     return it == by_name.end() ? k_no_pods : it->second;
   };
   auto holder = [&](const std::vector<std::size_t>& pods, std::int64_t t_ms) -> std::optional<std::size_t> {
     for (std::size_t i : pods) {
       const Pod& p = c.pods[i];
+      if (p.gpus == 0) continue;  // asked for no GPU: not the one holding it
       if (to_ms(p.started) <= t_ms && (!p.ended || t_ms < to_ms(*p.ended))) return i;
     }
     return std::nullopt;

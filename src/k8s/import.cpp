@@ -54,8 +54,10 @@ struct Entry {
   std::optional<std::int64_t> hourly_nanos, gpu_hour_nanos;
   PodUsage usage;
   std::optional<std::int64_t> run_id;  // stored: the run it is in
+  TimePoint last_seen{};               // the last step kube-state-metrics showed it at
   bool stored = false;
   bool stored_ended = false;           // stored with an end
+  bool closed_now = false;             // stored open, gone before this window: ended at last_seen
   const Pod* read = nullptr;           // what this import read of it
   std::vector<int> idle_gpu_flags;     // read now: per GPU, 1 when it sat idle at every reading
   std::vector<std::pair<std::string, std::string>> labels;  // read now: team, project, …
@@ -142,6 +144,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
     e.phase = p.phase.empty() ? (p.ended ? "Unknown" : "Running") : p.phase;
     e.started = p.started;
     e.ended = p.ended;
+    e.last_seen = p.last_seen;
     e.read = &p;
     if (auto n = nodes.find(p.node); n != nodes.end()) {
       const Node& node = *n->second;
@@ -163,6 +166,25 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
   }
 
   FRUGAL_CHECK(store.transaction([&]() -> Result<void> {
+    // One import of a cluster at a time: two at once would both find a new pod new. SQLite's write
+    // transaction already waits for the other's; PostgreSQL's reads do not.
+    if (store.dialect() == "postgresql") {
+      std::vector<store::Value> lock = {"frugal k8s import " + options.cluster};
+      FRUGAL_TRY(store.query("SELECT pg_advisory_xact_lock(hashtext(?))", lock));
+    }
+    // Pods still open in the store that kube-state-metrics last showed before this window began,
+    // and this import does not read: they went while no import looked. Their jobs are loaded too.
+    std::set<std::string> vanished;
+    std::vector<store::Value> open_params = {options.cluster, format_utc(cluster.window.since)};
+    FRUGAL_CHECK(store.for_each_row(
+        "SELECT uid, namespace, workload FROM k8s_pods WHERE cluster = ? AND ended_at IS NULL AND last_seen < ?",
+        open_params, [&](const store::Row& r) {
+          std::string uid = store::as_text(r[0]);
+          if (entries.contains(uid)) return true;
+          vanished.insert(uid);
+          workloads.insert({store::as_text(r[1]), store::as_text(r[2])});
+          return true;
+        }));
     // What was stored of these workloads before: their pods and the runs they are in.
     std::vector<std::pair<std::string, std::string>> keys(workloads.begin(), workloads.end());
     std::map<std::int64_t, StoredRun> runs;
@@ -172,7 +194,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
           "SELECT p.uid, p.namespace, p.pod, p.workload, p.run_id, p.node, p.instance_type, p.spot, p.gpus, p.cpu_millis, "
           "p.memory_bytes, p.phase, p.restarts, p.started_at, p.ended_at, p.hourly_nanos, p.gpu_hour_nanos, "
           "p.gpu_readings, p.gpu_util_sum, p.gpu_util_peak, p.gpu_util_histogram, p.gpu_mem_peak_bytes, "
-          "p.idle_gpu_seconds, p.usage_until, r.attempt, r.ended_at IS NOT NULL "
+          "p.idle_gpu_seconds, p.usage_until, r.attempt, r.ended_at IS NOT NULL, p.last_seen "
           "FROM k8s_pods p JOIN runs r ON r.id = p.run_id WHERE p.cluster = ? AND (";
       std::vector<store::Value> params = {options.cluster};
       for (std::size_t i = from; i < to; ++i) {
@@ -207,8 +229,14 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
             store::is_null(r[19]) ? std::nullopt : std::optional<double>(store::as_double(r[19])),
             store::as_text(r[20]), store::is_null(r[21]) ? std::nullopt : std::optional<std::int64_t>(store::as_int(r[21])),
             store::as_double(r[22]), store::as_text(r[23])));
+        stored.last_seen = FRUGAL_TRY(parse_utc(store::as_text(r[26])));
         stored.stored = true;
         stored.stored_ended = stored.ended.has_value();
+        if (vanished.contains(uid)) {  // gone while no import looked: ended when last seen
+          stored.ended = stored.last_seen;
+          stored.phase = "Unknown";
+          stored.closed_now = true;
+        }
         runs[*stored.run_id] = {static_cast<int>(store::as_int(r[24])), store::as_int(r[25]) != 0};
         auto it = entries.find(uid);
         if (it == entries.end()) {
@@ -231,13 +259,17 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
         }
       }
     }
-    // This import's GPU readings, folded in once each.
-    // A cluster read without this store's FoldedUntil may hold readings folded in before: a pod
-    // stored before then keeps the use it had rather than count any twice.
+    // This import's GPU readings, folded in once each. Readings the store folded in after this
+    // cluster was read (another import, meanwhile), or a cluster read without this store's
+    // FoldedUntil, may hold readings folded before: such a pod keeps the use it had rather than
+    // count any twice.
     for (auto& [uid, e] : entries)
       if (e.read) {
+        auto read_after = cluster.folded_at_read.find(uid);
+        bool unseen = !e.usage.until_ms() || (cluster.read_after_folded && read_after != cluster.folded_at_read.end() &&
+                                              read_after->second >= *e.usage.until_ms());
         PodUsage fresh;
-        e.idle_gpu_flags = (e.stored && !cluster.read_after_folded ? fresh : e.usage).fold(e.read->gpu_use, cluster.window.step_s);
+        e.idle_gpu_flags = (unseen ? e.usage : fresh).fold(e.read->gpu_use, cluster.window.step_s);
       }
 
     // Each workload's pods in start order, cut into attempts: a pod that starts after every pod of
@@ -256,16 +288,25 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
         return a->started != b->started ? a->started < b->started : a->uid < b->uid;
       });
       workload_first.push_back(attempts.size());
-      std::optional<TimePoint> open_until;  // the attempt's pods end by then; none: one still runs
-      bool any = false;
+      // The attempt's pods all end by `ends_by`, unless one still runs. (Not an optional: GCC 12
+      // warns of it as maybe uninitialized.)
+      bool still_runs = false;
+      TimePoint ends_by{};
+      const Entry* ended_last = nullptr;    // of the attempt's pods, the one that ended last
       int number = 0;
       for (Entry* e : pods) {
-        bool starts_new = !any || (open_until && e->started >= *open_until);
-        if (starts_new) {
+        Attempt* current = attempts.size() > workload_first.back() ? &attempts.back() : nullptr;
+        // A pod the store keeps in the current attempt's run stays in it, whatever its times say now.
+        bool same_run = current && e->run_id && current->run_id == e->run_id;
+        // A retry: a pod that starts after every pod of the attempt ended, the last of them not
+        // having succeeded. After a success it continues the job (a Job's next completion).
+        bool retry = !still_runs && e->started >= ends_by && ended_last && ended_last->phase != "Succeeded";
+        if (!current || (!same_run && retry)) {
           attempts.push_back({});
           attempts.back().number = ++number;
-          open_until = e->started;
-          any = true;
+          still_runs = false;
+          ends_by = e->started;
+          ended_last = nullptr;
         }
         Attempt& a = attempts.back();
         a.pods.push_back(e);
@@ -274,16 +315,20 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
           a.number = runs[*e->run_id].attempt;
           number = std::max(number, a.number);
         }
-        if (!e->ended) open_until.reset();
-        else if (open_until) open_until = std::max(*open_until, *e->ended);
+        if (!e->ended) {
+          still_runs = true;
+        } else {
+          ends_by = std::max(ends_by, *e->ended);
+          if (!ended_last || *e->ended >= *ended_last->ended) ended_last = e;
+        }
       }
     }
 
     auto pod_row = FRUGAL_TRY(store.prepare(
         "INSERT INTO k8s_pods (cluster, uid, namespace, pod, workload, run_id, node, instance_type, spot, gpus, cpu_millis, "
         "memory_bytes, phase, restarts, started_at, ended_at, hourly_nanos, gpu_hour_nanos, gpu_readings, gpu_util_sum, "
-        "gpu_util_peak, gpu_util_histogram, gpu_mem_peak_bytes, idle_gpu_seconds, usage_until) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "gpu_util_peak, gpu_util_histogram, gpu_mem_peak_bytes, idle_gpu_seconds, usage_until, last_seen) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (cluster, uid) DO UPDATE SET run_id = excluded.run_id, node = excluded.node, "
         "instance_type = excluded.instance_type, spot = excluded.spot, gpus = excluded.gpus, cpu_millis = excluded.cpu_millis, "
         "memory_bytes = excluded.memory_bytes, phase = excluded.phase, restarts = excluded.restarts, "
@@ -291,21 +336,21 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
         "gpu_hour_nanos = excluded.gpu_hour_nanos, gpu_readings = excluded.gpu_readings, "
         "gpu_util_sum = excluded.gpu_util_sum, gpu_util_peak = excluded.gpu_util_peak, "
         "gpu_util_histogram = excluded.gpu_util_histogram, gpu_mem_peak_bytes = excluded.gpu_mem_peak_bytes, "
-        "idle_gpu_seconds = excluded.idle_gpu_seconds, usage_until = excluded.usage_until"));
+        "idle_gpu_seconds = excluded.idle_gpu_seconds, usage_until = excluded.usage_until, last_seen = excluded.last_seen"));
     auto write_pod = [&](const Entry& e, std::int64_t run_id) -> Result<void> {
-      if (!e.read) return {};  // stored, not read again: as it was
+      if (!e.read && !e.closed_now) return {};  // stored, not read again: as it was
       std::string started = format_utc(e.started), ended = e.ended ? format_utc(*e.ended) : std::string();
-      std::string histogram = e.usage.histogram_text(), usage_until = e.usage.until_text();
+      std::string histogram = e.usage.histogram_text(), usage_until = e.usage.until_text(), seen = format_utc(e.last_seen);
       auto opt = [](const std::optional<std::int64_t>& v) { return v ? store::ValueView{*v} : store::ValueView{}; };
       auto text = [](const std::string& v) { return v.empty() ? store::ValueView{} : store::ValueView{std::string_view(v)}; };
-      std::array<store::ValueView, 25> row = {
+      std::array<store::ValueView, 26> row = {
           std::string_view(options.cluster), std::string_view(e.uid), std::string_view(e.namespace_),
           std::string_view(e.name), std::string_view(e.workload), run_id, text(e.node), text(e.instance_type),
           std::int64_t{e.spot ? 1 : 0}, std::int64_t{e.gpus}, e.cpu_millis, e.memory_bytes, std::string_view(e.phase),
           e.restarts, std::string_view(started), text(ended), opt(e.hourly_nanos), opt(e.gpu_hour_nanos),
           e.usage.readings(), e.usage.util_sum(),
           e.usage.peak() ? store::ValueView{*e.usage.peak()} : store::ValueView{}, text(histogram),
-          opt(e.usage.mem_peak_bytes()), e.usage.idle_seconds(), text(usage_until)};
+          opt(e.usage.mem_peak_bytes()), e.usage.idle_seconds(), text(usage_until), std::string_view(seen)};
       FRUGAL_TRY(pod_row->execute_views(row));
       return {};
     };
@@ -313,6 +358,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
     // What an attempt comes to, from its pods.
     struct Totals {
       std::optional<Money> hourly, cost, idle_cost;
+      std::optional<Money> so_far;  // while it runs: each pod's cost until its end or the window's
       int gpus = 0;
       PodUsage usage;
       std::optional<TimePoint> ended;
@@ -324,7 +370,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
       Money hourly, cost, idle;
       for (const Entry* e : a.pods) {
         t.gpus += e->gpus;
-        t.read |= e->read != nullptr;
+        t.read |= e->read != nullptr || e->closed_now;
         t.usage.add(e->usage);
         if (e->hourly_nanos) {
           hourly += Money::from_nanos(*e->hourly_nanos);
@@ -341,6 +387,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
       if (all_priced) {
         t.hourly = hourly;
         if (t.ended) t.cost = cost;
+        else t.so_far = cost;
       }
       if (t.usage.readings() > 0 && all_priced) t.idle_cost = idle;
       return t;
@@ -376,7 +423,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
           if (!t.read) continue;  // stored before; this window did not see it
           StoredRun& stored = runs[*a.run_id];
           bool changed = false;
-          for (const Entry* e : a.pods) changed |= e->read && !e->stored_ended;
+          for (const Entry* e : a.pods) changed |= (e->read && !e->stored_ended) || e->closed_now;
           if (stored.ended || !changed) {
             for (const Entry* e : a.pods)
               if (!e->stored) FRUGAL_CHECK(write_pod(*e, *a.run_id));  // a pod first seen now, of an ended attempt
@@ -389,7 +436,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
             FRUGAL_TRY(tracking::finish_run(store, *a.run_id, end_of(a, t)));
             stored.ended = true;
           } else {
-            FRUGAL_CHECK(tracking::meter_cost(store, *a.run_id, until));
+            if (t.so_far) FRUGAL_CHECK(tracking::record_progress(store, *a.run_id, {}, *t.so_far));
           }
           ++stats.updated;
           note_idle(a, t, *a.run_id);
@@ -443,7 +490,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
       a.run_id = ids[b];
       for (const Entry* e : a.pods) FRUGAL_CHECK(write_pod(*e, ids[b]));
       Totals t = totals_of(a);
-      if (!t.ended) FRUGAL_CHECK(tracking::meter_cost(store, ids[b], until));
+      if (!t.ended && t.so_far) FRUGAL_CHECK(tracking::record_progress(store, ids[b], {}, *t.so_far));
       note_idle(a, t, ids[b]);
     }
     stats.added = ids.size();

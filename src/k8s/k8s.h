@@ -94,6 +94,7 @@ struct Pod {
   std::optional<TimePoint> ended{};  // none: still running at the window's end
   std::string phase{};               // its last phase: Running, Succeeded, Failed, Unknown
   std::int64_t restarts = 0;       // container restarts it counted
+  TimePoint last_seen{};           // the last step kube-state-metrics showed it at
   std::vector<GpuUse> gpu_use{};
 };
 
@@ -102,6 +103,7 @@ struct Cluster {
   std::vector<Node> nodes{};
   std::vector<Pod> pods{};  // pods that started (Pending ones never did)
   bool read_after_folded = false;  // read with a FoldedUntil: GPU readings folded in before are left out
+  std::map<std::string, std::int64_t> folded_at_read{};  // what it said, by uid
 };
 
 // For pods read before (by uid): the time of the last GPU reading an earlier import folded in, so

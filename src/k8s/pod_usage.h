@@ -37,6 +37,7 @@ class PodUsage {
   double idle_seconds() const { return m_idle_seconds; }
   std::string histogram_text() const;  // "pct:count,…"; "" when empty
   std::string until_text() const;      // UTC; "" when nothing folded
+  std::optional<std::int64_t> until_ms() const { return m_until_ms; }
 
  private:
   std::int64_t m_readings = 0;

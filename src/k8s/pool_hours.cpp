@@ -33,7 +33,8 @@ Result<std::size_t> write_pool_hours(store::Store& store, const Cluster& cluster
   const std::int64_t since = ms_of(cluster.window.since), until = ms_of(cluster.window.until);
   const std::int64_t step = cluster.window.step_s * 1000;
   const std::int64_t first_hour = ceil_div(since, k_hour_ms) * k_hour_ms;
-  if (first_hour + k_hour_ms > until) return std::size_t{0};
+  // A step that does not divide an hour would give hours of unequal steps.
+  if (first_hour + k_hour_ms > until || 3600 % cluster.window.step_s != 0) return std::size_t{0};
   // The query grid: since, since + step, … ; a step's reading stands for [t, t + step).
   const std::size_t grid = static_cast<std::size_t>((until - since) / step + 1);
   auto index_at_or_after = [&](std::int64_t t) {
@@ -71,8 +72,11 @@ Result<std::size_t> write_pool_hours(store::Store& store, const Cluster& cluster
     // ask for from their start's step to their end's.
     std::vector<int> up(grid, 0);
     for (const Node* n : pool.nodes)
-      for (std::int64_t t : n->up_ms)
-        if (t >= since && t <= until && (t - since) % step == 0) ++up[static_cast<std::size_t>((t - since) / step)];
+      for (std::int64_t t : n->up_ms) {
+        // The nearest step: a query frontend (Thanos) may align its answers to the step, not to since.
+        std::int64_t i = (t - since + step / 2) / step;
+        if (t >= since - step / 2 && i >= 0 && i < static_cast<std::int64_t>(grid)) ++up[static_cast<std::size_t>(i)];
+      }
     std::vector<std::int64_t> gpu_delta(grid + 1, 0), cpu_delta(grid + 1, 0), mem_delta(grid + 1, 0);
     std::map<std::int64_t, Money> held;  // hour start → what the pods' requests cost in it
     for (const Pod& pod : cluster.pods) {

@@ -29,6 +29,7 @@ CREATE TABLE k8s_pods (
   gpu_mem_peak_bytes INTEGER,             -- the most GPU memory one of its GPUs used
   idle_gpu_seconds REAL NOT NULL DEFAULT 0, -- GPU-seconds held under 5% busy
   usage_until TEXT,                       -- the last reading folded in (UTC): a window read again adds none twice
+  last_seen TEXT NOT NULL,                -- the last time kube-state-metrics showed it (UTC): a pod gone while no import looked ended then
   PRIMARY KEY (cluster, uid)
 );
 CREATE INDEX k8s_pods_run ON k8s_pods (run_id);

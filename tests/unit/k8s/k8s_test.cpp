@@ -116,6 +116,8 @@ struct PodSpec {
   std::optional<std::int64_t> end_min{};  // none: running
   std::string end_phase = "Succeeded";
   std::vector<double> gpu_util{};  // one per GPU held
+  std::optional<std::int64_t> vanish_min{};            // its series stop then, with no completion (deleted)
+  std::optional<std::int64_t> early_completion_min{};  // a sidecar exits then: a completion time while it runs
 };
 
 // Answers the range queries read_cluster makes, at every step of the grid, from the specs: the
@@ -127,6 +129,8 @@ class FakePrometheus {
   std::vector<PodSpec> pods;
   std::vector<std::string> asked;
   std::string fail_on;  // a query that fails, as a Prometheus gone down would
+  std::optional<std::int64_t> ksm_down_from_min;  // kube-state-metrics restarting: no pod series from then
+  bool dcgm_without_honor_labels = false;          // the holder in exported_pod, the exporter in pod
 
   QueryRange client() {
     return [this](const std::string& q, std::int64_t start, std::int64_t end, std::int64_t step) -> Result<std::string> {
@@ -190,7 +194,9 @@ class FakePrometheus {
         if (p.end_min) to = t0 + *p.end_min * 60;
         bool exists = t >= from && (!to || t <= *to + 120);  // an ended pod lingers two minutes
         bool running = t >= from && (!to || t < *to);
-        if (!exists) continue;
+        if (p.vanish_min && t >= t0 + *p.vanish_min * 60) exists = running = false;
+        bool ksm_down = ksm_down_from_min && t >= t0 + *ksm_down_from_min * 60 && !q.starts_with("DCGM");
+        if (!exists || ksm_down) continue;
         Labels id = {{"namespace", p.ns}, {"pod", p.name}, {"uid", p.uid}};
         auto with = [&](Labels more) {
           more.insert(more.end(), id.begin(), id.end());
@@ -214,13 +220,20 @@ class FakePrometheus {
           add(id, t, static_cast<double>(from));
         } else if (q == "kube_pod_completion_time") {
           if (to && t >= *to) add(id, t, static_cast<double>(*to));
+          else if (p.early_completion_min && t >= t0 + *p.early_completion_min * 60)
+            add(id, t, static_cast<double>(t0 + *p.early_completion_min * 60));
         } else if (q == "kube_pod_container_status_restarts_total") {
           add(with({{"container", "trainer"}}), t, 0);
         } else if (running && (q == "DCGM_FI_DEV_GPU_UTIL{pod!=\"\"}" || q == "DCGM_FI_DEV_FB_USED{pod!=\"\"}")) {
-          for (std::size_t g = 0; g < p.gpu_util.size(); ++g)
-            add({{"namespace", p.ns}, {"pod", p.name}, {"Hostname", p.node}, {"gpu", std::to_string(g)},
-                 {"UUID", fmt::format("GPU-{}-{}", p.node, g)}},
-                t, q.starts_with("DCGM_FI_DEV_GPU_UTIL") ? p.gpu_util[g] : (p.gpu_util[g] > 0 ? 30000 : 0));
+          for (std::size_t g = 0; g < p.gpu_util.size(); ++g) {
+            Labels l = {{"Hostname", p.node}, {"gpu", std::to_string(g)}, {"UUID", fmt::format("GPU-{}-{}", p.node, g)}};
+            if (dcgm_without_honor_labels)
+              l.insert(l.end(), {{"namespace", "gpu-operator"}, {"pod", "dcgm-exporter-x1"}, {"exported_namespace", p.ns},
+                                 {"exported_pod", p.name}});
+            else
+              l.insert(l.end(), {{"namespace", p.ns}, {"pod", p.name}});
+            add(l, t, q.starts_with("DCGM_FI_DEV_GPU_UTIL") ? p.gpu_util[g] : (p.gpu_util[g] > 0 ? 30000 : 0));
+          }
         }
       }
     }
@@ -387,6 +400,73 @@ TEST_F(K8sImport, PoolHoursCountTheNodesTheRequestsNeededAndWhatAutoscalingWould
   EXPECT_EQ(on_demand.idle_cost->to_string(), "57.888084") << "3 × $32.7726 less what the job's requests cost";
   // 2025-12-01 is a Monday: hours 0 and 1 of the week the pool was needed; hour 2 not.
   EXPECT_EQ(on_demand.idle_hours_of_week, (std::vector<int>{2}));
+}
+
+TEST_F(K8sImport, AWindowStartingMidSecondStillCountsEveryNodeUp) {
+  prom.pods = {llm_job()};
+  auto cluster = read_cluster(prom.client(), {at_min(0) + std::chrono::milliseconds(123), at_min(120), 60},
+                              folded_until(*m_store, "lab"));
+  ASSERT_TRUE(cluster) << cluster.error().message;
+  auto stats = import_cluster(*m_store, *cluster, {.cluster = "lab", .labels = {}});
+  ASSERT_TRUE(stats) << stats.error().message;
+  EXPECT_EQ(all("SELECT DISTINCT node_seconds FROM k8s_pool_hours"), "3600") << "a grid of whole seconds, as the queries ask";
+}
+
+TEST_F(K8sImport, ASidecarsCompletionTimeDoesNotEndARunningPod) {
+  PodSpec job = llm_job();
+  job.early_completion_min = 20;  // kube-state-metrics writes it when any container terminates
+  prom.pods = {job};
+  import(0, 120);
+  EXPECT_EQ(all("SELECT status, duration_ms FROM runs"), "finished 5400000");
+  EXPECT_EQ(one("SELECT gpu_readings FROM k8s_pods"), "720") << "90 minutes of 8 GPUs, not 20";
+}
+
+TEST_F(K8sImport, PodsThatVanishWhileKubeStateMetricsRestartsStillRun) {
+  PodSpec job = llm_job();
+  job.end_min.reset();  // runs on
+  PodSpec other = job;
+  other.uid = "u-other";
+  other.name = "other-0";
+  other.labels = {{"team", "research"}};
+  other.start_min = 10;
+  prom.pods = {job, other};
+  prom.ksm_down_from_min = 57;  // no pod shows for the last minutes of the window
+  import(0, 60);
+  EXPECT_EQ(all("SELECT DISTINCT status FROM runs"), "running") << "none vanished: kube-state-metrics did";
+}
+
+TEST_F(K8sImport, DcgmScrapedWithoutHonorLabelsChargesTheHolderNotTheExporter) {
+  prom.dcgm_without_honor_labels = true;
+  prom.pods = {llm_job(), {.ns = "gpu-operator", .name = "dcgm-exporter-x1", .uid = "u-dcgm", .node = "gpu-a", .start_min = 0}};
+  import(0, 120);
+  EXPECT_EQ(one("SELECT gpu_util_mean FROM runs WHERE name = 'llm'"), "21.25");
+  EXPECT_EQ(one("SELECT coalesce(gpu_util_mean, -1) FROM runs WHERE name = 'dcgm-exporter-x1'"), "-1");
+}
+
+TEST_F(K8sImport, AJobsNextCompletionAfterASuccessIsTheSameRunNotARetry) {
+  PodSpec first{.ns = "nlp", .name = "shard-a", .uid = "u-a", .node = "gpu-b", .labels = {{"job_name", "shards"}},
+                .gpus = 1, .cpu_millis = 4000, .memory = 16 * k_gib, .start_min = 0, .end_min = 30, .gpu_util = {50}};
+  PodSpec second = first;
+  second.name = "shard-b";
+  second.uid = "u-b";
+  second.start_min = 35;
+  second.end_min = 60;
+  prom.pods = {first, second};
+  EXPECT_EQ(import(0, 120).added, 1u);
+  EXPECT_EQ(all("SELECT name, attempt, status, duration_ms FROM runs"), "shards 1 finished 3600000");
+}
+
+TEST_F(K8sImport, APodGoneWhileNoImportLookedEndsWhenLastSeen) {
+  PodSpec job = llm_job();
+  job.end_min.reset();
+  job.vanish_min = 70;  // deleted, no completion time, between the two imports
+  prom.pods = {job};
+  import(0, 60);
+  EXPECT_EQ(one("SELECT status FROM runs"), "running");
+  ImportStats later = import(120, 180);
+  EXPECT_EQ(later.updated, 1u);
+  EXPECT_EQ(all("SELECT status, ended_at FROM runs"), "lost " + format_utc(at_min(60)))
+      << "the last the store saw of it";
 }
 
 TEST_F(K8sImport, AFailingQueryImportsNothingAndNamesTheQuery) {
