@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   k8s::QueryRange answer = [&](const std::string&, std::int64_t, std::int64_t, std::int64_t) -> Result<std::string> {
     return std::string(body);
   };
-  // Whatever times the answer holds, a window of two hours at a minute from 2026-12-01.
+  // Whatever times the answer holds, a window of two hours at a minute from 2025-12-01.
   TimePoint since = TimePoint(std::chrono::milliseconds(1764547200000));
   auto& store = fuzz::scratch_store();
   auto cluster = k8s::read_cluster(answer, {since, since + std::chrono::hours(2), 60}, k8s::folded_until(store, "fuzz"));
