@@ -31,7 +31,7 @@ Result<value::Query> query_of(Context& ctx, const ValueFlags& f) {
     return fail(ErrorCode::invalid, fmt::format("--within {}: a percentage from 0 to below 100", f.within_pct));
   q.within = f.within_pct / 100;
   if (!f.since.empty() || !f.until.empty()) {
-    auto window = parse_window(f.since.empty() ? "100y" : f.since, f.until, ctx.clock.now());
+    auto window = parse_window(f.since.empty() ? "1970-01-01" : f.since, f.until, ctx.clock.now());
     if (!window) return std::unexpected(window.error());
     q.since = window->first;
     q.until = window->second;

@@ -49,9 +49,13 @@ Result<Reply> experiment_value(Call& call) {
   if (within.empty() || end != within.c_str() + within.size() || !(pct >= 0 && pct < 100))
     return fail(ErrorCode::invalid, "query 'within': a percentage from 0 to below 100");
   q.within = pct / 100;
-  auto window = parse_window(query_or(call, "since", "100y"), query_or(call, "until", ""), call.now);
-  if (!window) return fail(ErrorCode::invalid, fmt::format("query 'since'/'until': {}", window.error().message));
-  std::tie(q.since, q.until) = *window;
+  // No window: every run of the experiment, whenever it started.
+  std::string since = query_or(call, "since", ""), until = query_or(call, "until", "");
+  if (!since.empty() || !until.empty()) {
+    auto window = parse_window(since.empty() ? "1970-01-01" : since, until, call.now);
+    if (!window) return fail(ErrorCode::invalid, fmt::format("query 'since'/'until': {}", window.error().message));
+    std::tie(q.since, q.until) = *window;
+  }
   if (call.who.role != Role::admin) q.team = call.who.team;  // a member: its team's runs alone
   auto report = FRUGAL_TRY(value::experiment_value(call.store, q));
   json runs = json::array(), apart = json::array();

@@ -37,7 +37,8 @@ std::vector<OperationDoc> value_route_docs() {
                       R"({"type": "string"})", R"("val_acc:max")"},
                      {"at", "a run's value: its best or its last", R"({"type": "string", "enum": ["best", "last"], "default": "best"})"},
                      {"within", "percent of a run's own best at which it could have stopped", R"({"type": "number", "default": 1})"},
-                     since_param(),
+                     {"since", "runs started from: a duration back from now (30d) or an instant; absent: whenever they started",
+                      R"({"type": "string"})", R"("30d")"},
                      until_param()},
            .answers = {{200, "the experiment's runs against their cost, the frontier marked, and a summary", answer},
                        {400, "no experiment or metric, a bad value, or the metric's direction unknown"}}}};

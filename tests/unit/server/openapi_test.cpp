@@ -12,7 +12,7 @@ namespace {
 // The table `frugal serve` builds (http_server.cpp, serve()).
 std::vector<Route> served_routes() {
   std::vector<Route> routes;
-  for (auto add : {add_service_routes, add_run_routes, add_token_routes, add_sql_routes, add_cost_routes, add_mlflow_routes,
+  for (auto add : {add_service_routes, add_run_routes, add_token_routes, add_sql_routes, add_cost_routes, add_value_routes, add_mlflow_routes,
                    add_metrics_routes, add_arcee_routes, add_advise_routes, add_dashboard_routes})
     add(routes);
   return routes;
