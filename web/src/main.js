@@ -13,13 +13,14 @@ import costs from './pages/costs.js';
 import quotas from './pages/quotas.js';
 import catalog from './pages/catalog.js';
 import advice from './pages/advice.js';
+import value from './pages/value.js';
 
-const PAGES = { overview, leaderboards, runs, run, costs, quotas, catalog, advice };
+const PAGES = { overview, leaderboards, value, runs, run, costs, quotas, catalog, advice };
 // Pages that read every team's data: only admin tokens may. Members never land on them, so they
 // never see (or make the browser log) a 403.
 const ADMIN_ONLY = new Set(['overview', 'leaderboards', 'costs']);
 let who = null; // {role, team} of the token, from /api/v1/me
-const TITLES = { overview: 'Overview', leaderboards: 'Leaderboards', runs: 'Runs', costs: 'Costs', quotas: 'Quotas', catalog: 'Catalog', advice: 'Advice' };
+const TITLES = { overview: 'Overview', leaderboards: 'Leaderboards', value: 'Value', runs: 'Runs', costs: 'Costs', quotas: 'Quotas', catalog: 'Catalog', advice: 'Advice' };
 
 const main = document.getElementById('main');
 let current = null; // {key, update, dispose}
