@@ -26,6 +26,19 @@ curve='i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "step $i loss 0.$((1000 - 
 "$FRUGAL" run --team vision --user ada --project detector --sample-every 100ms -- \
   python3 -c 'import time; b = bytearray(20 << 20); t = time.time() + 1.5
 while time.time() < t: pass' >/dev/null
+# An experiment to weigh quality against cost: acc rises as each run goes on; prices and durations
+# make some runs dominated (a cheaper one did as well), and one never reports acc at all.
+sweep() {  # NAME HOURLY_USD SECONDS FINAL_ACC
+  "$FRUGAL" run --experiment sweep --name "$1" --team vision --user ada --project detector --hourly-usd "$2" \
+    --metric 'acc=acc ([0-9.]+)' --stop-when 'acc max patience=1000' -- sh -c "echo acc 0.3; sleep $3; echo acc $4" >/dev/null
+}
+sweep trial-cheap 1 0.05 0.5
+sweep trial-good 10 0.2 0.9
+sweep trial-best 40 0.5 0.95
+sweep trial-waste 100 0.3 0.8
+sweep trial-pricey 60 0.4 0.85
+"$FRUGAL" run --experiment sweep --name trial-silent --team vision --user ada --project detector --hourly-usd 10 \
+  --metric 'acc=acc ([0-9.]+)' --stop-when 'acc max patience=1000' -- sleep 0.1
 "$FRUGAL" quota set --team vision --monthly-usd 5000 >/dev/null
 "$FRUGAL" quota set --team nlp --monthly-usd 0.000001 >/dev/null
 if [[ -f "$SHARED_DATA/focus/focus_sample_1000.csv" ]]; then

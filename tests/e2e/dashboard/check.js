@@ -205,6 +205,58 @@ const WIDTHS = [1400, 390];
   check((await page.$$('[data-testid=offers-table] tbody tr')).length === offers.offers.length, 'catalog offers = API');
   noErrors('catalog');
 
+  // ---- value: an experiment's runs, quality against cost, the Pareto frontier ----
+  // The page asks the API with its defaults (best value, within 1%, all time); the test asks the same.
+  const value = await api(process.env.ADMIN, '/api/v1/value?experiment=sweep&metric=acc&at=best&within=1&since=1970-01-01');
+  const frontierRuns = (value.runs || []).filter((r) => r.on_frontier);
+  const dominatedRuns = (value.runs || []).filter((r) => r.dominated_by != null);
+  check(value.runs?.length >= 3 && frontierRuns.length >= 2 && dominatedRuns.length >= 1 && value.apart?.some((r) => r.value == null),
+        `the seeded experiment has frontier, dominated and unplotted runs: ${JSON.stringify(value.summary)}`);
+  await page.goto(base + '/#/value?experiment=sweep&metric=acc');
+  await page.waitForSelector('[data-testid=value-chart] [data-testid=value-point]');
+  const points = '[data-testid=value-chart] [data-testid=value-point]';
+  check((await page.$$(points)).length === value.runs.length, `one point per placed run: ${(await page.$$(points)).length} for ${value.runs.length}`);
+  check((await page.$$(`${points}.frontier`)).length === frontierRuns.length, `the frontier's ${frontierRuns.length} runs are highlighted`);
+  check((await page.$$(`${points}.dominated`)).length === dominatedRuns.length, `the ${dominatedRuns.length} dominated runs are dimmed`);
+  check(frontierRuns.length < 2 || !!(await page.$('[data-testid=value-frontier-line]')), 'the frontier is drawn as a line');
+  const plotted = await page.$$eval(points, (as) => as.map((a) => a.dataset.runId).sort());
+  check(JSON.stringify(plotted) === JSON.stringify(value.runs.map((r) => String(r.run_id)).sort()), `the points are the API's runs: ${plotted}`);
+  const totalShown = await page.$eval('[data-testid=value-total-cost]', (e) => ({ text: e.textContent, raw: e.dataset.value }));
+  const total = parseFloat(value.summary.total_cost_usd);
+  check(totalShown.raw === value.summary.total_cost_usd && Math.abs(dollars(totalShown.text) - total) <= Math.max(0.006, total * 0.05),
+        `the summary shows the API's total cost: ${totalShown.text} for ${value.summary.total_cost_usd}`);
+  check((await page.$$('[data-testid=value-table] [data-testid=value-row]')).length === value.runs.length, 'the table lists the placed runs');
+  const apartRows = await page.$$eval('[data-testid=value-apart-table] [data-testid=value-apart-row]', (trs) => trs.map((tr) => tr.textContent));
+  const silent = value.apart.find((r) => r.value == null);
+  check(apartRows.length === value.apart.length && apartRows.some((t) => silent && t.includes(silent.name) && t.includes('no metric')),
+        `the run without the metric is listed apart, with why: ${apartRows}`);
+  if (value.summary.best_run != null) {
+    check((await page.textContent('[data-testid=value-best-run]')).includes(String(value.summary.best_run)), 'the summary names the best run');
+  }
+  await shot(page, 'value');
+  noErrors('value');
+  // A frontier point opens its run.
+  const target = frontierRuns[frontierRuns.length - 1];
+  await page.click(`${points}[data-run-id="${target.run_id}"]`);
+  await page.waitForFunction((id) => location.hash === `#/runs/${id}`, target.run_id);
+  await page.waitForSelector('[data-testid=run-cost]');
+  check((await page.textContent('h1')).includes(target.name), `clicking a point opens its run (${target.name})`);
+  // An experiment with no runs says so, and how runs join one.
+  await page.goto(base + '/#/value?experiment=nosuch&metric=acc');
+  await page.waitForSelector('[data-testid=empty]');
+  check((await page.textContent('[data-testid=empty]')).includes('frugal run --experiment nosuch'), 'an empty experiment says which command fills it');
+  noErrors('value, empty');
+  // From the nav link, with nothing chosen: the experiments, then the metrics of the one picked.
+  await page.click('.nav a[data-route=value]');
+  await page.waitForSelector('[data-testid=value-experiments] a');
+  await page.click('[data-testid=value-experiments] a:text-is("sweep")');
+  await page.waitForSelector('[data-testid=value-metric-link]');
+  check((await page.$$eval('[data-testid=value-metric-link]', (as) => as.map((a) => a.textContent))).includes('acc'), 'the experiment\'s metrics are offered');
+  await page.click('[data-testid=value-metric-link]:text-is("acc")');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=value-chart] [data-testid=value-point]').length === n, value.runs.length);
+  check(await page.evaluate(() => location.hash.includes('experiment=sweep') && location.hash.includes('metric=acc')), 'the choices are in the URL');
+  noErrors('value, picking');
+
   // ---- a phone's width: the runs page still fits ----
   // Signing in and opening Runs at once: the sign-in's own /api/v1/me answers last (held here until
   // Runs has shown), and must not send the user back to the overview. CI once lost this race.
@@ -234,6 +286,7 @@ const WIDTHS = [1400, 390];
   const teams = await member.$$eval('[data-testid=runs-table] [data-testid=run-row]', (trs) => trs.map((tr) => tr.textContent));
   check(teams.every((t) => !t.includes('nlp')), 'a member sees its own team\'s runs only');
   check(await member.isHidden('.nav a[data-route=overview]'), 'a member is not offered the admin pages');
+  check(await member.isVisible('.nav a[data-route=value]'), 'a member is offered the value page (its team\'s runs)');
   noErrors('member');
 
   // ---- the run page says what was sampled, and shows it ----
@@ -285,6 +338,7 @@ const WIDTHS = [1400, 390];
     ['costs-by-service', '#/costs?by=service&since=all', process.env.HAS_BILLS ? '[data-testid=costs-chart] canvas' : '[data-testid=costs-table]'],
     ['costs-by-account', '#/costs?by=account&since=all', '[data-testid=costs-table]'],
     ['quotas', '#/quotas', '[data-testid=quota-row]'],
+    ['value', '#/value?experiment=sweep&metric=acc', '[data-testid=value-point]'],
     ['advice', '#/advice', '[data-testid=advice-table]', '[data-testid=advice-show-trivial]'],
     ['catalog', '#/catalog?gpu=H100&count=8&pricing=on_demand', '[data-testid=offers-table] tbody tr'],
   ];
