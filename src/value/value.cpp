@@ -45,6 +45,8 @@ struct Loaded {
   RunValue value;
   std::string ended_at;
   std::string rules;  // tag frugal.stop_when
+  // When its metric first came within the margin of its best, and (a running run's) its last report.
+  std::string first_within_time, last_time, metric;
 };
 
 std::string run_filter(const Query& q, std::vector<store::Value>& params) {
@@ -68,39 +70,22 @@ std::string run_filter(const Query& q, std::vector<store::Value>& params) {
   return where;
 }
 
-struct PointRow {
-  std::int64_t step;
-  std::string time;
-  double value;
-};
-
-// A run's value from its points (step order), as the query asks.
-Result<void> evaluate(Loaded& run, const std::vector<PointRow>& points, const Query& q) {
-  RunValue& v = run.value;
-  const PointRow* best = nullptr;
-  for (const PointRow& p : points)
-    if (!best || better(p.value, best->value, v.direction)) best = &p;
-  if (!best) return {};
-  const PointRow& chosen = q.at == At::best ? *best : points.back();
-  v.value = chosen.value;
-  v.step = chosen.step;
-  if (!v.cost) return {};
-  double line = threshold(best->value, q.within, v.direction);
-  const PointRow* first = best;
-  for (const PointRow& p : points)
-    if (at_least(p.value, line, v.direction)) {
-      first = &p;
-      break;
-    }
-  // The cost accrues with time: the run's cost × the share of its time spent by that point (its
-  // end, or its last report while it runs); by steps when the times say nothing.
+// The run's cost at its first point within the margin of its best: its cost × the share of its
+// time spent by then (its end, or its last report while it runs); by steps when the times say nothing.
+Result<void> cost_to_within(store::Store& store, Loaded& l) {
+  RunValue& v = l.value;
   TimePoint started = FRUGAL_TRY(parse_utc(v.started_at));
-  TimePoint end = run.ended_at.empty() ? FRUGAL_TRY(parse_utc(points.back().time)) : FRUGAL_TRY(parse_utc(run.ended_at));
-  TimePoint at = FRUGAL_TRY(parse_utc(first->time));
-  std::int64_t whole = (end - started).count(), part = std::clamp<std::int64_t>((at - started).count(), 0, std::max<std::int64_t>(whole, 0));
-  if (whole <= 0) {
-    whole = points.back().step - points.front().step;
-    part = first->step - points.front().step;
+  TimePoint end = FRUGAL_TRY(parse_utc(l.ended_at.empty() ? l.last_time : l.ended_at));
+  TimePoint at = FRUGAL_TRY(parse_utc(l.first_within_time));
+  std::int64_t whole = (end - started).count();
+  std::int64_t part = std::clamp<std::int64_t>((at - started).count(), 0, std::max<std::int64_t>(whole, 0));
+  if (whole <= 0) {  // times that say nothing: by steps from 0, as jobs count them
+    std::vector<store::Value> key = {v.run_id, l.metric, v.run_id, l.metric, l.first_within_time};
+    auto steps = FRUGAL_TRY(store.query(
+        "SELECT (SELECT max(step) FROM metrics WHERE run_id = ? AND key = ?), "
+        "(SELECT min(step) FROM metrics WHERE run_id = ? AND key = ? AND time = ?)", key));
+    whole = store::as_int(steps.rows.at(0).at(0));
+    part = std::clamp<std::int64_t>(store::as_int(steps.rows.at(0).at(1)), 0, std::max<std::int64_t>(whole, 0));
   }
   v.cost_to_within = whole > 0 ? v.cost->scaled(part, whole) : *v.cost;
   return {};
@@ -160,30 +145,54 @@ Result<std::vector<Loaded>> load(store::Store& store, const Query& q) {
     return fail(ErrorCode::invalid, fmt::format("--metric {}:{} contradicts run {}'s stopping rule, which makes it {}", q.metric,
                                                 name_of(*q.direction), from_rule->second, name_of(from_rule->first)));
 
-  // The metric's points, run by run in step order; NaN (NULL) is no value.
+  // Each run's figures, found by index seeks rather than by reading its points: a run's best is
+  // the end of its range of metrics_run_key_value (migration 0025), and the first point within the
+  // margin of it is among the few values near the best. A run of 100 points costs a handful of
+  // seeks, not 100 rows: an experiment of 100,000 runs answers in well under a second.
+  if (runs.empty()) return runs;
+  const Direction d = runs.front().value.direction;
+  const char* best_of = d == Direction::max ? "max" : "min";
+  // The margin: for a maximised metric, value >= best - within * |best|.
+  std::string within_line = d == Direction::max ? "m.value >= b.best - ? * abs(b.best)" : "m.value <= b.best + ? * abs(b.best)";
   std::vector<store::Value> mparams = {q.metric};
   std::string mwhere = run_filter(q, mparams);
-  std::vector<PointRow> points;
-  std::int64_t current = -1;
-  Result<void> failed;
-  auto finish = [&]() {
-    if (current >= 0 && failed) failed = evaluate(runs[at.at(current)], points, q);
-    points.clear();
-  };
-  FRUGAL_CHECK(store.for_each_row(
-      "SELECT m.run_id, m.step, m.time, m.value FROM metrics m JOIN runs r ON r.id = m.run_id AND m.key = ?" + mwhere +
-          " AND m.value IS NOT NULL ORDER BY m.run_id, m.step, m.time",
-      mparams, [&](const store::Row& r) {
-        std::int64_t id = store::as_int(r[0]);
-        if (id != current) {
-          finish();
-          current = id;
-        }
-        points.push_back({store::as_int(r[1]), store::as_text(r[2]), store::as_double(r[3])});
-        return true;
-      }));
-  finish();
-  FRUGAL_CHECK(failed);
+  // MATERIALIZED: a flattened query re-evaluated each run's best for every one of its points.
+  // min(step + 0): min(step) alone makes SQLite walk the step index instead of seeking the values.
+  std::string sql = fmt::format(
+      "WITH b AS MATERIALIZED (SELECT r.id, CAST(? AS TEXT) AS k, r.ended_at IS NULL AS open, "
+      "(SELECT {}(m.value) FROM metrics m WHERE m.run_id = r.id AND m.key = ?) AS best FROM runs r{}) "
+      "SELECT b.id, b.best, "
+      "(SELECT min(m.step + 0) FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND m.value = b.best), "
+      // The first point within the margin: among the few values near the best, the earliest.
+      "(SELECT m.time FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND {} ORDER BY m.step + 0 LIMIT 1), "
+      "{}, "
+      // A running run's cost so far runs to its last report.
+      "CASE WHEN b.open THEN (SELECT m.time FROM metrics m WHERE m.run_id = b.id AND m.key = b.k ORDER BY m.step DESC LIMIT 1) END, "
+      "{} FROM b WHERE b.best IS NOT NULL",
+      best_of, mwhere, within_line,
+      q.at == At::last ? "(SELECT m.value FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND m.value IS NOT NULL "
+                         "ORDER BY m.step DESC LIMIT 1)"
+                       : "NULL",
+      q.at == At::last ? "(SELECT m.step FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND m.value IS NOT NULL "
+                         "ORDER BY m.step DESC LIMIT 1)"
+                       : "NULL");
+  // In the order of the placeholders: the key, the metric (run_filter's first), the filters, the margin.
+  std::vector<store::Value> seek_params = {q.metric};
+  seek_params.insert(seek_params.end(), mparams.begin(), mparams.end());
+  seek_params.emplace_back(q.within);
+  FRUGAL_CHECK(store.for_each_row(sql, seek_params, [&](const store::Row& r) {
+    Loaded& l = runs[at.at(store::as_int(r[0]))];
+    RunValue& v = l.value;
+    bool last = q.at == At::last;
+    v.value = last ? store::as_double(r[4]) : store::as_double(r[1]);
+    v.step = last ? store::as_int(r[6]) : store::as_int(r[2]);
+    l.first_within_time = store::as_text(r[3]);
+    l.last_time = store::as_text(r[5]);
+    l.metric = q.metric;
+    return true;
+  }));
+  for (Loaded& l : runs)
+    if (l.value.value && l.value.cost) FRUGAL_CHECK(cost_to_within(store, l));
   return runs;
 }
 
