@@ -21,3 +21,4 @@ echo; echo "== frugal advise over 1M runs, 50M samples, 5M charges =="; "$here/a
 echo; echo "== labeling plans: labels needed on real digits, against random labelling =="; "$here/labeling/run.sh" "$build"
 echo; echo "== labeling plans at scale: 10M predictions; k-center over 1M × 128, against numpy =="; "$here/labeling_scale/run.sh" "$build"
 echo; echo "== streaming SQL: frugal sql and /api/v1/sql over 10,000,000 rows, the printf bomb =="; "$here/sql/run.sh" "$build"
+echo; echo "== value: what each dollar bought in four real searches; frugal value over 100,000 runs × 100 points, beside sqlite3 =="; "$build/bench/replay_value" "$here/../../shared/data/learning_curves/opda_imagenet_mnli"; "$here/value/run.sh" "$build"
