@@ -78,8 +78,14 @@ Result<int> experiment(Context& ctx, const value::Query& q) {
                                  {"apart", runs_table(report->apart, format)}});
     return k_exit_ok;
   }
+  if (format == Format::csv) {  // every run, for programs: those apart last, without a value or on_frontier
+    Table t = runs_table(report->runs, format);
+    Table apart = runs_table(report->apart, format);
+    t.rows.insert(t.rows.end(), apart.rows.begin(), apart.rows.end());
+    print_table(stdout, t, format);
+    return k_exit_ok;
+  }
   print_table(stdout, runs_table(report->runs, format), format);
-  if (format == Format::csv) return k_exit_ok;  // the bare rows, for programs
   const value::Summary& s = report->summary;
   auto name_of = [&](std::optional<std::int64_t> id) -> std::string {
     if (!id) return "none";

@@ -87,7 +87,8 @@ Result<void> cost_to_within(store::Store& store, Loaded& l) {
     whole = store::as_int(steps.rows.at(0).at(0));
     part = std::clamp<std::int64_t>(store::as_int(steps.rows.at(0).at(1)), 0, std::max<std::int64_t>(whole, 0));
   }
-  v.cost_to_within = whole > 0 ? v.cost->scaled(part, whole) : *v.cost;
+  // To the nano-dollar, as the store keeps costs.
+  v.cost_to_within = whole > 0 ? Money::from_nanos(v.cost->scaled(part, whole).nanos_rounded()) : *v.cost;
   return {};
 }
 
@@ -121,29 +122,39 @@ Result<std::vector<Loaded>> load(store::Store& store, const Query& q) {
         return true;
       }));
 
-  // Each run's direction: its own stopping rule's, else the query's.
+  // Each run's direction: its own stopping rule's; a run without one takes the experiment's (its
+  // other runs' rules, else the query's). Rules that disagree, or contradict the query, are an error.
   std::optional<std::pair<Direction, std::int64_t>> from_rule;
-  for (Loaded& l : runs) {
-    std::string which;
-    if (auto d = direction_of_rules(l.rules, q.metric, which)) {
+  std::vector<std::string> which(runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    Loaded& l = runs[i];
+    if (auto d = direction_of_rules(l.rules, q.metric, which[i])) {
       if (from_rule && from_rule->first != *d)
         return fail(ErrorCode::invalid, fmt::format("runs {} and {} optimise {} in opposite directions (their --stop-when rules)",
                                                     from_rule->second, l.value.run_id, q.metric));
-      from_rule = {*d, l.value.run_id};
+      if (!from_rule) from_rule = {*d, l.value.run_id};
       l.value.direction = *d;
-      l.value.direction_from = fmt::format("stopping rule '{}'", which);
-    } else if (q.direction) {
+      l.value.direction_from = fmt::format("stopping rule '{}'", which[i]);
+    }
+  }
+  if (from_rule && q.direction && *q.direction != from_rule->first)
+    return fail(ErrorCode::invalid, fmt::format("--metric {}:{} contradicts run {}'s stopping rule, which makes it {}", q.metric,
+                                                name_of(*q.direction), from_rule->second, name_of(from_rule->first)));
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    Loaded& l = runs[i];
+    if (!which[i].empty()) continue;
+    if (q.direction) {
       l.value.direction = *q.direction;
       l.value.direction_from = fmt::format("--metric {}:{}", q.metric, name_of(*q.direction));
+    } else if (from_rule) {
+      l.value.direction = from_rule->first;
+      l.value.direction_from = fmt::format("run {}'s stopping rule", from_rule->second);
     } else {
       return fail(ErrorCode::invalid, fmt::format("which way is {} better? Run {} has no --stop-when rule on it: give "
                                                   "--metric {}:max or {}:min",
                                                   q.metric, l.value.run_id, q.metric, q.metric));
     }
   }
-  if (from_rule && q.direction && *q.direction != from_rule->first)
-    return fail(ErrorCode::invalid, fmt::format("--metric {}:{} contradicts run {}'s stopping rule, which makes it {}", q.metric,
-                                                name_of(*q.direction), from_rule->second, name_of(from_rule->first)));
 
   // Each run's figures, found by index seeks rather than by reading its points: a run's best is
   // the end of its range of metrics_run_key_value (migration 0025), and the first point within the

@@ -146,6 +146,14 @@ TEST_F(ExperimentValue, ARunsOwnStoppingRuleGivesTheDirectionAndRulesThatDisagre
   ASSERT_EQ(r.runs.size(), 1u);
   EXPECT_EQ(*r.runs[0].value, 0.4) << "min: lower is better";
   EXPECT_EQ(r.runs[0].direction_from, "stopping rule 'val_acc min patience=3'");
+  std::int64_t plain = run("plain", "6", 0, 20, {0.3, 0.5});  // no rule: the experiment's
+  Report both = value({});
+  ASSERT_EQ(both.runs.size(), 2u);
+  for (const auto& v : both.runs)
+    if (v.run_id == plain) {
+      EXPECT_EQ(*v.value, 0.3);
+      EXPECT_NE(v.direction_from.find("stopping rule"), std::string::npos) << v.direction_from;
+    }
   run("other", "6", 0, 20, {0.5}, "p", {{"frugal.stop_when", "val_acc < 0.2 after step=5"}});
   auto clash = experiment_value(*m_store, {.experiment = "sweep", .metric = "val_acc"});
   ASSERT_FALSE(clash);
