@@ -63,7 +63,7 @@ Result<objects::HttpGetOptions> auth_options(const Context& ctx, const K8sFlags&
 
 // Prometheus' query_range over HTTP. A refused or failed request names the URL; an error answer
 // (bad PromQL, too many samples, a timeout) is JSON that k8s::read_matrix reads out.
-k8s::QueryRange prometheus_client(std::string base, objects::HttpGetOptions options) {
+k8s::QueryRange prometheus_client(std::string base, const objects::HttpGetOptions& options) {
   while (base.ends_with('/')) base.pop_back();
   return [base, options](const std::string& promql, std::int64_t start, std::int64_t end,
                          std::int64_t step) -> Result<std::string> {

@@ -16,7 +16,7 @@ namespace {
 
 // Prometheus refuses a range query of more than 11,000 points a series; six hours at 30 s (720
 // points) keeps each answer a few tens of MB even for hundreds of GPUs.
-constexpr std::int64_t k_chunk_seconds = 6 * 3600;
+constexpr std::int64_t k_chunk_seconds = std::int64_t{6} * 3600;
 constexpr std::int64_t k_max_points = 11000;
 
 std::string series_key(const Series& s) {

@@ -248,7 +248,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
         e.run_id = stored.run_id;
         e.stored = true;
         e.stored_ended = stored.stored_ended;
-        e.usage = std::move(stored.usage);
+        e.usage = stored.usage;
         if (stored.stored_ended) {  // an ended pod stays as recorded
           e.ended = stored.ended;
           e.phase = stored.phase;

@@ -26,9 +26,12 @@ Result<PodUsage> PodUsage::from_stored(std::int64_t readings, double util_sum, s
     auto colon = pair.find(':');
     std::size_t pct = 0;
     std::int64_t count = 0;
+    std::string_view pct_text = pair.substr(0, colon);
+    std::string_view count_text = colon == std::string_view::npos ? std::string_view() : pair.substr(colon + 1);
     bool ok = colon != std::string_view::npos &&
-              std::from_chars(pair.data(), pair.data() + colon, pct).ec == std::errc() &&
-              std::from_chars(pair.data() + colon + 1, pair.data() + pair.size(), count).ec == std::errc() && pct <= 100;
+              std::from_chars(pct_text.data(), pct_text.data() + pct_text.size(), pct).ec == std::errc() &&
+              std::from_chars(count_text.data(), count_text.data() + count_text.size(), count).ec == std::errc() &&
+              pct <= 100;
     if (!ok) return fail(ErrorCode::invalid, fmt::format("k8s_pods.gpu_util_histogram: '{}' is not pct:count", pair));
     u.m_histogram[pct] = count;
   }

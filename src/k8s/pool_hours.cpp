@@ -167,8 +167,8 @@ Result<std::vector<PoolUsage>> pool_usage(store::Store& store, TimePoint since, 
         auto t = parse_utc(store::as_text(r[3]));
         if (t) {
           std::int64_t hours = t->time_since_epoch().count() / k_hour_ms;
-          int of_week = static_cast<int>((hours + 3 * 24) % 168);
-          std::int64_t week = (hours + 3 * 24) / 168;
+          int of_week = static_cast<int>((hours + 72) % 168);
+          std::int64_t week = (hours + 72) / 168;
           seen_weeks[key][of_week].insert(week);
           if (needed > 0) busy_weeks[key][of_week].insert(week);
         }
