@@ -1,6 +1,8 @@
 // A pod's GPU use, summed reading by reading (pod_usage.h).
 #include "k8s/pod_usage.h"
 
+#include "core/run_cost.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -69,14 +71,7 @@ tracking::UsageSummary PodUsage::summary(std::optional<Money> idle_cost) const {
   if (m_readings == 0) return s;
   s.gpu_util_mean = m_util_sum / static_cast<double>(m_readings);
   s.gpu_util_peak = m_peak;
-  std::int64_t rank = (m_readings * 95 + 99) / 100, seen = 0;
-  for (std::size_t pct = 0; pct < m_histogram.size(); ++pct) {
-    seen += m_histogram[pct];
-    if (seen >= rank) {
-      s.gpu_util_p95 = static_cast<double>(pct);
-      break;
-    }
-  }
+  s.gpu_util_p95 = util_p95(m_histogram, m_readings);
   if (m_mem_peak) s.gpu_mem_peak_bytes = static_cast<std::uint64_t>(*m_mem_peak);
   s.idle_gpu_seconds = m_idle_seconds;
   s.idle_cost = idle_cost;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/run_cost.h"
 #include "k8s/k8s.h"
 #include "tracking/tracking.h"
 
@@ -43,7 +44,7 @@ class PodUsage {
   std::int64_t m_readings = 0;
   double m_util_sum = 0;
   std::optional<double> m_peak;
-  std::array<std::int64_t, 101> m_histogram{};
+  UtilHistogram m_histogram{};
   std::optional<std::int64_t> m_mem_peak;
   double m_idle_seconds = 0;
   std::optional<std::int64_t> m_until_ms;

@@ -64,15 +64,7 @@ tracking::UsageSummary Watch::summary() const {
   if (m_gpu_readings > 0) {
     s.gpu_util_mean = m_gpu_util_sum / static_cast<double>(m_gpu_readings);
     s.gpu_util_peak = m_gpu_util_peak;
-    // Nearest rank: the lowest whole percent that 95% of the readings do not exceed.
-    std::int64_t rank = (m_gpu_readings * 95 + 99) / 100, seen = 0;
-    for (std::size_t pct = 0; pct < m_gpu_util_histogram.size(); ++pct) {
-      seen += m_gpu_util_histogram[pct];
-      if (seen >= rank) {
-        s.gpu_util_p95 = static_cast<double>(pct);
-        break;
-      }
-    }
+    s.gpu_util_p95 = util_p95(m_gpu_util_histogram, m_gpu_readings);
     s.gpu_mem_peak_bytes = m_gpu_mem_peak;
     s.idle_gpu_seconds = m_idle_gpu_seconds;
     if (m_run.hourly_price) {

@@ -9,6 +9,7 @@
 #include <vector>
 #include <sys/types.h>
 
+#include "core/run_cost.h"
 #include "runner/gpu_sampler.h"
 #include "runner/process_tree.h"
 #include "runner/runner.h"
@@ -52,7 +53,7 @@ class Watch {
   // Running sums for the summary.
   double m_gpu_util_sum = 0, m_gpu_util_peak = 0, m_idle_gpu_seconds = 0, m_cpu_sum = 0;
   std::uint64_t m_gpu_mem_peak = 0;
-  std::array<std::int64_t, 101> m_gpu_util_histogram{};  // readings per whole percent, for the p95
+  UtilHistogram m_gpu_util_histogram{};  // readings per whole percent, for the p95
   std::int64_t m_gpu_readings = 0, m_ticks = 0;
   Money m_cost;
   std::chrono::steady_clock::time_point m_last_store = std::chrono::steady_clock::now();
