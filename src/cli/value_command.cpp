@@ -131,6 +131,8 @@ Result<int> grouped(Context& ctx, const ValueFlags& f, const value::Query& q) {
 Result<int> run_value(Context& ctx, const ValueFlags& f) {
   auto q = query_of(ctx, f);
   if (!q) return std::unexpected(q.error());
+  if (!f.by.empty() && f.by != "project" && f.by != "model")
+    return fail(ErrorCode::invalid, fmt::format("--by {}: project or model", f.by));
   if (!f.by.empty()) return grouped(ctx, f, *q);
   if (f.experiment.empty())
     return fail(ErrorCode::invalid, "value: name the experiment (--experiment NAME), or rank --by project or model");

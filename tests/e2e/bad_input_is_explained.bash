@@ -92,4 +92,31 @@ expect_eq "$STATUS" 2 "sync without a server"
 expect_contains "$ERR" "--server" "says what is missing"
 run_status "$FRUGAL" data get --attempts 0 file:///etc/hostname
 expect_eq "$STATUS" 2 "--attempts out of range"
+# frugal k8s import: the flags it needs, a step that cannot make whole hours, credentials in a URL.
+run_status "$FRUGAL" k8s import
+expect_eq "$STATUS" 2 "k8s import without a Prometheus"
+expect_contains "$ERR" "--prometheus" "says what is missing"
+run_status "$FRUGAL" k8s import --prometheus http://127.0.0.1:1 --step 7s
+expect_eq "$STATUS" 2 "a step that does not divide an hour"
+expect_contains "$ERR" "--step 7s" "names the flag and value"
+run_status "$FRUGAL" k8s import --prometheus http://frugal:secret@127.0.0.1:1
+expect_eq "$STATUS" 2 "credentials in the URL"
+expect_contains "$ERR" "--basic-auth-password-file" "says where they go"
+[[ "$ERR" != *secret* ]] || fail "the password was echoed: $ERR"
+run_status "$FRUGAL" k8s import --prometheus http://127.0.0.1:1 --basic-auth-user frugal
+expect_eq "$STATUS" 2 "a user without a password"
+expect_contains "$ERR" "FRUGAL_K8S_BASIC_AUTH_PASSWORD" "says where the password comes from"
+# frugal value: the direction, the margin, the experiment.
+run_status "$FRUGAL" value --experiment sweep --metric val_acc:lower
+expect_eq "$STATUS" 2 "a direction other than max or min"
+expect_contains "$ERR" "max or min" "says which"
+run_status "$FRUGAL" value --experiment sweep --metric val_acc:max --within 150
+expect_eq "$STATUS" 2 "--within out of range"
+expect_contains "$ERR" "--within 150" "names the flag and value"
+run_status "$FRUGAL" value --metric val_acc:max
+expect_eq "$STATUS" 2 "value without an experiment or --by"
+expect_contains "$ERR" "--experiment" "says what is missing"
+run_status "$FRUGAL" value --metric val_acc:max --by team
+expect_eq "$STATUS" 2 "--by something other than project or model"
+expect_contains "$ERR" "project or model" "says which"
 echo ok
