@@ -49,6 +49,11 @@ suite() {
   expect_eq "$(tail -1 <<<"$OUT")" "vision,resnet,resnet50,finished" "$1: the training job's run, labelled and ended"
   run_status "$FRUGAL" sql --format csv "SELECT count(*) FROM runs WHERE team IS NULL OR team <> 'vision'"
   expect_eq "$(tail -1 <<<"$OUT")" "0" "$1: no run was written for another team"
+  # What each dollar bought, over the runs MLflow's client logged: their values, and without a
+  # price they stand apart rather than vanish.
+  run_status "$FRUGAL" value --experiment resnet-sweep --metric loss:min --format csv
+  expect_eq "$STATUS" 0 "$1: frugal value over the client's experiment: $ERR"
+  expect_contains "$(grep ',train-1,' <<<"$OUT")" ",finished,,0.01,99," "$1: train-1's best loss (1/100 at step 99), no price"
 }
 
 suite sqlite
