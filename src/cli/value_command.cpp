@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
+#include "cli/row_printer.h"
 #include "util/display.h"
 #include "value/value.h"
 
@@ -40,16 +41,22 @@ Result<value::Query> query_of(Context& ctx, const ValueFlags& f) {
   return q;
 }
 
+const std::vector<std::string> k_run_columns = {"run_id", "name", "user", "project", "model", "status", "cost_usd", "value",
+                                                 "step", "cost_to_within_usd", "on_frontier", "dominated_by"};
+
+std::vector<Cell> run_cells(const value::RunValue& r, Format format) {
+  return {int_cell(r.run_id), Cell::str(r.name), Cell::str(r.user), Cell::str(r.project), Cell::str(r.model),
+          Cell::str(r.status), r.cost ? money_cell(*r.cost, format) : Cell::null(), opt_double(r.value),
+          r.value ? int_cell(r.step) : Cell::null(),
+          r.cost_to_within ? money_cell(*r.cost_to_within, format) : Cell::null(),
+          r.value && r.cost ? Cell::num(r.on_frontier ? "1" : "0") : Cell::null(), opt_int(r.dominated_by)};
+}
+
 Table runs_table(const std::vector<value::RunValue>& runs, Format format) {
   Table t;
-  t.columns = {"run_id", "name", "user", "project", "model", "status", "cost_usd", "value", "step",
-               "cost_to_within_usd", "on_frontier", "dominated_by"};
-  for (const auto& r : runs)
-    t.rows.push_back({int_cell(r.run_id), Cell::str(r.name), Cell::str(r.user), Cell::str(r.project), Cell::str(r.model),
-                      Cell::str(r.status), r.cost ? money_cell(*r.cost, format) : Cell::null(), opt_double(r.value),
-                      r.value ? int_cell(r.step) : Cell::null(),
-                      r.cost_to_within ? money_cell(*r.cost_to_within, format) : Cell::null(),
-                      r.value && r.cost ? Cell::num(r.on_frontier ? "1" : "0") : Cell::null(), opt_int(r.dominated_by)});
+  t.columns = k_run_columns;
+  t.rows.reserve(runs.size());
+  for (const auto& r : runs) t.rows.push_back(run_cells(r, format));
   return t;
 }
 
@@ -79,10 +86,12 @@ Result<int> experiment(Context& ctx, const value::Query& q) {
     return k_exit_ok;
   }
   if (format == Format::csv) {  // every run, for programs: those apart last, without a value or on_frontier
-    Table t = runs_table(report->runs, format);
-    Table apart = runs_table(report->apart, format);
-    t.rows.insert(t.rows.end(), apart.rows.begin(), apart.rows.end());
-    print_table(stdout, t, format);
+    RowPrinter printer(stdout, format);  // row by row: no table of 100,000 rows built first
+    printer.columns(k_run_columns);
+    for (const auto* runs : {&report->runs, &report->apart})
+      for (const auto& r : *runs)
+        if (!printer.row(run_cells(r, format))) return fail(ErrorCode::io, "value: cannot write the output (a closed pipe, a full disk)");
+    if (!printer.finish()) return fail(ErrorCode::io, "value: cannot write the output (a closed pipe, a full disk)");
     return k_exit_ok;
   }
   print_table(stdout, runs_table(report->runs, format), format);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -41,12 +42,19 @@ std::optional<Direction> direction_of_rules(const std::string& rules, const std:
   return std::nullopt;
 }
 
-struct Loaded {
-  RunValue value;
-  std::string ended_at;
+// What a run's cost to the margin needs beside its RunValue, kept small: 100,000 runs are read at once.
+struct Extra {
   std::string rules;  // tag frugal.stop_when
-  // When its metric first came within the margin of its best, and (a running run's) its last report.
-  std::string first_within_time, last_time, metric;
+  double best = 0;    // its best value (its RunValue holds the last one with --at last)
+  // Its end; else (a running run) its last report. When its metric first came within the margin.
+  TimePoint end{}, first_within{};
+  bool has_end = false, has_within = false;
+};
+
+// The runs of the query in id order, and beside each what it needs for its cost to the margin.
+struct Loaded {
+  std::vector<RunValue> runs;
+  std::vector<Extra> extra;
 };
 
 std::string run_filter(const Query& q, std::vector<store::Value>& params) {
@@ -72,18 +80,17 @@ std::string run_filter(const Query& q, std::vector<store::Value>& params) {
 
 // The run's cost at its first point within the margin of its best: its cost × the share of its
 // time spent by then (its end, or its last report while it runs); by steps when the times say nothing.
-Result<void> cost_to_within(store::Store& store, Loaded& l) {
-  RunValue& v = l.value;
+Result<void> cost_to_within(store::Store& store, const Query& q, RunValue& v, const Extra& e) {
   TimePoint started = FRUGAL_TRY(parse_utc(v.started_at));
-  TimePoint end = FRUGAL_TRY(parse_utc(l.ended_at.empty() ? l.last_time : l.ended_at));
-  TimePoint at = FRUGAL_TRY(parse_utc(l.first_within_time));
-  std::int64_t whole = (end - started).count();
-  std::int64_t part = std::clamp<std::int64_t>((at - started).count(), 0, std::max<std::int64_t>(whole, 0));
+  std::int64_t whole = e.has_end ? (e.end - started).count() : 0;
+  std::int64_t part = std::clamp<std::int64_t>((e.first_within - started).count(), 0, std::max<std::int64_t>(whole, 0));
   if (whole <= 0) {  // times that say nothing: by steps from 0, as jobs count them
-    std::vector<store::Value> key = {v.run_id, l.metric, v.run_id, l.metric, l.first_within_time};
-    auto steps = FRUGAL_TRY(store.query(
-        "SELECT (SELECT max(step) FROM metrics WHERE run_id = ? AND key = ?), "
-        "(SELECT min(step) FROM metrics WHERE run_id = ? AND key = ? AND time = ?)", key));
+    const bool max = v.direction == Direction::max;
+    std::vector<store::Value> key = {v.run_id, q.metric, v.run_id, q.metric, threshold(e.best, q.within, v.direction)};
+    auto steps = FRUGAL_TRY(store.query(std::string("SELECT (SELECT max(step) FROM metrics WHERE run_id = ? AND key = ?), "
+                                                     "(SELECT min(step) FROM metrics WHERE run_id = ? AND key = ? AND value ") +
+                                            (max ? ">= ?)" : "<= ?)"),
+                                        key));
     whole = store::as_int(steps.rows.at(0).at(0));
     part = std::clamp<std::int64_t>(store::as_int(steps.rows.at(0).at(1)), 0, std::max<std::int64_t>(whole, 0));
   }
@@ -92,20 +99,29 @@ Result<void> cost_to_within(store::Store& store, Loaded& l) {
   return {};
 }
 
-Result<std::vector<Loaded>> load(store::Store& store, const Query& q) {
+Result<Loaded> load(store::Store& store, const Query& q) {
   if (q.metric.empty()) return fail(ErrorCode::invalid, "name the metric (--metric val_acc:max)");
   if (!(q.within >= 0 && q.within < 1))
     return fail(ErrorCode::invalid, fmt::format("within {} must be a share from 0 to below 1 (0.01 is 1%)", q.within));
   std::vector<store::Value> params = {std::string("frugal.stop_when")};
   std::string where = run_filter(q, params);
-  std::vector<Loaded> runs;
-  std::map<std::int64_t, std::size_t> at;
+  Loaded loaded;
+  std::vector<RunValue>& runs = loaded.runs;
+  std::vector<Extra>& extra = loaded.extra;
+  // Sized first: grown by doubling, 100,000 runs of half a kilobyte each were copied and their fresh
+  // pages faulted in several times over, a third of the whole command's time.
+  std::vector<store::Value> count_params;
+  const std::string count_sql = "SELECT count(*) FROM runs r" + run_filter(q, count_params);
+  auto counted = FRUGAL_TRY(store.query(count_sql, count_params));
+  runs.reserve(static_cast<std::size_t>(store::as_int(counted.rows.at(0).at(0))));
+  extra.reserve(runs.capacity());
+  std::optional<Error> bad_time;
   FRUGAL_CHECK(store.for_each_row(
       "SELECT r.id, r.name, r.username, r.team, r.project, r.model, r.status, r.started_at, r.ended_at, r.cost_nanos, t.value "
       "FROM runs r LEFT JOIN tags t ON t.run_id = r.id AND t.key = ?" + where + " ORDER BY r.id",
       params, [&](const store::Row& r) {
-        Loaded l;
-        RunValue& v = l.value;
+        RunValue& v = runs.emplace_back();
+        Extra& e = extra.emplace_back();
         v.run_id = store::as_int(r[0]);
         v.name = store::as_text(r[1]);
         v.user = store::as_text(r[2]);
@@ -114,97 +130,149 @@ Result<std::vector<Loaded>> load(store::Store& store, const Query& q) {
         v.model = store::as_text(r[5]);
         v.status = store::as_text(r[6]);
         v.started_at = store::as_text(r[7]);
-        l.ended_at = store::as_text(r[8]);
+        if (!store::is_null(r[8])) {
+          auto ended = parse_utc(store::as_text(r[8]));
+          if (!ended) {
+            bad_time = ended.error();
+            return false;
+          }
+          e.end = *ended;
+          e.has_end = true;
+        }
         if (!store::is_null(r[9])) v.cost = Money::from_nanos(store::as_int(r[9]));
-        l.rules = store::as_text(r[10]);
-        at[v.run_id] = runs.size();
-        runs.push_back(std::move(l));
+        e.rules = store::as_text(r[10]);
         return true;
       }));
+  if (bad_time) return std::unexpected(*bad_time);
 
   // Each run's direction: its own stopping rule's; a run without one takes the experiment's (its
   // other runs' rules, else the query's). Rules that disagree, or contradict the query, are an error.
   std::optional<std::pair<Direction, std::int64_t>> from_rule;
   std::vector<std::string> which(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    Loaded& l = runs[i];
-    if (auto d = direction_of_rules(l.rules, q.metric, which[i])) {
+    RunValue& v = runs[i];
+    if (auto d = direction_of_rules(extra[i].rules, q.metric, which[i])) {
       if (from_rule && from_rule->first != *d)
         return fail(ErrorCode::invalid, fmt::format("runs {} and {} optimise {} in opposite directions (their --stop-when rules)",
-                                                    from_rule->second, l.value.run_id, q.metric));
-      if (!from_rule) from_rule = {*d, l.value.run_id};
-      l.value.direction = *d;
-      l.value.direction_from = fmt::format("stopping rule '{}'", which[i]);
+                                                    from_rule->second, v.run_id, q.metric));
+      if (!from_rule) from_rule = {*d, v.run_id};
+      v.direction = *d;
+      v.direction_from = fmt::format("stopping rule '{}'", which[i]);
     }
   }
   if (from_rule && q.direction && *q.direction != from_rule->first)
     return fail(ErrorCode::invalid, fmt::format("--metric {}:{} contradicts run {}'s stopping rule, which makes it {}", q.metric,
                                                 name_of(*q.direction), from_rule->second, name_of(from_rule->first)));
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    Loaded& l = runs[i];
+    RunValue& v = runs[i];
     if (!which[i].empty()) continue;
     if (q.direction) {
-      l.value.direction = *q.direction;
-      l.value.direction_from = fmt::format("--metric {}:{}", q.metric, name_of(*q.direction));
+      v.direction = *q.direction;
+      v.direction_from = fmt::format("--metric {}:{}", q.metric, name_of(*q.direction));
     } else if (from_rule) {
-      l.value.direction = from_rule->first;
-      l.value.direction_from = fmt::format("run {}'s stopping rule", from_rule->second);
+      v.direction = from_rule->first;
+      v.direction_from = fmt::format("run {}'s stopping rule", from_rule->second);
     } else {
       return fail(ErrorCode::invalid, fmt::format("which way is {} better? Run {} has no --stop-when rule on it: give "
                                                   "--metric {}:max or {}:min",
-                                                  q.metric, l.value.run_id, q.metric, q.metric));
+                                                  q.metric, v.run_id, q.metric, q.metric));
     }
   }
 
   // Each run's figures, found by index seeks rather than by reading its points: a run's best is
-  // the end of its range of metrics_run_key_value (migration 0025), and the first point within the
-  // margin of it is among the few values near the best. A run of 100 points costs a handful of
-  // seeks, not 100 rows: an experiment of 100,000 runs answers in well under a second.
-  if (runs.empty()) return runs;
-  const Direction d = runs.front().value.direction;
+  // the end of its range of metrics_run_key_value (migrations 0025, 0026), and the first point
+  // within the margin of it is among the few values near the best. The index holds each point's
+  // step and time too, so no seek reads the table: a run of 100 points costs three descents of one
+  // index, not 100 rows.
+  if (runs.empty()) return loaded;
+  const Direction d = runs.front().direction;
   const char* best_of = d == Direction::max ? "max" : "min";
   // The margin: for a maximised metric, value >= best - within * |best|.
   std::string within_line = d == Direction::max ? "m.value >= b.best - ? * abs(b.best)" : "m.value <= b.best + ? * abs(b.best)";
   std::vector<store::Value> mparams = {q.metric};
   std::string mwhere = run_filter(q, mparams);
-  // MATERIALIZED: a flattened query re-evaluated each run's best for every one of its points.
-  // min(step + 0): min(step) alone makes SQLite walk the step index instead of seeking the values.
-  std::string sql = fmt::format(
-      "WITH b AS MATERIALIZED (SELECT r.id, CAST(? AS TEXT) AS k, r.ended_at IS NULL AS open, "
-      "(SELECT {}(m.value) FROM metrics m WHERE m.run_id = r.id AND m.key = ?) AS best FROM runs r{}) "
-      "SELECT b.id, b.best, "
-      "(SELECT min(m.step + 0) FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND m.value = b.best), "
-      // The first point within the margin: among the few values near the best, the earliest.
-      "(SELECT m.time FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND {} ORDER BY m.step + 0 LIMIT 1), "
-      "{}, "
+  const bool sqlite = store.dialect() == "sqlite";
+  // Each run of the query with its best value.
+  std::string runs_best = fmt::format(
+      "SELECT r.id, CAST(? AS TEXT) AS k, r.ended_at IS NULL AS open, "
+      "(SELECT {}(m.value) FROM metrics m WHERE m.run_id = r.id AND m.key = ?) AS best FROM runs r{}",
+      best_of, mwhere);
+  // The first point within the margin: among the few values near the best, the earliest. SQLite
+  // takes a bare column from the row of the one min() without sorting (a tenth of the query).
+  std::string first_within =
+      sqlite ? fmt::format("(SELECT t FROM (SELECT m.time AS t, min(m.step + 0) FROM metrics m "
+                           "WHERE m.run_id = b.id AND m.key = b.k AND {}))",
+                           within_line)
+             : fmt::format("(SELECT m.time FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND {} ORDER BY m.step + 0 LIMIT 1)",
+                           within_line);
+  // min(step + 0): min(step) alone may make SQLite walk the step index instead of seeking the values.
+  std::string columns = fmt::format(
+      "b.id, b.best, (SELECT min(m.step + 0) FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND m.value = b.best), "
+      "{}, {}, "
       // A running run's cost so far runs to its last report.
       "CASE WHEN b.open THEN (SELECT m.time FROM metrics m WHERE m.run_id = b.id AND m.key = b.k ORDER BY m.step DESC LIMIT 1) END, "
-      "{} FROM b WHERE b.best IS NOT NULL",
-      best_of, mwhere, within_line,
+      "{}",
+      first_within,
       q.at == At::last ? "(SELECT m.value FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND m.value IS NOT NULL "
                          "ORDER BY m.step DESC LIMIT 1)"
                        : "NULL",
       q.at == At::last ? "(SELECT m.step FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND m.value IS NOT NULL "
                          "ORDER BY m.step DESC LIMIT 1)"
                        : "NULL");
-  // In the order of the placeholders: the key, the metric (run_filter's first), the filters, the margin.
-  std::vector<store::Value> seek_params = {q.metric};
-  seek_params.insert(seek_params.end(), mparams.begin(), mparams.end());
-  seek_params.emplace_back(q.within);
+  std::string sql;
+  std::vector<store::Value> seek_params;  // in the order of the placeholders
+  if (sqlite) {
+    // LIMIT -1 OFFSET 0: a subquery SQLite does not flatten and runs as a co-routine, a run at a
+    // time, so each run's seeks follow its best while its index pages are in the cache. Materialized
+    // first, the runs' bests read the whole value index once and the other seeks read it again.
+    // Flattened, each run's best was computed again in every subquery that names it.
+    sql = fmt::format("SELECT {} FROM ({} LIMIT -1 OFFSET 0) b WHERE b.best IS NOT NULL", columns, runs_best);
+    seek_params.emplace_back(q.within);
+    seek_params.emplace_back(q.metric);
+    seek_params.insert(seek_params.end(), mparams.begin(), mparams.end());
+  } else {
+    // PostgreSQL plans a MATERIALIZED CTE once and keeps its rows; flattened, it computed each
+    // run's best again for every one of its points.
+    sql = fmt::format("WITH b AS MATERIALIZED ({}) SELECT {} FROM b WHERE b.best IS NOT NULL", runs_best, columns);
+    seek_params.emplace_back(q.metric);
+    seek_params.insert(seek_params.end(), mparams.begin(), mparams.end());
+    seek_params.emplace_back(q.within);
+  }
   FRUGAL_CHECK(store.for_each_row(sql, seek_params, [&](const store::Row& r) {
-    Loaded& l = runs[at.at(store::as_int(r[0]))];
-    RunValue& v = l.value;
+    // The runs are in id order (the query above): found by halving, not through a map of 100,000.
+    const std::int64_t id = store::as_int(r[0]);
+    auto found = std::lower_bound(runs.begin(), runs.end(), id, [](const RunValue& a, std::int64_t b) { return a.run_id < b; });
+    if (found == runs.end() || found->run_id != id) return true;  // a run started since the first read
+    RunValue& v = *found;
+    Extra& e = extra[static_cast<std::size_t>(found - runs.begin())];
     bool last = q.at == At::last;
     v.value = last ? store::as_double(r[4]) : store::as_double(r[1]);
     v.step = last ? store::as_int(r[6]) : store::as_int(r[2]);
-    l.first_within_time = store::as_text(r[3]);
-    l.last_time = store::as_text(r[5]);
-    l.metric = q.metric;
+    e.best = store::as_double(r[1]);
+    if (!store::is_null(r[3])) {  // none when the margin is not a number (an infinite best)
+      auto within = parse_utc(store::as_text(r[3]));
+      if (!within) {
+        bad_time = within.error();
+        return false;
+      }
+      e.first_within = *within;
+      e.has_within = true;
+    }
+    if (!e.has_end && !store::is_null(r[5])) {  // running: its cost so far runs to its last report
+      auto last_report = parse_utc(store::as_text(r[5]));
+      if (!last_report) {
+        bad_time = last_report.error();
+        return false;
+      }
+      e.end = *last_report;
+      e.has_end = true;
+    }
     return true;
   }));
-  for (Loaded& l : runs)
-    if (l.value.value && l.value.cost) FRUGAL_CHECK(cost_to_within(store, l));
-  return runs;
+  if (bad_time) return std::unexpected(*bad_time);
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    if (runs[i].value && runs[i].cost && extra[i].has_within) FRUGAL_CHECK(cost_to_within(store, q, runs[i], extra[i]));
+  return loaded;
 }
 
 }  // namespace
@@ -221,11 +289,33 @@ Result<std::pair<std::string, std::optional<Direction>>> parse_metric(std::strin
 }
 
 void mark_frontier(std::vector<RunValue>& runs, Direction d) {
-  std::sort(runs.begin(), runs.end(), [d](const RunValue& a, const RunValue& b) {
+  // Sorted as positions, then each run moved once into its place: sorting the runs themselves
+  // moved each of them ~17 times (100,000 runs of 400 bytes with their strings).
+  std::vector<std::size_t> order(runs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
+    const RunValue& a = runs[i];
+    const RunValue& b = runs[j];
     if (*a.cost != *b.cost) return *a.cost < *b.cost;
     if (*a.value != *b.value) return better(*a.value, *b.value, d);
     return a.run_id < b.run_id;
   });
+  // runs[k] becomes the run at order[k], a cycle of the permutation at a time.
+  for (std::size_t start = 0; start < runs.size(); ++start) {
+    if (order[start] == start) continue;
+    RunValue first = std::move(runs[start]);
+    std::size_t k = start;
+    for (;;) {
+      std::size_t from = order[k];
+      order[k] = k;
+      if (from == start) {
+        runs[k] = std::move(first);
+        break;
+      }
+      runs[k] = std::move(runs[from]);
+      k = from;
+    }
+  }
   // In cost order: a run is dominated when a cheaper run is at least as good, or one of the same
   // cost is better. The frontier's values improve with cost.
   std::vector<std::size_t> frontier;
@@ -258,14 +348,25 @@ Result<Report> experiment_value(store::Store& store, const Query& query) {
   auto loaded = FRUGAL_TRY(load(store, query));
   Report report;
   report.direction = query.direction.value_or(Direction::max);
-  if (!loaded.empty()) report.direction = loaded.front().value.direction;
+  if (!loaded.runs.empty()) report.direction = loaded.runs.front().direction;
   Summary& s = report.summary;
-  s.runs = loaded.size();
-  for (Loaded& l : loaded) {
-    if (l.value.cost) s.total_cost += *l.value.cost;
-    if (l.value.value && l.value.cost) report.runs.push_back(std::move(l.value));
-    else report.apart.push_back(std::move(l.value));
+  std::vector<RunValue>& all = loaded.runs;
+  s.runs = all.size();
+  // The placed runs stay where they were read, closed up in place; the few apart move out. Moving
+  // 100,000 runs into a vector of their own cost a tenth of the command's time.
+  std::size_t placed = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    RunValue& r = all[i];
+    if (r.cost) s.total_cost += *r.cost;
+    if (!r.value || !r.cost) {
+      report.apart.push_back(std::move(r));
+      continue;
+    }
+    if (placed != i) all[placed] = std::move(r);
+    ++placed;
   }
+  all.erase(all.begin() + static_cast<std::ptrdiff_t>(placed), all.end());
+  report.runs = std::move(all);
   s.placed = report.runs.size();
   mark_frontier(report.runs, report.direction);
   const Direction d = report.direction;
@@ -294,8 +395,7 @@ Result<std::vector<GroupValue>> value_by(store::Store& store, const Query& query
   auto loaded = FRUGAL_TRY(load(store, query));
   std::map<std::string, GroupValue> groups;
   std::map<std::string, std::string> first_started;
-  for (const Loaded& l : loaded) {
-    const RunValue& r = l.value;
+  for (const RunValue& r : loaded.runs) {
     const std::string& key = dimension == "project" ? r.project : r.model;
     GroupValue& g = groups[key];
     g.key = key;

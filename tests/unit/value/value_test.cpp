@@ -1,4 +1,7 @@
+#include <cmath>
 #include <fmt/format.h>
+#include <limits>
+#include <random>
 #include <gtest/gtest.h>
 
 #include "test_database.h"
@@ -45,6 +48,38 @@ TEST(Frontier, TiesEqualRunsAreBothOnTheFrontierAndAnEqualCostWorseRunIsDominate
   // 1 and 2: the same cost and value, neither beats the other; 3 costs the same and is worse; 4
   // costs more for no better value.
   EXPECT_EQ(frontier_of(runs, Direction::max), "1* 2* 3<1 4<1 ");
+}
+
+TEST(Frontier, ManyRunsInAnyOrderComeOutCheapestFirstWithTheFrontierTheDefinitionGives) {
+  // 500 runs, shuffled, with repeated costs and values: each keeps its own fields through the sort,
+  // they come out by cost (then better value, then id), and a run is on the frontier exactly when
+  // no other costs no more and is at least as good, strictly better on one.
+  std::mt19937 rng(24);
+  std::vector<RunValue> runs;
+  for (std::int64_t id = 1; id <= 500; ++id) {
+    RunValue r = placed(id, fmt::format("{}", rng() % 40).c_str(), static_cast<double>(rng() % 30) / 10);
+    r.name = fmt::format("run-{}-with-a-name-longer-than-fifteen", id);
+    runs.push_back(r);
+  }
+  std::vector<RunValue> sorted = runs;
+  mark_frontier(sorted, Direction::max);
+  ASSERT_EQ(sorted.size(), runs.size());
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    const RunValue& r = sorted[i];
+    const RunValue& was = runs[static_cast<std::size_t>(r.run_id - 1)];
+    EXPECT_EQ(r.name, was.name);
+    EXPECT_EQ(*r.cost, *was.cost);
+    EXPECT_EQ(*r.value, *was.value);
+    if (i > 0) {
+      const RunValue& p = sorted[i - 1];
+      EXPECT_TRUE(*p.cost < *r.cost || (*p.cost == *r.cost && (*p.value > *r.value || (*p.value == *r.value && p.run_id < r.run_id))))
+          << "runs " << p.run_id << " and " << r.run_id << " out of order";
+    }
+    bool dominated = false;
+    for (const RunValue& o : runs)
+      if (*o.cost <= *r.cost && *o.value >= *r.value && (*o.cost < *r.cost || *o.value > *r.value)) dominated = true;
+    EXPECT_EQ(r.on_frontier, !dominated) << "run " << r.run_id;
+  }
 }
 
 TEST(ParseMetric, ReadsTheDirectionAfterTheColonAndRefusesAnother) {
@@ -189,6 +224,41 @@ TEST_F(ExperimentValue, RunsWithoutTheMetricOrAPriceAreListedApartNeverDropped) 
   EXPECT_EQ(r.apart[1].run_id, *id);
   EXPECT_FALSE(r.apart[1].cost);
   EXPECT_EQ(*r.apart[1].value, 0.9);
+}
+
+TEST_F(ExperimentValue, ARunWithoutTimesThatSayAnythingIsCutAtItsStepWithinTheMargin) {
+  // Every point at the run's start: the times cannot say how far it had come, so its steps do.
+  // Best 0.80 at step 4; 0.795, within 1%, first at step 1: a quarter of its steps.
+  std::int64_t id = run("a", "6", 0, 40, {});
+  std::vector<tracking::MetricPoint> points;
+  std::vector<double> curve = {0.5, 0.795, 0.6, 0.7, 0.80};
+  for (std::size_t i = 0; i < curve.size(); ++i) points.push_back({"val_acc", static_cast<std::int64_t>(i), at(0), curve[i]});
+  ASSERT_TRUE(tracking::log_metrics(*m_store, id, points));
+  ASSERT_TRUE(m_store->execute("UPDATE runs SET ended_at = started_at WHERE id = ?", {{store::Value(id)}}));
+  Report r = value({.direction = Direction::max});
+  ASSERT_EQ(r.runs.size(), 1u);
+  EXPECT_EQ(r.runs[0].step, 4);
+  EXPECT_EQ(r.runs[0].cost_to_within->to_string(), "1.00") << "step 1 of 4 of its $4";
+}
+
+TEST_F(ExperimentValue, AnInfiniteBestIsPlacedWithoutACostToTheMarginAndTheOthersStillAnswer) {
+  // A margin of 1% around +inf is not a number: that run has no point "within" it, which must not
+  // sink the whole answer.
+  std::int64_t wild = run("wild", "6", 0, 20, {0.5, std::numeric_limits<double>::infinity()});
+  std::int64_t tame = run("tame", "6", 0, 40, {0.5, 0.795, 0.79, 0.80});
+  Report r = value({.direction = Direction::max});
+  ASSERT_EQ(r.runs.size(), 2u);
+  for (const RunValue& v : r.runs) {
+    if (v.run_id == wild) {
+      EXPECT_TRUE(std::isinf(*v.value));
+      EXPECT_FALSE(v.cost_to_within.has_value());
+    } else {
+      EXPECT_EQ(v.run_id, tame);
+      EXPECT_EQ(v.cost_to_within->to_string(), "2.00");
+    }
+  }
+  EXPECT_EQ(r.summary.best_run, wild);
+  EXPECT_EQ(r.summary.early_stop_saving.to_string(), "2.00");
 }
 
 TEST_F(ExperimentValue, ProjectsRankByTheImprovementTheyBoughtPerThousandDollars) {
