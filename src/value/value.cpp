@@ -49,6 +49,9 @@ struct Extra {
   // Its end; else (a running run) its last report. When its metric first came within the margin.
   TimePoint end{}, first_within{};
   bool has_end = false, has_within = false;
+  // A time the store holds that does not read as one: an error only for a run on the plane, as
+  // before a run's times were read only for those.
+  std::string bad_time{};
 };
 
 // The runs of the query in id order, and beside each what it needs for its cost to the margin.
@@ -115,9 +118,8 @@ Result<Loaded> load(store::Store& store, const Query& q) {
   auto counted = FRUGAL_TRY(store.query(count_sql, count_params));
   runs.reserve(static_cast<std::size_t>(store::as_int(counted.rows.at(0).at(0))));
   extra.reserve(runs.capacity());
-  std::optional<Error> bad_time;
   FRUGAL_CHECK(store.for_each_row(
-      "SELECT r.id, r.name, r.username, r.team, r.project, r.model, r.status, r.started_at, r.ended_at, r.cost_nanos, t.value "
+      "SELECT r.id, r.name, r.username, r.team, r.project, r.model, r.status, r.started_at, r.cost_nanos, t.value "
       "FROM runs r LEFT JOIN tags t ON t.run_id = r.id AND t.key = ?" + where + " ORDER BY r.id",
       params, [&](const store::Row& r) {
         RunValue& v = runs.emplace_back();
@@ -130,20 +132,10 @@ Result<Loaded> load(store::Store& store, const Query& q) {
         v.model = store::as_text(r[5]);
         v.status = store::as_text(r[6]);
         v.started_at = store::as_text(r[7]);
-        if (!store::is_null(r[8])) {
-          auto ended = parse_utc(store::as_text(r[8]));
-          if (!ended) {
-            bad_time = ended.error();
-            return false;
-          }
-          e.end = *ended;
-          e.has_end = true;
-        }
-        if (!store::is_null(r[9])) v.cost = Money::from_nanos(store::as_int(r[9]));
-        e.rules = store::as_text(r[10]);
+        if (!store::is_null(r[8])) v.cost = Money::from_nanos(store::as_int(r[8]));
+        e.rules = store::as_text(r[9]);
         return true;
       }));
-  if (bad_time) return std::unexpected(*bad_time);
 
   // Each run's direction: its own stopping rule's; a run without one takes the experiment's (its
   // other runs' rules, else the query's). Rules that disagree, or contradict the query, are an error.
@@ -194,7 +186,7 @@ Result<Loaded> load(store::Store& store, const Query& q) {
   const bool sqlite = store.dialect() == "sqlite";
   // Each run of the query with its best value.
   std::string runs_best = fmt::format(
-      "SELECT r.id, CAST(? AS TEXT) AS k, r.ended_at IS NULL AS open, "
+      "SELECT r.id, CAST(? AS TEXT) AS k, r.ended_at AS ended, "
       "(SELECT {}(m.value) FROM metrics m WHERE m.run_id = r.id AND m.key = ?) AS best FROM runs r{}",
       best_of, mwhere);
   // The first point within the margin: among the few values near the best, the earliest. SQLite
@@ -210,8 +202,9 @@ Result<Loaded> load(store::Store& store, const Query& q) {
       "b.id, b.best, (SELECT min(m.step + 0) FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND m.value = b.best), "
       "{}, {}, "
       // A running run's cost so far runs to its last report.
-      "CASE WHEN b.open THEN (SELECT m.time FROM metrics m WHERE m.run_id = b.id AND m.key = b.k ORDER BY m.step DESC LIMIT 1) END, "
-      "{}",
+      "CASE WHEN b.ended IS NULL OR b.ended = '' THEN "
+      "(SELECT m.time FROM metrics m WHERE m.run_id = b.id AND m.key = b.k ORDER BY m.step DESC LIMIT 1) END, "
+      "{}, b.ended",
       first_within,
       q.at == At::last ? "(SELECT m.value FROM metrics m WHERE m.run_id = b.id AND m.key = b.k AND m.value IS NOT NULL "
                          "ORDER BY m.step DESC LIMIT 1)"
@@ -249,29 +242,27 @@ Result<Loaded> load(store::Store& store, const Query& q) {
     v.value = last ? store::as_double(r[4]) : store::as_double(r[1]);
     v.step = last ? store::as_int(r[6]) : store::as_int(r[2]);
     e.best = store::as_double(r[1]);
-    if (!store::is_null(r[3])) {  // none when the margin is not a number (an infinite best)
-      auto within = parse_utc(store::as_text(r[3]));
-      if (!within) {
-        bad_time = within.error();
-        return false;
+    auto read_time = [&e](const store::Value& cell, TimePoint& into, bool& has) {
+      if (store::is_null(cell) || !e.bad_time.empty()) return;
+      auto t = parse_utc(store::as_text(cell));
+      if (!t) {
+        e.bad_time = t.error().message;
+        return;
       }
-      e.first_within = *within;
-      e.has_within = true;
-    }
-    if (!e.has_end && !store::is_null(r[5])) {  // running: its cost so far runs to its last report
-      auto last_report = parse_utc(store::as_text(r[5]));
-      if (!last_report) {
-        bad_time = last_report.error();
-        return false;
-      }
-      e.end = *last_report;
-      e.has_end = true;
-    }
+      into = *t;
+      has = true;
+    };
+    read_time(r[3], e.first_within, e.has_within);  // none when the margin is not a number (an infinite best)
+    // Its end, as this same read saw it; while it runs, its last report.
+    read_time(store::as_text(r[7]).empty() ? r[5] : r[7], e.end, e.has_end);
     return true;
   }));
-  if (bad_time) return std::unexpected(*bad_time);
-  for (std::size_t i = 0; i < runs.size(); ++i)
-    if (runs[i].value && runs[i].cost && extra[i].has_within) FRUGAL_CHECK(cost_to_within(store, q, runs[i], extra[i]));
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (!runs[i].value || !runs[i].cost) continue;
+    if (!extra[i].bad_time.empty())
+      return fail(ErrorCode::invalid, fmt::format("run {}: {}", runs[i].run_id, extra[i].bad_time));
+    if (extra[i].has_within) FRUGAL_CHECK(cost_to_within(store, q, runs[i], extra[i]));
+  }
   return loaded;
 }
 
@@ -376,6 +367,7 @@ Result<Report> experiment_value(store::Store& store, const Query& query) {
   if (best) {
     s.best_run = best->run_id;
     double line = threshold(*best->value, query.within, d);
+    if (std::isnan(line)) line = *best->value;  // an infinite best: only its equals are within
     for (const RunValue& r : report.runs)  // cost order: the first within is the cheapest
       if (at_least(*r.value, line, d)) {
         s.cheapest_within_run = r.run_id;

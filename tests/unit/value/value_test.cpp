@@ -258,6 +258,7 @@ TEST_F(ExperimentValue, AnInfiniteBestIsPlacedWithoutACostToTheMarginAndTheOther
     }
   }
   EXPECT_EQ(r.summary.best_run, wild);
+  EXPECT_EQ(r.summary.cheapest_within_run, wild) << "only the infinite run equals the best";
   EXPECT_EQ(r.summary.early_stop_saving.to_string(), "2.00");
 }
 
