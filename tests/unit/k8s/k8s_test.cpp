@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "k8s/k8s.h"
+#include "query_text.h"
 #include "test_database.h"
 
 namespace frugal::k8s {
@@ -261,21 +262,8 @@ class K8sImport : public ::testing::Test {
     EXPECT_TRUE(stats) << stats.error().message;
     return stats ? *stats : ImportStats{};
   }
-  std::string one(const std::string& sql) {
-    auto r = m_store->query(sql);
-    EXPECT_TRUE(r) << r.error().message;
-    return r && !r->rows.empty() ? store::as_text(r->rows[0][0]) : "";
-  }
-  std::string all(const std::string& sql) {
-    auto r = m_store->query(sql);
-    EXPECT_TRUE(r) << r.error().message;
-    std::string out;
-    for (const auto& row : r ? r->rows : std::vector<store::Row>{}) {
-      if (!out.empty()) out += ';';
-      for (std::size_t i = 0; i < row.size(); ++i) out += (i ? " " : "") + store::as_text(row[i]);
-    }
-    return out;
-  }
+  std::string one(const std::string& sql) { return frugal::testing::first_cell(*m_store, sql); }
+  std::string all(const std::string& sql) { return frugal::testing::all_rows(*m_store, sql); }
 
   FakePrometheus prom;
   frugal::testing::TestDir m_dir;

@@ -3,6 +3,7 @@
 
 #include "budget/budget.h"
 #include "slurm/slurm.h"
+#include "query_text.h"
 #include "test_database.h"
 #include "tracking/tracking.h"
 
@@ -120,23 +121,8 @@ class SlurmImport : public ::testing::Test {
     auto priced = set_partition_price(*m_store, {"lab", "gpu", *Money::parse("8.40"), 4, 32, 2, "", "--gpu-hour-usd 2.10"}, now());
     ASSERT_TRUE(priced) << priced.error().message;
   }
-  std::string one(const std::string& sql) {
-    auto r = m_store->query(sql);
-    EXPECT_TRUE(r) << r.error().message;
-    return r && !r->rows.empty() ? store::as_text(r->rows[0][0]) : "";
-  }
-
-  // Every row's cells joined by ' ', rows by ';': for comparing several rows on both backends.
-  std::string all(const std::string& sql) {
-    auto r = m_store->query(sql);
-    EXPECT_TRUE(r) << r.error().message;
-    std::string out;
-    for (const auto& row : r ? r->rows : std::vector<store::Row>{}) {
-      if (!out.empty()) out += ';';
-      for (std::size_t i = 0; i < row.size(); ++i) out += (i ? " " : "") + store::as_text(row[i]);
-    }
-    return out;
-  }
+  std::string one(const std::string& sql) { return frugal::testing::first_cell(*m_store, sql); }
+  std::string all(const std::string& sql) { return frugal::testing::all_rows(*m_store, sql); }
 
   frugal::testing::TestDir m_dir;
   std::unique_ptr<store::Store> m_store;
