@@ -1,8 +1,6 @@
 // A pod's GPU use, summed reading by reading (pod_usage.h).
 #include "k8s/pod_usage.h"
 
-#include "core/run_cost.h"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>

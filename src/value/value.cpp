@@ -242,9 +242,14 @@ Result<Loaded> load(store::Store& store, const Query& q) {
     v.value = last ? store::as_double(r[4]) : store::as_double(r[1]);
     v.step = last ? store::as_int(r[6]) : store::as_int(r[2]);
     e.best = store::as_double(r[1]);
-    auto read_time = [&e](const store::Value& cell, TimePoint& into, bool& has) {
-      if (store::is_null(cell) || !e.bad_time.empty()) return;
-      auto t = parse_utc(store::as_text(cell));
+    // Times are read where the row holds them, not copied out first: this runs once a run.
+    auto text_of = [](const store::Value& cell) -> std::string_view {
+      const auto* text = std::get_if<std::string>(&cell);
+      return text ? std::string_view(*text) : std::string_view();
+    };
+    auto read_time = [&e, &text_of](const store::Value& cell, TimePoint& into, bool& has) {
+      if (text_of(cell).empty() || !e.bad_time.empty()) return;
+      auto t = parse_utc(text_of(cell));
       if (!t) {
         e.bad_time = t.error().message;
         return;
@@ -254,7 +259,7 @@ Result<Loaded> load(store::Store& store, const Query& q) {
     };
     read_time(r[3], e.first_within, e.has_within);  // none when the margin is not a number (an infinite best)
     // Its end, as this same read saw it; while it runs, its last report.
-    read_time(store::as_text(r[7]).empty() ? r[5] : r[7], e.end, e.has_end);
+    read_time(text_of(r[7]).empty() ? r[5] : r[7], e.end, e.has_end);
     return true;
   }));
   for (std::size_t i = 0; i < runs.size(); ++i) {
