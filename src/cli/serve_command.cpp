@@ -16,6 +16,7 @@ struct ServeFlags {
   int threads = 16;
   std::size_t max_connections = 16384;
   std::size_t max_per_client = 2048;
+  int sql_timeout_ms = 5000;
 };
 
 struct TokenFlags {
@@ -48,6 +49,7 @@ Result<int> serve(Context& ctx, const ServeFlags& f) {
   options.threads = f.threads;
   options.max_connections = f.max_connections;
   options.max_connections_per_client = f.max_per_client;
+  options.sql_timeout_ms = f.sql_timeout_ms;
   options.on_listening = [&](int port) {
     fmt::print(stderr, "frugal: serving {} on http://{}:{} (OpenAPI at /api/openapi.json)\n", options.database, options.host, port);
   };
@@ -109,6 +111,8 @@ void add_serve_command(CLI::App& app, Context& ctx) {
       ->capture_default_str()->check(CLI::Range(1, 1000000));
   cmd->add_option("--max-connections-per-client", flags->max_per_client, "open connections from one address (429 beyond)")
       ->capture_default_str()->check(CLI::Range(1, 1000000));
+  cmd->add_option("--sql-timeout-ms", flags->sql_timeout_ms, "time limit of a query to /api/v1/sql, ms")
+      ->capture_default_str()->check(CLI::Range(1, 3600000));
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return serve(ctx, *flags); }; });
 
   auto tflags = std::make_shared<TokenFlags>();
