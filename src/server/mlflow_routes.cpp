@@ -11,6 +11,7 @@
 
 #include "core/time.h"
 #include "server/mlflow.h"
+#include "server/mlflow_batch.h"
 #include "server/mlflow_status.h"
 #include "server/routes.h"
 #include "tracking/tracking.h"
@@ -19,38 +20,7 @@
 namespace frugal::server {
 namespace {
 
-constexpr std::size_t k_batch_metrics = 1000, k_batch_params = 100, k_batch_tags = 100, k_batch_total = 1000;
-
 std::int64_t epoch_ms(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint from_ms(std::int64_t ms) { return TimePoint{std::chrono::milliseconds(ms)}; }
-
-// An MLflow time in ms, within the years our text form holds (1970 to 9999).
-Result<std::optional<TimePoint>> ms_field(const json& object, const std::string& name, const std::string& path) {
-  auto ms = FRUGAL_TRY(integer_field(object, name, path, Field::optional));
-  if (!ms) return std::optional<TimePoint>{};
-  if (*ms < 0 || *ms > 253'402'300'799'999)
-    return fail(ErrorCode::invalid, fmt::format("field '{}{}{}': milliseconds since 1970, before the year 10000", path,
-                                                path.empty() ? "" : ".", name));
-  return std::optional<TimePoint>{from_ms(*ms)};
-}
-
-Result<std::vector<std::pair<std::string, std::string>>> key_values(const json& body, const char* name, std::size_t limit) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return out;
-  if (!it->is_array()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an array", name));
-  if (it->size() > limit)
-    return fail(ErrorCode::invalid, fmt::format("field '{}': {} entries; at most {} a request", name, it->size(), limit));
-  for (std::size_t i = 0; i < it->size(); ++i) {
-    std::string path = fmt::format("{}[{}]", name, i);
-    if (!(*it)[i].is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
-    std::string key = FRUGAL_TRY(string_field((*it)[i], "key", path, Field::required));
-    std::string value = FRUGAL_TRY(string_field((*it)[i], "value", path, Field::optional));
-    if (key.empty() || key.size() > 250) return fail(ErrorCode::invalid, fmt::format("field '{}.key': 1 to 250 characters", path));
-    out.emplace_back(std::move(key), std::move(value));
-  }
-  return out;
-}
 
 // ---- experiments ---------------------------------------------------------------------------
 // Each experiment is a team's or shared (tracking.h): a token sees its team's and the shared ones,
@@ -245,15 +215,6 @@ Result<Reply> get_run(Call& call) {
   return Reply{200, {{"run", FRUGAL_TRY(mlflow_run_json(call.store, id))}}};
 }
 
-Result<tracking::MetricPoint> metric_point(const json& m, const std::string& path, TimePoint now) {
-  tracking::MetricPoint p;
-  p.key = FRUGAL_TRY(string_field(m, "key", path, Field::required));
-  p.value = *FRUGAL_TRY(number_field(m, "value", path, Field::required));
-  p.time = FRUGAL_TRY(ms_field(m, "timestamp", path)).value_or(now);
-  p.step = FRUGAL_TRY(integer_field(m, "step", path, Field::optional)).value_or(0);  // MLflow's proto default
-  return p;
-}
-
 // Writes metrics, params and tags of one run in one transaction: all or nothing.
 Result<void> write_batch(Call& call, std::int64_t id, const std::vector<tracking::MetricPoint>& metrics,
                          const tracking::KeyValues& params, const tracking::KeyValues& tags) {
@@ -310,26 +271,17 @@ Result<Reply> log_metric(Call& call) {
   return write_batch_then(call, id, {point}, {}, {});
 }
 
+// A body of the plain shape is read without a JSON tree (mlflow_batch.h); any other is parsed
+// whole, and its errors name the field.
 Result<Reply> log_batch(Call& call) {
+  if (auto plain = read_batch_plain(call.body, call.now)) {
+    auto id = FRUGAL_TRY(run_in_scope(call, plain->run_id));
+    return write_batch_then(call, id, std::move(plain->metrics), std::move(plain->params), std::move(plain->tags));
+  }
   auto body = FRUGAL_TRY(parse_body(call));
   auto id = FRUGAL_TRY(run_field(call, body));
-  std::vector<tracking::MetricPoint> metrics;
-  if (auto it = body.find("metrics"); it != body.end() && !it->is_null()) {
-    if (!it->is_array()) return fail(ErrorCode::invalid, "field 'metrics': expected an array");
-    if (it->size() > k_batch_metrics)
-      return fail(ErrorCode::invalid, fmt::format("field 'metrics': {} entries; at most {} a request", it->size(), k_batch_metrics));
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      std::string path = fmt::format("metrics[{}]", i);
-      if (!(*it)[i].is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object", path));
-      metrics.push_back(FRUGAL_TRY(metric_point((*it)[i], path, call.now)));
-    }
-  }
-  auto params = FRUGAL_TRY(key_values(body, "params", k_batch_params));
-  auto tags = FRUGAL_TRY(key_values(body, "tags", k_batch_tags));
-  if (metrics.size() + params.size() + tags.size() > k_batch_total)
-    return fail(ErrorCode::invalid, fmt::format("{} metrics, params and tags together; at most {} a request",
-                                                metrics.size() + params.size() + tags.size(), k_batch_total));
-  return write_batch_then(call, id, std::move(metrics), std::move(params), std::move(tags));
+  auto batch = FRUGAL_TRY(read_batch_tree(body, call.now));
+  return write_batch_then(call, id, std::move(batch.metrics), std::move(batch.params), std::move(batch.tags));
 }
 
 Result<Reply> log_parameter(Call& call) {

@@ -9,6 +9,7 @@
 // store that holds a run, its metrics and a token, as the server would call it after
 // authentication. A handler that throws is a bug (the server answers 500): the harness stops.
 #include <cctype>
+#include <cmath>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "fuzz_support.h"
+#include "server/mlflow_batch.h"
 #include "server/routes.h"
 #include "tracking/tracking.h"
 #include "util/strings.h"
@@ -88,6 +90,25 @@ std::optional<Request> parse_request(std::string_view in) {
   return r;
 }
 
+// The two readers of a log-batch body (server/mlflow_batch.h) agree: a body the plain reader reads,
+// the tree reader reads too, into the same points, params and tags.
+void check_batch_readers(const std::string& body) {
+  auto plain = read_batch_plain(body, fuzz::fixed_now());
+  if (!plain) return;
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_discarded()) fuzz::broken("log-batch: the plain reader read a body that is not JSON");
+  auto tree = read_batch_tree(parsed, fuzz::fixed_now());
+  if (!tree) fuzz::broken("log-batch: the plain reader read a body the tree reader refuses: " + tree.error().message);
+  bool same = plain->run_id == tree->run_id && plain->params == tree->params && plain->tags == tree->tags &&
+              plain->metrics.size() == tree->metrics.size();
+  for (std::size_t i = 0; same && i < plain->metrics.size(); ++i) {
+    const auto &a = plain->metrics[i], &b = tree->metrics[i];
+    same = a.key == b.key && a.step == b.step && a.time == b.time &&
+           (a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)));
+  }
+  if (!same) fuzz::broken("log-batch: the plain and tree readers read the same body differently");
+}
+
 // The server's state: a store holding one run of team "vision" with metrics, params and tags, a
 // token, the writer's connection and a reader's. Made again from a copy every few thousand inputs,
 // so what inputs write does not pile up.
@@ -133,6 +154,7 @@ class World {
       if (match) found = &m_routes[i];
     }
     if (!found) return;
+    if (found->path.ends_with("/runs/log-batch")) check_batch_readers(request.body);
     Principal who{1, Role::admin, ""};
     if (auto role = request.headers.find("x-fuzz-role"); role != request.headers.end()) {
       auto parsed = parse_role(role->second);
