@@ -85,6 +85,7 @@ class PlainBatchReader {
   }
 
   bool string(std::string& text) {
+    if (text.find('\0') != std::string::npos) return false;  // the tree reader names the field
     if (m_depth == 1) {
       if (m_member == Member::run_id) return m_run_id.assign(text), true;
       if (m_member == Member::run_uuid) return m_run_uuid.assign(text), true;

@@ -82,6 +82,9 @@ Result<std::string> string_field(const json& object, const std::string& name, co
     return std::string();
   }
   if (!it->is_string()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected a string", where(path, name)));
+  // JSON may carry U+0000 (\u0000); PostgreSQL's text cannot hold it, so no backend takes it.
+  if (it->get_ref<const std::string&>().find('\0') != std::string::npos)
+    return fail(ErrorCode::invalid, fmt::format("field '{}': contains a NUL character (U+0000), which stored text may not hold", where(path, name)));
   return it->get<std::string>();
 }
 

@@ -142,6 +142,7 @@ class PgCopyStatement final : public Statement {
   Result<void> put_value(std::size_t i, std::string_view v) {
     switch (m_wires[i]) {
       case PgWire::text:
+        if (auto ok = check_no_nul(v); !ok) return std::unexpected(ok.error().wrap(fmt::format("{}.{}", m_table, m_columns[i])));
         put32(m_buffer, static_cast<std::int32_t>(v.size()));
         m_buffer.append(v);
         return {};
@@ -221,12 +222,12 @@ class PgPreparedStatement final : public Statement {
 
   Result<std::int64_t> execute(std::span<const Value> params) override {
     PgParams p;
-    p.bind(params);
+    FRUGAL_CHECK(p.bind(params));
     return run(p, static_cast<int>(params.size()));
   }
   Result<std::int64_t> execute_views(std::span<const ValueView> params) override {
     PgParams p;
-    p.bind(params);
+    FRUGAL_CHECK(p.bind(params));
     return run(p, static_cast<int>(params.size()));
   }
 

@@ -85,7 +85,14 @@ struct ResultGuard {
 
 }  // namespace
 
-void PgParams::bind(std::span<const Value> params) {
+Result<void> check_no_nul(std::string_view text) {
+  auto at = text.find('\0');
+  if (at == std::string_view::npos) return {};
+  return fail(ErrorCode::invalid, fmt::format("text with a NUL character (U+0000) after '{}', which PostgreSQL's text cannot hold",
+                                              text.substr(0, std::min<std::size_t>(at, 40))));
+}
+
+Result<void> PgParams::bind(std::span<const Value> params) {
   text.assign(params.size(), {});
   values.assign(params.size(), nullptr);
   types.assign(params.size(), 0);
@@ -106,11 +113,14 @@ void PgParams::bind(std::span<const Value> params) {
         params[i]);
   }
   // Pointers only once every text is in place (and NULL stays a null pointer).
-  for (std::size_t i = 0; i < params.size(); ++i)
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (std::holds_alternative<std::string>(params[i])) FRUGAL_CHECK(check_no_nul(text[i]));
     if (!std::holds_alternative<std::monostate>(params[i])) values[i] = text[i].c_str();
+  }
+  return {};
 }
 
-void PgParams::bind(std::span<const ValueView> params) {
+Result<void> PgParams::bind(std::span<const ValueView> params) {
   std::vector<Value> owned;
   owned.reserve(params.size());
   for (const auto& p : params)
@@ -121,7 +131,7 @@ void PgParams::bind(std::span<const ValueView> params) {
           else owned.emplace_back(v);
         },
         p);
-  bind(std::span<const Value>(owned));
+  return bind(std::span<const Value>(owned));
 }
 
 Value pg_value(const PGresult* result, int row, int column) {
@@ -396,7 +406,7 @@ Result<void> PgStore::run_streamed(const std::string& sql, std::span<const Value
                                    const std::function<bool(const Row&)>& on_row, bool& delivered) {
   FRUGAL_CHECK(flush_copies());
   PgParams p;
-  p.bind(params);
+  FRUGAL_CHECK(p.bind(params));
   if (!PQsendQueryParams(m_conn, sql.c_str(), static_cast<int>(p.values.size()), p.types.data(), p.values.data(),
                          nullptr, nullptr, 0))
     return std::unexpected(error("sql", nullptr));
@@ -446,7 +456,7 @@ Result<void> PgStore::run_once(const std::string& sql, std::span<const Value> pa
                                std::vector<std::string>* columns_out, const std::function<bool(const Row&)>& on_row) {
   FRUGAL_CHECK(flush_copies());
   PgParams p;
-  p.bind(params);
+  FRUGAL_CHECK(p.bind(params));
   int n = static_cast<int>(params.size());
   // The whole result at once, even for for_each_row: one connection runs one statement at a time,
   // and callers run statements of their own from inside the callback (reconcile inserts while it
@@ -476,7 +486,7 @@ Result<std::int64_t> PgStore::execute(std::string_view sql, std::span<const Valu
   FRUGAL_CHECK(flush_copies());
   std::string translated = postgres_statement(sql);
   PgParams p;
-  p.bind(params);
+  FRUGAL_CHECK(p.bind(params));
   ResultGuard r{exec_params(translated, p)};
   auto status = PQresultStatus(r.r);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return std::unexpected(error("sql", r.r));

@@ -127,9 +127,14 @@ struct PgParams {
   std::vector<std::string> text;
   std::vector<const char*> values;
   std::vector<unsigned> types;
-  void bind(std::span<const Value> params);
-  void bind(std::span<const ValueView> params);
+  // Errors: invalid for text holding a NUL character, which PostgreSQL's text cannot hold (and
+  // libpq would cut the value short at it, silently).
+  [[nodiscard]] Result<void> bind(std::span<const Value> params);
+  [[nodiscard]] Result<void> bind(std::span<const ValueView> params);
 };
+
+// Errors: invalid, quoting the start of `text`, when it holds a NUL character (U+0000).
+Result<void> check_no_nul(std::string_view text);
 Value pg_value(const PGresult* result, int row, int column);
 
 }  // namespace frugal::store

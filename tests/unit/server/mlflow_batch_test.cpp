@@ -154,6 +154,7 @@ TEST(MetricBatchReaders, ThePlainReaderDeclinesEveryBodyItCannotVouchFor) {
       R"({"run_id": "1", "tags": [{"value": "v"}]})",
       R"({"run_id": "1", "tags": [{"key": "k", "timestamp": 1, "step": {}}]})",
       "{\"run_id\": \"1\", \"tags\": [{\"key\": \"\xff\"}]}",                    // not UTF-8
+      R"({"run_id": "1", "tags": [{"key": "k", "value": "a\u0000b"}]})",       // U+0000, which no text column holds
       R"({"run_id": "1", "metrics": [)" + many(metric, 1001) + "]}",
       R"({"run_id": "1", "params": [)" + many(kv, 101) + "]}",
       R"({"run_id": "1", "tags": [)" + many(kv, 101) + "]}",

@@ -64,6 +64,29 @@ TEST_F(MlflowRuns, ABatchThatDoesNotParseWritesNothing) {
   EXPECT_EQ(scalar("SELECT count(*) FROM tags WHERE key = 'stage'"), 0);
 }
 
+TEST_F(MlflowRuns, ANulCharacterInAStringIsABadRequestNamingTheFieldOnEveryBackend) {
+  // PostgreSQL's text cannot hold U+0000; SQLite's can. Both refuse it at the door, alike.
+  auto run = run_of_vision();
+  std::string nul("a\0b", 3);
+  struct Case { json body; std::string field; };
+  std::vector<Case> cases = {
+      {{{"run_id", run}, {"metrics", {{{"key", "lo" + nul}, {"value", 0.5}}}}}, "metrics[0].key"},
+      {{{"run_id", run}, {"params", {{{"key", "lr"}, {"value", nul}}}}}, "params[0].value"},
+      {{{"run_id", run}, {"tags", {{{"key", nul}, {"value", "x"}}}}}, "tags[0].key"},
+  };
+  for (const auto& c : cases) {
+    auto answer = post("runs/log-batch", c.body, vision_agent);
+    ASSERT_FALSE(answer) << c.field;
+    EXPECT_EQ(answer.error().code, ErrorCode::invalid) << answer.error().message;
+    EXPECT_NE(answer.error().message.find(c.field), std::string::npos) << answer.error().message;
+  }
+  auto tag = post("runs/set-tag", {{"run_id", run}, {"key", "stage"}, {"value", nul}}, vision_agent);
+  ASSERT_FALSE(tag);
+  EXPECT_EQ(tag.error().code, ErrorCode::invalid) << tag.error().message;
+  EXPECT_EQ(scalar("SELECT count(*) FROM metrics") + scalar("SELECT count(*) FROM params") +
+                scalar("SELECT count(*) FROM tags WHERE key <> 'mlflow.runName'"), 0);
+}
+
 TEST_F(MlflowRuns, NanAndTheInfinitiesReadBackAsMlflowWritesThem) {
   auto run = run_of_vision();
   json metrics = json::array();

@@ -215,6 +215,37 @@ TEST_P(StoreBackends, ABulkInsertThatBreaksAConstraintRollsBackWholly) {
   EXPECT_EQ(as_int(s->query("SELECT count(*) FROM quotas")->rows.at(0).at(0)), 0);
 }
 
+TEST_P(StoreBackends, TextWithANulCharacterIsKeptWholeOrRefusedNeverCutShort) {
+  // SQLite's text holds U+0000; PostgreSQL's cannot, and libpq would end the value at it. A
+  // backend that cannot keep the text whole refuses it: on a statement, in a bulk insert (COPY on
+  // PostgreSQL), and as a query's parameter.
+  FRUGAL_REQUIRE_DATABASE(db);
+  auto s = open();
+  const std::string nul("a\0b", 3);
+  bool whole = GetParam() == Backend::sqlite;
+  std::vector<Value> p = {nul};
+  auto one = s->execute("INSERT INTO quotas (scope, name, period, updated_at) VALUES ('team', ?, 'monthly', 'x')", p);
+  auto bulk = s->transaction([&]() -> Result<void> {
+    auto insert = FRUGAL_TRY(s->prepare("INSERT INTO quotas (scope, name, period, updated_at) VALUES (?, ?, ?, ?)"));
+    std::vector<ValueView> row = {std::string_view("project"), std::string_view(nul), std::string_view("monthly"), std::string_view("x")};
+    FRUGAL_TRY(insert->execute_views(row));
+    return {};
+  });
+  auto asked = s->query("SELECT count(*) FROM quotas WHERE name = ?", p);
+  EXPECT_EQ(bool(one), whole);
+  EXPECT_EQ(bool(bulk), whole);
+  EXPECT_EQ(bool(asked), whole);
+  if (!whole) {
+    for (const Error& e : {one.error(), bulk.error(), asked.error()}) {
+      EXPECT_EQ(e.code, ErrorCode::invalid) << e.message;
+      EXPECT_NE(e.message.find("NUL character"), std::string::npos) << e.message;
+    }
+    EXPECT_EQ(as_int(s->query("SELECT count(*) FROM quotas")->rows.at(0).at(0)), 0) << "nothing stored cut short";
+  } else {
+    EXPECT_EQ(column_strings(*s, "SELECT name FROM quotas"), (std::vector<std::string>{nul, nul}));
+  }
+}
+
 TEST_P(StoreBackends, SumsOfMoneyComeBackAsExactIntegers) {
   FRUGAL_REQUIRE_DATABASE(db);
   auto s = open();
