@@ -36,7 +36,10 @@ class PlainBatchReader {
   }
 
   bool start_object(std::size_t) {
-    if (m_depth == 0) return ++m_depth, true;
+    if (m_depth == 0) {
+      m_depth = 1;
+      return true;
+    }
     if (m_depth != 2) return false;  // an object where a scalar or an array belongs
     std::size_t count = m_member == Member::metrics ? m_batch.metrics.size()
                         : m_member == Member::params ? m_batch.params.size()
@@ -49,7 +52,11 @@ class PlainBatchReader {
   }
 
   bool end_object() {
-    if (m_depth == 1) return m_done = true, m_depth = 0, true;
+    if (m_depth == 1) {
+      m_depth = 0;
+      m_done = true;
+      return true;
+    }
     m_depth = 2;
     return finish_entry();
   }
@@ -87,18 +94,20 @@ class PlainBatchReader {
   bool string(std::string& text) {
     if (text.find('\0') != std::string::npos) return false;  // the tree reader names the field
     if (m_depth == 1) {
-      if (m_member == Member::run_id) return m_run_id.assign(text), true;
-      if (m_member == Member::run_uuid) return m_run_uuid.assign(text), true;
-      return m_member == Member::other;
+      if (m_member == Member::run_id) m_run_id.assign(text);
+      if (m_member == Member::run_uuid) m_run_uuid.assign(text);
+      return m_member == Member::run_id || m_member == Member::run_uuid || m_member == Member::other;
     }
     if (m_depth != 3) return false;
     switch (m_part) {
-      case Part::key: return m_entry.key.assign(text), true;
+      case Part::key: m_entry.key.assign(text); return true;
       case Part::value:
-        if (m_member != Member::metrics) return m_entry.text.assign(text), true;
-        // MLflow clients send NaN and the infinities as strings.
-        if (auto v = util::parse_non_finite(text)) return m_entry.value = *v, true;
-        return false;
+        if (m_member != Member::metrics) {
+          m_entry.text.assign(text);
+          return true;
+        }
+        m_entry.value = util::parse_non_finite(text);  // MLflow clients send NaN and the infinities as strings
+        return m_entry.value.has_value();
       case Part::timestamp:
       case Part::step: return integer(integer_of_text(text));
       case Part::other: return true;
@@ -143,7 +152,7 @@ class PlainBatchReader {
   bool number(double as_double, std::optional<std::int64_t> as_integer) {
     if (m_depth != 3 || m_member != Member::metrics) return scalar_skipped();
     switch (m_part) {
-      case Part::value: return m_entry.value = as_double, true;
+      case Part::value: m_entry.value = as_double; return true;
       case Part::timestamp:
       case Part::step: return integer(as_integer);
       case Part::other: return true;
@@ -155,9 +164,11 @@ class PlainBatchReader {
     if (!v) return false;
     if (m_part == Part::timestamp) {
       if (*v < 0 || *v > k_last_ms) return false;
-      return m_entry.ms = v, true;
+      m_entry.ms = v;
+    } else {
+      m_entry.step = v;
     }
-    return m_entry.step = v, true;
+    return true;
   }
 
   // A scalar the reader does not take: fine in a member or field it skips, else declined.
