@@ -54,6 +54,10 @@ suite() {
   run_status "$FRUGAL" value --experiment resnet-sweep --metric loss:min --format csv
   expect_eq "$STATUS" 0 "$1: frugal value over the client's experiment: $ERR"
   expect_contains "$(grep ',train-1,' <<<"$OUT")" ",finished,,0.01,99," "$1: train-1's best loss (1/100 at step 99), no price"
+  # A full disk (or a closed pipe) is an error that says so, never a short answer that looks whole.
+  "$FRUGAL" value --experiment resnet-sweep --metric loss:min --format csv >/dev/full 2>full.err &&
+    fail "$1: frugal value into a full disk said it succeeded"
+  expect_contains "$(cat full.err)" "value: cannot write the output" "$1: frugal value into a full disk says why"
 }
 
 suite sqlite
