@@ -118,10 +118,11 @@ Result<Reply> start_run(Call& call) {
   tracking::RunStart run;
   run.labels.experiment = call.path_params.at(0);
   run.name = FRUGAL_TRY(string_field(body, "name", "", Field::optional));
-  if (auto c = body.find("command"); c != body.end() && c->is_string() && !c->get<std::string>().empty())
+  if (auto c = body.find("command"); c != body.end() && c->is_string() && !c->get<std::string>().empty()) {
+    FRUGAL_CHECK(check_text(c->get_ref<const std::string&>(), "command"));
     run.command = {c->get<std::string>()};
-  else
-    run.command = {"arcee"};
+  }
+  if (run.command.empty()) run.command = {"arcee"};
   if (run.name.empty()) run.name = "arcee-run";
   if (auto git = body.find("git"); git != body.end() && git->is_object())
     for (const auto& [k, v] : git->items()) run.tags.emplace_back("arcee.git." + k, text_of(v));

@@ -6,7 +6,9 @@
 // plain reader takes a tenth to a fifth off the route's CPU (docs/benchmarks.md). The plain reader declines anything it does not
 // fully understand, and the tree reader then answers, so errors are the tree reader's alone.
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/routes.h"
 #include "tracking/tracking.h"

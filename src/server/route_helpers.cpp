@@ -75,6 +75,11 @@ std::string where(const std::string& path, const std::string& name) { return pat
 
 }  // namespace
 
+Result<void> check_text(std::string_view text, std::string_view field) {
+  if (text.find('\0') == std::string_view::npos) return {};
+  return fail(ErrorCode::invalid, fmt::format("field '{}': contains a NUL character (U+0000), which stored text may not hold", field));
+}
+
 Result<std::string> string_field(const json& object, const std::string& name, const std::string& path, Field presence) {
   auto it = object.find(name);
   if (it == object.end() || it->is_null()) {
@@ -82,9 +87,7 @@ Result<std::string> string_field(const json& object, const std::string& name, co
     return std::string();
   }
   if (!it->is_string()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected a string", where(path, name)));
-  // JSON may carry U+0000 (\u0000); PostgreSQL's text cannot hold it, so no backend takes it.
-  if (it->get_ref<const std::string&>().find('\0') != std::string::npos)
-    return fail(ErrorCode::invalid, fmt::format("field '{}': contains a NUL character (U+0000), which stored text may not hold", where(path, name)));
+  FRUGAL_CHECK(check_text(it->get_ref<const std::string&>(), where(path, name)));
   return it->get<std::string>();
 }
 

@@ -114,6 +114,10 @@ Result<json> parse_body(const Call& call);
 // Whether a request must carry a field.
 enum class Field { required, optional };
 
+// Errors: invalid, naming `field`, for text holding a NUL character (U+0000): PostgreSQL's text
+// cannot hold one, so no backend takes it.
+Result<void> check_text(std::string_view text, std::string_view field);
+
 // A field of `object` (named `path` in errors, "metrics[2].value"): a string, a number, an integer.
 // Absent or null: an error naming it when required, else "" or none.
 Result<std::string> string_field(const json& object, const std::string& name, const std::string& path, Field presence);

@@ -41,6 +41,8 @@ Result<std::vector<std::pair<std::string, std::string>>> string_map(const json& 
   if (!it->is_object()) return fail(ErrorCode::invalid, fmt::format("field '{}': expected an object of strings", name));
   for (const auto& [k, v] : it->items()) {
     if (!v.is_string()) return fail(ErrorCode::invalid, fmt::format("field '{}.{}': expected a string", name, k));
+    FRUGAL_CHECK(check_text(k, fmt::format("{} (a key)", name)));
+    FRUGAL_CHECK(check_text(v.get_ref<const std::string&>(), fmt::format("{}.{}", name, k)));
     out.emplace_back(k, v.get<std::string>());
   }
   return out;
@@ -62,6 +64,7 @@ Result<Reply> create_run(Call& call) {
   if (auto c = body.find("command"); c != body.end() && c->is_array()) {
     for (std::size_t i = 0; i < c->size(); ++i) {
       if (!(*c)[i].is_string()) return fail(ErrorCode::invalid, fmt::format("field 'command[{}]': expected a string", i));
+      FRUGAL_CHECK(check_text((*c)[i].get_ref<const std::string&>(), fmt::format("command[{}]", i)));
       run.command.push_back((*c)[i].get<std::string>());
     }
   } else if (c != body.end() && !c->is_null()) {

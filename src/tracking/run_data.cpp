@@ -12,9 +12,21 @@ namespace {
 
 constexpr std::size_t k_max_key_bytes = 250;  // MLflow's limit for metric, param and tag keys
 
+// PostgreSQL's text cannot hold U+0000 (and SQLite's can): refused on every backend, alike.
+bool has_nul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
+
 Result<void> check_key(std::string_view key, std::string_view what) {
   if (key.empty() || key.size() > k_max_key_bytes)
     return fail(ErrorCode::invalid, fmt::format("{} key '{}': 1 to {} bytes", what, key.substr(0, 40), k_max_key_bytes));
+  if (has_nul(key))
+    return fail(ErrorCode::invalid, fmt::format("{} key '{}': contains a NUL character (U+0000)", what, key.substr(0, key.find('\0'))));
+  return {};
+}
+
+// A param's or tag's key, then its value.
+Result<void> check_key_value(std::string_view key, std::string_view value, std::string_view what) {
+  FRUGAL_CHECK(check_key(key, what));
+  if (has_nul(value)) return fail(ErrorCode::invalid, fmt::format("{} '{}': its value contains a NUL character (U+0000)", what, key));
   return {};
 }
 
@@ -76,7 +88,7 @@ Result<void> log_metrics(store::Store& store, std::int64_t run_id, std::span<con
 
 Result<void> log_params(store::Store& store, std::int64_t run_id, const KeyValues& params) {
   if (params.empty()) return {};
-  for (const auto& [key, value] : params) FRUGAL_CHECK(check_key(key, "param"));
+  for (const auto& [key, value] : params) FRUGAL_CHECK(check_key_value(key, value, "param"));
   return store.transaction([&]() -> Result<void> {
     auto insert = FRUGAL_TRY(store.prepare("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO NOTHING"));
     for (const auto& [key, value] : params) {
@@ -95,7 +107,7 @@ Result<void> log_params(store::Store& store, std::int64_t run_id, const KeyValue
 
 Result<void> store_tags(store::Store& store, std::int64_t run_id, const KeyValues& tags) {
   if (tags.empty()) return {};
-  for (const auto& [key, value] : tags) FRUGAL_CHECK(check_key(key, "tag"));
+  for (const auto& [key, value] : tags) FRUGAL_CHECK(check_key_value(key, value, "tag"));
   auto upsert = FRUGAL_TRY(store.prepare(
       "INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value"));
   for (const auto& [key, value] : tags) {
@@ -108,7 +120,7 @@ Result<void> store_tags(store::Store& store, std::int64_t run_id, const KeyValue
 Result<void> set_tags(store::Store& store, std::int64_t run_id, const KeyValues& tags, const Writer& writer) {
   if (tags.empty()) return {};
   for (const auto& [key, value] : tags) {
-    FRUGAL_CHECK(check_key(key, "tag"));
+    FRUGAL_CHECK(check_key_value(key, value, "tag"));
     if (auto label = label_tag(key); label && label->column == "team")
       FRUGAL_CHECK(check_team(writer, value, fmt::format("tag '{}'", key)));
   }

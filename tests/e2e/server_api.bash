@@ -69,12 +69,18 @@ expect_contains "$heads" "Retry-After: 1" "a 429 says when to retry"
 run_status curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $admin" "$FRUGAL_URL/api/v1/runs?limit=1"
 expect_eq "$OUT" "200" "another token is not limited by the flood"
 
+# --sql-timeout-ms is the time limit of /sql: 1 ms stops the slow query below, naming the limit.
+kill -TERM "$server"; wait "$server" || true
+SQL_TIMEOUT_MS=1 start_server
+slow='{"sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c"}'
+run_status curl -s -H "Authorization: Bearer $admin" -d "$slow" "$FRUGAL_URL/api/v1/sql"
+expect_contains "$OUT" "time limit of 1 ms" "--sql-timeout-ms sets the limit of /sql"
+
 # SIGTERM: a request in flight is answered, then the server stops cleanly with exit 0. The query
 # must still run when the signal comes, 0.3 s in; under AddressSanitizer on a busy 2-core machine it
 # took over 5 s, the default limit, so this server allows two minutes.
 kill -TERM "$server"; wait "$server" || true
 SQL_TIMEOUT_MS=120000 start_server
-slow='{"sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c"}'
 curl -s -H "Authorization: Bearer $admin" -d "$slow" "$FRUGAL_URL/api/v1/sql" >inflight.json &
 client=$!
 sleep 0.3
