@@ -24,7 +24,10 @@ for _ in $(seq 60); do
   sleep 0.05
 done
 expect_eq "$(server_sql "SELECT status FROM runs")" "running" "the running job is on the server"
-expect_eq "$(server_sql "SELECT count(*) FROM metrics")" "1000" "its first full batch arrived while it runs"
+# 1,000 (a full batch), or 1,500 when the poll above, slow under a sanitizer on a busy machine,
+# looked only after the rest followed at the next send; never a part of a batch.
+points=$(server_sql "SELECT count(*) FROM metrics")
+[[ "$points" == 1000 || "$points" == 1500 ]] || fail "its points arrive in full batches while it runs: expected 1000 or 1500, got $points"
 wait "$job" || fail "the live job: $(cat live.err)"
 expect_eq "$(server_sql "SELECT count(*), min(status) FROM runs")" "1,finished" "then it ended there"
 expect_eq "$(server_sql "SELECT count(*), count(DISTINCT step) FROM metrics")" "1500,1500" "every point once"
