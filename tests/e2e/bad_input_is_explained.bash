@@ -72,6 +72,11 @@ expect_eq "$STATUS" 2 "bad --listen"
 expect_contains "$ERR" "--listen 'nonsense:port'" "names the flag and value"
 run_status "$FRUGAL" serve --listen 127.0.0.1:70000
 expect_eq "$STATUS" 2 "a port out of range"
+for bad in 0 abc 3600001; do
+  run_status "$FRUGAL" serve --sql-timeout-ms "$bad"
+  expect_eq "$STATUS" 2 "--sql-timeout-ms $bad refused"
+  expect_contains "$ERR" "--sql-timeout-ms" "names the flag ($bad)"
+done
 run_status "$FRUGAL" token create --role root
 expect_eq "$STATUS" 2 "an unknown role"
 expect_contains "$ERR" "expected agent, member or admin" "says what a role can be"
