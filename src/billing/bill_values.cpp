@@ -62,8 +62,14 @@ std::string_view normalize_frequency(std::string_view v) {
 
 Result<std::vector<std::pair<std::string, std::string>>> parse_tags(std::string_view s) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::size_t i = 0;
+  FRUGAL_CHECK(parse_tags_into(s, out));
+  return out;
+}
+
+Result<void> parse_tags_into(std::string_view s, std::vector<std::pair<std::string, std::string>>& out) {
+  std::size_t i = 0, count = 0;
   auto bad = [&](std::string_view why) {
+    out.resize(count);
     return fail(ErrorCode::invalid, fmt::format("not a JSON object of tags ({} at offset {})", why, i));
   };
   auto skip_ws = [&] {
@@ -72,12 +78,13 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_tags(std::string_
   auto read_string = [&](std::string& into) -> bool {
     if (i >= s.size() || s[i] != '"') return false;
     ++i;
-    while (i < s.size() && s[i] != '"') {
-      char c = s[i++];
-      if (c != '\\') {
-        into.push_back(c);
-        continue;
-      }
+    for (;;) {
+      // The plain run up to the next quote or backslash, in one append.
+      std::size_t stop = s.find_first_of("\"\\", i);
+      if (stop == std::string_view::npos) return false;
+      into.append(s.substr(i, stop - i));
+      i = stop + 1;
+      if (s[stop] == '"') return true;
       if (i >= s.size()) return false;
       char e = s[i++];
       switch (e) {
@@ -96,41 +103,51 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_tags(std::string_
         default: into.push_back(e);
       }
     }
-    if (i >= s.size()) return false;
-    ++i;
-    return true;
   };
   skip_ws();
   if (i >= s.size() || s[i] != '{') return bad("no opening brace");
   ++i;
   skip_ws();
-  if (i < s.size() && s[i] == '}') return out;
-  for (;;) {
-    skip_ws();
-    std::string key, value;
-    if (!read_string(key)) return bad("expected a quoted key");
-    skip_ws();
-    if (i >= s.size() || s[i] != ':') return bad("expected ':'");
+  if (i < s.size() && s[i] == '}') {
     ++i;
-    skip_ws();
-    if (i < s.size() && s[i] == '"') {
-      if (!read_string(value)) return bad("unterminated string");
-    } else {
-      std::size_t start = i;
-      while (i < s.size() && s[i] != ',' && s[i] != '}') ++i;
-      value = std::string(s.substr(start, i - start));
-      while (!value.empty() && value.back() == ' ') value.pop_back();
-      if (value.empty() || value.front() == '{' || value.front() == '[') return bad("expected a scalar value");
+  } else {
+    for (;;) {
+      skip_ws();
+      if (count == out.size()) out.emplace_back();
+      auto& [key, value] = out[count];
+      key.clear();
+      value.clear();
+      if (!read_string(key)) return bad("expected a quoted key");
+      skip_ws();
+      if (i >= s.size() || s[i] != ':') return bad("expected ':'");
+      ++i;
+      skip_ws();
+      if (i < s.size() && s[i] == '"') {
+        if (!read_string(value)) return bad("unterminated string");
+      } else {
+        std::size_t start = i;
+        while (i < s.size() && s[i] != ',' && s[i] != '}') ++i;
+        value.assign(s.substr(start, i - start));
+        while (!value.empty() && value.back() == ' ') value.pop_back();
+        if (value.empty() || value.front() == '{' || value.front() == '[') return bad("expected a scalar value");
+      }
+      ++count;
+      skip_ws();
+      if (i < s.size() && s[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < s.size() && s[i] == '}') {
+        ++i;
+        break;
+      }
+      return bad("expected ',' or '}'");
     }
-    out.emplace_back(std::move(key), std::move(value));
-    skip_ws();
-    if (i < s.size() && s[i] == ',') { ++i; continue; }
-    if (i < s.size() && s[i] == '}') { ++i; break; }
-    return bad("expected ',' or '}'");
   }
+  out.resize(count);
   skip_ws();
   if (i != s.size()) return bad("text after the object");
-  return out;
+  return {};
 }
 
 std::string tags_json(const std::vector<std::pair<std::string, std::string>>& tags) {

@@ -22,6 +22,9 @@ std::string_view normalize_frequency(std::string_view v);
 // Values that are not strings are kept as their JSON text. Hand-written rather than a JSON library:
 // it runs on every row of multi-million-row bills and needs no tree. Malformed → invalid.
 Result<std::vector<std::pair<std::string, std::string>>> parse_tags(std::string_view json);
+// The same into `out`, whose strings are reused (an importer calls it on every row: no allocation
+// once they have grown). On error `out` holds what was read so far.
+Result<void> parse_tags_into(std::string_view json, std::vector<std::pair<std::string, std::string>>& out);
 
 // A JSON object from pairs, keys in the given order.
 std::string tags_json(const std::vector<std::pair<std::string, std::string>>& tags);

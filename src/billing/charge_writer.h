@@ -140,6 +140,10 @@ class ChargeWriter {
   std::string m_group_key;
   std::set<std::string, std::less<>> m_periods_seen;  // "provider\0account\0period"
   std::array<std::string, 8> m_scratch;  // converted text (times, tags) bound for one row
+  std::array<std::string, 4> m_time_text;  // the four times as the previous row gave them
+  std::vector<std::pair<std::string, std::string>> m_tags;  // the row's tags
+  std::pair<const TotalsKey, CostSums>* m_last_totals = nullptr;  // the previous row's totals
+  std::string m_last_group;  // the previous inserted row's "provider\0account\0period"
 };
 
 // The nine rollup dimensions, in the order ChargeWriter fills them.

@@ -1,5 +1,6 @@
 #include "core/csv_reader.h"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -9,6 +10,13 @@ namespace frugal {
 
 namespace {
 constexpr std::size_t k_chunk = 1 << 20;
+// The bytes that end an unquoted field, or break it (a quote): one table load a byte instead of
+// four compares in the loop every unquoted byte of a bill goes through.
+constexpr std::array<bool, 256> k_ends_unquoted = [] {
+  std::array<bool, 256> ends{};
+  for (unsigned char c : {',', '\n', '\r', '"'}) ends[c] = true;
+  return ends;
+}();
 }
 
 Result<CsvReader> CsvReader::open(const std::string& path) {
@@ -132,11 +140,9 @@ Result<bool> CsvReader::parse_record(bool at_eof) {
         return fail(ErrorCode::invalid, fmt::format("{}field {}: text after a closing quote", where(), m_spans.size()));
     } else {
       std::size_t start = i;
-      while (i < size && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
-        if (data[i] == '"')
-          return fail(ErrorCode::invalid, fmt::format("{}field {}: quote inside an unquoted field", where(), m_spans.size() + 1));
-        ++i;
-      }
+      while (i < size && !k_ends_unquoted[static_cast<unsigned char>(data[i])]) ++i;
+      if (i < size && data[i] == '"')
+        return fail(ErrorCode::invalid, fmt::format("{}field {}: quote inside an unquoted field", where(), m_spans.size() + 1));
       m_spans.push_back({start, i - start, false});
     }
     if (i >= size) {

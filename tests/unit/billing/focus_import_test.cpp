@@ -199,6 +199,44 @@ TEST_F(FocusImport, SkipBadRowsImportsTheRestAndReportsEachSkippedLine) {
   EXPECT_NE(r->skipped[0].find(path + ":3: column BilledCost"), std::string::npos) << r->skipped[0];
 }
 
+// The importer converts a time only when it differs from the previous row's (bills repeat their
+// periods): every row must still get its own, through repeats, changes, other spellings and a
+// bad row in between.
+TEST_F(FocusImport, EachRowKeepsItsOwnTimesWhenRowsRepeatOrChangeThem) {
+  std::string path = write("times.csv", std::string(k_header) +
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02T00:00:00Z,2024-09-02T01:00:00Z,1,1,1,EC2,,,\n"
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02T00:00:00Z,2024-09-02T01:00:00Z,1,1,1,EC2,,,\n"
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,9/3/2024 13:00,9/3/2024 14:00,1,1,1,EC2,,,\n"
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,2024-13-03T00:00:00Z,2024-09-03T14:00:00Z,1,1,1,EC2,,,\n"
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,9/3/2024 13:00,2024-09-03T14:00:00Z,1,1,1,EC2,,,\n"
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02T00:00:00+02:00,2024-09-02T01:00:00Z,1,1,1,EC2,,,\n"
+                                            "AWS,acct,USD,2024-09-01,2024-10-01,2024-09-02T00:00:00Z,2024-09-02T01:00:00Z,1,1,1,EC2,,,\n");
+  auto r = import(path, SkipBadRows::yes);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->rows, 6);
+  ASSERT_EQ(r->skipped.size(), 1u);
+  EXPECT_NE(r->skipped[0].find(path + ":5: column ChargePeriodStart"), std::string::npos) << r->skipped[0];
+  auto rows = m_store->query("SELECT source_line, charge_period_start, charge_period_end, billing_period_start FROM "
+                             "charges ORDER BY source_line");
+  ASSERT_TRUE(rows) << rows.error().message;
+  std::vector<std::string> got;
+  for (const auto& row : rows->rows)
+    got.push_back(std::to_string(store::as_int(row[0])) + " " + store::as_text(row[1]) + " " + store::as_text(row[2]) +
+                  " " + store::as_text(row[3]));
+  auto stored = [&](const char* start, const char* end) {
+    return std::string(" ") + format_utc(*parse_utc(start)) + " " + format_utc(*parse_utc(end)) + " " +
+           format_utc(*parse_utc("2024-09-01T00:00:00Z"));
+  };
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "2" + stored("2024-09-02T00:00:00Z", "2024-09-02T01:00:00Z"),
+                     "3" + stored("2024-09-02T00:00:00Z", "2024-09-02T01:00:00Z"),
+                     "4" + stored("2024-09-03T13:00:00Z", "2024-09-03T14:00:00Z"),
+                     "6" + stored("2024-09-03T13:00:00Z", "2024-09-03T14:00:00Z"),
+                     "7" + stored("2024-09-01T22:00:00Z", "2024-09-02T01:00:00Z"),
+                     "8" + stored("2024-09-02T00:00:00Z", "2024-09-02T01:00:00Z"),
+                 }));
+}
+
 // Without its EffectiveCost a FOCUS file used to import as zeros and replace the good period.
 TEST_F(FocusImport, MissingMandatoryColumnIsRefusedByNameAndChangesNothing) {
   const std::string good = ::frugal::testing::with_focus_mandatory(
