@@ -14,12 +14,19 @@ bool read_number(std::string_view s, std::size_t& i, int& out, std::size_t max_d
   return i > start;
 }
 
+// Steps past `c` at i; false if another character (or none) is there.
+bool read_char(std::string_view s, std::size_t& i, char c) {
+  if (i >= s.size() || s[i] != c) return false;
+  ++i;
+  return true;
+}
+
 // "M/D/YYYY[ H:MM[:SS]]" → ISO text that parse_utc reads.
 std::optional<std::string> us_date_to_iso(std::string_view s) {
   std::size_t i = 0;
   int month = 0, day = 0, year = 0;
-  if (!read_number(s, i, month, 2) || i >= s.size() || s[i++] != '/') return std::nullopt;
-  if (!read_number(s, i, day, 2) || i >= s.size() || s[i++] != '/') return std::nullopt;
+  if (!read_number(s, i, month, 2) || !read_char(s, i, '/')) return std::nullopt;
+  if (!read_number(s, i, day, 2) || !read_char(s, i, '/')) return std::nullopt;
   std::size_t year_start = i;
   if (!read_number(s, i, year, 4)) return std::nullopt;
   if (i - year_start == 2) year += 2000;
@@ -29,7 +36,7 @@ std::optional<std::string> us_date_to_iso(std::string_view s) {
     if (s[i] != ' ' && s[i] != 'T') return std::nullopt;
     ++i;
     int h = 0, m = 0, sec = 0;
-    if (!read_number(s, i, h, 2) || i >= s.size() || s[i++] != ':' || !read_number(s, i, m, 2)) return std::nullopt;
+    if (!read_number(s, i, h, 2) || !read_char(s, i, ':') || !read_number(s, i, m, 2)) return std::nullopt;
     if (i < s.size() && s[i] == ':') {
       ++i;
       if (!read_number(s, i, sec, 2)) return std::nullopt;
