@@ -136,6 +136,10 @@ Result<int> import(Context& ctx, const K8sFlags& f) {
              "{} pool-hours\n",
              options.cluster, num(cluster->nodes.size()), num(stats->pods), format_utc(w.since), format_utc(w.until),
              num(stats->added), num(stats->updated), num(stats->unchanged), num(stats->pool_hours));
+  if (stats->renumbered)
+    fmt::print("{} runs recorded before are later attempts than they were: this window found attempts that came "
+               "before them\n",
+               num(stats->renumbered));
   for (const auto& idle : stats->idle)
     fmt::print("idle GPUs: {} ({}, run {}): {} of its {} GPUs sat idle the whole time, {:.1f} idle GPU-hours, ${}\n",
                idle.run_name, idle.namespace_, idle.run_id, idle.idle_gpus, idle.gpus, idle.idle_gpu_hours,

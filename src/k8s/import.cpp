@@ -280,6 +280,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
       std::vector<Entry*> pods;
       std::optional<std::int64_t> run_id;
       int number = 1;
+      bool moved = false;  // recorded before, and an attempt found now comes right before it
     };
     std::vector<Attempt> attempts;
     std::vector<std::size_t> workload_first;  // each workload's first attempt
@@ -293,7 +294,6 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
       bool still_runs = false;
       TimePoint ends_by{};
       const Entry* ended_last = nullptr;    // of the attempt's pods, the one that ended last
-      int number = 0;
       for (Entry* e : pods) {
         Attempt* current = attempts.size() > workload_first.back() ? &attempts.back() : nullptr;
         // A pod the store keeps in the current attempt's run stays in it, whatever its times say now.
@@ -303,24 +303,34 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
         bool retry = !still_runs && e->started >= ends_by && ended_last && ended_last->phase != "Succeeded";
         if (!current || (!same_run && retry)) {
           attempts.push_back({});
-          attempts.back().number = ++number;
           still_runs = false;
           ends_by = e->started;
           ended_last = nullptr;
         }
         Attempt& a = attempts.back();
         a.pods.push_back(e);
-        if (e->run_id && !a.run_id) {
-          a.run_id = e->run_id;
-          a.number = runs[*e->run_id].attempt;
-          number = std::max(number, a.number);
-        }
+        if (e->run_id && !a.run_id) a.run_id = e->run_id;
         if (!e->ended) {
           still_runs = true;
         } else {
           ends_by = std::max(ends_by, *e->ended);
           if (!ended_last || *e->ended >= *ended_last->ended) ended_last = e;
         }
+      }
+      // Numbered in start order. A recorded attempt keeps its number (earlier ones may have been
+      // deleted) unless attempts found now come before it: an earlier window imported after a
+      // later one. It then moves up, and retries the attempt now before it.
+      int last = 0;
+      for (std::size_t i = workload_first.back(); i < attempts.size(); ++i) {
+        Attempt& a = attempts[i];
+        if (!a.run_id) {
+          a.number = ++last;
+          continue;
+        }
+        int recorded = runs[*a.run_id].attempt;
+        a.number = std::max(recorded, last + 1);
+        a.moved = a.number != recorded || (i > workload_first.back() && !attempts[i - 1].run_id);
+        last = a.number;
       }
     }
 
@@ -494,6 +504,15 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
       note_idle(a, t, ids[b]);
     }
     stats.added = ids.size();
+    for (std::size_t w = 0; w < workload_first.size(); ++w) {
+      std::size_t end_index = w + 1 < workload_first.size() ? workload_first[w + 1] : attempts.size();
+      for (std::size_t i = workload_first[w]; i < end_index; ++i) {
+        if (!attempts[i].moved) continue;
+        std::optional<std::int64_t> parent = i > workload_first[w] ? attempts[i - 1].run_id : std::nullopt;
+        FRUGAL_CHECK(tracking::set_attempt(store, *attempts[i].run_id, attempts[i].number, parent));
+        ++stats.renumbered;
+      }
+    }
     stats.pool_hours = FRUGAL_TRY(write_pool_hours(store, cluster, options.cluster, node_prices));
     return {};
   }));

@@ -161,6 +161,7 @@ struct ImportStats {
   std::size_t added = 0;         // new runs (job attempts)
   std::size_t updated = 0;       // runs recorded before, still running then, now changed or ended
   std::size_t unchanged = 0;     // runs recorded before, as they are now
+  std::size_t renumbered = 0;    // runs recorded before that moved up: attempts found now came first
   std::size_t unpriced_pods = 0; // on nodes whose instance type the catalog does not know
   std::size_t pool_hours = 0;    // pool-hours written (whole hours inside the window)
   std::vector<IdleGpus> idle{};    // jobs of this import with wholly idle GPUs, costliest first

@@ -138,6 +138,21 @@ Result<void> remove_run(store::Store& store, std::int64_t run_id) {
   return {};
 }
 
+Result<void> set_attempt(store::Store& store, std::int64_t run_id, int attempt, std::optional<std::int64_t> parent_run_id) {
+  if (attempt < 1) return fail(ErrorCode::invalid, fmt::format("run {}: attempt {}: attempts count from 1", run_id, attempt));
+  if (parent_run_id == run_id) return fail(ErrorCode::invalid, fmt::format("run {}: a run cannot retry itself", run_id));
+  std::vector<store::Value> values = {std::int64_t{attempt}};
+  std::string sql = "UPDATE runs SET attempt = ?";
+  if (parent_run_id) {
+    sql += ", parent_run_id = ?";
+    values.emplace_back(*parent_run_id);
+  }
+  values.emplace_back(run_id);
+  if (FRUGAL_TRY(store.execute(sql + " WHERE id = ?", values)) == 0)
+    return fail(ErrorCode::not_found, fmt::format("run {} does not exist", run_id));
+  return {};
+}
+
 Result<void> reprice_run(store::Store& store, std::int64_t run_id, const Reprice& price) {
   return store.transaction([&]() -> Result<void> {
     std::vector<store::Value> key = {run_id};

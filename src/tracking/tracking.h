@@ -195,6 +195,12 @@ struct RecordedRun {
 Result<std::vector<std::int64_t>> insert_recorded_runs(store::Store& store, std::span<const RecordedRun> runs,
                                                        const Writer& writer = Writer::any());
 
+// A recorded run's place in its chain of attempts, corrected: an import of an earlier window of a
+// scheduler's records, made after a later one, found attempts before it. `parent_run_id` is the
+// attempt it retries (none: leave it as it is). Errors: not_found; invalid for an attempt below 1
+// or a run named its own parent.
+Result<void> set_attempt(store::Store& store, std::int64_t run_id, int attempt, std::optional<std::int64_t> parent_run_id);
+
 // A new price for a recorded run (its partition was priced, or priced again): the hourly price of
 // what it ran on, the GPUs it held of those there, and where the price came from; an ended run's
 // cost follows. `hourly` none: no price, no cost.

@@ -317,6 +317,39 @@ TEST_F(K8sImport, APodRecreatedUnderItsNameIsTheSecondAttemptOfOneJob) {
   EXPECT_EQ(all("SELECT uid, phase FROM k8s_pods ORDER BY uid"), "u-1 Failed;u-2 Succeeded");
 }
 
+// An earlier window imported after a later one (a backfill) finds an attempt that came before one
+// already recorded: it is attempt 1, and the recorded one becomes attempt 2 and its retry.
+TEST_F(K8sImport, ABackfilledEarlierAttemptComesFirstAndTheRecordedOneBecomesItsRetry) {
+  PodSpec first{.ns = "vision", .name = "resnet-0", .uid = "u-1", .node = "gpu-b", .labels = {{"team", "vision"}},
+                .gpus = 2, .cpu_millis = 8000, .memory = 32 * k_gib, .start_min = 10, .end_min = 40,
+                .end_phase = "Failed", .gpu_util = {60, 60}};
+  PodSpec second = first;
+  second.uid = "u-2";
+  second.start_min = 45;
+  second.end_min = 100;  // failed too: the next pod is a retry (after a success it would continue the job)
+  PodSpec third = first;
+  third.uid = "u-3";
+  third.start_min = 130;
+  third.end_min = 150;
+  third.end_phase = "Succeeded";
+  prom.pods = {first, second};
+  EXPECT_EQ(import(44, 120).added, 1u);  // u-1 ended at 40 and was gone by 42: only u-2 is seen
+  EXPECT_EQ(all("SELECT attempt, status FROM runs"), "1 failed");
+  EXPECT_EQ(import(0, 44).added, 1u);  // the backfill
+  EXPECT_EQ(all("SELECT r.attempt, r.status, coalesce(p.attempt, 0) FROM runs r LEFT JOIN runs p ON p.id = r.parent_run_id "
+                "ORDER BY r.started_at"),
+            "1 failed 0;2 failed 1");
+  EXPECT_EQ(all("SELECT k.uid, r.attempt FROM k8s_pods k JOIN runs r ON r.id = k.run_id ORDER BY k.uid"), "u-1 1;u-2 2");
+  // Importing either window again changes nothing; a later retry follows on as attempt 3.
+  import(0, 44);
+  import(44, 120);
+  prom.pods = {first, second, third};
+  EXPECT_EQ(import(120, 180).added, 1u);
+  EXPECT_EQ(all("SELECT r.attempt, r.status, coalesce(p.attempt, 0) FROM runs r LEFT JOIN runs p ON p.id = r.parent_run_id "
+                "ORDER BY r.started_at"),
+            "1 failed 0;2 failed 1;3 finished 2");
+}
+
 TEST_F(K8sImport, PodsOfOneRayClusterAreOneRunHoldingTheirGpus) {
   PodSpec head{.ns = "research", .name = "rl-head", .uid = "u-h", .node = "gpu-b", .labels = {{"ray_io_cluster", "rl"}},
                .gpus = 1, .cpu_millis = 4000, .memory = 16 * k_gib, .start_min = 60, .end_min = 110, .gpu_util = {30}};
