@@ -1,5 +1,6 @@
 // Runs recorded in bulk (insert_recorded_runs): the same rows and the same per-day rollups as
 // start_run + finish_run give one at a time, on both backends.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "test_database.h"
@@ -96,6 +97,26 @@ TEST_F(RecordedRuns, AFailedBulkInsertLeavesNothingNotEvenItsDeferral) {
   EXPECT_EQ(rows(*bulk, "SELECT count(*) FROM runs"), "0,;");
   EXPECT_EQ(rows(*bulk, "SELECT count(*) FROM run_rollups WHERE runs <> 0"), "0,;");
   EXPECT_EQ(rows(*bulk, "SELECT count(*) FROM rollup_deferrals"), "0,;");
+}
+
+TEST_F(RecordedRuns, SetAttemptMovesARunInItsChainAndRefusesWhatNoChainCanHold) {
+  auto ids = insert_recorded_runs(*bulk, three_runs());
+  ASSERT_TRUE(ids) << ids.error().message;
+  ASSERT_TRUE(set_attempt(*bulk, (*ids)[1], 2, (*ids)[0]));
+  ASSERT_TRUE(set_attempt(*bulk, (*ids)[2], 3, std::nullopt));  // the parent left as it was
+  EXPECT_EQ(rows(*bulk, "SELECT attempt, coalesce(parent_run_id, 0) FROM runs ORDER BY id"),
+            fmt::format("1,0,;2,{},;3,0,;", (*ids)[0]));
+  auto missing = set_attempt(*bulk, 999'999, 2, std::nullopt);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::not_found);
+  EXPECT_EQ(set_attempt(*bulk, (*ids)[1], 0, std::nullopt).error().code, ErrorCode::invalid);
+  EXPECT_EQ(set_attempt(*bulk, (*ids)[1], 2, (*ids)[1]).error().code, ErrorCode::invalid);
+  EXPECT_FALSE(set_attempt(*bulk, (*ids)[1], 2, 999'999)) << "a parent that does not exist";
+  EXPECT_EQ(rows(*bulk, "SELECT attempt, coalesce(parent_run_id, 0) FROM runs ORDER BY id"),
+            fmt::format("1,0,;2,{},;3,0,;", (*ids)[0]))
+      << "a refused change changes nothing";
+  // Rollups count runs, not attempts: moving one changes none.
+  EXPECT_EQ(rows(*bulk, "SELECT sum(runs) FROM run_rollups WHERE dimension = 'team'"), "3,;");
 }
 
 }  // namespace
