@@ -300,16 +300,15 @@ TEST_F(K8sImport, AnEightGpuJobUsingTwoPaysItsRequestsAndItsSixIdleGpusAreCounte
             "i-0gpu-a p4d.24xlarge gpu-a");
 }
 
+// A pod of vision's resnet job on the spot node, ending in `phase` (a retry follows a failure).
+PodSpec resnet_pod(std::string uid, std::int64_t start_min, std::int64_t end_min, std::string phase) {
+  return {.ns = "vision", .name = "resnet-0", .uid = std::move(uid), .node = "gpu-b", .labels = {{"team", "vision"}},
+          .gpus = 2, .cpu_millis = 8000, .memory = 32 * k_gib, .start_min = start_min, .end_min = end_min,
+          .end_phase = std::move(phase), .gpu_util = {60, 60}};
+}
+
 TEST_F(K8sImport, APodRecreatedUnderItsNameIsTheSecondAttemptOfOneJob) {
-  PodSpec first{.ns = "vision", .name = "resnet-0", .uid = "u-1", .node = "gpu-b", .labels = {{"team", "vision"}},
-                .gpus = 2, .cpu_millis = 8000, .memory = 32 * k_gib, .start_min = 10, .end_min = 40,
-                .end_phase = "Failed", .gpu_util = {60, 60}};
-  PodSpec second = first;
-  second.uid = "u-2";
-  second.start_min = 45;
-  second.end_min = 100;
-  second.end_phase = "Succeeded";
-  prom.pods = {first, second};
+  prom.pods = {resnet_pod("u-1", 10, 40, "Failed"), resnet_pod("u-2", 45, 100, "Succeeded")};
   EXPECT_EQ(import(0, 120).added, 2u);
   EXPECT_EQ(all("SELECT attempt, status, parent_run_id IS NULL, pricing FROM runs ORDER BY attempt"),
             "1 failed 1 spot;2 finished 0 spot");
@@ -320,30 +319,24 @@ TEST_F(K8sImport, APodRecreatedUnderItsNameIsTheSecondAttemptOfOneJob) {
 // An earlier window imported after a later one (a backfill) finds an attempt that came before one
 // already recorded: it is attempt 1, and the recorded one becomes attempt 2 and its retry.
 TEST_F(K8sImport, ABackfilledEarlierAttemptComesFirstAndTheRecordedOneBecomesItsRetry) {
-  PodSpec first{.ns = "vision", .name = "resnet-0", .uid = "u-1", .node = "gpu-b", .labels = {{"team", "vision"}},
-                .gpus = 2, .cpu_millis = 8000, .memory = 32 * k_gib, .start_min = 10, .end_min = 40,
-                .end_phase = "Failed", .gpu_util = {60, 60}};
-  PodSpec second = first;
-  second.uid = "u-2";
-  second.start_min = 45;
-  second.end_min = 100;  // failed too: the next pod is a retry (after a success it would continue the job)
-  PodSpec third = first;
-  third.uid = "u-3";
-  third.start_min = 130;
-  third.end_min = 150;
-  third.end_phase = "Succeeded";
-  prom.pods = {first, second};
+  // Two failures (a pod after a success would continue the job, not retry it), then a success.
+  prom.pods = {resnet_pod("u-1", 10, 40, "Failed"), resnet_pod("u-2", 45, 100, "Failed")};
   EXPECT_EQ(import(44, 120).added, 1u);  // u-1 ended at 40 and was gone by 42: only u-2 is seen
   EXPECT_EQ(all("SELECT attempt, status FROM runs"), "1 failed");
-  EXPECT_EQ(import(0, 44).added, 1u);  // the backfill
+  ImportStats backfill = import(0, 44);
+  EXPECT_EQ(backfill.added, 1u);
+  EXPECT_EQ(backfill.renumbered, 1u);
   EXPECT_EQ(all("SELECT r.attempt, r.status, coalesce(p.attempt, 0) FROM runs r LEFT JOIN runs p ON p.id = r.parent_run_id "
                 "ORDER BY r.started_at"),
             "1 failed 0;2 failed 1");
   EXPECT_EQ(all("SELECT k.uid, r.attempt FROM k8s_pods k JOIN runs r ON r.id = k.run_id ORDER BY k.uid"), "u-1 1;u-2 2");
   // Importing either window again changes nothing; a later retry follows on as attempt 3.
-  import(0, 44);
-  import(44, 120);
-  prom.pods = {first, second, third};
+  for (auto [from, to] : {std::pair{0, 44}, std::pair{44, 120}}) {
+    ImportStats again = import(from, to);
+    EXPECT_EQ(again.added + again.renumbered, 0u) << from << "-" << to;
+  }
+  EXPECT_EQ(all("SELECT k.uid, r.attempt FROM k8s_pods k JOIN runs r ON r.id = k.run_id ORDER BY k.uid"), "u-1 1;u-2 2");
+  prom.pods.push_back(resnet_pod("u-3", 130, 150, "Succeeded"));
   EXPECT_EQ(import(120, 180).added, 1u);
   EXPECT_EQ(all("SELECT r.attempt, r.status, coalesce(p.attempt, 0) FROM runs r LEFT JOIN runs p ON p.id = r.parent_run_id "
                 "ORDER BY r.started_at"),
