@@ -280,7 +280,7 @@ Result<ImportStats> import_cluster(store::Store& store, const Cluster& cluster, 
       std::vector<Entry*> pods;
       std::optional<std::int64_t> run_id;
       int number = 1;
-      bool moved = false;  // recorded before, and an attempt found now comes right before it
+      bool moved = false;  // recorded before, and renumbered or given a new parent: attempts found now come first
     };
     std::vector<Attempt> attempts;
     std::vector<std::size_t> workload_first;  // each workload's first attempt
