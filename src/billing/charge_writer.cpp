@@ -271,6 +271,7 @@ Result<void> ChargeWriter::prepare(const ChargeRow& row, std::size_t source_line
       case FieldKind::time: {
         // The rows of a bill repeat their periods (the billing period on every row, the hour on
         // many in a row): a time is converted only when it differs from the previous row's.
+        assert(time_index < m_scratch.size());  // field_specs() has four times
         std::string& iso = m_scratch[time_index];
         std::string& raw = m_time_text[time_index++];
         if (iso.empty() || v != raw) {
@@ -348,14 +349,17 @@ Result<void> ChargeWriter::insert(const PreparedBatch& batch) {
   std::array<store::ValueView, k_params_per_row> params{};
   for (const auto& row : batch.rows) {
     std::string_view group(batch.text.data() + row.group_offset, row.group_length);
-    // A file restating a billing period replaces what earlier imports said about it.
-    if (group != m_last_group && !m_periods_seen.contains(group)) {
-      std::size_t a = group.find('\0'), b = group.find('\0', a + 1);
-      FRUGAL_CHECK(replace_period(std::string(group.substr(0, a)), std::string(group.substr(a + 1, b - a - 1)),
-                                  std::string(group.substr(b + 1))));
-      m_periods_seen.emplace(group);
+    // A file restating a billing period replaces what earlier imports said about it. Rows of one
+    // period mostly come together: the set is asked only when the period changes.
+    if (group != m_last_group) {
+      if (!m_periods_seen.contains(group)) {
+        std::size_t a = group.find('\0'), b = group.find('\0', a + 1);
+        FRUGAL_CHECK(replace_period(std::string(group.substr(0, a)), std::string(group.substr(a + 1, b - a - 1)),
+                                    std::string(group.substr(b + 1))));
+        m_periods_seen.emplace(group);
+      }
+      m_last_group.assign(group);
     }
-    if (group != m_last_group) m_last_group.assign(group);
     for (std::size_t i = 0; i < k_params_per_row; ++i) {
       const PreparedValue& v = batch.values[row.first_value + i];
       switch (v.kind) {

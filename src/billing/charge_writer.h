@@ -139,8 +139,10 @@ class ChargeWriter {
   std::unordered_map<std::string, CostSums> m_groups;   // "day\0currency\0key1\0...\0key9", per row
   std::string m_group_key;
   std::set<std::string, std::less<>> m_periods_seen;  // "provider\0account\0period"
-  std::array<std::string, 8> m_scratch;  // converted text (times, tags) bound for one row
-  std::array<std::string, 4> m_time_text;  // the four times as the previous row gave them
+  // The four times of the row, as ISO text to bind (m_scratch) and as the bill wrote them (m_time_text):
+  // the next row converts only the times that differ.
+  std::array<std::string, 4> m_scratch;
+  std::array<std::string, 4> m_time_text;
   std::vector<std::pair<std::string, std::string>> m_tags;  // the row's tags
   std::pair<const TotalsKey, CostSums>* m_last_totals = nullptr;  // the previous row's totals
   std::string m_last_group;  // the previous inserted row's "provider\0account\0period"
