@@ -117,8 +117,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
 }
 
 SqliteStore::~SqliteStore() {
+  m_checkpointer.reset();  // its thread's connection closes first, so this one's close finds the WAL to itself
   for (auto& [sql, stmt] : m_statements) sqlite3_finalize(stmt);
   sqlite3_close_v2(m_db);
+}
+
+Result<void> SqliteStore::checkpoint_in_background() {
+  if (m_checkpointer || m_access != Access::read_write) return {};
+  m_checkpointer = FRUGAL_TRY(BackgroundCheckpointer::start(m_path, m_db));
+  return {};
 }
 
 Result<sqlite3_stmt*> SqliteStore::cached(std::string_view sql, bool* keep) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/sqlite_checkpointer.h"
 #include "store/sqlite_printf_guard.h"
 #include "store/store.h"
 
@@ -32,6 +33,7 @@ class SqliteStore final : public Store {
   void set_query_time_limit(int milliseconds) override { m_time_limit_ms = milliseconds; }
   void set_query_memory_limit(std::int64_t bytes) override;
   bool in_transaction() const override;
+  Result<void> checkpoint_in_background() override;
   std::string describe() const override { return "sqlite:" + m_path; }
   int schema_version() const override { return m_schema_version; }
   std::string_view dialect() const override { return "sqlite"; }
@@ -59,6 +61,7 @@ class SqliteStore final : public Store {
   int m_time_limit_ms = 0;
   std::int64_t m_memory_limit_bytes = 0;
   std::unique_ptr<PrintfGuard> m_printf_guard;  // installed with the first memory limit
+  std::unique_ptr<BackgroundCheckpointer> m_checkpointer;  // see checkpoint_in_background()
   std::chrono::steady_clock::time_point m_deadline{};
   // The library's own statements, kept prepared by their SQL and reset after each run: preparing
   // was most of a small query's cost (bench/server: a server request runs three). Only on

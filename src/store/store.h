@@ -92,6 +92,11 @@ class Store {
   // Whether a transaction is open on this connection (an error the engine could not contain,
   // such as a full disk, rolls back the outer one too).
   virtual bool in_transaction() const = 0;
+  // For a connection that commits small transactions often (the server's group-commit writer):
+  // moves the engine's periodic housekeeping off the committing thread where the engine allows it.
+  // SQLite: WAL checkpoints, and the syncs they make, run on a thread and connection of their own
+  // instead of inside the commit that crossed the threshold. A no-op elsewhere.
+  virtual Result<void> checkpoint_in_background() { return {}; }
 
   // The engine's plan for a query, one line per step (for benchmarks and `frugal sql --explain`).
   virtual Result<std::vector<std::string>> explain(std::string_view sql,
