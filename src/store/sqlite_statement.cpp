@@ -8,8 +8,15 @@ namespace {
 
 class SqliteStatement final : public Statement {
  public:
-  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
-  ~SqliteStatement() override { sqlite3_finalize(m_stmt); }
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, bool borrowed) : m_db(db), m_stmt(stmt), m_borrowed(borrowed) {}
+  ~SqliteStatement() override {
+    if (!m_borrowed) {
+      sqlite3_finalize(m_stmt);
+      return;
+    }
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);  // text bound SQLITE_STATIC may be gone by the next use
+  }
 
   Result<std::int64_t> execute(std::span<const Value> params) override {
     FRUGAL_CHECK(sqlite_bind(m_db, m_stmt, params));
@@ -52,6 +59,7 @@ class SqliteStatement final : public Statement {
 
   sqlite3* m_db;
   sqlite3_stmt* m_stmt;
+  bool m_borrowed;  // the store's cached statement: reset when done with, never finalized here
 };
 
 }  // namespace
@@ -117,8 +125,8 @@ Value sqlite_column(sqlite3_stmt* stmt, int column) {
   }
 }
 
-std::unique_ptr<Statement> make_sqlite_statement(sqlite3* db, sqlite3_stmt* stmt) {
-  return std::make_unique<SqliteStatement>(db, stmt);
+std::unique_ptr<Statement> make_sqlite_statement(sqlite3* db, sqlite3_stmt* stmt, bool borrowed) {
+  return std::make_unique<SqliteStatement>(db, stmt, borrowed);
 }
 
 }  // namespace frugal::store

@@ -201,6 +201,21 @@ Result<void> SqliteStore::exec_script(std::string_view sql) {
   return {};
 }
 
+Result<void> SqliteStore::exec_cached(std::string_view sql) {
+  bool keep = false;
+  sqlite3_stmt* stmt = FRUGAL_TRY(cached(sql, &keep));
+  int rc = sqlite3_step(stmt);
+  Result<void> result;
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    ErrorCode code = rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? ErrorCode::invalid : ErrorCode::io;
+    if (rc == SQLITE_BUSY) code = ErrorCode::unavailable;
+    result = fail(code, fmt::format("{}: {}", m_path, sqlite3_errmsg(m_db)));
+  }
+  if (keep) sqlite3_reset(stmt);
+  else sqlite3_finalize(stmt);
+  return result;
+}
+
 Result<void> SqliteStore::check_identity() {
   // One statement, so one snapshot: another process may be creating the schema right now, and
   // it must look either wholly absent or wholly there.
@@ -366,8 +381,11 @@ Result<std::int64_t> SqliteStore::execute(std::string_view sql, std::span<const 
 }
 
 Result<std::unique_ptr<Statement>> SqliteStore::prepare(std::string_view sql) {
-  sqlite3_stmt* stmt = FRUGAL_TRY(sqlite_prepare(m_db, sql));
-  return make_sqlite_statement(m_db, stmt);
+  // The library prepares the same few statements on every write (a server's log-metric, once per
+  // request); a cached one saves parsing it again.
+  bool keep = false;
+  sqlite3_stmt* stmt = FRUGAL_TRY(cached(sql, &keep));
+  return make_sqlite_statement(m_db, stmt, keep);
 }
 
 bool SqliteStore::in_transaction() const { return sqlite3_get_autocommit(m_db) == 0; }
@@ -376,23 +394,23 @@ Result<void> SqliteStore::transaction(const std::function<Result<void>()>& body)
   // Inside another transaction (a server's group commit): a savepoint, so this body is still all
   // or nothing while the outer transaction decides when to commit.
   if (!sqlite3_get_autocommit(m_db)) {
-    FRUGAL_CHECK(exec_script("SAVEPOINT frugal_nested"));
+    FRUGAL_CHECK(exec_cached("SAVEPOINT frugal_nested"));
     auto r = body();
-    if (!r) (void)exec_script("ROLLBACK TO frugal_nested");  // the failure being reported matters more
-    auto released = exec_script("RELEASE frugal_nested");
+    if (!r) (void)exec_cached("ROLLBACK TO frugal_nested");  // the failure being reported matters more
+    auto released = exec_cached("RELEASE frugal_nested");
     if (!r) return r;
     return released;
   }
   // IMMEDIATE takes the write lock now, so two writers queue at BEGIN instead of deadlocking.
-  FRUGAL_CHECK(exec_script("BEGIN IMMEDIATE"));
+  FRUGAL_CHECK(exec_cached("BEGIN IMMEDIATE"));
   auto r = body();
   if (!r) {
-    (void)exec_script("ROLLBACK");  // the failure being reported matters more
+    (void)exec_cached("ROLLBACK");  // the failure being reported matters more
     return r;
   }
-  auto committed = exec_script("COMMIT");
+  auto committed = exec_cached("COMMIT");
   if (!committed) {
-    (void)exec_script("ROLLBACK");  // the failure being reported matters more
+    (void)exec_cached("ROLLBACK");  // the failure being reported matters more
     return committed;
   }
   return {};
