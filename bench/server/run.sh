@@ -34,7 +34,7 @@ p99() { sed -n 's/^ *99% *\(.*\)$/\1/p'; }
 if command -v nginx >/dev/null; then
   mkdir -p "$tmp/www" "$tmp/nginx"
   printf '{"status":"ok","padding":"..........................."}\n' >"$tmp/www/small.json"
-  nport=$((port + 1))
+  nport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   cat >"$tmp/nginx/nginx.conf" <<CONF
 worker_processes 2; pid $tmp/nginx/pid; error_log $tmp/nginx/error.log; daemon off;
 events { worker_connections 1024; }
