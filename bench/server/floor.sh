@@ -16,6 +16,8 @@
 #   bench/server/floor.sh [BUILD_DIR]        (SECONDS_EACH=5 for each wrk run)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=nginx.sh
+source "$here/nginx.sh"
 root="$(cd "$here/../.." && pwd)"
 frugal="$(cd "${1:-$root/build}" && pwd)/frugal"
 secs="${SECONDS_EACH:-5}"
@@ -55,21 +57,10 @@ measure() {
 }
 
 # nginx, a 64-byte file: the ratio of the bar.
-mkdir -p "$tmp/www" "$tmp/nginx"
-printf '{"status":"ok","padding":"..........................."}\n' >"$tmp/www/small.json"
-nport=$(free_port)
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 2; pid $tmp/nginx/pid; error_log $tmp/nginx/error.log; daemon off;
-events { worker_connections 1024; }
-http { access_log off; keepalive_requests 1000000;
-  client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx; fastcgi_temp_path $tmp/nginx; uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
-  server { listen 127.0.0.1:$nport; root $tmp/www; } }
-CONF
-nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
-pids+=($!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$nport/small.json" >/dev/null && break; sleep 0.05; done
-read -r nginx_rps _ _ <<<"$(measure "${pids[-1]}" "http://127.0.0.1:$nport/small.json" 16 "")"
-kill "${pids[-1]}"
+start_nginx "$tmp"
+pids+=("$nginx_pid")
+read -r nginx_rps _ _ <<<"$(measure "$nginx_pid" "$nginx_url" 16 "")"
+kill "$nginx_pid"
 
 # frugal serve, with a token and a run for the Lua scripts (the bare app ignores both).
 export FRUGAL_HOME="$tmp/home"

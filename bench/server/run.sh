@@ -8,6 +8,8 @@
 #   bench/server/run.sh [BUILD_DIR]        (SECONDS_EACH=5 to change)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=nginx.sh
+source "$here/nginx.sh"
 root="$(cd "$here/../.." && pwd)"
 frugal="$(cd "${1:-$root/build}" && pwd)/frugal"
 secs="${SECONDS_EACH:-5}"
@@ -32,21 +34,8 @@ p99() { sed -n 's/^ *99% *\(.*\)$/\1/p'; }
 
 # nginx: a 64-byte file, the same wrk settings.
 if command -v nginx >/dev/null; then
-  mkdir -p "$tmp/www" "$tmp/nginx"
-  printf '{"status":"ok","padding":"..........................."}\n' >"$tmp/www/small.json"
-  nport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 2; pid $tmp/nginx/pid; error_log $tmp/nginx/error.log; daemon off;
-events { worker_connections 1024; }
-http { access_log off; keepalive_requests 1000000;
-  client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx; fastcgi_temp_path $tmp/nginx; uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
-  server { listen 127.0.0.1:$nport; root $tmp/www; } }
-CONF
-  nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
-  nginx_pid=$!
-  sleep 0.3
-  curl -sf "http://127.0.0.1:$nport/small.json" >/dev/null || { echo "bench/server: nginx does not serve the file" >&2; exit 1; }
-  nginx_out=$(wrk -t2 -c16 -d"${secs}s" --latency "http://127.0.0.1:$nport/small.json")
+  start_nginx "$tmp"
+  nginx_out=$(wrk -t2 -c16 -d"${secs}s" --latency "$nginx_url")
   all_ok "$nginx_out"
   echo "nginx, static 64 B file, 16 connections: $(rps <<<"$nginx_out") req/s (p99 $(p99 <<<"$nginx_out"))"
   kill "$nginx_pid"; nginx_pid=""
