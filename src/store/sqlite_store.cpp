@@ -57,6 +57,12 @@ int read_only_authorizer(void*, int action, const char* arg1, const char* arg2, 
   }
 }
 
+// What a failed setting, transaction statement or migration means to the caller.
+ErrorCode script_error_code(int rc) {
+  if (rc == SQLITE_BUSY) return ErrorCode::unavailable;
+  return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? ErrorCode::invalid : ErrorCode::io;
+}
+
 }  // namespace
 
 Error SqliteStore::error(std::string_view what) const {
@@ -194,9 +200,7 @@ Result<void> SqliteStore::exec_script(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string text = message ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    ErrorCode code = rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? ErrorCode::invalid : ErrorCode::io;
-    if (rc == SQLITE_BUSY) code = ErrorCode::unavailable;
-    return fail(code, fmt::format("{}: {}", m_path, text));
+    return fail(script_error_code(rc), fmt::format("{}: {}", m_path, text));
   }
   return {};
 }
@@ -206,11 +210,7 @@ Result<void> SqliteStore::exec_cached(std::string_view sql) {
   sqlite3_stmt* stmt = FRUGAL_TRY(cached(sql, &keep));
   int rc = sqlite3_step(stmt);
   Result<void> result;
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    ErrorCode code = rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? ErrorCode::invalid : ErrorCode::io;
-    if (rc == SQLITE_BUSY) code = ErrorCode::unavailable;
-    result = fail(code, fmt::format("{}: {}", m_path, sqlite3_errmsg(m_db)));
-  }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) result = fail(script_error_code(rc), fmt::format("{}: {}", m_path, sqlite3_errmsg(m_db)));
   if (keep) sqlite3_reset(stmt);
   else sqlite3_finalize(stmt);
   return result;
